@@ -1,0 +1,160 @@
+"""`make demo`: one case from a government's upload to a published finding, over HTTP.
+
+It provisions a member, experts, a quality reviewer and their tokens (as an operator
+would with irmctl), then acts as the PoC of Tunisia, the assigned expert and an IEP
+quality reviewer, and prints the published finding and the case's audit trail.
+"""
+import json
+import os
+import sys
+import uuid
+
+from cli import irmctl, operations
+from cli.client import Client
+
+MEMBER = {"code": "TN", "kind": "national", "names": {"ar": "تونس", "fr": "Tunisie", "en": "Tunisia"}}
+EXPERTS = (
+    # (id, name, languages, affiliations): the first one works for Tunisia's government.
+    ("exp-salma", "Salma K.", ["ar", "fr"], ["TN"]),
+    ("exp-amina", "Amina B.", ["ar", "fr"], ["MA"]),
+    ("exp-james", "James O.", ["en"], []),
+)
+REVIEWER = "iep-rivera"
+
+SELF_ASSESSMENT = {
+    "member": "TN",
+    "action_plan": {"cycle": "2023-2025", "plan_number": 5},
+    "commitments": [
+        {"commitment_id": "TN0501", "number": 1,
+         "title": {"ar": "نشر بيانات الميزانية المفتوحة", "fr": "Publication des données budgétaires ouvertes", "en": "Open budget data"},
+         "self_reported_completion": "substantial",
+         "narrative": {"fr": "Le portail budgétaire publie désormais les données trimestrielles."},
+         "evidence": [{"url": "https://budget.example.tn/portail", "description": {"ar": "بوابة الميزانية"}}]},
+        {"commitment_id": "TN0502", "number": 2,
+         "title": {"ar": "إشراك المجتمع المدني في الصفقات العمومية", "fr": "Participation de la société civile aux marchés publics"},
+         "self_reported_completion": "limited",
+         "evidence": [{"url": "https://tuneps.example.tn/rapport.pdf"}]},
+        {"commitment_id": "TN0503", "number": 3,
+         "title": {"fr": "Registre des bénéficiaires effectifs", "en": "Beneficial ownership register"},
+         "self_reported_completion": "not_started"},
+    ],
+}
+
+
+def rating(value, text):
+    return {"value": value, "justification": {"fr": text}}
+
+
+RATINGS = {
+    "TN0501": {
+        "verifiability": rating("verifiable", "Les jalons sont mesurables."),
+        "open_government_lens": {"value": {"transparency": True, "participation": False, "accountability": False},
+                                 "justification": {"fr": "Accès à l'information budgétaire."}},
+        "potential_for_results": rating("substantial", "Change la pratique de publication."),
+        "completion": rating("substantial", "Données trimestrielles publiées depuis 2024."),
+        "did_it_open_government": rating("major", "Les journalistes utilisent les données."),
+    },
+    "TN0502": {
+        "verifiability": rating("verifiable", "Les jalons sont vérifiables."),
+        "open_government_lens": {"value": {"transparency": True, "participation": True, "accountability": False},
+                                 "justification": {"ar": "مشاركة المجتمع المدني"}},
+        "potential_for_results": rating("modest", "Portée limitée aux grands marchés."),
+        "completion": rating("limited", "Un seul atelier tenu."),
+        "did_it_open_government": rating("marginal", "Peu de changement observé."),
+    },
+    "TN0503": {"verifiability": rating("not_verifiable", "Aucun jalon mesurable dans le plan.")},
+}
+
+
+def provision(mongodb_uri, run_tag):
+    operations.connect(mongodb_uri)
+    operations.add_member(MEMBER["code"], MEMBER["kind"], MEMBER["names"])
+    tokens = {"poc": operations.issue_token("poc", f"poc-tn-{run_tag}", member_code="TN", label="demo"),
+              "admin": operations.issue_token("admin", f"admin-{run_tag}", label="demo")}
+    for expert_id, name, languages, affiliations in EXPERTS:
+        operations.add_expert(expert_id, name, languages, affiliations, capacity=100)
+        tokens[expert_id] = operations.issue_token("expert", expert_id, label="demo")
+    tokens[REVIEWER] = operations.issue_token("quality_reviewer", REVIEWER, label="demo")
+    return tokens
+
+
+def run_demo(base_url, mongodb_uri, say=print, timeout=60):
+    run_tag = uuid.uuid4().hex[:8]
+    tokens = provision(mongodb_uri, run_tag)
+    correlation_id = f"demo-{run_tag}"
+    poc = Client(base_url, tokens["poc"], correlation_id)
+
+    say("1. The PoC of Tunisia submits the self-assessment of action plan 5 (2023-2025).")
+    created = poc.post("/api/v1/self-assessments", SELF_ASSESSMENT, expect=(201,))
+    case_id = created["case_id"]
+    say(f"   -> 201, self-assessment {created['id']}, case {case_id}")
+
+    status = poc.wait_for(created["status_url"], lambda body: body["case"]["status"] != "submitted",
+                          timeout=timeout, what="assignment")
+    admin = Client(base_url, tokens["admin"], correlation_id)
+    case = admin.get(f"/api/v1/cases/{case_id}")
+    expert_id = case["expert_id"]
+    say(f"2. Review assigned it: {expert_id} ({case['assignment_reason']}) [case status: {status['case']['status']}]")
+
+    expert = Client(base_url, tokens[expert_id], correlation_id)
+    for commitment_id, ratings in RATINGS.items():
+        expert.put(f"/api/v1/cases/{case_id}/ratings/{commitment_id}", ratings)
+    expert.post(f"/api/v1/cases/{case_id}/submit", {})
+    say(f"3. {expert_id} rated {len(RATINGS)} commitments and submitted the draft.")
+
+    reviewer = Client(base_url, tokens[REVIEWER], correlation_id)
+    reviewer.post(f"/api/v1/cases/{case_id}/quality-decision", {
+        "decision": "return",
+        "comments": [{"commitment_id": "TN0502", "text": {"en": "Cite the workshop minutes for the completion rating."}}],
+    })
+    say(f"4. {REVIEWER} (IEP) returned it with a comment on TN0502.")
+
+    revised = dict(RATINGS["TN0502"], completion={"value": "limited", "justification": {"fr": "Un atelier tenu (compte rendu du 12 mars 2025)."},
+                                                  "evidence": ["https://tuneps.example.tn/atelier-2025-03-12.pdf"]})
+    expert.put(f"/api/v1/cases/{case_id}/ratings/TN0502", revised)
+    expert.post(f"/api/v1/cases/{case_id}/submit", {})
+    reviewer.post(f"/api/v1/cases/{case_id}/quality-decision", {"decision": "approve"})
+    say(f"5. {expert_id} revised TN0502 and resubmitted; {REVIEWER} approved.")
+
+    public = Client(base_url, correlation_id=correlation_id)
+    trail = public.wait_for(f"/api/v1/cases/{case_id}/audit", lambda body: body.get("finding_url"),
+                            timeout=timeout, what="publication")
+    finding = public.get(trail["finding_url"])
+    say(f"6. Published: {trail['finding_url']}")
+    seen_by_poc = poc.wait_for(created["status_url"], lambda body: body["case"]["status"] == "published",
+                               timeout=timeout, what="the PoC's view of publication")
+    say(f"7. The PoC's view of the case: {' -> '.join(step['status'] for step in seen_by_poc['case']['history'])}")
+    return {"case_id": case_id, "self_assessment_id": created["id"], "correlation_id": correlation_id,
+            "expert_id": expert_id, "finding": finding, "audit": trail, "poc_view": seen_by_poc}
+
+
+def print_report(result):
+    finding, trail = result["finding"], result["audit"]
+    print("\n== Published finding ==")
+    print(json.dumps({k: finding[k] for k in ("id", "member", "action_plan", "summary", "published_at", "content_sha256")},
+                     ensure_ascii=False, indent=2))
+    for commitment in finding["commitments"]:
+        values = {name: (r or {}).get("value") for name, r in commitment["ratings"].items() if r}
+        print(f"  {commitment['commitment_id']} {commitment['title'].get('en') or next(iter(commitment['title'].values()))}: "
+              f"{json.dumps(values, ensure_ascii=False)} starred={commitment['judgements']['starred']}")
+    print("\n== Audit trail ==")
+    for entry in trail["entries"]:
+        print(f"  #{entry['seq']:<2} {entry['occurred_at']}  {entry['action']:<26} {entry['actor']['role']}:{entry['actor']['id']:<12} "
+              f"{entry['reason']}")
+    verification = trail["verification"]
+    print(f"\nChain verification: {'VALID' if verification['valid'] else 'INVALID'} "
+          f"({verification['entries']} entries, head {verification['head'][:16]}...)")
+
+
+def main():
+    base_url = os.environ.get("BASE_URL")
+    if not base_url and irmctl.DEV_ENV.exists():
+        base_url = dict(line.split("=", 1) for line in irmctl.DEV_ENV.read_text().splitlines() if "=" in line).get("BASE_URL")
+    if not base_url:
+        sys.exit("make demo: start the stack first with `make dev` (or set BASE_URL and MONGODB_URI).")
+    result = run_demo(base_url, irmctl.mongodb_uri())
+    print_report(result)
+
+
+if __name__ == "__main__":
+    main()

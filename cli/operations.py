@@ -1,0 +1,78 @@
+"""What an operator does to the registries: members, experts, tokens; and checks.
+
+Plain functions over the database, used by `irmctl`, `make demo` and the tests.
+"""
+from shared import audit
+from shared.auth import new_token, token_digest
+from shared.clock import utcnow
+from shared.contracts.self_assessment import MemberSchema
+from shared.irm import LANGUAGES, ROLES
+from shared.persistence import mongo
+from shared.persistence.documents import SHARED_DOCUMENTS, ApiToken, AuditEntry, Member, RejectedMessage
+from services.review import documents as review_documents
+
+
+class OperationError(ValueError):
+    pass
+
+
+def connect(mongodb_uri: str):
+    client = mongo.connect(mongodb_uri)
+    mongo.ensure_indexes(SHARED_DOCUMENTS + review_documents.ALL)
+    return client
+
+
+def add_member(code: str, kind: str, names: dict) -> Member:
+    errors = MemberSchema().validate({"code": code, "kind": kind, "names": names})
+    if errors:
+        raise OperationError(f"invalid member: {errors}")
+    member = Member(code=code, kind=kind, names=names, created_at=utcnow())
+    member.save()  # upsert by code: re-running provisioning is harmless
+    return member
+
+
+def add_expert(expert_id: str, name: str, languages, affiliations=(), capacity: int = 3, available: bool = True):
+    languages = list(languages)
+    if not languages or any(lang not in LANGUAGES for lang in languages):
+        raise OperationError(f"languages must be among {', '.join(LANGUAGES)}")
+    if capacity < 0:
+        raise OperationError("capacity cannot be negative")
+    existing = review_documents.Expert.objects(expert_id=expert_id).first()
+    expert = existing or review_documents.Expert(expert_id=expert_id, created_at=utcnow(), active_cases=0)
+    expert.name, expert.languages, expert.affiliations = name, languages, list(affiliations)
+    expert.capacity, expert.available = capacity, available
+    expert.save()
+    return expert
+
+
+def issue_token(role: str, subject: str, member_code: str | None = None, label: str | None = None) -> str:
+    """Create a token and return it: this is the only time it exists in clear."""
+    if role not in ROLES:
+        raise OperationError(f"role must be one of {', '.join(ROLES)}")
+    if role == "poc":
+        if not member_code or Member.objects(code=member_code).first() is None:
+            raise OperationError("a poc token needs --member, the code of an existing member")
+    elif member_code:
+        raise OperationError("only poc tokens are bound to a member")
+    if role == "expert" and review_documents.Expert.objects(expert_id=subject).first() is None:
+        raise OperationError(f"no expert {subject} in the registry: add the expert first")
+    token = new_token()
+    ApiToken(digest=token_digest(token), role=role, subject=subject, member_code=member_code, label=label,
+             created_at=utcnow()).save(force_insert=True)
+    return token
+
+
+def revoke_tokens(subject: str) -> int:
+    return ApiToken.objects(subject=subject, revoked_at=None).update(set__revoked_at=utcnow())
+
+
+def verify_case(case_id: str) -> audit.Verification:
+    from services.publication import documents as publication_documents
+
+    entries = list(AuditEntry._get_collection().find({"case_id": case_id}, {"_id": 0}, sort=[("seq", 1)]))
+    finding = publication_documents.Finding.objects(case_id=case_id).order_by("-version").first()
+    return audit.verify_chain(entries, expected_head=finding.audit_head if finding else None)
+
+
+def rejected_messages(limit: int = 50):
+    return RejectedMessage.objects.order_by("-received_at").limit(limit)

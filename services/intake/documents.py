@@ -1,0 +1,24 @@
+"""Intake's documents. Imported as a module by the service, never as classes (see shared/persistence/documents.py)."""
+from mongoengine import DateTimeField, DictField, Document, IntField, ListField, StringField
+
+
+class SelfAssessment(Document):
+    id = StringField(primary_key=True)
+    case_id = StringField(required=True, unique=True)
+    member_code = StringField(required=True)
+    cycle = StringField(required=True)
+    plan_number = IntField(required=True)
+    languages = ListField(StringField(), required=True)
+    commitments = ListField(DictField(), required=True)
+    content_sha256 = StringField(required=True)
+    submitted_by = StringField(required=True)
+    submitted_at = DateTimeField(required=True)
+    correlation_id = StringField(required=True)
+    # The case's progress as the other services report it (a read model fed by events).
+    case_status = StringField(required=True)
+    case_status_at = StringField(required=True)
+    case_history = ListField(DictField())
+    meta = {"collection": "intake_self_assessments", "indexes": [("member_code", "cycle", "plan_number"), "submitted_at"]}
+
+
+ALL = (SelfAssessment,)

@@ -1,0 +1,42 @@
+"""Review's documents. Imported as a module by the service, never as classes (see shared/persistence/documents.py)."""
+from mongoengine import BooleanField, DateTimeField, DictField, Document, IntField, ListField, StringField
+
+
+class Expert(Document):
+    """An IRM expert in the registry (created by an operator with `irmctl expert add`)."""
+
+    expert_id = StringField(primary_key=True)
+    name = StringField(required=True)  # private: never in events or the public audit
+    languages = ListField(StringField(choices=("ar", "fr", "en")), required=True)
+    affiliations = ListField(StringField())  # member codes: conflicts of interest
+    capacity = IntField(required=True, min_value=0)
+    # Cases held now. A counter on the expert (not a count of cases) so that two
+    # concurrent assignments to one expert conflict in the database instead of both
+    # passing a capacity check on the same snapshot.
+    active_cases = IntField(required=True, default=0, min_value=0)
+    available = BooleanField(default=True)
+    created_at = DateTimeField(required=True)
+    meta = {"collection": "review_experts"}
+
+
+class Case(Document):
+    case_id = StringField(primary_key=True)
+    self_assessment_id = StringField(required=True)
+    member = DictField(required=True)
+    action_plan = DictField(required=True)
+    languages = ListField(StringField(), required=True)
+    commitments = ListField(DictField(), required=True)
+    status = StringField(required=True)
+    expert_id = StringField()
+    assignment = DictField()
+    ratings = DictField()  # commitment_id -> ratings (shared/contracts/ratings.py)
+    quality_comments = ListField(DictField())
+    reviewer_id = StringField()
+    correlation_id = StringField(required=True)
+    version = IntField(required=True, default=1)  # optimistic concurrency for drafts
+    opened_at = DateTimeField(required=True)
+    updated_at = DateTimeField(required=True)
+    meta = {"collection": "review_cases", "indexes": [("expert_id", "status"), "status"]}
+
+
+ALL = (Expert, Case)

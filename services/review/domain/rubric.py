@@ -1,0 +1,34 @@
+"""The rating rubric: what an expert must give per commitment before submitting.
+
+Shapes and exact values come from the contract (shared/contracts/ratings.py); this
+module says what is *required*: `verifiability` always; if verifiable, every other
+indicator, each with a justification. A not-verifiable commitment needs nothing else.
+"""
+from shared.irm import INDICATORS
+
+
+def missing_ratings(commitment_ids, ratings_by_commitment: dict) -> list:
+    """Everything still missing, as 'commitment_id.indicator' paths, in commitment order."""
+    missing = []
+    for commitment_id in commitment_ids:
+        ratings = ratings_by_commitment.get(commitment_id) or {}
+        verifiability = ratings.get("verifiability")
+        if not verifiability:
+            missing.append(f"{commitment_id}.verifiability")
+            continue
+        if verifiability["value"] == "not_verifiable":
+            continue
+        missing += [f"{commitment_id}.{name}" for name in INDICATORS[1:] if not ratings.get(name)]
+    return missing
+
+
+def changes(before: dict | None, after: dict) -> dict:
+    """Which indicator values a save changed: {indicator: {"from": old, "to": new}}."""
+    before = before or {}
+    changed = {}
+    for name in INDICATORS:
+        old = (before.get(name) or {}).get("value")
+        new = (after.get(name) or {}).get("value")
+        if old != new:
+            changed[name] = {"from": old, "to": new}
+    return changed

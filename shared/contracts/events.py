@@ -1,0 +1,209 @@
+"""Every event the services exchange: one envelope, one payload schema per event.
+
+Services publish only through `build_event` and consume only through `parse_event`,
+so a message that does not match its contract never reaches domain code.
+
+Envelope fields:
+  event_id        unique id; consumers record it to apply each event once
+  event_type      e.g. "review.assigned"; also the AMQP routing key
+  schema_version  the payload schema's version, bumped on incompatible change
+  occurred_at     ISO-8601 UTC with milliseconds, e.g. 2026-11-25T12:00:00.000Z
+  correlation_id  follows one case from upload to publication (logs bind it)
+  actor           who caused it: {"role": ..., "id": ...}
+  payload         the event's own schema, below
+"""
+from dataclasses import dataclass
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from shared.clock import now_iso
+from shared.contracts.fields import Cycle, LocalizedText, MEMBER_CODE
+from shared.contracts.ratings import CommitmentRatingsSchema
+from shared.contracts.self_assessment import ActionPlanSchema, CommitmentSchema, MemberSchema
+from shared.ids import new_id
+from shared.irm import LANGUAGES, ROLES
+
+ISO_UTC = validate.Regexp(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$", error="Must be ISO-8601 UTC with milliseconds.")
+
+
+class ActorSchema(Schema):
+    role = fields.String(required=True, validate=validate.OneOf(ROLES + ("system",)))
+    id = fields.String(required=True, validate=validate.Length(min=1, max=128))
+
+
+class EnvelopeSchema(Schema):
+    event_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    event_type = fields.String(required=True)
+    schema_version = fields.Integer(required=True, strict=True)
+    occurred_at = fields.String(required=True, validate=ISO_UTC)
+    correlation_id = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    actor = fields.Nested(ActorSchema, required=True)
+    payload = fields.Dict(required=True)
+
+
+# --- payloads ---------------------------------------------------------------
+
+class SelfAssessmentSubmitted(Schema):
+    self_assessment_id = fields.String(required=True)
+    case_id = fields.String(required=True)
+    member = fields.Nested(MemberSchema, required=True)
+    action_plan = fields.Nested(ActionPlanSchema, required=True)
+    languages = fields.List(fields.String(validate=validate.OneOf(LANGUAGES)), required=True, validate=validate.Length(min=1))
+    commitments = fields.List(fields.Nested(CommitmentSchema), required=True, validate=validate.Length(min=1))
+
+
+class CandidateSchema(Schema):
+    expert_id = fields.String(required=True)
+    eligible = fields.Boolean(required=True)
+    reasons = fields.List(fields.String(), required=True)
+    load = fields.Integer(required=True)
+    capacity = fields.Integer(required=True)
+
+
+class ReviewAssigned(Schema):
+    case_id = fields.String(required=True)
+    member_code = fields.String(required=True, validate=MEMBER_CODE)
+    expert_id = fields.String(required=True)
+    reason = fields.String(required=True)
+    candidates = fields.List(fields.Nested(CandidateSchema), required=True)
+
+
+class ReviewSubmitted(Schema):
+    case_id = fields.String(required=True)
+    member_code = fields.String(required=True, validate=MEMBER_CODE)
+    expert_id = fields.String(required=True)
+
+
+class CommitmentComment(Schema):
+    commitment_id = fields.String(load_default=None, allow_none=True)
+    text = LocalizedText(required=True, max_length=10000)
+
+
+class ReviewReturned(Schema):
+    case_id = fields.String(required=True)
+    member_code = fields.String(required=True, validate=MEMBER_CODE)
+    expert_id = fields.String(required=True)
+    reviewer_id = fields.String(required=True)
+    comments = fields.List(fields.Nested(CommitmentComment), required=True, validate=validate.Length(min=1))
+
+
+class RatedCommitment(Schema):
+    commitment_id = fields.String(required=True)
+    number = fields.Integer(required=True)
+    title = LocalizedText(required=True)
+    self_reported_completion = fields.String(required=True)
+    ratings = fields.Nested(CommitmentRatingsSchema, required=True)
+
+
+class ReviewApproved(Schema):
+    case_id = fields.String(required=True)
+    self_assessment_id = fields.String(required=True)
+    member = fields.Nested(MemberSchema, required=True)
+    action_plan = fields.Nested(ActionPlanSchema, required=True)
+    languages = fields.List(fields.String(validate=validate.OneOf(LANGUAGES)), required=True)
+    expert_id = fields.String(required=True)
+    reviewer_id = fields.String(required=True)
+    commitments = fields.List(fields.Nested(RatedCommitment), required=True, validate=validate.Length(min=1))
+
+
+class FindingPublished(Schema):
+    finding_id = fields.String(required=True)
+    case_id = fields.String(required=True)
+    member_code = fields.String(required=True, validate=MEMBER_CODE)
+    cycle = Cycle(required=True)
+    published_at = fields.String(required=True, validate=ISO_UTC)
+
+
+SELF_ASSESSMENT_SUBMITTED = "self_assessment.submitted"
+REVIEW_ASSIGNED = "review.assigned"
+REVIEW_SUBMITTED = "review.submitted"
+REVIEW_RETURNED = "review.returned"
+REVIEW_APPROVED = "review.approved"
+FINDING_PUBLISHED = "finding.published"
+
+
+@dataclass(frozen=True)
+class EventContract:
+    event_type: str
+    source: str  # the nameko service that publishes it (part of the AMQP exchange name)
+    schema: type
+    version: int = 1
+
+
+CONTRACTS = {
+    contract.event_type: contract
+    for contract in (
+        EventContract(SELF_ASSESSMENT_SUBMITTED, "intake", SelfAssessmentSubmitted),
+        EventContract(REVIEW_ASSIGNED, "review", ReviewAssigned),
+        EventContract(REVIEW_SUBMITTED, "review", ReviewSubmitted),
+        EventContract(REVIEW_RETURNED, "review", ReviewReturned),
+        EventContract(REVIEW_APPROVED, "review", ReviewApproved),
+        EventContract(FINDING_PUBLISHED, "publication", FindingPublished),
+    )
+}
+
+class MalformedEvent(ValueError):
+    """A message that does not match its contract; it is rejected whole."""
+
+    def __init__(self, message, errors=None):
+        super().__init__(message)
+        self.errors = errors or {}
+
+
+@dataclass(frozen=True)
+class Event:
+    event_id: str
+    event_type: str
+    schema_version: int
+    occurred_at: str
+    correlation_id: str
+    actor: dict
+    payload: dict
+
+    def to_message(self) -> dict:
+        return {
+            "event_id": self.event_id,
+            "event_type": self.event_type,
+            "schema_version": self.schema_version,
+            "occurred_at": self.occurred_at,
+            "correlation_id": self.correlation_id,
+            "actor": dict(self.actor),
+            "payload": self.payload,
+        }
+
+
+def build_event(event_type: str, payload: dict, *, correlation_id: str, actor: dict) -> Event:
+    """Make an event, checking the payload against its contract before it can be stored."""
+    contract = CONTRACTS[event_type]
+    errors = contract.schema().validate(payload)
+    if errors:
+        raise ValueError(f"{event_type} payload breaks its contract: {errors}")
+    return Event(
+        event_id=new_id("evt"),
+        event_type=event_type,
+        schema_version=contract.version,
+        occurred_at=now_iso(),
+        correlation_id=correlation_id,
+        actor=EnvelopeSchema().fields["actor"].schema.load(actor),
+        payload=payload,
+    )
+
+
+def parse_event(expected_type: str, message) -> Event:
+    """Validate a received message (envelope, then payload) or raise MalformedEvent."""
+    if not isinstance(message, dict):
+        raise MalformedEvent(f"expected a JSON object, got {type(message).__name__}")
+    try:
+        envelope = EnvelopeSchema().load(message)
+    except ValidationError as exc:
+        raise MalformedEvent("envelope does not match the contract", exc.messages) from None
+    if envelope["event_type"] != expected_type:
+        raise MalformedEvent(f"expected {expected_type}, got {envelope['event_type']}")
+    contract = CONTRACTS[expected_type]
+    if envelope["schema_version"] != contract.version:
+        raise MalformedEvent(f"unsupported schema_version {envelope['schema_version']} (this consumer reads {contract.version})")
+    try:
+        payload = contract.schema().load(envelope["payload"])
+    except ValidationError as exc:
+        raise MalformedEvent("payload does not match the contract", exc.messages) from None
+    return Event(**{**envelope, "payload": payload})

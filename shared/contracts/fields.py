@@ -1,0 +1,49 @@
+"""Field types the contracts share."""
+import re
+
+from marshmallow import ValidationError, fields, validate
+
+from shared.irm import LANGUAGES
+
+MEMBER_CODE = validate.Regexp(r"^[A-Z0-9][A-Z0-9-]{1,31}$", error="Member codes are upper-case letters, digits and '-', e.g. TN or MA-BMK.")
+CYCLE_PATTERN = re.compile(r"^(\d{4})-(\d{4})$")
+
+
+class LocalizedText(fields.Dict):
+    """Free text given in any of ar/fr/en: {"ar": "...", "fr": "..."}; at least one language.
+
+    Text is kept exactly as sent (no normalisation), so Arabic round-trips byte-exact.
+    """
+
+    def __init__(self, max_length=20000, **kwargs):
+        super().__init__(
+            keys=fields.String(validate=validate.OneOf(LANGUAGES, error="Language must be one of ar, fr, en.")),
+            values=fields.String(validate=validate.Length(min=1, max=max_length)),
+            **kwargs,
+        )
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if not any(text.strip() for text in result.values()):
+            raise ValidationError("Give the text in at least one of ar, fr, en.")
+        return result
+
+
+class Cycle(fields.String):
+    """An action plan cycle, 'YYYY-YYYY', ending one to four years after it starts."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        match = CYCLE_PATTERN.match(text)
+        if not match:
+            raise ValidationError("Cycle must look like 2023-2025.")
+        start, end = int(match.group(1)), int(match.group(2))
+        if not 1 <= end - start <= 4 or start < 2011:  # OGP started in 2011
+            raise ValidationError("Cycle must start in 2011 or later and end 1 to 4 years after it starts.")
+        return text
+
+
+def languages_of(*texts) -> list:
+    """The languages used across some LocalizedText values, in canonical order."""
+    used = {lang for text in texts if text for lang, value in text.items() if value.strip()}
+    return [lang for lang in LANGUAGES if lang in used]

@@ -1,0 +1,54 @@
+"""The shape of an expert's rating of one commitment.
+
+Each indicator is {"value": ..., "justification": {"en": "..."}}; the values are the
+IRM's exact ones. Whether a set of ratings is complete and consistent (e.g. nothing
+beyond `verifiability` for a not-verifiable commitment) is the rubric's business:
+services/review/domain/rubric.py.
+"""
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from shared.contracts.fields import LocalizedText
+from shared.irm import COMPLETION, DID_IT_OPEN_GOVERNMENT, POTENTIAL_FOR_RESULTS, VERIFIABILITY
+
+
+def _rated(value_field):
+    class Rated(Schema):
+        value = value_field
+        justification = LocalizedText(required=True, max_length=10000)
+        evidence = fields.List(fields.Url(schemes={"http", "https"}), load_default=list, validate=validate.Length(max=50))
+
+    return fields.Nested(Rated, load_default=None, allow_none=True)
+
+
+def _yes_no():
+    # JSON true/false only: "yes", 1 or "false" are refused rather than guessed at.
+    return fields.Boolean(required=True, truthy={True}, falsy={False})
+
+
+class LensSchema(Schema):
+    """One yes/no per open-government value."""
+
+    transparency = _yes_no()
+    participation = _yes_no()
+    accountability = _yes_no()
+
+
+class CommitmentRatingsSchema(Schema):
+    verifiability = _rated(fields.String(required=True, validate=validate.OneOf(VERIFIABILITY)))
+    open_government_lens = _rated(fields.Nested(LensSchema, required=True))
+    potential_for_results = _rated(fields.String(required=True, validate=validate.OneOf(POTENTIAL_FOR_RESULTS)))
+    completion = _rated(fields.String(required=True, validate=validate.OneOf(COMPLETION)))
+    did_it_open_government = _rated(fields.String(required=True, validate=validate.OneOf(DID_IT_OPEN_GOVERNMENT)))
+
+    @validates_schema
+    def not_verifiable_stops_there(self, data, **kwargs):
+        verifiability = data.get("verifiability")
+        if verifiability and verifiability["value"] == "not_verifiable":
+            extra = [name for name in self.fields if name != "verifiability" and data.get(name)]
+            for name in extra:
+                raise ValidationError(
+                    "A not_verifiable commitment is not reviewable: give no further indicators.",
+                    field_name=name,
+                )
+
+

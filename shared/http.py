@@ -1,0 +1,143 @@
+"""The HTTP edge every service shares: JSON bodies, errors a person can act on.
+
+`api_endpoint` wraps a nameko @http method: it binds a correlation id to the logs,
+turns the errors below into JSON answers with the right status, and turns anything
+unexpected into a 500 that names a log line instead of leaking a traceback.
+"""
+import functools
+import json
+
+import structlog
+from marshmallow import ValidationError
+from werkzeug.wrappers import Response
+
+from shared.auth import Forbidden, Unauthorized
+from shared.ids import new_id
+from shared.logging import bind_correlation
+
+MAX_JSON_BODY = 2 * 1024 * 1024
+CORRELATION_HEADER = "X-Correlation-ID"
+log = structlog.get_logger("irm.http")
+
+
+class ApiError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message, details=None):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class BadRequest(ApiError):
+    status, code = 400, "bad_request"
+
+
+class NotFound(ApiError):
+    status, code = 404, "not_found"
+
+
+class Conflict(ApiError):
+    status, code = 409, "conflict"
+
+
+class PayloadTooLarge(ApiError):
+    status, code = 413, "payload_too_large"
+
+
+class UnsupportedMediaType(ApiError):
+    status, code = 415, "unsupported_media_type"
+
+
+class Unprocessable(ApiError):
+    status, code = 422, "validation_failed"
+
+
+def flatten_errors(messages, prefix="") -> dict:
+    """marshmallow's nested messages as {"commitments[3].evidence[0].url": [...]}."""
+    flat = {}
+    if isinstance(messages, list):
+        flat[prefix or "_schema"] = [str(m) for m in messages]
+        return flat
+    for key, value in messages.items():
+        if isinstance(key, int):
+            path = f"{prefix}[{key}]"
+        elif key == "_schema":
+            path = prefix or "_schema"
+        else:
+            path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            for sub_path, sub_messages in flatten_errors(value, path).items():
+                flat.setdefault(sub_path, []).extend(sub_messages)
+        else:
+            flat.setdefault(path, []).extend(str(m) for m in (value if isinstance(value, list) else [value]))
+    return flat
+
+
+def json_response(payload, status=200, headers=None) -> Response:
+    body = json.dumps(payload, ensure_ascii=False, indent=None, separators=(",", ":"))
+    return Response(body, status=status, headers=headers, mimetype="application/json")
+
+
+def error_response(status, code, message, details=None, correlation_id=None) -> Response:
+    error = {"code": code, "message": message}
+    if details is not None:
+        error["fields" if code == "validation_failed" else "details"] = details
+    headers = {CORRELATION_HEADER: correlation_id} if correlation_id else {}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="irm-review"'
+    return json_response({"error": error}, status=status, headers=headers)
+
+
+def read_json(request, schema):
+    """The request body, parsed and validated by `schema`, or the matching ApiError."""
+    if request.content_length and request.content_length > MAX_JSON_BODY:
+        raise PayloadTooLarge(f"The body is larger than {MAX_JSON_BODY} bytes.")
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType("Send the body as application/json.")
+    raw = request.get_data(cache=True)
+    if len(raw) > MAX_JSON_BODY:
+        raise PayloadTooLarge(f"The body is larger than {MAX_JSON_BODY} bytes.")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadRequest(f"The body is not valid UTF-8 JSON: {exc}") from None
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        raise Unprocessable("The body has invalid fields.", flatten_errors(exc.messages)) from None
+
+
+def read_query(request, schema):
+    try:
+        return schema.load(request.args.to_dict())
+    except ValidationError as exc:
+        raise Unprocessable("The query has invalid parameters.", flatten_errors(exc.messages)) from None
+
+
+def api_endpoint(method):
+    @functools.wraps(method)
+    def wrapper(self, request, *args, **kwargs):
+        correlation_id = (request.headers.get(CORRELATION_HEADER) or "").strip()[:128] or new_id("corr")
+        bind_correlation(correlation_id)
+        request.correlation_id = correlation_id
+        try:
+            response = method(self, request, *args, **kwargs)
+        except ApiError as exc:
+            log.info("request_refused", path=request.path, status=exc.status, code=exc.code, reason=exc.message)
+            return error_response(exc.status, exc.code, exc.message, exc.details, correlation_id)
+        except Unauthorized as exc:
+            log.info("request_refused", path=request.path, status=401, reason=str(exc))
+            return error_response(401, "unauthorized", str(exc), correlation_id=correlation_id)
+        except Forbidden as exc:
+            log.info("request_refused", path=request.path, status=403, reason=str(exc))
+            return error_response(403, "forbidden", str(exc), correlation_id=correlation_id)
+        except Exception:
+            error_id = new_id("err")
+            log.exception("request_failed", path=request.path, error_id=error_id)
+            return error_response(500, "internal_error", f"Something failed on our side; quote {error_id} when reporting it.", correlation_id=correlation_id)
+        response.headers.setdefault(CORRELATION_HEADER, correlation_id)
+        return response
+
+    return wrapper

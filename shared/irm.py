@@ -1,0 +1,33 @@
+"""The IRM's own vocabulary, in one place.
+
+Every value here is spelled exactly as the IRM publishes it (see the domain brief):
+people who read IRM reports and OGP data must recognise every field. Intake, review
+and publication all import these; nothing else defines them.
+"""
+
+LANGUAGES = ("ar", "fr", "en")
+
+MEMBER_KINDS = ("national", "local")
+
+# Per-commitment indicators an expert rates.
+VERIFIABILITY = ("verifiable", "not_verifiable")
+LENS_VALUES = ("transparency", "participation", "accountability")
+POTENTIAL_FOR_RESULTS = ("unclear", "modest", "substantial")
+COMPLETION = ("no_evidence_available", "not_started", "limited", "substantial", "complete")
+DID_IT_OPEN_GOVERNMENT = ("worsened", "did_not_change", "marginal", "major", "outstanding")
+
+# The indicators in the order a report shows them. `verifiability` gates the rest:
+# a not-verifiable commitment is "not reviewable" and gets no further indicators.
+INDICATORS = (
+    "verifiability",
+    "open_government_lens",
+    "potential_for_results",
+    "completion",
+    "did_it_open_government",
+)
+
+# Completion as the government reports it uses the IRM completion scale too.
+SELF_REPORTED_COMPLETION = COMPLETION
+
+# Roles a bearer token can carry.
+ROLES = ("poc", "expert", "quality_reviewer", "admin")

@@ -1,0 +1,96 @@
+"""Documents every service uses: members, tokens, the audit trail, the outbox, the record
+of applied events, and rejected messages.
+
+Keep documents out of service modules: `nameko run` inspects every class there, and
+touching a Document's `objects` opens a database connection at import. Service modules
+import this *module*, never the classes.
+"""
+from mongoengine import (
+    BooleanField, DateTimeField, DictField, Document, IntField, StringField,
+)
+
+
+class Member(Document):
+    """A national government or an OGP Local jurisdiction (created by an operator)."""
+
+    code = StringField(primary_key=True)
+    kind = StringField(required=True, choices=("national", "local"))
+    names = DictField(required=True)  # {"ar": ..., "fr": ..., "en": ...}
+    created_at = DateTimeField(required=True)
+    meta = {"collection": "members"}
+
+    def as_contract(self) -> dict:
+        return {"code": self.code, "kind": self.kind, "names": dict(self.names)}
+
+
+class ApiToken(Document):
+    """A bearer token, stored only as its SHA-256 digest."""
+
+    digest = StringField(primary_key=True)
+    role = StringField(required=True, choices=("poc", "expert", "quality_reviewer", "admin"))
+    subject = StringField(required=True)
+    member_code = StringField()
+    label = StringField()
+    created_at = DateTimeField(required=True)
+    revoked_at = DateTimeField()
+    meta = {"collection": "api_tokens", "indexes": ["subject"]}
+
+
+class AuditEntry(Document):
+    """One decision in a case's hash chain (see shared/audit.py). Written once, never updated."""
+
+    case_id = StringField(required=True)
+    seq = IntField(required=True, min_value=0)
+    prev_hash = StringField(required=True)
+    hash = StringField(required=True)
+    occurred_at = StringField(required=True)
+    service = StringField(required=True)
+    action = StringField(required=True)
+    actor = DictField(required=True)
+    reason = StringField()
+    data = DictField()
+    correlation_id = StringField(required=True)
+    meta = {
+        "collection": "audit_entries",
+        # The unique (case, seq) index is what stops two writers forking a chain.
+        "indexes": [{"fields": ["case_id", "seq"], "unique": True}],
+    }
+
+
+class OutboxMessage(Document):
+    """An event stored in the same transaction as the change that caused it, until sent."""
+
+    event_id = StringField(primary_key=True)
+    source = StringField(required=True)
+    event_type = StringField(required=True)
+    message = DictField(required=True)
+    created_at = DateTimeField(required=True)
+    sent_at = DateTimeField()
+    attempts = IntField(default=0)
+    meta = {"collection": "outbox", "indexes": [("source", "sent_at", "created_at")]}
+
+
+class ProcessedEvent(Document):
+    """That `consumer` applied `event_id`: written atomically with the effect."""
+
+    consumer = StringField(required=True)
+    event_id = StringField(required=True)
+    processed_at = DateTimeField(required=True)
+    meta = {"collection": "processed_events", "indexes": [{"fields": ["consumer", "event_id"], "unique": True}]}
+
+
+class RejectedMessage(Document):
+    """A message a consumer could not apply (malformed, or its handler failed): kept for operators."""
+
+    consumer = StringField(required=True)
+    kind = StringField(required=True, choices=("malformed", "failed"))
+    reason = StringField(required=True)
+    errors = DictField()
+    message = DictField()
+    raw = StringField()
+    received_at = DateTimeField(required=True)
+    replayed = BooleanField(default=False)
+    meta = {"collection": "rejected_messages", "indexes": ["consumer", "received_at"]}
+
+
+SHARED_DOCUMENTS = (Member, ApiToken, AuditEntry, OutboxMessage, ProcessedEvent, RejectedMessage)

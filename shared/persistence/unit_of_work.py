@@ -1,0 +1,121 @@
+"""One atomic step: state changes, their audit entries and the events they cause.
+
+Everything a unit of work writes goes through one MongoDB transaction, so a crash can
+never leave a state change without its audit entry, or an audit entry or event without
+its change. The events are stored in the outbox in that same transaction; they are
+published after commit (and again by the relay if the process dies in between).
+"""
+import time
+
+import structlog
+from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure, PyMongoError
+from pymongo.read_concern import ReadConcern
+from pymongo.write_concern import WriteConcern
+
+from shared import audit
+from shared.clock import now_iso, utcnow
+from shared.persistence.documents import AuditEntry, OutboxMessage, ProcessedEvent
+
+log = structlog.get_logger("irm.persistence")
+MAX_ATTEMPTS = 8
+
+
+class AlreadyApplied(Exception):
+    """This consumer has already applied this event: nothing to do."""
+
+
+class UnitOfWork:
+    def __init__(self, session, service: str):
+        self.session = session
+        self.service = service
+        self.events = []
+        self._audit_heads = {}
+
+    # --- documents -----------------------------------------------------------
+    def get(self, document, filter_: dict):
+        raw = document._get_collection().find_one(filter_, session=self.session)
+        return document._from_son(raw) if raw else None
+
+    def insert(self, doc) -> None:
+        doc.validate()
+        doc._get_collection().insert_one(doc.to_mongo().to_dict(), session=self.session)
+
+    def update(self, document, filter_: dict, update: dict) -> int:
+        return document._get_collection().update_one(filter_, update, session=self.session).modified_count
+
+    def save(self, doc) -> None:
+        """Replace a whole document (it must exist)."""
+        doc.validate()
+        son = doc.to_mongo().to_dict()
+        result = type(doc)._get_collection().replace_one({"_id": son["_id"]}, son, session=self.session)
+        if result.matched_count != 1:
+            raise LookupError(f"{type(doc).__name__} {son['_id']} vanished during the transaction")
+
+    # --- audit ----------------------------------------------------------------
+    def record(self, *, case_id: str, action: str, actor: dict, reason: str, data: dict, correlation_id: str) -> dict:
+        """Append a decision to the case's audit chain, in this transaction."""
+        previous = self._audit_heads.get(case_id)
+        if previous is None:
+            previous = AuditEntry._get_collection().find_one(
+                {"case_id": case_id}, sort=[("seq", -1)], projection={"_id": 0}, session=self.session
+            )
+        entry = audit.next_entry(
+            previous, case_id=case_id, occurred_at=now_iso(), service=self.service, action=action,
+            actor=actor, reason=reason, data=data, correlation_id=correlation_id,
+        )
+        AuditEntry._get_collection().insert_one(dict(entry), session=self.session)
+        self._audit_heads[case_id] = entry
+        return entry
+
+    # --- events ---------------------------------------------------------------
+    def emit(self, event) -> None:
+        OutboxMessage._get_collection().insert_one(
+            {"_id": event.event_id, "source": self.service, "event_type": event.event_type,
+             "message": event.to_message(), "created_at": utcnow(), "sent_at": None, "attempts": 0},
+            session=self.session,
+        )
+        self.events.append(event)
+
+    def mark_applied(self, consumer: str, event_id: str) -> None:
+        try:
+            ProcessedEvent._get_collection().insert_one(
+                {"consumer": consumer, "event_id": event_id, "processed_at": utcnow()}, session=self.session
+            )
+        except DuplicateKeyError:
+            raise AlreadyApplied(f"{consumer} already applied {event_id}") from None
+
+
+def _is_chain_race(exc: DuplicateKeyError) -> bool:
+    pattern = (exc.details or {}).get("keyPattern") or {}
+    return set(pattern) == {"case_id", "seq"}
+
+
+def _is_transient(exc: PyMongoError) -> bool:
+    return isinstance(exc, ConnectionFailure) or (
+        isinstance(exc, OperationFailure) and (exc.has_error_label("TransientTransactionError") or exc.code in (112, 251))
+    )
+
+
+def run_in_transaction(client, service: str, work):
+    """Run `work(uow)` in one transaction and return (result, uow) once committed.
+
+    Retried from scratch when another writer appended to the same audit chain first, or
+    on a transient error; `work` must therefore only read and write through `uow`.
+    """
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        with client.start_session() as session:
+            uow = UnitOfWork(session, service)
+            try:
+                with session.start_transaction(read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority")):
+                    result = work(uow)
+                return result, uow
+            except DuplicateKeyError as exc:
+                if not _is_chain_race(exc) or attempt == MAX_ATTEMPTS:
+                    raise
+                log.info("audit_chain_race_retry", attempt=attempt)
+            except PyMongoError as exc:
+                if not _is_transient(exc) or attempt == MAX_ATTEMPTS:
+                    raise
+                log.warning("transaction_retry", attempt=attempt, error=str(exc))
+        time.sleep(min(0.01 * 2 ** attempt, 1.0))
+    raise RuntimeError("unreachable")

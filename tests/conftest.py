@@ -1,0 +1,82 @@
+"""Test session: the real RabbitMQ and a real MongoDB-protocol server, never mocks.
+
+MongoDB, in order of preference: MONGODB_URI if set; a testcontainers `mongo` replica
+set if a Docker engine answers; otherwise a SecantusDB process started for the session.
+RabbitMQ: AMQP_URI if set; otherwise the local broker (started if installed and down),
+in a throwaway vhost so tests never meet `make dev`'s messages.
+"""
+import eventlet
+
+eventlet.monkey_patch()  # nameko containers run in this process: patch before anything imports socket
+
+import os  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import uuid  # noqa: E402
+from urllib.parse import quote  # noqa: E402
+
+import pytest  # noqa: E402
+
+from cli.localstack import DEFAULT_AMQP_URI, EmbeddedMongo, ensure_rabbitmq  # noqa: E402
+
+
+def _docker_answers() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=3).ping()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def mongodb_server(tmp_path_factory):
+    """A base MongoDB URI (without database) and what started it."""
+    if os.environ.get("MONGODB_URI"):
+        yield os.environ["MONGODB_URI"]
+        return
+    if _docker_answers():
+        from testcontainers.mongodb import MongoDbContainer
+
+        # A single-node replica set: transactions need one.
+        container = MongoDbContainer("mongo:7").with_command("--replSet rs0 --bind_ip_all")
+        container.start()
+        host, port = container.get_container_host_ip(), container.get_exposed_port(27017)
+        container.exec(["mongosh", "--quiet", "-u", "test", "-p", "test", "--eval",
+                        f"rs.initiate({{_id:'rs0',members:[{{_id:0,host:'localhost:27017'}}]}})"])
+        yield f"mongodb://test:test@{host}:{port}/?directConnection=true&authSource=admin"
+        container.stop()
+        return
+    mongo = EmbeddedMongo(tmp_path_factory.mktemp("secantus") / "data",
+                          log_path=tmp_path_factory.getbasetemp() / "secantusdb.log").start()
+    yield f"mongodb://127.0.0.1:{mongo.port}/?retryWrites=false"
+    mongo.stop()
+
+
+def with_database(base_uri: str, db_name: str) -> str:
+    prefix, _, query = base_uri.partition("?")
+    scheme, _, rest = prefix.partition("://")
+    hosts = rest.split("/", 1)[0]
+    return f"{scheme}://{hosts}/{db_name}" + (f"?{query}" if query else "")
+
+
+@pytest.fixture(scope="session")
+def mongodb_uri(mongodb_server):
+    return with_database(mongodb_server, f"irm_test_{uuid.uuid4().hex[:10]}")
+
+
+@pytest.fixture(scope="session")
+def amqp_uri():
+    if os.environ.get("AMQP_URI"):
+        yield os.environ["AMQP_URI"]
+        return
+    ensure_rabbitmq(DEFAULT_AMQP_URI)
+    if not shutil.which("rabbitmqctl"):
+        yield DEFAULT_AMQP_URI
+        return
+    vhost = f"irm-test-{uuid.uuid4().hex[:10]}"
+    subprocess.run(["rabbitmqctl", "add_vhost", vhost], check=True, capture_output=True)
+    subprocess.run(["rabbitmqctl", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"], check=True, capture_output=True)
+    yield f"amqp://guest:guest@127.0.0.1:5672/{quote(vhost, safe='')}"
+    subprocess.run(["rabbitmqctl", "delete_vhost", vhost], check=False, capture_output=True)

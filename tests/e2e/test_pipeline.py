@@ -1,0 +1,85 @@
+"""The whole stack as separate processes (as `make dev` runs it): upload over HTTP, read the
+published finding and the audit trail over HTTP."""
+import json
+import uuid
+
+import pytest
+import requests
+
+from cli import demo
+from cli.localstack import ServiceStack, free_port
+from tests.conftest import with_database
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def stack(mongodb_server, amqp_uri, tmp_path_factory):
+    mongodb_uri = with_database(mongodb_server, f"irm_e2e_{uuid.uuid4().hex[:10]}")
+    log_dir = tmp_path_factory.mktemp("stack-logs")
+    running = ServiceStack(amqp_uri=amqp_uri, mongodb_uri=mongodb_uri, log_dir=log_dir, gateway_port=free_port(),
+                           extra_env={"PYTHONWARNINGS": "ignore"})
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
+
+
+def test_one_case_from_upload_to_published_finding_and_audit_trail(stack):
+    result = demo.run_demo(stack.base_url, stack.mongodb_uri, say=lambda *_: None)
+
+    finding = result["finding"]
+    assert finding["case_id"] == result["case_id"]
+    assert finding["member"]["names"]["ar"] == "تونس"
+    assert [c["commitment_id"] for c in finding["commitments"]] == ["TN0501", "TN0502", "TN0503"]
+    assert finding["commitments"][1]["ratings"]["completion"]["evidence"] == ["https://tuneps.example.tn/atelier-2025-03-12.pdf"]
+    assert finding["summary"]["starred"] == 1 and finding["summary"]["reviewable"] == 2
+    assert result["expert_id"] != "exp-salma"  # works for Tunisia's government
+
+    trail = result["audit"]
+    assert trail["verification"]["valid"] is True
+    steps = [(e["action"], e["actor"]["role"]) for e in trail["entries"]]
+    assert steps == [
+        ("self_assessment.submitted", "poc"), ("review.assigned", "system"),
+        ("rating.saved", "expert"), ("rating.saved", "expert"), ("rating.saved", "expert"),
+        ("review.submitted", "expert"), ("review.returned", "quality_reviewer"), ("rating.saved", "expert"),
+        ("review.submitted", "expert"), ("review.approved", "quality_reviewer"), ("finding.published", "system"),
+    ]
+    assert all(e["correlation_id"] == result["correlation_id"] for e in trail["entries"])
+    assert trail["entries"][1]["data"]["expert_id"] == result["expert_id"]
+    assert finding["audit_head"] == {"seq": 10, "hash": trail["entries"][-1]["hash"]}
+
+    history = [step["status"] for step in result["poc_view"]["case"]["history"]]
+    assert history == ["submitted", "assigned", "quality_review", "in_review", "quality_review", "approved", "published"]
+
+    # Anyone finds it in the public list.
+    listing = requests.get(f"{stack.base_url}/api/v1/findings", params={"member": "TN", "cycle": "2023-2025"}, timeout=10).json()
+    assert result["case_id"] in {item["case_id"] for item in listing["items"]}
+
+    # One correlation id in the logs of every service, from upload to publication.
+    for service in ("intake", "review", "publication"):
+        lines = [json.loads(line) for line in (stack.log_dir / f"{service}.log").read_text().splitlines() if line.startswith("{")]
+        tagged = [line for line in lines if line.get("correlation_id") == result["correlation_id"]]
+        assert tagged, f"{service} logged nothing for the case"
+        assert all(line["service"] == service for line in tagged)
+
+
+def test_the_gateway_refuses_bad_input_with_4xx_never_500(stack):
+    base = stack.base_url
+    probes = [
+        ("POST", "/api/v1/self-assessments", {"data": "{", "headers": {"Content-Type": "application/json"}}),
+        ("GET", "/api/v1/self-assessments/sa_missing", {}),
+        ("GET", "/api/v1/cases", {"headers": {"Authorization": "Bearer nope"}}),
+        ("PUT", "/api/v1/cases/case_x/ratings/TN0501", {"json": {}}),
+        ("POST", "/api/v1/cases/case_x/submit", {}),
+        ("POST", "/api/v1/cases/case_x/quality-decision", {"json": {"decision": "maybe"}}),
+        ("GET", "/api/v1/findings", {"params": {"page": "-1"}}),
+        ("GET", "/api/v1/findings/fnd_missing", {}),
+        ("GET", "/api/v1/cases/case_missing/audit", {}),
+        ("GET", "/api/v1/nothing-here", {}),
+    ]
+    for method, path, options in probes:
+        answer = requests.request(method, base + path, timeout=10, **options)
+        assert 400 <= answer.status_code < 500, (method, path, answer.status_code, answer.text)
+        assert "error" in answer.json()

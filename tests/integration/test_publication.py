@@ -1,0 +1,144 @@
+import pytest
+import requests
+from nameko.standalone.events import event_dispatcher
+
+from cli import demo
+from services.publication import documents as publication_documents
+from services.publication.service import PublicationService
+from shared.contracts.events import REVIEW_APPROVED, build_event
+from shared.persistence.documents import AuditEntry
+from shared.persistence.unit_of_work import run_in_transaction
+from tests.integration.conftest import wait_until
+
+pytestmark = pytest.mark.integration
+
+
+def approved_event(case_id, member=demo.MEMBER, cycle="2023-2025"):
+    payload = {
+        "case_id": case_id, "self_assessment_id": f"sa_{case_id}", "member": member,
+        "action_plan": {"cycle": cycle, "plan_number": 5}, "languages": ["ar", "fr", "en"],
+        "expert_id": "exp-amina", "reviewer_id": "iep-rivera",
+        "commitments": [
+            {"commitment_id": c["commitment_id"], "number": c["number"], "title": c["title"],
+             "self_reported_completion": c["self_reported_completion"], "ratings": demo.RATINGS[c["commitment_id"]]}
+            for c in demo.SELF_ASSESSMENT["commitments"]
+        ],
+    }
+    return build_event(REVIEW_APPROVED, payload, correlation_id=f"corr-{case_id}", actor={"role": "quality_reviewer", "id": "iep-rivera"})
+
+
+def seed_history(mongodb_client, case_id):
+    """Earlier decisions of the case, written as the other services write them."""
+    def work(uow):
+        for action in ("self_assessment.submitted", "review.assigned", "rating.saved", "review.submitted", "review.approved"):
+            uow.record(case_id=case_id, action=action, actor={"role": "system", "id": "test"}, reason=action,
+                       data={"n": 1}, correlation_id=f"corr-{case_id}")
+    run_in_transaction(mongodb_client, "test", work)
+
+
+@pytest.fixture
+def publication(start_service, service_config):
+    base = start_service(PublicationService)
+    dispatch = event_dispatcher({"AMQP_URI": service_config["AMQP_URI"], "serializer": "json"})
+    return base, lambda event: dispatch("review", event.event_type, event.to_message())
+
+
+def published(case_id):
+    return wait_until(lambda: publication_documents.Finding.objects(case_id=case_id).first(), what=f"finding of {case_id}")
+
+
+def audit_of(base, case_id):
+    return requests.get(f"{base}/api/v1/cases/{case_id}/audit", timeout=10).json()
+
+
+def test_an_approval_is_published_once_and_served(publication, tap):
+    base, send = publication
+    announced = tap("publication", "finding.published")
+    event = approved_event("case_p1")
+    send(event)
+    send(event)  # redelivered
+    finding = published("case_p1")
+    assert announced.next().payload["finding_id"] == finding.finding_id
+    assert announced.empty()
+    assert publication_documents.Finding.objects(case_id="case_p1").count() == 1
+
+    page = requests.get(f"{base}/api/v1/findings/{finding.finding_id}", timeout=10).json()
+    assert page["summary"] == {"commitments": 3, "reviewable": 2, "relevant_to_open_government": 2, "promising": 1,
+                               "high_completion": 1, "strong_early_results": 1, "starred": 1}
+    assert page["commitments"][1]["title"]["ar"] == "إشراك المجتمع المدني في الصفقات العمومية"
+    assert page["commitments"][0]["ratings"]["completion"]["justification"] == {"fr": "Données trimestrielles publiées depuis 2024."}
+
+
+def test_findings_filter_and_paginate(publication):
+    base, send = publication
+    send(approved_event("case_a", cycle="2021-2023"))
+    send(approved_event("case_b"))
+    send(approved_event("case_c", member={"code": "MA-BMK", "kind": "local", "names": {"fr": "Béni Mellal-Khénifra"}}))
+    for case_id in ("case_a", "case_b", "case_c"):
+        published(case_id)
+    everything = requests.get(f"{base}/api/v1/findings?per_page=2", timeout=10).json()
+    assert everything["total"] == 3 and len(everything["items"]) == 2 and everything["next"]
+    rest = requests.get(base + everything["next"], timeout=10).json()
+    assert len(rest["items"]) == 1 and rest["next"] is None
+    assert {i["case_id"] for i in everything["items"] + rest["items"]} == {"case_a", "case_b", "case_c"}
+    tn = requests.get(f"{base}/api/v1/findings?member=TN&cycle=2023-2025", timeout=10).json()
+    assert [i["case_id"] for i in tn["items"]] == ["case_b"]
+    assert requests.get(f"{base}/api/v1/findings?cycle=23-25", timeout=10).status_code == 422
+    assert requests.get(f"{base}/api/v1/findings?per_page=0", timeout=10).status_code == 422
+    assert requests.get(f"{base}/api/v1/findings/fnd_missing", timeout=10).status_code == 404
+
+
+@pytest.fixture
+def published_case(publication, db):
+    import mongoengine
+
+    base, send = publication
+    seed_history(mongoengine.connection.get_connection(), "case_t")
+    send(approved_event("case_t"))
+    published("case_t")
+    trail = audit_of(base, "case_t")
+    assert trail["verification"]["valid"], trail["verification"]
+    assert [e["action"] for e in trail["entries"]][-1] == "finding.published"
+    assert len(trail["entries"]) == 6
+    return base
+
+
+def collection():
+    return AuditEntry._get_collection()
+
+
+def tamper_edit(seq=2):
+    collection().update_one({"case_id": "case_t", "seq": seq}, {"$set": {"reason": "nothing to see here"}})
+
+
+def tamper_reorder():
+    # Swap the positions of entries 2 and 3 (through a spare seq: the unique index forbids a direct swap).
+    collection().update_one({"case_id": "case_t", "seq": 2}, {"$set": {"seq": -1}})
+    collection().update_one({"case_id": "case_t", "seq": 3}, {"$set": {"seq": 2}})
+    collection().update_one({"case_id": "case_t", "seq": -1}, {"$set": {"seq": 3}})
+
+
+def tamper_delete_middle():
+    collection().delete_one({"case_id": "case_t", "seq": 3})
+
+
+def tamper_delete_last():
+    collection().delete_one({"case_id": "case_t", "seq": 5})
+
+
+def tamper_rehash_edit():
+    # Edit an entry and recompute its own hash: the next entry's link still exposes it.
+    from shared.audit import entry_hash
+
+    entry = collection().find_one({"case_id": "case_t", "seq": 1}, {"_id": 0})
+    entry["reason"] = "rewritten"
+    entry["hash"] = entry_hash(entry)
+    collection().replace_one({"case_id": "case_t", "seq": 1}, entry)
+
+
+@pytest.mark.parametrize("tamper", [tamper_edit, tamper_reorder, tamper_delete_middle, tamper_delete_last, tamper_rehash_edit])
+def test_tampering_with_stored_entries_is_detected(published_case, tamper):
+    tamper()
+    verification = audit_of(published_case, "case_t")["verification"]
+    assert verification["valid"] is False
+    assert verification["problems"]

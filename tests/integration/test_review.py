@@ -1,0 +1,160 @@
+import pytest
+import requests
+from nameko.standalone.events import event_dispatcher
+
+from cli import demo, operations
+from services.review import documents as review_documents
+from services.review.service import ReviewService
+from shared.contracts.events import SELF_ASSESSMENT_SUBMITTED, build_event
+from shared.persistence.documents import AuditEntry, RejectedMessage
+from tests.integration.conftest import wait_until
+
+pytestmark = pytest.mark.integration
+
+
+def submitted_event(case_id, correlation_id="corr-review"):
+    payload = {
+        "self_assessment_id": f"sa_{case_id}", "case_id": case_id, "member": demo.MEMBER,
+        "action_plan": demo.SELF_ASSESSMENT["action_plan"], "languages": ["ar", "fr"],
+        "commitments": [dict(c, narrative=c.get("narrative"), evidence=c.get("evidence", []))
+                        for c in demo.SELF_ASSESSMENT["commitments"]],
+    }
+    return build_event(SELF_ASSESSMENT_SUBMITTED, payload, correlation_id=correlation_id, actor={"role": "poc", "id": "poc-tn"})
+
+
+class Review:
+    def __init__(self, base, amqp_uri):
+        self.base = base
+        self._dispatch = event_dispatcher({"AMQP_URI": amqp_uri, "serializer": "json"})
+
+    def send_raw(self, message, event_type=SELF_ASSESSMENT_SUBMITTED):
+        self._dispatch("intake", event_type, message)
+
+    def send(self, event):
+        self.send_raw(event.to_message(), event.event_type)
+
+    def call(self, method, path, token, body=None, **headers):
+        return requests.request(method, self.base + path, json=body, timeout=10,
+                                headers={"Authorization": f"Bearer {token}", **headers})
+
+
+@pytest.fixture
+def review(start_service, service_config):
+    operations.add_member("TN", "national", demo.MEMBER["names"])
+    operations.add_expert("exp-salma", "Salma K.", ["ar", "fr"], ["TN"], capacity=5)  # conflicted
+    operations.add_expert("exp-amina", "Amina B.", ["ar"], [], capacity=5)
+    operations.add_expert("exp-james", "James O.", ["en"], [], capacity=5)  # no shared language
+    return Review(start_service(ReviewService), service_config["AMQP_URI"])
+
+
+def case(case_id):
+    return review_documents.Case.objects(case_id=case_id).first()
+
+
+def load_of(expert_id):
+    return review_documents.Expert.objects(expert_id=expert_id).first().active_cases
+
+
+def test_a_submission_opens_a_case_assigned_without_conflict(review, tap):
+    assigned = tap("review", "review.assigned")
+    review.send(submitted_event("case_1"))
+
+    event = assigned.next()
+    assert event.payload["expert_id"] == "exp-amina"
+    assert event.correlation_id == "corr-review"
+    reasons = {c["expert_id"]: c["reasons"] for c in event.payload["candidates"]}
+    assert any("conflict of interest" in r for r in reasons["exp-salma"])
+    assert any("reads none of" in r for r in reasons["exp-james"])
+    stored = case("case_1")
+    assert stored.status == "assigned" and stored.expert_id == "exp-amina"
+    assert load_of("exp-amina") == 1
+    [entry] = AuditEntry.objects(case_id="case_1")
+    assert entry.action == "review.assigned" and "least loaded" in entry.reason
+
+
+def test_no_qualified_expert_leaves_the_case_visibly_unassigned(review, tap):
+    operations.add_expert("exp-amina", "Amina B.", ["ar"], [], capacity=0)
+    review.send(submitted_event("case_wait"))
+    wait_until(lambda: case("case_wait"), what="case")
+    assert case("case_wait").status == "unassigned"
+    [entry] = AuditEntry.objects(case_id="case_wait")
+    assert entry.action == "review.unassigned"
+
+
+def test_a_redelivered_event_changes_nothing(review, tap):
+    assigned = tap("review", "review.assigned")
+    event = submitted_event("case_2")
+    review.send(event)
+    assigned.next()
+    review.send(event)  # the same event_id again, as after a crash before the ack
+    review.send(submitted_event("case_3"))  # consumed after the duplicate
+    assigned.next()
+    assert AuditEntry.objects(case_id="case_2").count() == 1
+    assert load_of("exp-amina") == 2
+    assert assigned.empty()
+
+
+def test_a_malformed_event_is_rejected_whole_and_kept_visible(review, tap):
+    assigned = tap("review", "review.assigned")
+    message = submitted_event("case_bad").to_message()
+    message["payload"]["commitments"][0]["self_reported_completion"] = "finished"
+    review.send_raw(message)
+    review.send_raw({"event_type": SELF_ASSESSMENT_SUBMITTED, "payload": "not an envelope"})
+
+    wait_until(lambda: RejectedMessage.objects(kind="malformed").count() == 2, what="two rejections")
+    reasons = sorted(r.reason for r in RejectedMessage.objects)
+    assert reasons == ["envelope does not match the contract", "payload does not match the contract"]
+    assert case("case_bad") is None and AuditEntry.objects(case_id="case_bad").count() == 0
+    assert assigned.empty()
+
+
+def test_rating_submitting_and_quality_review_over_http(review, tap):
+    approved, returned = tap("review", "review.approved"), tap("review", "review.returned")
+    review.send(submitted_event("case_4"))
+    wait_until(lambda: (case("case_4") or None) and case("case_4").status == "assigned", what="assignment")
+    amina = operations.issue_token("expert", "exp-amina")
+    james = operations.issue_token("expert", "exp-james")
+    reviewer = operations.issue_token("quality_reviewer", "iep-rivera")
+    author_as_reviewer = operations.issue_token("quality_reviewer", "exp-amina")
+    path = "/api/v1/cases/case_4"
+
+    assert review.call("GET", path, james).status_code == 404  # not James's case
+    assert review.call("PUT", f"{path}/ratings/TN0501", amina, {"verifiability": {"value": "maybe"}}).status_code == 422
+    not_reviewable = {"verifiability": {"value": "not_verifiable", "justification": {"en": "x"}},
+                      "completion": {"value": "complete", "justification": {"en": "x"}}}
+    answer = review.call("PUT", f"{path}/ratings/TN0501", amina, not_reviewable)
+    assert answer.status_code == 422 and "completion" in answer.json()["error"]["fields"]
+    assert review.call("PUT", f"{path}/ratings/TN9999", amina, demo.RATINGS["TN0503"]).status_code == 404
+    assert review.call("POST", f"{path}/submit", amina).status_code == 409  # nothing rated yet: still 'assigned'
+
+    saved = review.call("PUT", f"{path}/ratings/TN0501", amina, demo.RATINGS["TN0501"])
+    assert saved.status_code == 200, saved.text
+    stale = review.call("PUT", f"{path}/ratings/TN0502", amina, demo.RATINGS["TN0502"], **{"If-Match": '"1"'})
+    assert stale.status_code == 409  # version 1 was overwritten by the save above
+
+    missing = review.call("POST", f"{path}/submit", amina)
+    assert missing.status_code == 422
+    assert missing.json()["error"]["fields"]["ratings"] == ["TN0502.verifiability", "TN0503.verifiability"]
+    for commitment_id in ("TN0502", "TN0503"):
+        assert review.call("PUT", f"{path}/ratings/{commitment_id}", amina, demo.RATINGS[commitment_id]).status_code == 200
+    assert review.call("POST", f"{path}/submit", amina).status_code == 200
+
+    assert review.call("POST", f"{path}/quality-decision", author_as_reviewer, {"decision": "approve"}).status_code == 403
+    assert review.call("POST", f"{path}/quality-decision", amina, {"decision": "approve"}).status_code == 403
+    assert review.call("POST", f"{path}/quality-decision", reviewer, {"decision": "return"}).status_code == 422
+    back = review.call("POST", f"{path}/quality-decision", reviewer,
+                       {"decision": "return", "comments": [{"commitment_id": "TN0502", "text": {"fr": "Preuves ?"}}]})
+    assert back.status_code == 200
+    assert returned.next().payload["comments"][0]["commitment_id"] == "TN0502"
+    assert review.call("POST", f"{path}/quality-decision", reviewer, {"decision": "approve"}).status_code == 409
+
+    assert review.call("POST", f"{path}/submit", amina).status_code == 200
+    assert review.call("POST", f"{path}/quality-decision", reviewer, {"decision": "approve"}).status_code == 200
+    event = approved.next()
+    assert [c["commitment_id"] for c in event.payload["commitments"]] == ["TN0501", "TN0502", "TN0503"]
+    assert event.payload["commitments"][0]["ratings"]["potential_for_results"]["value"] == "substantial"
+    assert event.actor == {"role": "quality_reviewer", "id": "iep-rivera"}
+    assert load_of("exp-amina") == 0
+    actions = [e.action for e in AuditEntry.objects(case_id="case_4").order_by("seq")]
+    assert actions == ["review.assigned", "rating.saved", "rating.saved", "rating.saved", "review.submitted",
+                       "review.returned", "review.submitted", "review.approved"]

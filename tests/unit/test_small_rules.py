@@ -1,0 +1,51 @@
+import pytest
+
+from cli import demo
+from services.gateway.app import route
+from services.intake import domain as intake_domain
+from services.publication import domain as publication_domain
+from shared import auth
+
+
+def test_tokens_are_random_and_stored_as_digests():
+    first, second = auth.new_token(), auth.new_token()
+    assert first != second and first.startswith("irm_") and len(first) > 40
+    assert auth.token_digest(first) != first and len(auth.token_digest(first)) == 64
+
+
+@pytest.mark.parametrize("header", [None, "", "Basic abc", "Bearer", "Bearer   "])
+def test_missing_or_odd_authorization_is_unauthorized(header):
+    with pytest.raises(auth.Unauthorized):
+        auth.bearer_token(header)
+
+
+def test_roles_are_enforced():
+    principal = auth.Principal("poc-tn", "poc", "TN")
+    assert auth.require_role(principal, "poc", "admin") is principal
+    with pytest.raises(auth.Forbidden):
+        auth.require_role(principal, "expert")
+
+
+@pytest.mark.parametrize("path, service", [
+    ("/api/v1/self-assessments", "intake"), ("/api/v1/self-assessments/sa_1", "intake"),
+    ("/api/v1/findings", "publication"), ("/api/v1/findings/fnd_1", "publication"),
+    ("/api/v1/cases/case_1/audit", "publication"), ("/api/v1/cases", "review"),
+    ("/api/v1/cases/case_1", "review"), ("/api/v1/cases/case_1/ratings/TN0501", "review"),
+    ("/api/v1/cases/case_1/submit", "review"), ("/api/v1/other", None), ("/api/v1/findingsX", None),
+])
+def test_gateway_routes_each_path_to_its_owner(path, service):
+    assert route(path) == service
+
+
+def test_submission_languages_and_status_ordering():
+    assert intake_domain.submission_languages(demo.SELF_ASSESSMENT) == ["ar", "fr", "en"]
+    assert intake_domain.status_update("2026-01-01T00:00:01.000Z", "review.assigned", "2026-01-01T00:00:02.000Z") == "assigned"
+    assert intake_domain.status_update("2026-01-01T00:00:03.000Z", "review.assigned", "2026-01-01T00:00:02.000Z") is None
+
+
+def test_judgements_follow_the_irm_definitions():
+    starred = publication_domain.judgements(demo.RATINGS["TN0501"])
+    assert starred == {"reviewable": True, "relevant_to_open_government": True, "promising": True,
+                       "high_completion": True, "strong_early_results": True, "starred": True}
+    assert publication_domain.judgements(demo.RATINGS["TN0502"])["starred"] is False
+    assert not any(publication_domain.judgements(demo.RATINGS["TN0503"]).values())
