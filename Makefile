@@ -40,8 +40,9 @@ up:
 down:
 	$(COMPOSE) down
 
+# Needs a compose binary (no engine): e.g. `apt-get install docker-compose`.
 compose-config:
-	$(COMPOSE) config --quiet && echo "docker-compose.yml is valid"
+	$(COMPOSE) -f docker-compose.yml config --quiet && echo "docker-compose.yml is valid"
 
 clean:
 	rm -rf $(VENV) var *.egg-info

@@ -1,0 +1,30 @@
+"""The compose file wires what the services need (`make compose-config` runs docker-compose's own check)."""
+import importlib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_compose_starts_every_service_after_healthy_dependencies():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"rabbitmq", "mongo", "intake", "review", "publication", "gateway"} <= set(services)
+    assert "--replSet" in services["mongo"]["command"]
+    for name in ("intake", "review", "publication"):
+        service = services[name]
+        assert service["command"] == ["nameko", "run", "--config", "deploy/nameko.yaml", f"services.{name}.service"] or \
+            service["command"] == f"nameko run --config deploy/nameko.yaml services.{name}.service"
+        importlib.import_module(f"services.{name}.service")
+        assert {dep: cond["condition"] for dep, cond in service["depends_on"].items()} == {
+            "rabbitmq": "service_healthy", "mongo": "service_healthy"}
+        assert "healthcheck" in service
+    assert set(services["gateway"]["depends_on"]) == {"intake", "review", "publication"}
+    assert all(v["condition"] == "service_healthy" for v in services["gateway"]["depends_on"].values())
+
+
+def test_the_nameko_config_reads_the_environment():
+    config = (ROOT / "deploy" / "nameko.yaml").read_text()
+    for key in ("AMQP_URI", "MONGODB_URI", "WEB_SERVER_ADDRESS"):
+        assert f"{key}: ${{{key}:" in config
