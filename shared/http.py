@@ -120,7 +120,7 @@ def api_endpoint(method):
     @functools.wraps(method)
     def wrapper(self, request, *args, **kwargs):
         correlation_id = (request.headers.get(CORRELATION_HEADER) or "").strip()[:128] or new_id("corr")
-        bind_correlation(correlation_id)
+        bind_correlation(correlation_id, service=self.name)
         request.correlation_id = correlation_id
         try:
             response = method(self, request, *args, **kwargs)

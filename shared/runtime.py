@@ -71,7 +71,7 @@ class StoreHandle:
         )
         sent = 0
         for doc in pending:
-            bind_correlation(doc["message"].get("correlation_id", "-"), event_id=doc["_id"])
+            bind_correlation(doc["message"].get("correlation_id", "-"), service=self.service, event_id=doc["_id"])
             sent += self._publish(doc["_id"], doc["event_type"], doc["message"])
         return sent
 
@@ -142,7 +142,7 @@ def consumes(event_type: str):
         def handler(self, message):
             consumer = f"{self.name}.{method.__name__}"
             correlation_id = message.get("correlation_id", "-") if isinstance(message, dict) else "-"
-            bind_correlation(str(correlation_id), consumer=consumer, event_type=event_type,
+            bind_correlation(str(correlation_id), service=self.name, consumer=consumer, event_type=event_type,
                              event_id=message.get("event_id") if isinstance(message, dict) else None)
             try:
                 event = parse_event(event_type, message)
