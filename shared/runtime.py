@@ -12,9 +12,11 @@ Service modules declare these as dependencies and stay small:
 from datetime import timedelta
 
 import structlog
-from nameko.events import EventDispatcher, event_handler
 from nameko.amqp.publish import UndeliverableMessage
+from nameko.events import EventDispatcher, event_handler
 from nameko.extensions import DependencyProvider
+from nameko.timer import timer
+from nameko.web.handlers import http
 
 from shared import auth as auth_rules
 from shared.clock import utcnow
@@ -184,3 +186,20 @@ def health_response(service: str):
     except Exception as exc:
         return json_response({"service": service, "status": "unavailable", "database": str(exc)[:200]}, status=503)
     return json_response({"service": service, "status": "ok", "database": "ok"})
+
+
+class ServiceShell:
+    """What every service has besides its own endpoints: /health and the outbox relay.
+
+    Subclass it as `runtime.ServiceShell` (import the module, not the class): `nameko run`
+    treats every class with entrypoints found in the service module as a service to run.
+    """
+
+    @http("GET", "/health")
+    def health(self, request):
+        return health_response(self.name)
+
+    @timer(interval=2)
+    def relay_outbox(self):
+        """Publish events whose commit happened but whose publication did not."""
+        self.store.relay_pending()

@@ -4,7 +4,6 @@ POST /api/v1/self-assessments       poc (own member) or admin: submit; 201 + sta
 GET  /api/v1/self-assessments/{id}  any role (a poc only for its member): the document and case status
 GET  /health                        database reachable
 """
-from nameko.timer import timer
 from nameko.web.handlers import http
 
 from services.intake import documents, domain
@@ -18,10 +17,11 @@ from shared.auth import Forbidden
 from shared.http import NotFound, Unprocessable, api_endpoint, json_response, read_json
 from shared.ids import new_id
 from shared.persistence import documents as shared_documents
-from shared.runtime import Auth, Store, consumes, health_response
+from shared import runtime
+from shared.runtime import Auth, Store, consumes
 
 
-class IntakeService:
+class IntakeService(runtime.ServiceShell):
     name = "intake"
 
     store = Store(documents=documents.ALL)
@@ -92,14 +92,6 @@ class IntakeService:
             "case": {"status": record.case_status, "updated_at": record.case_status_at, "history": record.case_history,
                      "audit_url": f"/api/v1/cases/{record.case_id}/audit"},
         })
-
-    @http("GET", "/health")
-    def health(self, request):
-        return health_response(self.name)
-
-    @timer(interval=2)
-    def relay_outbox(self):
-        self.store.relay_pending()
 
     # --- the case's progress, as the other services announce it ---------------
     def _follow(self, event, uow):

@@ -6,7 +6,6 @@ GET /api/v1/cases/{id}/audit    the case's decisions in order, and their verific
 GET /health
 """
 from marshmallow import Schema, fields, validate
-from nameko.timer import timer
 from nameko.web.handlers import http
 
 from services.publication import documents, domain
@@ -17,7 +16,8 @@ from shared.contracts.fields import MEMBER_CODE, Cycle
 from shared.http import NotFound, api_endpoint, json_response, read_query
 from shared.ids import new_id
 from shared.persistence import documents as shared_documents
-from shared.runtime import Store, consumes, health_response
+from shared import runtime
+from shared.runtime import Store, consumes
 
 SYSTEM = {"role": "system", "id": "publication"}
 
@@ -42,7 +42,7 @@ def finding_view(finding, full=True) -> dict:
     return view
 
 
-class PublicationService:
+class PublicationService(runtime.ServiceShell):
     name = "publication"
 
     store = Store(documents=documents.ALL)
@@ -103,11 +103,3 @@ class PublicationService:
         verification = audit.verify_chain(entries, expected_head=finding.audit_head if finding else None)
         return json_response({"case_id": case_id, "entries": entries, "verification": verification.as_dict(),
                               "finding_url": f"/api/v1/findings/{finding.finding_id}" if finding else None})
-
-    @http("GET", "/health")
-    def health(self, request):
-        return health_response(self.name)
-
-    @timer(interval=2)
-    def relay_outbox(self):
-        self.store.relay_pending()

@@ -8,7 +8,6 @@ POST /api/v1/cases/{id}/quality-decision            a quality reviewer who is no
 GET  /health
 """
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from nameko.timer import timer
 from nameko.web.handlers import http
 
 from services.review import documents
@@ -22,7 +21,8 @@ from shared.contracts.events import (
 )
 from shared.contracts.ratings import CommitmentRatingsSchema
 from shared.http import Conflict, NotFound, Unprocessable, api_endpoint, json_response, read_json, read_query
-from shared.runtime import Auth, Store, consumes, health_response
+from shared import runtime
+from shared.runtime import Auth, Store, consumes
 
 SYSTEM = {"role": "system", "id": "review"}
 
@@ -65,7 +65,7 @@ def move(case, action, role):
         raise Conflict(str(exc)) from None
 
 
-class ReviewService:
+class ReviewService(runtime.ServiceShell):
     name = "review"
 
     store = Store(documents=documents.ALL)
@@ -238,14 +238,6 @@ class ReviewService:
 
         self.store.run(work)
         return json_response({"case_id": case_id, "status": "approved" if body["decision"] == "approve" else "in_review"})
-
-    @http("GET", "/health")
-    def health(self, request):
-        return health_response(self.name)
-
-    @timer(interval=2)
-    def relay_outbox(self):
-        self.store.relay_pending()
 
 
 def _set_status(uow, case, status, reviewer_id=None, comments=()):

@@ -43,14 +43,6 @@ class UnitOfWork:
     def update(self, document, filter_: dict, update: dict) -> int:
         return document._get_collection().update_one(filter_, update, session=self.session).modified_count
 
-    def save(self, doc) -> None:
-        """Replace a whole document (it must exist)."""
-        doc.validate()
-        son = doc.to_mongo().to_dict()
-        result = type(doc)._get_collection().replace_one({"_id": son["_id"]}, son, session=self.session)
-        if result.matched_count != 1:
-            raise LookupError(f"{type(doc).__name__} {son['_id']} vanished during the transaction")
-
     # --- audit ----------------------------------------------------------------
     def record(self, *, case_id: str, action: str, actor: dict, reason: str, data: dict, correlation_id: str) -> dict:
         """Append a decision to the case's audit chain, in this transaction."""
