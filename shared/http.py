@@ -6,6 +6,7 @@ unexpected into a 500 that names a log line instead of leaking a traceback.
 """
 import functools
 import json
+import time
 
 import structlog
 from marshmallow import ValidationError
@@ -122,22 +123,28 @@ def api_endpoint(method):
         correlation_id = (request.headers.get(CORRELATION_HEADER) or "").strip()[:128] or new_id("corr")
         bind_correlation(correlation_id, service=self.name)
         request.correlation_id = correlation_id
+        started = time.perf_counter()
         try:
             response = method(self, request, *args, **kwargs)
         except ApiError as exc:
-            log.info("request_refused", path=request.path, status=exc.status, code=exc.code, reason=exc.message)
-            return error_response(exc.status, exc.code, exc.message, exc.details, correlation_id)
-        except Unauthorized as exc:
-            log.info("request_refused", path=request.path, status=401, reason=str(exc))
-            return error_response(401, "unauthorized", str(exc), correlation_id=correlation_id)
-        except Forbidden as exc:
-            log.info("request_refused", path=request.path, status=403, reason=str(exc))
-            return error_response(403, "forbidden", str(exc), correlation_id=correlation_id)
+            response = error_response(exc.status, exc.code, exc.message, exc.details, correlation_id)
+            reason = exc.message
+        except (Unauthorized, Forbidden) as exc:
+            status, code = (401, "unauthorized") if isinstance(exc, Unauthorized) else (403, "forbidden")
+            response = error_response(status, code, str(exc), correlation_id=correlation_id)
+            reason = str(exc)
         except Exception:
             error_id = new_id("err")
-            log.exception("request_failed", path=request.path, error_id=error_id)
-            return error_response(500, "internal_error", f"Something failed on our side; quote {error_id} when reporting it.", correlation_id=correlation_id)
+            log.exception("request_failed", method=request.method, path=request.path, error_id=error_id)
+            response = error_response(500, "internal_error", f"Something failed on our side; quote {error_id} when reporting it.",
+                                      correlation_id=correlation_id)
+            reason = error_id
+        else:
+            reason = None
         response.headers.setdefault(CORRELATION_HEADER, correlation_id)
+        # One line per request, with the correlation id (nameko's own access log has none).
+        log.info("request_handled", method=request.method, path=request.path, status=response.status_code,
+                 duration_ms=round((time.perf_counter() - started) * 1000, 1), **({"reason": reason} if reason else {}))
         return response
 
     return wrapper

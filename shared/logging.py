@@ -43,7 +43,8 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("pymongo", "kombu", "amqp", "urllib3"):
+    # nameko.web.server is eventlet's access log, without correlation ids: api_endpoint logs each request instead.
+    for noisy in ("pymongo", "kombu", "amqp", "urllib3", "nameko.web.server"):
         logging.getLogger(noisy).setLevel("WARNING")
 
 

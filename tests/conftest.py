@@ -37,21 +37,37 @@ def mongodb_server(tmp_path_factory):
         yield os.environ["MONGODB_URI"]
         return
     if _docker_answers():
-        from testcontainers.mongodb import MongoDbContainer
-
-        # A single-node replica set: transactions need one.
-        container = MongoDbContainer("mongo:7").with_command("--replSet rs0 --bind_ip_all")
-        container.start()
-        host, port = container.get_container_host_ip(), container.get_exposed_port(27017)
-        container.exec(["mongosh", "--quiet", "-u", "test", "-p", "test", "--eval",
-                        f"rs.initiate({{_id:'rs0',members:[{{_id:0,host:'localhost:27017'}}]}})"])
-        yield f"mongodb://test:test@{host}:{port}/?directConnection=true&authSource=admin"
-        container.stop()
+        yield from _mongo_replica_set_container()
         return
     mongo = EmbeddedMongo(tmp_path_factory.mktemp("secantus") / "data",
                           log_path=tmp_path_factory.getbasetemp() / "secantusdb.log").start()
     yield f"mongodb://127.0.0.1:{mongo.port}/?retryWrites=false"
     mongo.stop()
+
+
+def _mongo_replica_set_container():
+    """A real mongod as a single-node replica set (transactions need one), through testcontainers."""
+    import time
+
+    import pymongo
+    from testcontainers.core.container import DockerContainer
+    from testcontainers.core.waiting_utils import wait_for_logs
+
+    container = DockerContainer("mongo:7").with_command("--replSet rs0 --bind_ip_all").with_exposed_ports(27017)
+    container.start()
+    try:
+        wait_for_logs(container, "Waiting for connections", timeout=120)
+        container.exec(["mongosh", "--quiet", "--eval", "rs.initiate({_id: 'rs0', members: [{_id: 0, host: 'localhost:27017'}]})"])
+        uri = f"mongodb://{container.get_container_host_ip()}:{container.get_exposed_port(27017)}/?directConnection=true"
+        client, deadline = pymongo.MongoClient(uri), time.monotonic() + 60
+        while not client.admin.command("hello").get("isWritablePrimary"):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the mongo container never became primary")
+            time.sleep(0.5)
+        client.close()
+        yield uri
+    finally:
+        container.stop()
 
 
 def with_database(base_uri: str, db_name: str) -> str:

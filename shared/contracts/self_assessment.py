@@ -12,7 +12,8 @@ class EvidenceSchema(Schema):
 
 class CommitmentSchema(Schema):
     # OGP data calls it "Commitment Unique Identifier" (e.g. TN0101).
-    commitment_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", error="Use letters, digits, '.', '_' or '-' (at most 64)."))
+    # No '.' or '$': the id is a key in stored documents (ratings by commitment).
+    commitment_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$", error="Use letters, digits, '_' or '-' (at most 64)."))
     number = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=999))
     title = LocalizedText(required=True, max_length=500)
     self_reported_completion = fields.String(required=True, validate=validate.OneOf(SELF_REPORTED_COMPLETION))

@@ -77,7 +77,7 @@ class EventTap:
         self.connection = Connection(amqp_uri)
         self.queue = Queue(f"test-tap-{source}-{event_type}-{time.monotonic_ns()}",
                            Exchange(f"{source}.events", type="topic", durable=True),
-                           routing_key=event_type, auto_delete=True)
+                           routing_key=event_type, exclusive=True)  # gone with the connection
         self.queue(self.connection.default_channel).declare()
 
     def next(self, timeout=15):
@@ -95,6 +95,7 @@ class EventTap:
         return self.queue(self.connection.default_channel).get(no_ack=True) is None
 
     def close(self):
+        self.queue(self.connection.default_channel).delete()
         self.connection.release()
 
 

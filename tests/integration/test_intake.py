@@ -101,3 +101,18 @@ def test_a_poc_cannot_read_another_members_self_assessment(intake):
     answer = requests.get(f"{intake}{created['status_url']}", headers={"Authorization": f"Bearer {ma}"}, timeout=10)
     assert answer.status_code == 404
     assert requests.get(f"{intake}{created['status_url']}", timeout=10).status_code == 401
+
+
+def test_an_event_nobody_can_receive_yet_waits_in_the_outbox_then_is_relayed(intake, tap):
+    from tests.integration.conftest import wait_until
+
+    token = operations.issue_token("poc", "poc-tn", member_code="TN")
+    created = post(intake, demo.SELF_ASSESSMENT, token)  # no queue is bound to intake.events yet
+    assert created.status_code == 201
+    [pending] = OutboxMessage.objects
+    assert pending.sent_at is None and pending.attempts >= 1
+
+    submitted = tap("intake", "self_assessment.submitted")  # a consumer's queue appears
+    event = submitted.next(timeout=20)
+    assert event.event_id == pending.event_id and event.payload["case_id"] == created.json()["case_id"]
+    wait_until(lambda: OutboxMessage.objects(event_id=event.event_id).first().sent_at, what="sent_at")
