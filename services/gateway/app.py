@@ -17,6 +17,7 @@ import re  # noqa: E402
 import urllib3  # noqa: E402
 from eventlet import wsgi  # noqa: E402
 
+from shared.ids import new_id  # noqa: E402
 from shared.logging import configure_logging  # noqa: E402
 
 import structlog  # noqa: E402
@@ -57,6 +58,8 @@ class Gateway:
         url = self.upstreams[service] + path + (f"?{query}" if query else "")
         headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")}
         headers = {k: v for k, v in headers.items() if k.lower() not in HOP_BY_HOP}
+        # Name the request here, so the gateway's line and the service's share one id.
+        correlation_id = headers.setdefault("X-Correlation-Id", new_id("corr"))
         if environ.get("CONTENT_TYPE"):
             headers["Content-Type"] = environ["CONTENT_TYPE"]
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -66,6 +69,8 @@ class Gateway:
         except urllib3.exceptions.HTTPError as exc:
             log.warning("upstream_unreachable", service=service, error=str(exc))
             return _json(start_response, 502, {"error": {"code": "bad_gateway", "message": f"The {service} service is not answering."}})
+        log.info("request_forwarded", method=environ["REQUEST_METHOD"], path=path, upstream=service,
+                 status=upstream.status, correlation_id=correlation_id)
         reply_headers = [(k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP]
         reply_headers.append(("Content-Length", str(len(upstream.data))))
         start_response(f"{upstream.status} {upstream.reason or ''}".strip(), reply_headers)

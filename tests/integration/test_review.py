@@ -119,6 +119,10 @@ def test_rating_submitting_and_quality_review_over_http(review, tap):
     path = "/api/v1/cases/case_4"
 
     assert review.call("GET", path, james).status_code == 404  # not James's case
+    assert review.call("GET", "/api/v1/cases/case_none", reviewer).status_code == 404
+    assert review.call("GET", "/api/v1/cases?status=lost", reviewer).status_code == 422
+    assert [c["case_id"] for c in review.call("GET", "/api/v1/cases", amina).json()["cases"]] == ["case_4"]
+    assert review.call("GET", "/api/v1/cases", james).json()["cases"] == []
     assert review.call("PUT", f"{path}/ratings/TN0501", amina, {"verifiability": {"value": "maybe"}}).status_code == 422
     not_reviewable = {"verifiability": {"value": "not_verifiable", "justification": {"en": "x"}},
                       "completion": {"value": "complete", "justification": {"en": "x"}}}
