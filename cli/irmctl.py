@@ -6,8 +6,11 @@
     irmctl token revoke --subject poc-tn
     irmctl audit verify CASE_ID
     irmctl rejected list
+    irmctl dead-letters list
+    irmctl dead-letters show EVENT_ID
+    irmctl dead-letters replay [EVENT_ID ...] [--all]
 
-The database is MONGODB_URI, or the one `make dev` wrote to var/dev.env.
+The database is MONGODB_URI and the broker AMQP_URI, or those `make dev` wrote to var/dev.env.
 """
 import argparse
 import json
@@ -20,15 +23,19 @@ from cli import operations
 DEV_ENV = Path(__file__).resolve().parent.parent / "var" / "dev.env"
 
 
-def mongodb_uri() -> str:
-    if os.environ.get("MONGODB_URI"):
-        return os.environ["MONGODB_URI"]
+def setting(name: str) -> str:
+    if os.environ.get(name):
+        return os.environ[name]
     if DEV_ENV.exists():
         for line in DEV_ENV.read_text().splitlines():
             key, _, value = line.partition("=")
-            if key == "MONGODB_URI":
+            if key == name:
                 return value
-    sys.exit("irmctl: set MONGODB_URI (or start the stack with `make dev`).")
+    sys.exit(f"irmctl: set {name} (or start the stack with `make dev`).")
+
+
+def mongodb_uri() -> str:
+    return setting("MONGODB_URI")
 
 
 def _names(pairs):
@@ -76,6 +83,14 @@ def build_parser():
     rejected = sub.add_parser("rejected", help="messages a consumer could not apply").add_subparsers(dest="action", required=True)
     listing = rejected.add_parser("list")
     listing.add_argument("--limit", type=int, default=50)
+
+    dead = sub.add_parser("dead-letters", help="messages parked after their retries").add_subparsers(dest="action", required=True)
+    dead.add_parser("list")
+    show = dead.add_parser("show")
+    show.add_argument("event_id")
+    replay = dead.add_parser("replay", help="send parked messages back to their consumer (after fixing the cause)")
+    replay.add_argument("event_ids", nargs="*")
+    replay.add_argument("--all", action="store_true")
     return parser
 
 
@@ -98,6 +113,8 @@ def main(argv=None):
             result = operations.verify_case(args.case_id)
             print(json.dumps(result.as_dict(), indent=2))
             return 0 if result.valid and result.entries else 1
+        elif args.command == "dead-letters":
+            return dead_letters(args)
         elif args.command == "rejected":
             for message in operations.rejected_messages(args.limit):
                 print(json.dumps({"consumer": message.consumer, "kind": message.kind, "reason": message.reason,
@@ -106,6 +123,35 @@ def main(argv=None):
     except operations.OperationError as exc:
         print(f"irmctl: {exc}", file=sys.stderr)
         return 2
+    return 0
+
+
+def dead_letters(args) -> int:
+    from cli.dead_letters import DeadLetterQueue
+
+    queue = DeadLetterQueue(setting("AMQP_URI"))
+    try:
+        if args.action == "list":
+            letters = queue.list()
+            for letter in letters:
+                print(json.dumps(letter.summary(), ensure_ascii=False))
+            print(f"{len(letters)} dead letter(s)", file=sys.stderr)
+        elif args.action == "show":
+            matches = [letter for letter in queue.list() if letter.event_id == args.event_id]
+            if not matches:
+                print(f"irmctl: no dead letter for event {args.event_id}", file=sys.stderr)
+                return 1
+            for letter in matches:
+                print(json.dumps({"headers": letter.headers, "message": letter.message}, ensure_ascii=False, indent=2, default=str))
+        else:
+            if not args.event_ids and not args.all:
+                print("irmctl: name the event ids to replay, or --all", file=sys.stderr)
+                return 2
+            count = queue.replay(None if args.all else set(args.event_ids),
+                                 progress=lambda letter: print(f"replayed {letter.event_id} -> {letter.headers.get('x-irm-queue')}"))
+            print(f"{count} dead letter(s) replayed", file=sys.stderr)
+    finally:
+        queue.close()
     return 0
 
 

@@ -12,19 +12,21 @@ Service modules declare these as dependencies and stay small:
 from datetime import timedelta
 
 import structlog
-from nameko.amqp.publish import UndeliverableMessage
+from kombu import Connection, Exchange
+from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.events import EventDispatcher, event_handler
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 from nameko.web.handlers import http
 
 from shared import auth as auth_rules
+from shared import delivery
 from shared.clock import utcnow
 from shared.contracts.events import CONTRACTS, MalformedEvent, parse_event
 from shared.http import json_response
 from shared.logging import bind, bind_correlation, configure_logging
 from shared.persistence import mongo
-from shared.persistence.documents import SHARED_DOCUMENTS, ApiToken, OutboxMessage, RejectedMessage
+from shared.persistence.documents import SHARED_DOCUMENTS, ApiToken, DeliveryAttempt, OutboxMessage, RejectedMessage
 from shared.persistence.unit_of_work import AlreadyApplied, run_in_transaction
 
 log = structlog.get_logger("irm.runtime")
@@ -35,10 +37,11 @@ RELAY_BATCH = 200
 class StoreHandle:
     """What a worker sees as `self.store`."""
 
-    def __init__(self, client, service: str, dispatch):
+    def __init__(self, client, service: str, dispatch, provider):
         self.client = client
         self.service = service
         self._dispatch = dispatch
+        self._provider = provider
 
     def run(self, work):
         """Run `work(uow)` atomically, then publish the events it emitted; return its result."""
@@ -84,6 +87,45 @@ class StoreHandle:
             received_at=utcnow(),
         ).save()
 
+    def retry_or_park(self, queue, consumer, event_id, message, error) -> str:
+        """A handler failed on `message`: send it back after a delay, or park it when retries are spent."""
+        failures = DeliveryAttempt.objects(consumer=consumer, event_id=event_id).modify(
+            upsert=True, new=True, inc__failures=1, set__last_error=error[:2000], set__last_failed_at=utcnow()).failures
+        step, delay = delivery.next_step(failures, self._provider.retry_delays)
+        if step == "retry":
+            self._provider.delivery.publish(message, exchange=Exchange(delivery.retry_exchange(delay), type="fanout", durable=True),
+                                            routing_key=queue)
+            log.warning("event_retry_scheduled", failures=failures, delay_ms=delay, error=error)
+        else:
+            self.park(queue, consumer, message, "failed", error, failures)
+        return step
+
+    def park(self, queue, consumer, message, kind, error, attempts=0) -> None:
+        self._provider.delivery.publish(
+            message, exchange=Exchange(delivery.DEAD_LETTER_EXCHANGE, type="fanout", durable=True), routing_key=queue,
+            headers={delivery.H_QUEUE: queue, delivery.H_CONSUMER: consumer, delivery.H_ERROR: error[:2000],
+                     delivery.H_ATTEMPTS: attempts, delivery.H_KIND: kind})
+        log.error("event_parked_on_dead_letter_queue", kind=kind, attempts=attempts, error=error)
+        self.record_rejected(consumer, kind, error, message)
+
+    def readiness(self) -> dict:
+        """Database and broker reachable, and how many events wait in the outbox."""
+        report = {"service": self.service}
+        try:
+            mongo.ping()
+            report["database"] = "ok"
+            report["outbox_backlog"] = OutboxMessage.objects(source=self.service, sent_at=None).count()
+        except Exception as exc:
+            report["database"] = f"unreachable: {str(exc)[:200]}"
+        try:
+            with Connection(self._provider.amqp_uri, connect_timeout=2) as connection:
+                connection.ensure_connection(max_retries=1, timeout=2)
+            report["broker"] = "ok"
+        except Exception as exc:
+            report["broker"] = f"unreachable: {str(exc)[:200]}"
+        report["status"] = "ok" if report["database"] == "ok" and report["broker"] == "ok" else "unavailable"
+        return report
+
 
 class Store(EventDispatcher):
     """MongoDB through units of work, and the service's event exchange behind an outbox.
@@ -98,14 +140,20 @@ class Store(EventDispatcher):
         self.documents = tuple(documents)
 
     def setup(self):
-        configure_logging(self.container.service_name, self.container.config.get("LOG_LEVEL", "INFO"))
-        uri = self.container.config["MONGODB_URI"]
-        self.client = mongo.connect(uri, self.container.config.get("MONGODB_DB"))
+        config = self.container.config
+        configure_logging(self.container.service_name, config.get("LOG_LEVEL", "INFO"))
+        self.client = mongo.connect(config["MONGODB_URI"], config.get("MONGODB_DB"))
         mongo.ensure_indexes(SHARED_DOCUMENTS + self.documents)
+        self.retry_delays = delivery.parse_delays(config.get("RETRY_DELAYS_MS"))
+        # Retry and dead-letter exchanges and queues exist before the first failure needs them.
+        self.delivery = Publisher(self.amqp_uri, declare=delivery.topology(self.retry_delays), serializer="json")
+        with Connection(self.amqp_uri) as connection:
+            for entity in delivery.topology(self.retry_delays):
+                entity(connection.default_channel).declare()
         super().setup()
 
     def get_dependency(self, worker_ctx):
-        return StoreHandle(self.client, self.container.service_name, super().get_dependency(worker_ctx))
+        return StoreHandle(self.client, self.container.service_name, super().get_dependency(worker_ctx), self)
 
 
 class AuthHandle:
@@ -132,8 +180,9 @@ def consumes(event_type: str):
 
     The method is called as `method(self, event, uow)` inside a transaction that also
     records the event as applied, so a redelivered event changes nothing. A message that
-    breaks its contract, or whose handler fails, is logged and kept in
-    `rejected_messages` for an operator instead of vanishing.
+    breaks its contract is parked on the dead-letter queue at once; one whose handler
+    fails is retried with backoff, then parked (see shared/delivery.py). Both are logged
+    and kept in `rejected_messages` too.
     """
     contract = CONTRACTS[event_type]
 
@@ -146,11 +195,12 @@ def consumes(event_type: str):
             correlation_id = message.get("correlation_id", "-") if isinstance(message, dict) else "-"
             bind_correlation(str(correlation_id), service=self.name, consumer=consumer, event_type=event_type,
                              event_id=message.get("event_id") if isinstance(message, dict) else None)
+            queue = delivery.consumer_queue(contract.source, event_type, self.name, method.__name__)
             try:
                 event = parse_event(event_type, message)
             except MalformedEvent as exc:
-                log.error("event_rejected_malformed", reason=str(exc), errors=exc.errors)
-                self.store.record_rejected(consumer, "malformed", str(exc), message, errors=_stringify(exc.errors))
+                # Waiting will not fix a broken message: straight to the dead-letter queue.
+                self.store.park(queue, consumer, message, "malformed", f"{exc}: {_stringify(exc.errors)}")
                 return
 
             def apply(uow):
@@ -164,7 +214,7 @@ def consumes(event_type: str):
                 return
             except Exception as exc:
                 log.exception("event_handler_failed")
-                self.store.record_rejected(consumer, "failed", f"{type(exc).__name__}: {exc}", message)
+                self.store.retry_or_park(queue, consumer, event.event_id, message, f"{type(exc).__name__}: {exc}")
                 return
             log.info("event_applied")
 
@@ -179,13 +229,6 @@ def _stringify(errors):
     return {str(key): _stringify(value) if isinstance(value, dict) else value for key, value in errors.items()}
 
 
-def health_response(service: str):
-    """Liveness and readiness for compose and orchestrators: 200 only if the database answers."""
-    try:
-        mongo.ping()
-    except Exception as exc:
-        return json_response({"service": service, "status": "unavailable", "database": str(exc)[:200]}, status=503)
-    return json_response({"service": service, "status": "ok", "database": "ok"})
 
 
 class ServiceShell:
@@ -197,7 +240,14 @@ class ServiceShell:
 
     @http("GET", "/health")
     def health(self, request):
-        return health_response(self.name)
+        """Readiness: database and broker reachable (503 otherwise), with the outbox backlog."""
+        report = self.store.readiness()
+        return json_response(report, status=200 if report["status"] == "ok" else 503)
+
+    @http("GET", "/health/live")
+    def live(self, request):
+        """Liveness: the process answers HTTP."""
+        return json_response({"service": self.name, "status": "ok"})
 
     @timer(interval=2)
     def relay_outbox(self):

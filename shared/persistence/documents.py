@@ -79,11 +79,22 @@ class ProcessedEvent(Document):
     meta = {"collection": "processed_events", "indexes": [{"fields": ["consumer", "event_id"], "unique": True}]}
 
 
+class DeliveryAttempt(Document):
+    """How often `consumer` failed to apply `event_id`: decides retry or dead letter."""
+
+    consumer = StringField(required=True)
+    event_id = StringField(required=True)
+    failures = IntField(required=True, default=0)
+    last_error = StringField()
+    last_failed_at = DateTimeField()
+    meta = {"collection": "delivery_attempts", "indexes": [{"fields": ["consumer", "event_id"], "unique": True}]}
+
+
 class RejectedMessage(Document):
     """A message a consumer could not apply (malformed, or its handler failed): kept for operators."""
 
     consumer = StringField(required=True)
-    kind = StringField(required=True, choices=("malformed", "failed"))
+    kind = StringField(required=True, choices=("malformed", "failed"))  # as parked on the dead-letter queue
     reason = StringField(required=True)
     errors = DictField()
     message = DictField()
@@ -93,4 +104,4 @@ class RejectedMessage(Document):
     meta = {"collection": "rejected_messages", "indexes": ["consumer", "received_at"]}
 
 
-SHARED_DOCUMENTS = (Member, ApiToken, AuditEntry, OutboxMessage, ProcessedEvent, RejectedMessage)
+SHARED_DOCUMENTS = (Member, ApiToken, AuditEntry, OutboxMessage, ProcessedEvent, DeliveryAttempt, RejectedMessage)
