@@ -9,6 +9,7 @@ Service modules declare these as dependencies and stay small:
         auth = Auth()
         ...
 """
+import time
 from datetime import timedelta
 
 import structlog
@@ -20,7 +21,7 @@ from nameko.timer import timer
 from nameko.web.handlers import http
 
 from shared import auth as auth_rules
-from shared import delivery
+from shared import delivery, topology
 from shared.clock import utcnow
 from shared.contracts.events import CONTRACTS, MalformedEvent, parse_event
 from shared.http import json_response
@@ -32,6 +33,10 @@ from shared.persistence.unit_of_work import AlreadyApplied, run_in_transaction
 log = structlog.get_logger("irm.runtime")
 RELAY_AFTER = timedelta(seconds=3)  # an event still unsent this long after commit is the relay's
 RELAY_BATCH = 200
+RELAY_MAX_PAUSE = 30.0
+# After commit, publishing is tried once more at most: the relay takes over from there,
+# so a request never waits long on a broker that is away.
+PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 
 
 class StoreHandle:
@@ -68,7 +73,14 @@ class StoreHandle:
         return True
 
     def relay_pending(self) -> int:
-        """Publish events committed but not yet sent (publish failed, or the process died)."""
+        """Publish events committed but not yet sent (publish failed, or the process died).
+
+        While publishing fails (broker away, or nobody bound yet) the relay backs off,
+        doubling its pause up to RELAY_MAX_PAUSE, instead of hammering the broker.
+        """
+        provider = self._provider
+        if time.monotonic() < provider.relay_paused_until:
+            return 0
         cutoff = utcnow() - RELAY_AFTER
         pending = OutboxMessage._get_collection().find(
             {"source": self.service, "sent_at": None, "created_at": {"$lt": cutoff}},
@@ -77,7 +89,13 @@ class StoreHandle:
         sent = 0
         for doc in pending:
             bind_correlation(doc["message"].get("correlation_id", "-"), service=self.service, event_id=doc["_id"])
-            sent += self._publish(doc["_id"], doc["event_type"], doc["message"])
+            if not self._publish(doc["_id"], doc["event_type"], doc["message"]):
+                provider.relay_pause = min(max(provider.relay_pause * 2, 1.0), RELAY_MAX_PAUSE)
+                provider.relay_paused_until = time.monotonic() + provider.relay_pause
+                log.warning("outbox_relay_backing_off", pause_s=provider.relay_pause)
+                return sent
+            sent += 1
+        provider.relay_pause = 0.0
         return sent
 
     def record_rejected(self, consumer, kind, reason, message, errors=None) -> None:
@@ -136,8 +154,11 @@ class Store(EventDispatcher):
 
     def __init__(self, documents=(), **options):
         options.setdefault("mandatory", True)
+        options.setdefault("retry_policy", PUBLISH_RETRY_POLICY)
         super().__init__(**options)
         self.documents = tuple(documents)
+        self.relay_pause = 0.0
+        self.relay_paused_until = 0.0
 
     def setup(self):
         config = self.container.config
@@ -145,10 +166,10 @@ class Store(EventDispatcher):
         self.client = mongo.connect(config["MONGODB_URI"], config.get("MONGODB_DB"))
         mongo.ensure_indexes(SHARED_DOCUMENTS + self.documents)
         self.retry_delays = delivery.parse_delays(config.get("RETRY_DELAYS_MS"))
-        # Retry and dead-letter exchanges and queues exist before the first failure needs them.
         self.delivery = Publisher(self.amqp_uri, declare=delivery.topology(self.retry_delays), serializer="json")
+        # Topology before traffic: every queue exists before the first event is published.
         with Connection(self.amqp_uri) as connection:
-            for entity in delivery.topology(self.retry_delays):
+            for entity in topology.declarations(self.retry_delays):
                 entity(connection.default_channel).declare()
         super().setup()
 

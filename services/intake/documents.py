@@ -21,4 +21,14 @@ class SelfAssessment(Document):
     meta = {"collection": "intake_self_assessments", "indexes": [("member_code", "cycle", "plan_number"), "submitted_at"]}
 
 
-ALL = (SelfAssessment,)
+class IdempotencyKey(Document):
+    """A client's Idempotency-Key, so a retried upload returns the first result."""
+
+    key = StringField(primary_key=True)  # "<subject>:<header value>": keys are per caller
+    self_assessment_id = StringField(required=True)
+    body_sha256 = StringField(required=True)
+    created_at = DateTimeField(required=True)
+    meta = {"collection": "intake_idempotency_keys"}
+
+
+ALL = (SelfAssessment, IdempotencyKey)

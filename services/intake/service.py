@@ -1,10 +1,12 @@
 """intake: where governments' points of contact submit self-assessments.
 
 POST /api/v1/self-assessments       poc (own member) or admin: submit; 201 + status URL
+                                    (Idempotency-Key: a retry returns the first result)
 GET  /api/v1/self-assessments/{id}  any role (a poc only for its member): the document and case status
 GET  /health                        database reachable
 """
 from nameko.web.handlers import http
+from pymongo.errors import DuplicateKeyError
 
 from services.intake import documents, domain
 from shared.clock import utcnow
@@ -32,6 +34,12 @@ class IntakeService(runtime.ServiceShell):
     def submit(self, request):
         principal = self.auth.principal(request, "poc", "admin")
         body = read_json(request, SelfAssessmentSchema())
+        idempotency_key = _idempotency_key(request, principal)
+        fingerprint = domain.content_sha256(body)
+        if idempotency_key:
+            earlier = documents.IdempotencyKey.objects(key=idempotency_key).first()
+            if earlier:
+                return self._replay(earlier, fingerprint)
         member = shared_documents.Member.objects(code=body["member"]).first()
         if member is None:
             raise Unprocessable("Unknown member.", {"member": [f"No member has the code {body['member']}."]})
@@ -40,7 +48,6 @@ class IntakeService(runtime.ServiceShell):
 
         self_assessment_id, case_id = new_id("sa"), new_id("case")
         languages = domain.submission_languages(body)
-        fingerprint = domain.content_sha256(body)
         event = build_event(
             SELF_ASSESSMENT_SUBMITTED,
             domain.submitted_payload(self_assessment_id=self_assessment_id, case_id=case_id,
@@ -49,6 +56,9 @@ class IntakeService(runtime.ServiceShell):
         )
 
         def work(uow):
+            if idempotency_key:  # first, so a concurrent retry with the same key fails here
+                uow.insert(documents.IdempotencyKey(key=idempotency_key, self_assessment_id=self_assessment_id,
+                                                    body_sha256=fingerprint, created_at=utcnow()))
             uow.insert(documents.SelfAssessment(
                 id=self_assessment_id, case_id=case_id, member_code=member.code,
                 cycle=body["action_plan"]["cycle"], plan_number=body["action_plan"]["plan_number"],
@@ -67,13 +77,21 @@ class IntakeService(runtime.ServiceShell):
             )
             uow.emit(event)
 
-        self.store.run(work)
-        status_url = f"/api/v1/self-assessments/{self_assessment_id}"
-        return json_response(
-            {"id": self_assessment_id, "case_id": case_id, "status": "submitted", "status_url": status_url,
-             "audit_url": f"/api/v1/cases/{case_id}/audit", "correlation_id": request.correlation_id},
-            status=201, headers={"Location": status_url},
-        )
+        try:
+            self.store.run(work)
+        except DuplicateKeyError:
+            earlier = documents.IdempotencyKey.objects(key=idempotency_key).first() if idempotency_key else None
+            if earlier is None:
+                raise
+            return self._replay(earlier, fingerprint)  # a concurrent retry won the race
+        return _created(self_assessment_id, case_id, request.correlation_id)
+
+    def _replay(self, earlier, fingerprint):
+        if earlier.body_sha256 != fingerprint:
+            raise Unprocessable("This Idempotency-Key was used for a different body.",
+                                {"Idempotency-Key": ["Already used for another self-assessment; use a new key."]})
+        record = documents.SelfAssessment.objects(id=earlier.self_assessment_id).first()
+        return _created(record.id, record.case_id, record.correlation_id, replayed=True)
 
     @http("GET", "/api/v1/self-assessments/<string:self_assessment_id>")
     @api_endpoint
@@ -125,3 +143,24 @@ class IntakeService(runtime.ServiceShell):
     @consumes(FINDING_PUBLISHED)
     def on_finding_published(self, event, uow):
         self._follow(event, uow)
+
+
+def _created(self_assessment_id, case_id, correlation_id, replayed=False):
+    status_url = f"/api/v1/self-assessments/{self_assessment_id}"
+    headers = {"Location": status_url}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return json_response(
+        {"id": self_assessment_id, "case_id": case_id, "status": "submitted", "status_url": status_url,
+         "audit_url": f"/api/v1/cases/{case_id}/audit", "correlation_id": correlation_id},
+        status=201, headers=headers,
+    )
+
+
+def _idempotency_key(request, principal):
+    value = (request.headers.get("Idempotency-Key") or "").strip()
+    if not value:
+        return None
+    if len(value) > 128 or not value.isprintable():
+        raise Unprocessable("Idempotency-Key is invalid.", {"Idempotency-Key": ["1 to 128 printable characters."]})
+    return f"{principal.subject}:{value}"

@@ -6,6 +6,7 @@ from kombu import Connection, Exchange, Queue
 
 from cli import operations
 from cli.localstack import free_port
+from shared import topology
 from shared.contracts.events import parse_event
 from shared.persistence import documents as shared_documents
 from services.intake import documents as intake_documents
@@ -15,30 +16,14 @@ from services.review import documents as review_documents
 ALL_DOCUMENTS = shared_documents.SHARED_DOCUMENTS + intake_documents.ALL + review_documents.ALL + publication_documents.ALL
 
 
-def service_queues():
-    """The durable queues nameko declares for every event handler of every service."""
-    from nameko.events import EventHandler
-    from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
-
-    from services.intake.service import IntakeService
-    from services.publication.service import PublicationService
-    from services.review.service import ReviewService
-
-    for service in (IntakeService, ReviewService, PublicationService):
-        for method_name, method in vars(service).items():
-            for entrypoint in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ()):
-                if isinstance(entrypoint, EventHandler):
-                    yield f"evt-{entrypoint.source_service}-{entrypoint.event_type}--{service.name}.{method_name}"
-
-
 @pytest.fixture(autouse=True)
 def fresh_queues(amqp_uri):
     """Each test starts with no leftover messages: a queue declared by an earlier test (or
     the end-to-end stack) would otherwise keep events for a consumer that ran later."""
     with Connection(amqp_uri) as connection:
         channel = connection.default_channel
-        for queue in service_queues():
-            channel.queue_delete(queue)
+        for subscription in topology.SUBSCRIPTIONS:
+            channel.queue_delete(subscription.queue)
 
 
 @pytest.fixture

@@ -103,11 +103,18 @@ def test_a_poc_cannot_read_another_members_self_assessment(intake):
     assert requests.get(f"{intake}{created['status_url']}", timeout=10).status_code == 401
 
 
-def test_an_event_nobody_can_receive_yet_waits_in_the_outbox_then_is_relayed(intake, tap):
+def test_an_event_nobody_can_receive_yet_waits_in_the_outbox_then_is_relayed(intake, tap, amqp_uri):
     from tests.integration.conftest import wait_until
 
+    from kombu import Connection
+
+    from shared import topology
+
+    with Connection(amqp_uri) as connection:  # as if no consumer's queue existed yet
+        for subscription in topology.SUBSCRIPTIONS:
+            connection.default_channel.queue_delete(subscription.queue)
     token = operations.issue_token("poc", "poc-tn", member_code="TN")
-    created = post(intake, demo.SELF_ASSESSMENT, token)  # no queue is bound to intake.events yet
+    created = post(intake, demo.SELF_ASSESSMENT, token)  # nothing can receive it
     assert created.status_code == 201
     [pending] = OutboxMessage.objects
     assert pending.sent_at is None and pending.attempts >= 1
@@ -116,3 +123,20 @@ def test_an_event_nobody_can_receive_yet_waits_in_the_outbox_then_is_relayed(int
     event = submitted.next(timeout=20)
     assert event.event_id == pending.event_id and event.payload["case_id"] == created.json()["case_id"]
     wait_until(lambda: OutboxMessage.objects(event_id=event.event_id).first().sent_at, what="sent_at")
+
+
+def test_a_retry_with_the_same_idempotency_key_returns_the_first_result(intake, tap):
+    submitted = tap("intake", "self_assessment.submitted")
+    token = operations.issue_token("poc", "poc-tn", member_code="TN")
+    first = post(intake, demo.SELF_ASSESSMENT, token, **{"Idempotency-Key": "upload-42"})
+    again = post(intake, demo.SELF_ASSESSMENT, token, **{"Idempotency-Key": "upload-42"})
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] == first.json()["id"] and again.headers["Idempotent-Replayed"] == "true"
+    changed = copy.deepcopy(demo.SELF_ASSESSMENT)
+    changed["commitments"][0]["self_reported_completion"] = "complete"
+    reused = post(intake, changed, token, **{"Idempotency-Key": "upload-42"})
+    assert reused.status_code == 422 and "Idempotency-Key" in reused.json()["error"]["fields"]
+    other = operations.issue_token("admin", "admin-1")  # keys are per caller
+    assert post(intake, demo.SELF_ASSESSMENT, other, **{"Idempotency-Key": "upload-42"}).json()["id"] != first.json()["id"]
+    assert intake_documents.SelfAssessment.objects.count() == 2
+    assert submitted.next().event_id and submitted.next().event_id and submitted.empty()

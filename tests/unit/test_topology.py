@@ -1,0 +1,47 @@
+import json
+from pathlib import Path
+
+from nameko.events import EventHandler
+from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+
+from services.intake.service import IntakeService
+from services.publication.service import PublicationService
+from services.review.service import ReviewService
+from shared import delivery, topology
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def declared_by_services():
+    for service in (IntakeService, ReviewService, PublicationService):
+        for method_name in dir(service):
+            for entrypoint in getattr(getattr(service, method_name), ENTRYPOINT_EXTENSIONS_ATTR, ()):
+                if isinstance(entrypoint, EventHandler):
+                    yield (entrypoint.source_service, entrypoint.event_type, service.name, method_name)
+
+
+def test_the_subscription_table_is_exactly_what_the_services_consume():
+    table = {(s.source, s.event_type, s.service, s.method) for s in topology.SUBSCRIPTIONS}
+    assert table == set(declared_by_services())
+
+
+def test_queue_names_are_nameko_s():
+    [review] = [s for s in topology.SUBSCRIPTIONS if s.service == "review"]
+    assert review.queue == "evt-intake-self_assessment.submitted--review.on_self_assessment_submitted"
+
+
+def test_the_committed_rabbitmq_definitions_are_current():
+    committed = json.loads((ROOT / "deploy" / "rabbitmq" / "definitions.json").read_text())
+    assert committed == topology.definitions("/")
+    dead_letter = [q for q in committed["queues"] if q["name"] == delivery.DEAD_LETTER_QUEUE]
+    assert dead_letter and all(q["arguments"] == {} for q in committed["queues"] if q["name"].startswith("evt-"))
+    retry = [q for q in committed["queues"] if q["name"].startswith("irm.retry.")]
+    assert [q["arguments"]["x-message-ttl"] for q in retry] == list(delivery.DEFAULT_RETRY_DELAYS_MS)
+
+
+def test_retry_then_park():
+    delays = (100, 300)
+    assert [delivery.next_step(n, delays) for n in (1, 2, 3, 4)] == [
+        ("retry", 100), ("retry", 300), ("park", None), ("park", None)]
+    assert delivery.parse_delays(None) == delivery.DEFAULT_RETRY_DELAYS_MS
+    assert delivery.parse_delays("5, 10") == (5, 10)
