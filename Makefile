@@ -5,7 +5,7 @@ PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: install dev test test-unit demo up down compose-config clean
+.PHONY: install dev test test-unit fault-test demo up down compose-config clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "irm-review needs Python 3.11 (nameko 2.14 + eventlet)")'
@@ -26,6 +26,10 @@ test: install
 
 test-unit: install
 	$(PY) -m pytest tests/unit
+
+## make fault-test: only the fault tests (FAULT_CASES=500 by default; part of `make test` too)
+fault-test: install
+	$(PY) -m pytest tests/faults
 
 ## make demo: one case through the running stack (start `make dev` first)
 demo: install

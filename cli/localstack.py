@@ -126,6 +126,7 @@ class ServiceStack:
         self.echo = echo
         self.extra_env = extra_env or {}
         self.processes = {}
+        self.commands = {}
 
     @property
     def base_url(self) -> str:
@@ -139,6 +140,7 @@ class ServiceStack:
         return env
 
     def _spawn(self, name, command, env):
+        self.commands[name] = (command, env)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_file = open(self.log_dir / f"{name}.log", "ab")
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -182,6 +184,16 @@ class ServiceStack:
                 last = str(exc)
             time.sleep(0.3)
         raise StackError(f"the stack did not become healthy in {timeout} s: {last}")
+
+    def kill(self, name, sig=signal.SIGKILL):
+        """Kill one process the hard way (fault tests): no shutdown, no acks, no cleanup."""
+        process = self.processes[name]
+        os.killpg(process.pid, sig)
+        process.wait(10)
+
+    def respawn(self, name):
+        command, env = self.commands[name]
+        self._spawn(name, command, env)
 
     def stop(self):
         for process in self.processes.values():

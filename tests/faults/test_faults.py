@@ -1,0 +1,232 @@
+"""Fault tests: a stream of cases through the whole pipeline while processes are killed,
+the broker application restarts and the database goes away; afterwards every case is in
+its final state exactly once.
+
+Bounded: FAULT_CASES cases (default 500), all traffic on 127.0.0.1, deadlines throughout.
+The faults, each once, at set points of the stream:
+  1. kill -9 intake, review and publication (each restarted after 2 s);
+  2. `rabbitmqctl stop_app` / `start_app`;
+  3. the database unreachable for 10 s (its process stopped, then restarted on the same data).
+"""
+import os
+import shutil
+import subprocess
+import threading
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from cli import demo, operations
+from cli.localstack import EmbeddedMongo, ServiceStack, free_port
+from shared import audit
+
+pytestmark = pytest.mark.fault
+
+CASES = int(os.environ.get("FAULT_CASES", "500"))
+EXPERTS = ("exp-f1", "exp-f2", "exp-f3", "exp-f4")
+DEADLINE = 900  # seconds for the whole stream to reach publication
+TRANSIENT = (500, 502, 503, 504)
+
+
+@pytest.fixture(scope="module")
+def faulty_stack(amqp_uri, tmp_path_factory):
+    data = tmp_path_factory.mktemp("fault-db")
+    mongo = EmbeddedMongo(data / "data", log_path=data / "secantusdb.log").start()
+    mongodb_uri = mongo.uri(f"irm_fault_{uuid.uuid4().hex[:8]}")
+    stack = ServiceStack(amqp_uri=amqp_uri, mongodb_uri=mongodb_uri, log_dir=tmp_path_factory.mktemp("fault-logs"),
+                         gateway_port=free_port(), extra_env={
+                             "PYTHONWARNINGS": "ignore",
+                             # Long enough to outlast every fault below before a message is parked.
+                             "RETRY_DELAYS_MS": "500,1000,2000,4000,8000,16000,32000",
+                         })
+    try:
+        stack.start()
+        yield stack, mongo
+    finally:
+        stack.stop()
+        mongo.stop()
+
+
+class Driver:
+    """The PoC, the experts and the quality reviewer, retrying through faults like real clients."""
+
+    def __init__(self, base_url, tokens):
+        self.base = base_url
+        self.tokens = tokens
+        self.local = threading.local()
+        self.retries = Counter()
+
+    def session(self):
+        if not hasattr(self.local, "session"):
+            self.local.session = requests.Session()
+        return self.local.session
+
+    def call(self, method, path, token, body=None, ok=(200, 201), deadline=300, **headers):
+        end = time.monotonic() + deadline
+        while True:
+            try:
+                answer = self.session().request(method, self.base + path, json=body, timeout=60,
+                                                headers={"Authorization": f"Bearer {self.tokens[token]}", **headers})
+                if answer.status_code in ok:
+                    return answer
+                if answer.status_code not in TRANSIENT:
+                    return answer
+            except requests.RequestException:
+                pass
+            self.retries[path.split("/")[3] if path.count("/") > 3 else path] += 1
+            if time.monotonic() > end:
+                raise TimeoutError(f"{method} {path} kept failing")
+            time.sleep(0.5)
+
+    def case(self, case_id):
+        answer = self.call("GET", f"/api/v1/cases/{case_id}", "admin", ok=(200, 404))
+        return answer.json() if answer.status_code == 200 else None
+
+    def run_case(self, index):
+        created = self.call("POST", "/api/v1/self-assessments", "poc", demo.SELF_ASSESSMENT, ok=(201,),
+                            **{"Idempotency-Key": f"fault-{index}"})
+        assert created.status_code == 201, created.text
+        case_id = created.json()["case_id"]
+        end = time.monotonic() + DEADLINE
+        case = None
+        while not case or case["status"] == "submitted":
+            if time.monotonic() > end:
+                raise TimeoutError(f"{case_id} never assigned")
+            time.sleep(0.3)
+            case = self.case(case_id)
+        expert = case["expert_id"]
+        for commitment_id, ratings in demo.RATINGS.items():
+            if (case["commitments"] and next(c for c in case["commitments"] if c["commitment_id"] == commitment_id)["ratings"]):
+                continue
+            saved = self.call("PUT", f"/api/v1/cases/{case_id}/ratings/{commitment_id}", expert, ratings,
+                              **{"If-Match": f'"{case["version"]}"'})
+            if saved.status_code == 409:  # an earlier attempt was committed after all
+                case = self.case(case_id)
+                continue
+            assert saved.status_code == 200, saved.text
+            case["version"] = saved.json()["version"]
+        self.step(case_id, expert, "/submit", {}, "quality_review")
+        self.step(case_id, "iep-fault", "/quality-decision", {"decision": "approve"}, "approved")
+        return case_id
+
+    def step(self, case_id, token, suffix, body, reached):
+        answer = self.call("POST", f"/api/v1/cases/{case_id}{suffix}", token, body)
+        if answer.status_code == 409 and self.case(case_id)["status"] in (reached, "approved"):
+            return  # the first attempt went through; its answer was lost
+        assert answer.status_code == 200, answer.text
+
+
+def rabbitmq(command):
+    subprocess.run(["rabbitmqctl", command], check=True, capture_output=True, timeout=120)
+
+
+@pytest.mark.skipif(not shutil.which("rabbitmqctl"), reason="the broker fault needs the local rabbitmqctl")
+def test_every_case_is_published_exactly_once_through_faults(faulty_stack, capsys):
+    stack, mongo = faulty_stack
+    operations.connect(stack.mongodb_uri)
+    operations.add_member(demo.MEMBER["code"], demo.MEMBER["kind"], demo.MEMBER["names"])
+    tokens = {"poc": operations.issue_token("poc", "poc-fault", member_code="TN"),
+              "admin": operations.issue_token("admin", "admin-fault"),
+              "iep-fault": operations.issue_token("quality_reviewer", "iep-fault")}
+    for expert_id in EXPERTS:
+        operations.add_expert(expert_id, expert_id, ["ar", "fr", "en"], [], capacity=CASES)
+        tokens[expert_id] = operations.issue_token("expert", expert_id)
+    driver = Driver(stack.base_url, tokens)
+
+    started = threading.Event()
+    done = Counter()
+    faults_log = []
+
+    def faults():
+        def at(fraction):
+            while done["cases"] < fraction * CASES:
+                time.sleep(0.1)
+
+        for fraction, service in ((0.10, "intake"), (0.22, "review"), (0.34, "publication")):
+            at(fraction)
+            stack.kill(service)
+            faults_log.append(f"kill -9 {service} at {done['cases']} cases")
+            time.sleep(2)
+            stack.respawn(service)
+        at(0.48)
+        rabbitmq("stop_app")
+        faults_log.append(f"rabbitmqctl stop_app at {done['cases']} cases")
+        time.sleep(5)
+        rabbitmq("start_app")
+        at(0.62)
+        mongo.stop()
+        faults_log.append(f"database down for 10 s at {done['cases']} cases")
+        time.sleep(10)
+        mongo.start()
+
+    fault_thread = threading.Thread(target=faults, daemon=True)
+    fault_thread.start()
+
+    def run(index):
+        case_id = driver.run_case(index)
+        done["cases"] += 1
+        return case_id
+
+    clock = time.monotonic()
+    with ThreadPoolExecutor(8) as pool:
+        case_ids = list(pool.map(run, range(CASES)))
+    fault_thread.join(timeout=120)
+    assert not fault_thread.is_alive(), "the faults did not all happen"
+
+    from services.intake import documents as intake_documents
+    from services.publication import documents as publication_documents
+    from services.review import documents as review_documents
+    from shared.persistence.documents import AuditEntry, OutboxMessage, ProcessedEvent, RejectedMessage
+
+    operations.connect(stack.mongodb_uri)
+    end = time.monotonic() + DEADLINE
+    while publication_documents.Finding.objects(case_id__in=case_ids).count() < CASES:
+        assert time.monotonic() < end, "not every case was published in time"
+        time.sleep(1)
+    while intake_documents.SelfAssessment.objects(case_status="published").count() < CASES:
+        assert time.monotonic() < end, "intake did not see every publication in time"
+        time.sleep(1)
+    elapsed = time.monotonic() - clock
+
+    actions = Counter()
+    chains_valid = 0
+    for case_id in case_ids:
+        entries = list(AuditEntry._get_collection().find({"case_id": case_id}, {"_id": 0}, sort=[("seq", 1)]))
+        actions.update(entry["action"] for entry in entries)
+        finding = publication_documents.Finding.objects(case_id=case_id).first()
+        chains_valid += audit.verify_chain(entries, expected_head=finding.audit_head).valid
+    applied = Counter(e["consumer"] for e in ProcessedEvent._get_collection().find({}, {"consumer": 1}))
+    counts = {
+        "distinct cases driven": (len(set(case_ids)), CASES),
+        "self-assessments stored": (intake_documents.SelfAssessment.objects.count(), CASES),
+        "cases opened": (review_documents.Case.objects.count(), CASES),
+        "audit: self_assessment.submitted": (actions["self_assessment.submitted"], CASES),
+        "audit: review.assigned": (actions["review.assigned"], CASES),
+        "audit: rating.saved": (actions["rating.saved"], 3 * CASES),
+        "audit: review.submitted": (actions["review.submitted"], CASES),
+        "audit: review.approved": (actions["review.approved"], CASES),
+        "audit: finding.published": (actions["finding.published"], CASES),
+        "audit: other entries": (sum(actions.values()) - sum(actions[a] for a in (
+            "self_assessment.submitted", "review.assigned", "rating.saved", "review.submitted", "review.approved",
+            "finding.published")), 0),
+        "findings published": (publication_documents.Finding.objects.count(), CASES),
+        "intake shows published": (intake_documents.SelfAssessment.objects(case_status="published").count(), CASES),
+        "chains that verify": (chains_valid, CASES),
+        "events applied by review": (applied["review.on_self_assessment_submitted"], CASES),
+        "events applied by publication": (applied["publication.on_review_approved"], CASES),
+        # assigned, submitted, approved, published: four status updates per case
+        "events applied by intake": (sum(v for k, v in applied.items() if k.startswith("intake.")), 4 * CASES),
+        "outbox events unsent": (OutboxMessage.objects(sent_at=None).count(), 0),
+        "messages parked or rejected": (RejectedMessage.objects.count(), 0),
+        "expert load left": (sum(e.active_cases for e in review_documents.Expert.objects), 0),
+    }
+    with capsys.disabled():  # the compared counts belong in the test log, pass or fail
+        print(f"\nfault test: {CASES} cases in {elapsed:.0f} s; faults: {'; '.join(faults_log)}")
+        print(f"client retries by endpoint: {dict(driver.retries)}")
+        for name, (seen, expected) in counts.items():
+            print(f"  {name:<34} {seen:>6}  expected {expected:>6}  {'ok' if seen == expected else 'MISMATCH'}")
+    assert {name: seen for name, (seen, _) in counts.items()} == {name: expected for name, (_, expected) in counts.items()}
