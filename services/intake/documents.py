@@ -31,4 +31,21 @@ class IdempotencyKey(Document):
     meta = {"collection": "intake_idempotency_keys"}
 
 
-ALL = (SelfAssessment, IdempotencyKey)
+class ActionPlanCommitment(Document):
+    """A commitment of a member's action plan as OGP's commitments data lists it (bulk import)."""
+
+    commitment_id = StringField(primary_key=True)  # "Commitment Unique Identifier"
+    member_code = StringField(required=True)
+    plan_number = IntField(required=True)  # "Action Plan Number"
+    number = IntField(required=True)  # "Commitment Number"
+    title = DictField(required=True)  # {"en": ...}: the language the file was imported in
+    full_text = DictField()
+    lead_institution = StringField()
+    supporting_institutions = ListField(StringField())
+    source = StringField()  # file name and row, for provenance
+    imported_by = StringField(required=True)
+    imported_at = DateTimeField(required=True)
+    meta = {"collection": "intake_action_plan_commitments", "indexes": [("member_code", "plan_number", "number")]}
+
+
+ALL = (SelfAssessment, IdempotencyKey, ActionPlanCommitment)
