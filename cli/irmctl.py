@@ -9,16 +9,20 @@
     irmctl dead-letters list
     irmctl dead-letters show EVENT_ID
     irmctl dead-letters replay [EVENT_ID ...] [--all]
+    irmctl import-commitments FILE --member TN --plan 5 [--language en] [--by NAME]
 
 The database is MONGODB_URI and the broker AMQP_URI, or those `make dev` wrote to var/dev.env.
 """
 import argparse
+import getpass
 import json
 import os
 import sys
 from pathlib import Path
 
 from cli import operations
+from services.intake import bulk_import
+from shared.irm import LANGUAGES
 
 DEV_ENV = Path(__file__).resolve().parent.parent / "var" / "dev.env"
 
@@ -91,6 +95,15 @@ def build_parser():
     replay = dead.add_parser("replay", help="send parked messages back to their consumer (after fixing the cause)")
     replay.add_argument("event_ids", nargs="*")
     replay.add_argument("--all", action="store_true")
+
+    commitments = sub.add_parser("import-commitments", help="import an action plan's commitments from a .csv (UTF-8) or .xlsx file",
+                                 description="Columns as in OGP's commitments data: " + ", ".join(bulk_import.REQUIRED_COLUMNS)
+                                 + ". Supporting Institution(s) is split on ';' (or on ',' when there is no ';').")
+    commitments.add_argument("file", type=Path, metavar="FILE", help=".csv (UTF-8) or .xlsx: the first sheet, the header in row 1")
+    commitments.add_argument("--member", required=True, help="the member code, e.g. TN")
+    commitments.add_argument("--plan", required=True, type=int, help="the action plan number every row must have")
+    commitments.add_argument("--language", default="en", choices=LANGUAGES, help="the language of titles and full texts")
+    commitments.add_argument("--by", default=None, help="who imports, for provenance (default: irmctl:<your login>)")
     return parser
 
 
@@ -115,6 +128,8 @@ def main(argv=None):
             return 0 if result.valid and result.entries else 1
         elif args.command == "dead-letters":
             return dead_letters(args)
+        elif args.command == "import-commitments":
+            return import_commitments(args)
         elif args.command == "rejected":
             for message in operations.rejected_messages(args.limit):
                 print(json.dumps({"consumer": message.consumer, "kind": message.kind, "reason": message.reason,
@@ -124,6 +139,43 @@ def main(argv=None):
         print(f"irmctl: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def import_commitments(args) -> int:
+    progress_shown = False
+
+    def show_progress(done, total):
+        nonlocal progress_shown
+        progress_shown = True
+        print(f"\r  {done}/{total} rows", end="", file=sys.stderr, flush=True)
+
+    def end_progress_line():
+        if progress_shown:
+            print(file=sys.stderr)
+
+    try:
+        report = bulk_import.import_commitments(args.file, member_code=args.member, plan_number=args.plan, language=args.language,
+                                                imported_by=args.by or f"irmctl:{_login()}", progress=show_progress)
+    except OSError as exc:
+        end_progress_line()
+        print(f"irmctl: cannot read {exc.filename or args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # not .csv/.xlsx, not UTF-8, a missing column, an unknown member
+        end_progress_line()
+        print(f"irmctl: {exc}", file=sys.stderr)
+        return 2
+    end_progress_line()
+    print(f"imported {report.imported}, rejected {len(report.rejected)}")
+    for row_number, commitment_id, reason in report.rejected:
+        print(f"row {row_number}" + (f" ({commitment_id})" if commitment_id else "") + f": {reason}")
+    return 0
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a container user without a passwd entry or login name
+        return "unknown"
 
 
 def dead_letters(args) -> int:

@@ -69,8 +69,8 @@ def revoke_tokens(subject: str) -> int:
 def verify_case(case_id: str) -> audit.Verification:
     from services.publication import documents as publication_documents
 
+    finding = publication_documents.Finding.objects(case_id=case_id).order_by("-version").first()  # first: see case_audit
     entries = list(AuditEntry._get_collection().find({"case_id": case_id}, {"_id": 0}, sort=[("seq", 1)]))
-    finding = publication_documents.Finding.objects(case_id=case_id).order_by("-version").first()
     return audit.verify_chain(entries, expected_head=finding.audit_head if finding else None)
 
 

@@ -27,6 +27,9 @@ log = structlog.get_logger("irm.gateway")
 # First match wins: the audit trail is publication's, the rest of /cases is review's.
 ROUTES = (
     (re.compile(r"^/api/v1/self-assessments(/|$)"), "intake"),
+    (re.compile(r"^/api/v1/evidence(/|$)"), "intake"),
+    (re.compile(r"^/api/v1/action-plans(/|$)"), "intake"),
+    (re.compile(r"^/api/v1/openapi\.json$"), "intake"),
     (re.compile(r"^/api/v1/findings(/|$)"), "publication"),
     (re.compile(r"^/api/v1/cases/[^/]+/audit/?$"), "publication"),
     (re.compile(r"^/api/v1/cases(/|$)"), "review"),

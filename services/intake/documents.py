@@ -10,7 +10,12 @@ class SelfAssessment(Document):
     plan_number = IntField(required=True)
     languages = ListField(StringField(), required=True)
     commitments = ListField(DictField(), required=True)
+    co_creation = DictField()
     content_sha256 = StringField(required=True)
+    # Versions: a resubmission for the same member and plan is version N+1.
+    version = IntField(required=True, default=1)
+    previous_version_id = StringField()
+    changes = DictField()  # against the previous version (services/intake/domain.py: changes_since)
     submitted_by = StringField(required=True)
     submitted_at = DateTimeField(required=True)
     correlation_id = StringField(required=True)
@@ -18,7 +23,11 @@ class SelfAssessment(Document):
     case_status = StringField(required=True)
     case_status_at = StringField(required=True)
     case_history = ListField(DictField())
-    meta = {"collection": "intake_self_assessments", "indexes": [("member_code", "cycle", "plan_number"), "submitted_at"]}
+    meta = {"collection": "intake_self_assessments", "indexes": [
+        # Unique: two concurrent resubmissions cannot both become version N+1.
+        {"fields": ["member_code", "cycle", "plan_number", "version"], "unique": True},
+        "submitted_at",
+    ]}
 
 
 class IdempotencyKey(Document):

@@ -96,10 +96,13 @@ class PublicationService(runtime.ServiceShell):
     @http("GET", "/api/v1/cases/<string:case_id>/audit")
     @api_endpoint
     def case_audit(self, request, case_id):
+        # The finding first: it commits together with its audit entry, so reading it before
+        # the entries guarantees the entries include that one (the other order could read
+        # the chain just before the publication commits, and report a missing head).
+        finding = documents.Finding.objects(case_id=case_id).order_by("-version").first()
         entries = list(shared_documents.AuditEntry._get_collection().find({"case_id": case_id}, {"_id": 0}, sort=[("seq", 1)]))
         if not entries:
             raise NotFound(f"No audit trail for case {case_id}.")
-        finding = documents.Finding.objects(case_id=case_id).order_by("-version").first()
         verification = audit.verify_chain(entries, expected_head=finding.audit_head if finding else None)
         return json_response({"case_id": case_id, "entries": entries, "verification": verification.as_dict(),
                               "finding_url": f"/api/v1/findings/{finding.finding_id}" if finding else None})

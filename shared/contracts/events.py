@@ -19,7 +19,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from shared.clock import now_iso
 from shared.contracts.fields import Cycle, LocalizedText, MEMBER_CODE
 from shared.contracts.ratings import CommitmentRatingsSchema
-from shared.contracts.self_assessment import ActionPlanSchema, CommitmentSchema, MemberSchema
+from shared.contracts.self_assessment import ActionPlanSchema, CoCreationSchema, CommitmentSchema, MemberSchema
 from shared.ids import new_id
 from shared.irm import LANGUAGES, ROLES
 
@@ -50,6 +50,8 @@ class SelfAssessmentSubmitted(Schema):
     action_plan = fields.Nested(ActionPlanSchema, required=True)
     languages = fields.List(fields.String(validate=validate.OneOf(LANGUAGES)), required=True, validate=validate.Length(min=1))
     commitments = fields.List(fields.Nested(CommitmentSchema), required=True, validate=validate.Length(min=1))
+    co_creation = fields.Nested(CoCreationSchema, load_default=None, allow_none=True)
+    version = fields.Integer(load_default=1)
 
 
 class CandidateSchema(Schema):

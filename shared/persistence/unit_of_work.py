@@ -36,6 +36,10 @@ class UnitOfWork:
         raw = document._get_collection().find_one(filter_, session=self.session)
         return document._from_son(raw) if raw else None
 
+    def get_latest(self, document, filter_: dict, by: str):
+        raw = document._get_collection().find_one(filter_, sort=[(by, -1)], session=self.session)
+        return document._from_son(raw) if raw else None
+
     def insert(self, doc) -> None:
         doc.validate()
         doc._get_collection().insert_one(doc.to_mongo().to_dict(), session=self.session)

@@ -1,6 +1,7 @@
 """Service containers in this process, on the real broker and database."""
 import time
 
+import mongoengine
 import pytest
 from kombu import Connection, Exchange, Queue
 
@@ -32,7 +33,10 @@ def db(mongodb_uri):
     operations.connect(mongodb_uri)
     for document in ALL_DOCUMENTS:
         document.ensure_indexes()
-        document._get_collection().delete_many({})
+    database = mongoengine.connection.get_db()
+    for name in database.list_collection_names():  # GridFS buckets too
+        if not name.startswith("system."):
+            database[name].delete_many({})
     return mongodb_uri
 
 

@@ -32,6 +32,7 @@ def test_roles_are_enforced():
     ("/api/v1/cases/case_1/audit", "publication"), ("/api/v1/cases", "review"),
     ("/api/v1/cases/case_1", "review"), ("/api/v1/cases/case_1/ratings/TN0501", "review"),
     ("/api/v1/cases/case_1/submit", "review"), ("/api/v1/other", None), ("/api/v1/findingsX", None),
+    ("/api/v1/evidence", "intake"), ("/api/v1/action-plans/TN/5/commitments", "intake"), ("/api/v1/evidence/65a1b2c3d4e5f60718293a4b", "intake"), ("/api/v1/openapi.json", "intake"),
 ])
 def test_gateway_routes_each_path_to_its_owner(path, service):
     assert route(path) == service
