@@ -23,6 +23,11 @@ ROOT = Path(__file__).resolve().parent.parent
 NAMEKO_CONFIG = ROOT / "deploy" / "nameko.yaml"
 SERVICES = ("intake", "review", "publication")
 DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
+# `make dev` runs a whole review in minutes, not weeks: short comment windows unless the
+# environment says otherwise. Production keeps deploy/nameko.yaml's defaults (14 days).
+DEV_TIMING = {key: os.environ.get(key, value) for key, value in {
+    "GOVERNMENT_REVIEW_SECONDS": "3", "PUBLIC_COMMENT_SECONDS": "3", "PUBLIC_COMMENT_MIN_SECONDS": "3",
+}.items()}
 
 
 class StackError(RuntimeError):
@@ -218,7 +223,7 @@ def main():
         gateway_port = int(os.environ.get("GATEWAY_PORT", "8000"))
         ports = {name: gateway_port + 1 + index for index, name in enumerate(SERVICES)}
         stack = ServiceStack(amqp_uri=amqp_uri, mongodb_uri=mongodb_uri, log_dir=var / "log",
-                             gateway_port=gateway_port, service_ports=ports, echo=True)
+                             gateway_port=gateway_port, service_ports=ports, echo=True, extra_env=DEV_TIMING)
         (var / "dev.env").write_text(f"MONGODB_URI={mongodb_uri}\nAMQP_URI={amqp_uri}\nBASE_URL={stack.base_url}\n")
         stack.start()
     except StackError as exc:

@@ -26,6 +26,11 @@ INDICATORS = (
     "did_it_open_government",
 )
 
+# Per plan: the level of public influence during co-creation (IAP2 spectrum; OGP's
+# minimum during development is `involve`), and why a member acted contrary to process.
+PUBLIC_INFLUENCE = ("inform", "consult", "involve", "collaborate", "empower")
+CONTRARY_TO_PROCESS_REASONS = ("no_plan_within_12_months", "minimum_co_creation_not_met", "no_progress_on_any_commitment")
+
 # Completion as the government reports it uses the IRM completion scale too.
 SELF_REPORTED_COMPLETION = COMPLETION
 

@@ -17,6 +17,10 @@ class Finding(Document):
     reviewer_id = StringField(required=True)
     commitments = ListField(DictField(), required=True)
     summary = DictField(required=True)
+    plan_assessment = DictField()
+    government_comments = ListField(DictField())  # the PoC's factual comments and the expert's answers
+    public_comments = ListField(DictField())  # published with the finding (never the confidential ones)
+    supersedes = StringField()  # the finding this version corrects
     content_sha256 = StringField(required=True)
     published_at = StringField(required=True)
     published_at_dt = DateTimeField(required=True)

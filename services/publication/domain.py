@@ -48,5 +48,8 @@ def render_finding(payload: dict) -> dict:
         "reviewer_id": payload["reviewer_id"],
         "commitments": commitments,
         "summary": summary,
+        "plan_assessment": payload.get("plan_assessment"),
+        "government_comments": payload.get("government_comments") or [],
+        "public_comments": payload.get("public_comments") or [],
     }
     return {**content, "content_sha256": fingerprint(content)}

@@ -38,6 +38,8 @@ def finding_view(finding, full=True) -> dict:
     }
     if full:
         view.update({"expert_id": finding.expert_id, "reviewer_id": finding.reviewer_id, "commitments": finding.commitments,
+                     "plan_assessment": finding.plan_assessment or None, "government_comments": finding.government_comments,
+                     "public_comments": finding.public_comments, "supersedes": finding.supersedes,
                      "content_sha256": finding.content_sha256, "audit_head": finding.audit_head})
     return view
 
@@ -52,14 +54,21 @@ class PublicationService(runtime.ServiceShell):
         content = domain.render_finding(event.payload)
         finding_id = new_id("fnd")
         published = utcnow()
+        # A later approval of the same case is a correction: a new version, the old one untouched.
+        previous = uow.get_latest(documents.Finding, {"case_id": content["case_id"]}, "version")
+        version = previous.version + 1 if previous else 1
         entry = uow.record(
             case_id=content["case_id"], action="finding.published", actor=SYSTEM,
-            reason=f"Findings on {content['member']['code']}'s action plan {content['action_plan']['plan_number']} published.",
-            data={"finding_id": finding_id, "version": 1, "content_sha256": content["content_sha256"]},
+            reason=f"Findings on {content['member']['code']}'s action plan {content['action_plan']['plan_number']} published"
+                   + (f" (version {version}, correcting {previous.finding_id})." if previous else "."),
+            data={"finding_id": finding_id, "version": version, "supersedes": previous.finding_id if previous else None,
+                  "content_sha256": content["content_sha256"]},
             correlation_id=event.correlation_id,
         )
         uow.insert(documents.Finding(
-            finding_id=finding_id, case_id=content["case_id"], version=1, member=content["member"],
+            finding_id=finding_id, case_id=content["case_id"], version=version, member=content["member"],
+            supersedes=previous.finding_id if previous else None, plan_assessment=content["plan_assessment"] or {},
+            government_comments=content["government_comments"], public_comments=content["public_comments"],
             member_code=content["member"]["code"], cycle=content["action_plan"]["cycle"],
             plan_number=content["action_plan"]["plan_number"], languages=content["languages"],
             expert_id=content["expert_id"], reviewer_id=content["reviewer_id"], commitments=content["commitments"],

@@ -9,6 +9,7 @@ class Expert(Document):
     name = StringField(required=True)  # private: never in events or the public audit
     languages = ListField(StringField(choices=("ar", "fr", "en")), required=True)
     affiliations = ListField(StringField())  # member codes: conflicts of interest
+    expertise = ListField(StringField())  # member codes and regions the expert knows
     capacity = IntField(required=True, min_value=0)
     # Cases held now. A counter on the expert (not a count of cases) so that two
     # concurrent assignments to one expert conflict in the database instead of both
@@ -30,13 +31,25 @@ class Case(Document):
     expert_id = StringField()
     assignment = DictField()
     ratings = DictField()  # commitment_id -> ratings (shared/contracts/ratings.py)
+    plan_assessment = DictField()  # co-creation and acted-contrary-to-process, once per plan
+    co_creation_report = DictField()  # what the government reported (from the self-assessment)
     quality_comments = ListField(DictField())
     reviewer_id = StringField()
+    # Experts who declined or missed a deadline on this case: never assigned it again.
+    excluded_experts = ListField(StringField())
+    stage_started_at = DateTimeField()
+    deadline_at = DateTimeField()
+    reminded_at = DateTimeField()
+    government_review_until = DateTimeField()
+    government_comments = ListField(DictField())
+    public_comment_opened_at = DateTimeField()
+    public_comment_closes_at = DateTimeField()
+    public_comments = ListField(DictField())
     correlation_id = StringField(required=True)
     version = IntField(required=True, default=1)  # optimistic concurrency for drafts
     opened_at = DateTimeField(required=True)
     updated_at = DateTimeField(required=True)
-    meta = {"collection": "review_cases", "indexes": [("expert_id", "status"), "status"]}
+    meta = {"collection": "review_cases", "indexes": [("expert_id", "status"), "status", ("status", "deadline_at")]}
 
 
 ALL = (Expert, Case)

@@ -1,30 +1,65 @@
-"""review: assigns each case to an expert, takes their ratings, runs quality review.
+"""review: carries each case through the IRM review, with every rule enforced and every decision explained.
 
-GET  /api/v1/cases                                  expert (own), quality_reviewer, admin
-GET  /api/v1/cases/{id}                             the assigned expert, quality_reviewer, admin
-PUT  /api/v1/cases/{id}/ratings/{commitment_id}     the assigned expert: save one commitment's ratings
-POST /api/v1/cases/{id}/submit                      the assigned expert: send to quality review
-POST /api/v1/cases/{id}/quality-decision            a quality reviewer who is not the author
-GET  /health
+Registry (admin)
+  GET/POST /api/v1/experts, PUT /api/v1/experts/{id}     the expert registry
+Expert
+  GET  /api/v1/cases, GET /api/v1/cases/{id}             own cases (ETag: the draft's version)
+  POST /api/v1/cases/{id}/accept | /decline              take the case, or give it back with a reason
+  PUT  /api/v1/cases/{id}/ratings/{commitment_id}        one commitment's ratings   (If-Match required)
+  PUT  /api/v1/cases/{id}/plan-assessment                co-creation, contrary to process (If-Match required)
+  POST /api/v1/cases/{id}/submit                         to quality review; 422 lists what is missing
+  POST /api/v1/cases/{id}/government-comments/{cid}/response
+  POST /api/v1/cases/{id}/open-public-comment            after the government window, every comment answered
+  POST /api/v1/cases/{id}/finalise                       after the public comment period: approved for publication
+Admin
+  POST /api/v1/cases/{id}/correct                        reopen published findings for a correction
+Quality reviewer (IEP, never the author)
+  POST /api/v1/cases/{id}/quality-decision               approve (to government review) or return with comments
+Government (the member's PoC)
+  GET  /api/v1/cases/{id}/draft, POST /api/v1/cases/{id}/government-comments
+Public (no token)
+  GET  /api/v1/cases/{id}/public-draft, POST /api/v1/cases/{id}/public-comments
 """
+from datetime import timedelta
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from nameko.extensions import DependencyProvider
+from nameko.timer import timer
 from nameko.web.handlers import http
 
 from services.review import documents
-from services.review.domain import assignment, rubric, workflow
+from services.review.domain import assignment, deadlines, rubric, workflow
+from shared import runtime
 from shared.audit import fingerprint
-from shared.auth import Forbidden
-from shared.clock import utcnow
+from shared.auth import Forbidden, Unauthorized
+from shared.clock import iso, utcnow
 from shared.contracts.events import (
     REVIEW_APPROVED, REVIEW_ASSIGNED, REVIEW_RETURNED, REVIEW_SUBMITTED, SELF_ASSESSMENT_SUBMITTED,
     CommitmentComment, build_event,
 )
-from shared.contracts.ratings import CommitmentRatingsSchema
+from shared.contracts.fields import LocalizedText
+from shared.contracts.ratings import CommitmentRatingsSchema, PlanAssessmentSchema
 from shared.http import Conflict, NotFound, Unprocessable, api_endpoint, json_response, read_json, read_query
-from shared import runtime
+from shared.ids import new_id
+from shared.logging import bind, bind_correlation
+from shared.persistence import documents as shared_documents
 from shared.runtime import Auth, Store, consumes
 
 SYSTEM = {"role": "system", "id": "review"}
+
+
+class PreconditionRequired(Conflict):
+    status, code = 428, "precondition_required"
+
+
+class ReviewTiming(DependencyProvider):
+    """The review's deadlines and windows, read from config once: a bad setting stops start-up."""
+
+    def setup(self):
+        self.value = deadlines.Timing.from_config(self.container.config)
+
+    def get_dependency(self, worker_ctx):
+        return self.value
 
 
 class QualityDecisionSchema(Schema):
@@ -37,22 +72,84 @@ class QualityDecisionSchema(Schema):
             raise ValidationError("Say what to change: a return needs at least one comment.", field_name="comments")
 
 
+class DeclineSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+    conflict_of_interest = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+
+
+class TextSchema(Schema):
+    text = LocalizedText(required=True, max_length=10000)
+
+
+class GovernmentCommentSchema(TextSchema):
+    commitment_id = fields.String(load_default=None)
+
+
+class PublicCommentSchema(TextSchema):
+    commitment_id = fields.String(load_default=None)
+    author = fields.String(load_default=None, validate=validate.Length(max=200))
+    confidential = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+
+
+class ExpertSchema(Schema):
+    expert_id = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,63}$"))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    languages = fields.List(fields.String(validate=validate.OneOf(("ar", "fr", "en"))), required=True, validate=validate.Length(min=1))
+    affiliations = fields.List(fields.String(), load_default=list)
+    expertise = fields.List(fields.String(), load_default=list)
+    capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=1000))
+    available = fields.Boolean(load_default=True, truthy={True}, falsy={False})
+
+
 class CaseListQuery(Schema):
     status = fields.String(validate=validate.OneOf(workflow.STATES), load_default=None)
 
 
-def case_view(case) -> dict:
+def case_view(case, timing) -> dict:
     return {
         "case_id": case.case_id, "self_assessment_id": case.self_assessment_id, "status": case.status,
         "member": case.member, "action_plan": case.action_plan, "languages": case.languages,
         "expert_id": case.expert_id, "assignment_reason": (case.assignment or {}).get("reason"),
+        "deadline_at": iso(case.deadline_at) if case.deadline_at else None,
         "commitments": [
             {**commitment, "ratings": case.ratings.get(commitment["commitment_id"])} for commitment in case.commitments
         ],
-        "missing": rubric.missing_ratings([c["commitment_id"] for c in case.commitments], case.ratings),
+        "plan_assessment": case.plan_assessment or None, "co_creation_report": case.co_creation_report or None,
+        "missing": _missing(case),
         "quality_comments": case.quality_comments, "reviewer_id": case.reviewer_id,
+        "government_review_until": iso(case.government_review_until) if case.government_review_until else None,
+        "government_comments": case.government_comments,
+        "public_comment_closes_at": iso(case.public_comment_closes_at) if case.public_comment_closes_at else None,
+        "public_comments": case.public_comments,
         "version": case.version, "audit_url": f"/api/v1/cases/{case.case_id}/audit",
     }
+
+
+def draft_view(case, public=False) -> dict:
+    """The draft findings as the government (or, in the comment period, the public) sees them."""
+    view = {
+        "case_id": case.case_id, "status": case.status, "member": case.member, "action_plan": case.action_plan,
+        "commitments": [{"commitment_id": c["commitment_id"], "number": c["number"], "title": c["title"],
+                         "ratings": case.ratings.get(c["commitment_id"])} for c in case.commitments],
+        "plan_assessment": case.plan_assessment or None,
+    }
+    if public:
+        view["public_comment_closes_at"] = iso(case.public_comment_closes_at) if case.public_comment_closes_at else None
+        view["comments"] = [_public_comment(c) for c in case.public_comments if not c.get("confidential")]
+        view["comments_url"] = f"/api/v1/cases/{case.case_id}/public-comments"
+    else:
+        view["government_review_until"] = iso(case.government_review_until) if case.government_review_until else None
+        view["government_comments"] = case.government_comments
+    return view
+
+
+def _public_comment(comment) -> dict:
+    return {key: comment.get(key) for key in ("comment_id", "commitment_id", "text", "author", "at")}
+
+
+def _missing(case) -> list:
+    return (rubric.missing_ratings([c["commitment_id"] for c in case.commitments], case.ratings)
+            + rubric.missing_plan_assessment(case.plan_assessment))
 
 
 def move(case, action, role):
@@ -70,8 +167,9 @@ class ReviewService(runtime.ServiceShell):
 
     store = Store(documents=documents.ALL)
     auth = Auth()
+    timing = ReviewTiming()
 
-    # --- opening and assigning a case ----------------------------------------
+    # --- opening and (re)assigning a case ------------------------------------------
     @consumes(SELF_ASSESSMENT_SUBMITTED)
     def on_self_assessment_submitted(self, event, uow):
         payload = event.payload
@@ -79,38 +177,142 @@ class ReviewService(runtime.ServiceShell):
         case = documents.Case(
             case_id=payload["case_id"], self_assessment_id=payload["self_assessment_id"], member=payload["member"],
             action_plan=payload["action_plan"], languages=payload["languages"], commitments=payload["commitments"],
-            status="submitted", ratings={}, correlation_id=event.correlation_id, opened_at=now, updated_at=now,
+            co_creation_report=payload.get("co_creation") or {}, status="submitted", ratings={},
+            correlation_id=event.correlation_id, opened_at=now, updated_at=now,
         )
+        uow.insert(case)
+        self._assign(uow, case, reason_prefix="")
+
+    def _assign(self, uow, case, reason_prefix):
+        """Choose an expert for a case that needs one (submitted, declined or unassigned), in this unit of work."""
         experts = [documents.Expert._from_son(raw) for raw in documents.Expert._get_collection().find({}, session=uow.session)]
         decision = assignment.choose_expert(
             case.case_id, case.member["code"], case.languages,
-            [assignment.ExpertProfile(e.expert_id, tuple(e.languages), tuple(e.affiliations), e.capacity, e.active_cases, e.available)
-             for e in experts],
+            [assignment.ExpertProfile(e.expert_id, tuple(e.languages), tuple(e.affiliations), e.capacity, e.active_cases,
+                                      e.available, tuple(e.expertise or ())) for e in experts],
+            region=case.member.get("region"), excluded=tuple(case.excluded_experts or ()),
         )
-        case.assignment = {"reason": decision.reason, "candidates": decision.candidates_as_dicts()}
+        now = utcnow()
+        candidates = decision.candidates_as_dicts()
         if decision.expert_id is None:
-            case.status = workflow.next_state(case.status, "wait", "system")
-            uow.insert(case)
-            uow.record(case_id=case.case_id, action="review.unassigned", actor=SYSTEM, reason=decision.reason,
-                       data={"candidates": decision.candidates_as_dicts()}, correlation_id=event.correlation_id)
-            return
-        case.status = workflow.next_state(case.status, "assign", "system")
-        case.expert_id = decision.expert_id
+            if case.status == "unassigned":
+                return False  # still nobody: stay waiting, no new record
+            status = workflow.next_state(case.status, "wait", "system")
+            _update(uow, case, {"status": status, "expert_id": None, "deadline_at": None, "stage_started_at": now,
+                                "assignment": {"reason": decision.reason, "candidates": candidates}})
+            uow.record(case_id=case.case_id, action="review.unassigned", actor=SYSTEM, reason=reason_prefix + decision.reason,
+                       data={"candidates": candidates}, correlation_id=case.correlation_id)
+            return False
+        status = workflow.next_state(case.status, "assign", "system")
         chosen = next(e for e in experts if e.expert_id == decision.expert_id)
-        took = uow.update(documents.Expert, {"_id": chosen.expert_id, "active_cases": {"$lt": chosen.capacity}},
-                          {"$inc": {"active_cases": 1}})
-        if took != 1:  # the registry changed under us: the whole step is retried or parked
-            raise RuntimeError(f"expert {chosen.expert_id} changed during assignment")
-        uow.insert(case)
-        uow.record(case_id=case.case_id, action="review.assigned", actor=SYSTEM, reason=decision.reason,
-                   data={"expert_id": decision.expert_id, "candidates": decision.candidates_as_dicts()},
-                   correlation_id=event.correlation_id)
+        if uow.update(documents.Expert, {"_id": chosen.expert_id, "active_cases": {"$lt": chosen.capacity}},
+                      {"$inc": {"active_cases": 1}}) != 1:
+            raise RuntimeError(f"expert {chosen.expert_id} changed during assignment")  # retried whole
+        _update(uow, case, {"status": status, "expert_id": chosen.expert_id, "stage_started_at": now,
+                            "deadline_at": deadlines.deadline(status, now, self.timing), "reminded_at": None,
+                            "assignment": {"reason": decision.reason, "candidates": candidates}})
+        action = "review.reassigned" if case.excluded_experts else "review.assigned"
+        uow.record(case_id=case.case_id, action=action, actor=SYSTEM, reason=reason_prefix + decision.reason,
+                   data={"expert_id": chosen.expert_id, "candidates": candidates}, correlation_id=case.correlation_id)
         uow.emit(build_event(REVIEW_ASSIGNED, {
-            "case_id": case.case_id, "member_code": case.member["code"], "expert_id": decision.expert_id,
-            "reason": decision.reason, "candidates": decision.candidates_as_dicts(),
-        }, correlation_id=event.correlation_id, actor=SYSTEM))
+            "case_id": case.case_id, "member_code": case.member["code"], "expert_id": chosen.expert_id,
+            "reason": decision.reason, "candidates": candidates,
+        }, correlation_id=case.correlation_id, actor=SYSTEM))
+        return True
 
-    # --- reading ---------------------------------------------------------------
+    def _release(self, uow, case, action, actor, reason, conflict=False):
+        """The expert gives the case back (declined, or missed a deadline): free their capacity,
+        never offer them this case again, and find another expert in the same step."""
+        expert_id = case.expert_id
+        status = workflow.next_state(case.status, action, actor["role"])
+        uow.update(documents.Expert, {"_id": expert_id, "active_cases": {"$gt": 0}}, {"$inc": {"active_cases": -1}})
+        if conflict:  # a discovered conflict of interest is remembered for every future case
+            uow.update(documents.Expert, {"_id": expert_id}, {"$addToSet": {"affiliations": case.member["code"]}})
+        _update(uow, case, {"status": status, "excluded_experts": list(case.excluded_experts or []) + [expert_id],
+                            "expert_id": None})
+        uow.record(case_id=case.case_id, action=f"review.{'declined' if action == 'decline' else 'deadline_missed'}",
+                   actor=actor, reason=reason, data={"expert_id": expert_id, "conflict_of_interest": conflict},
+                   correlation_id=case.correlation_id)
+        case.status, case.excluded_experts = status, list(case.excluded_experts or []) + [expert_id]
+        self._assign(uow, case, reason_prefix=f"Reassigned after {expert_id} {'declined' if action == 'decline' else 'missed the deadline'}: ")
+
+    @timer(interval=1)
+    def watch_deadlines(self):
+        """Remind experts before a deadline, reassign cases whose deadline passed, and retry
+        waiting cases (the registry may have changed, through the API or irmctl)."""
+        now, timing = utcnow(), self.timing
+        for raw in documents.Case._get_collection().find({"status": {"$in": list(workflow.EXPERT_STAGES)}, "deadline_at": {"$ne": None}},
+                                                         {"_id": 1, "status": 1, "deadline_at": 1, "reminded_at": 1, "correlation_id": 1}):
+            deadline_at = _aware(raw["deadline_at"])
+            if deadlines.missed(deadline_at, now):
+                self._in_case(raw, self._expire)
+            elif deadlines.reminder_due(raw["status"], deadline_at, raw.get("reminded_at"), now, timing):
+                self._in_case(raw, self._remind)
+        self._retry_waiting("Retried: ")
+
+    def _retry_waiting(self, reason_prefix):
+        for raw in documents.Case._get_collection().find({"status": "unassigned"}, {"_id": 1, "correlation_id": 1}).limit(100):
+            self._in_case(raw, lambda uow, case: self._assign(uow, case, reason_prefix) if case.status == "unassigned" else None)
+
+    def _expire(self, uow, case):
+        # Checked again inside the transaction: the expert may have just submitted.
+        if case.status in workflow.EXPERT_STAGES and deadlines.missed(_aware(case.deadline_at), utcnow()):
+            self._release(uow, case, "miss_deadline", SYSTEM,
+                          f"{case.expert_id} missed the {case.status} deadline of {iso(_aware(case.deadline_at))}.")
+
+    def _in_case(self, raw, work):
+        bind_correlation(raw.get("correlation_id", "-"), service=self.name, case_id=raw["_id"])
+        try:
+            self.store.run(lambda uow: work(uow, uow.get(documents.Case, {"_id": raw["_id"]})))
+        except Exception:
+            runtime.log.exception("deadline_watch_failed")
+
+    def _remind(self, uow, case):
+        deadline_at = _aware(case.deadline_at)
+        if case.status not in workflow.EXPERT_STAGES or case.reminded_at is not None or deadline_at is None:
+            return
+        _update(uow, case, {"reminded_at": utcnow()})
+        uow.record(case_id=case.case_id, action="review.reminder_sent", actor=SYSTEM,
+                   reason=f"{case.expert_id} reminded that the {case.status} stage ends at {iso(deadline_at)}.",
+                   data={"expert_id": case.expert_id, "deadline_at": iso(deadline_at)}, correlation_id=case.correlation_id)
+        runtime.log.info("expert_reminded", expert_id=case.expert_id, deadline_at=iso(deadline_at))
+
+    # --- the expert registry ----------------------------------------------------------
+    @http("GET", "/api/v1/experts")
+    @api_endpoint
+    def list_experts(self, request):
+        self.auth.principal(request, "admin")
+        return json_response({"experts": [_expert_view(e) for e in documents.Expert.objects.order_by("expert_id")]})
+
+    @http("POST", "/api/v1/experts")
+    @api_endpoint
+    def add_expert(self, request):
+        self.auth.principal(request, "admin")
+        return self._save_expert(read_json(request, ExpertSchema()), create=True)
+
+    @http("PUT", "/api/v1/experts/<string:expert_id>")
+    @api_endpoint
+    def update_expert(self, request, expert_id):
+        self.auth.principal(request, "admin")
+        body = read_json(request, ExpertSchema())
+        if body["expert_id"] != expert_id:
+            raise Unprocessable("The body names another expert.", {"expert_id": [f"Must be {expert_id}."]})
+        return self._save_expert(body, create=False)
+
+    def _save_expert(self, body, create):
+        existing = documents.Expert.objects(expert_id=body["expert_id"]).first()
+        if create and existing:
+            raise Conflict(f"Expert {body['expert_id']} exists; PUT /api/v1/experts/{body['expert_id']} changes it.")
+        if not create and not existing:
+            raise NotFound(f"No expert {body['expert_id']}.")
+        expert = existing or documents.Expert(expert_id=body["expert_id"], created_at=utcnow(), active_cases=0)
+        for key in ("name", "languages", "affiliations", "expertise", "capacity", "available"):
+            setattr(expert, key, body[key])
+        expert.save()
+        self._retry_waiting("Retried after a registry change: ")  # waiting cases may have an expert now
+        return json_response(_expert_view(expert), status=201 if create else 200)
+
+    # --- reading ------------------------------------------------------------------------
     @http("GET", "/api/v1/cases")
     @api_endpoint
     def list_cases(self, request):
@@ -122,54 +324,118 @@ class ReviewService(runtime.ServiceShell):
         cases = documents.Case.objects(**filters).order_by("-updated_at").limit(200)
         return json_response({"cases": [
             {"case_id": c.case_id, "status": c.status, "member": c.member["code"], "cycle": c.action_plan["cycle"],
-             "expert_id": c.expert_id, "url": f"/api/v1/cases/{c.case_id}"} for c in cases
+             "expert_id": c.expert_id, "deadline_at": iso(c.deadline_at) if c.deadline_at else None,
+             "url": f"/api/v1/cases/{c.case_id}"} for c in cases
         ]})
 
     @http("GET", "/api/v1/cases/<string:case_id>")
     @api_endpoint
     def show_case(self, request, case_id):
         principal = self.auth.principal(request, "expert", "quality_reviewer", "admin")
-        return json_response(case_view(self._visible_case(principal, case_id)))
-
-    def _visible_case(self, principal, case_id):
         case = documents.Case.objects(case_id=case_id).first()
         if case is None or (principal.role == "expert" and case.expert_id != principal.subject):
             raise NotFound(f"No case {case_id} for you.")
-        return case
+        return json_response(case_view(case, self.timing), headers={"ETag": f'"{case.version}"'})
 
-    # --- the expert's work -----------------------------------------------------
+    @http("GET", "/api/v1/cases/<string:case_id>/draft")
+    @api_endpoint
+    def government_draft(self, request, case_id):
+        principal = self.auth.principal(request, "poc", "expert", "quality_reviewer", "admin")
+        case = documents.Case.objects(case_id=case_id).first()
+        visible = case is not None and (principal.role != "poc" or (
+            principal.member_code == case.member["code"] and case.status in ("government_review", "public_comment", "approved")))
+        if not visible:
+            raise NotFound(f"No draft findings of case {case_id} for you.")
+        return json_response(draft_view(case))
+
+    @http("GET", "/api/v1/cases/<string:case_id>/public-draft")
+    @api_endpoint
+    def public_draft(self, request, case_id):
+        case = documents.Case.objects(case_id=case_id).first()
+        if case is None or case.status not in ("public_comment", "approved"):
+            raise NotFound(f"Case {case_id} has no draft open to the public.")
+        return json_response(draft_view(case, public=True))
+
+    # --- the expert's work ----------------------------------------------------------------
+    @http("POST", "/api/v1/cases/<string:case_id>/accept")
+    @api_endpoint
+    def accept(self, request, case_id):
+        principal = self.auth.principal(request, "expert")
+
+        def work(uow):
+            case = self._expert_case(uow, principal, case_id)
+            status = move(case, "accept", principal.role)
+            now = utcnow()
+            deadline_at = deadlines.deadline(status, now, self.timing)
+            _update(uow, case, {"status": status, "stage_started_at": now, "deadline_at": deadline_at, "reminded_at": None})
+            uow.record(case_id=case_id, action="review.accepted", actor=principal.as_actor(),
+                       reason=f"{principal.subject} accepted the case; the draft is due {iso(deadline_at)}.",
+                       data={"deadline_at": iso(deadline_at)}, correlation_id=case.correlation_id)
+            return deadline_at
+
+        deadline_at = self.store.run(work)
+        return json_response({"case_id": case_id, "status": "in_review", "deadline_at": iso(deadline_at)})
+
+    @http("POST", "/api/v1/cases/<string:case_id>/decline")
+    @api_endpoint
+    def decline(self, request, case_id):
+        principal = self.auth.principal(request, "expert")
+        body = read_json(request, DeclineSchema())
+
+        def work(uow):
+            case = self._expert_case(uow, principal, case_id)
+            self._release(uow, case, "decline", principal.as_actor(),
+                          f"{principal.subject} declined: {body['reason']}", conflict=body["conflict_of_interest"])
+
+        self.store.run(work)
+        return json_response({"case_id": case_id, "status": "declined"})
+
     @http("PUT", "/api/v1/cases/<string:case_id>/ratings/<string:commitment_id>")
     @api_endpoint
     def save_ratings(self, request, case_id, commitment_id):
         principal = self.auth.principal(request, "expert")
-        ratings = read_json(request, CommitmentRatingsSchema())
         expected_version = _if_match(request)
+        ratings = read_json(request, CommitmentRatingsSchema())
 
         def work(uow):
-            case = uow.get(documents.Case, {"_id": case_id})
-            if case is None or case.expert_id != principal.subject:
-                raise NotFound(f"No case {case_id} for you.")
+            case = self._expert_case(uow, principal, case_id)
             if commitment_id not in {c["commitment_id"] for c in case.commitments}:
                 raise NotFound(f"Case {case_id} has no commitment {commitment_id}.")
-            if expected_version is not None and expected_version != case.version:
-                raise Conflict(f"The case changed since version {expected_version} (now {case.version}); reload it and save again.")
-            status = move(case, "save_rating", principal.role)
+            move(case, "save_rating", principal.role)
             before = case.ratings.get(commitment_id)
-            changed = uow.update(documents.Case, {"_id": case_id, "version": case.version}, {
-                "$set": {f"ratings.{commitment_id}": ratings, "status": status, "updated_at": utcnow()},
-                "$inc": {"version": 1},
-            })
-            if changed != 1:
-                raise Conflict("The case changed while saving; reload it and save again.")
+            _update(uow, case, {f"ratings.{commitment_id}": ratings}, expected_version=expected_version)
             uow.record(case_id=case_id, action="rating.saved", actor=principal.as_actor(),
                        reason=f"Ratings of commitment {commitment_id} saved.",
                        data={"commitment_id": commitment_id, "changes": rubric.changes(before, ratings),
                              "ratings_sha256": fingerprint(ratings)},
                        correlation_id=case.correlation_id)
-            return case.version + 1
+            return expected_version + 1
 
         version = self.store.run(work)
         return json_response({"case_id": case_id, "commitment_id": commitment_id, "version": version}, headers={"ETag": f'"{version}"'})
+
+    @http("PUT", "/api/v1/cases/<string:case_id>/plan-assessment")
+    @api_endpoint
+    def save_plan_assessment(self, request, case_id):
+        principal = self.auth.principal(request, "expert")
+        expected_version = _if_match(request)
+        assessment = read_json(request, PlanAssessmentSchema())
+
+        def work(uow):
+            case = self._expert_case(uow, principal, case_id)
+            move(case, "save_rating", principal.role)
+            merged = {**(case.plan_assessment or {}), **{k: v for k, v in assessment.items() if v is not None}}
+            _update(uow, case, {"plan_assessment": merged}, expected_version=expected_version)
+            uow.record(case_id=case_id, action="plan_assessment.saved", actor=principal.as_actor(),
+                       reason="The assessment of the plan's co-creation and process was saved.",
+                       data={"public_influence": (merged.get("co_creation") or {}).get("public_influence"),
+                             "acted_contrary_to_process": (merged.get("acted_contrary_to_process") or {}).get("value"),
+                             "assessment_sha256": fingerprint(merged)},
+                       correlation_id=case.correlation_id)
+            return expected_version + 1
+
+        version = self.store.run(work)
+        return json_response({"case_id": case_id, "version": version}, headers={"ETag": f'"{version}"'})
 
     @http("POST", "/api/v1/cases/<string:case_id>/submit")
     @api_endpoint
@@ -177,14 +443,12 @@ class ReviewService(runtime.ServiceShell):
         principal = self.auth.principal(request, "expert")
 
         def work(uow):
-            case = uow.get(documents.Case, {"_id": case_id})
-            if case is None or case.expert_id != principal.subject:
-                raise NotFound(f"No case {case_id} for you.")
+            case = self._expert_case(uow, principal, case_id)
             status = move(case, "submit", principal.role)
-            missing = rubric.missing_ratings([c["commitment_id"] for c in case.commitments], case.ratings)
+            missing = _missing(case)
             if missing:
                 raise Unprocessable("Ratings are missing; the draft was not submitted.", {"ratings": missing})
-            _set_status(uow, case, status)
+            _update(uow, case, {"status": status, "deadline_at": None, "stage_started_at": utcnow()})
             uow.record(case_id=case_id, action="review.submitted", actor=principal.as_actor(),
                        reason="The expert submitted the draft findings for quality review.",
                        data={"version": case.version}, correlation_id=case.correlation_id)
@@ -194,7 +458,7 @@ class ReviewService(runtime.ServiceShell):
         self.store.run(work)
         return json_response({"case_id": case_id, "status": "quality_review"})
 
-    # --- quality review ---------------------------------------------------------
+    # --- quality review ---------------------------------------------------------------------
     @http("POST", "/api/v1/cases/<string:case_id>/quality-decision")
     @api_endpoint
     def quality_decision(self, request, case_id):
@@ -202,17 +466,18 @@ class ReviewService(runtime.ServiceShell):
         body = read_json(request, QualityDecisionSchema())
 
         def work(uow):
-            case = uow.get(documents.Case, {"_id": case_id})
-            if case is None:
-                raise NotFound(f"No case {case_id}.")
+            case = _case(uow, case_id)
             if case.expert_id == principal.subject:
                 raise Forbidden("A quality reviewer never reviews their own work.")
             action = body["decision"]
             status = move(case, action, principal.role)
-            _set_status(uow, case, status, reviewer_id=principal.subject,
-                        comments=[{**c, "reviewer_id": principal.subject} for c in body["comments"]])
+            now = utcnow()
+            comments = [{**c, "reviewer_id": principal.subject, "at": iso(now)} for c in body["comments"]]
             actor = principal.as_actor()
             if action == "return":
+                _update(uow, case, {"status": status, "reviewer_id": principal.subject, "stage_started_at": now,
+                                    "deadline_at": deadlines.deadline(status, now, self.timing), "reminded_at": None},
+                        push={"quality_comments": comments})
                 uow.record(case_id=case_id, action="review.returned", actor=actor,
                            reason="Returned to the expert with comments.", data={"comments": body["comments"]},
                            correlation_id=case.correlation_id)
@@ -220,40 +485,228 @@ class ReviewService(runtime.ServiceShell):
                     "case_id": case_id, "member_code": case.member["code"], "expert_id": case.expert_id,
                     "reviewer_id": principal.subject, "comments": body["comments"],
                 }, correlation_id=case.correlation_id, actor=actor))
-                return
+                return status
+            window_ends = now + timedelta(seconds=self.timing.government_review_seconds)
+            _update(uow, case, {"status": status, "reviewer_id": principal.subject, "stage_started_at": now,
+                                "government_review_until": window_ends}, push={"quality_comments": comments})
+            uow.record(case_id=case_id, action="review.quality_approved", actor=actor,
+                       reason=f"Quality review approved the draft; the government may comment until {iso(window_ends)}.",
+                       data={"comments": body["comments"], "government_review_until": iso(window_ends)},
+                       correlation_id=case.correlation_id)
+            return status
+
+        status = self.store.run(work)
+        return json_response({"case_id": case_id, "status": status})
+
+    # --- government pre-publication review ------------------------------------------------------
+    @http("POST", "/api/v1/cases/<string:case_id>/government-comments")
+    @api_endpoint
+    def government_comment(self, request, case_id):
+        principal = self.auth.principal(request, "poc")
+        body = read_json(request, GovernmentCommentSchema())
+
+        def work(uow):
+            case = _case(uow, case_id)
+            if principal.member_code != case.member["code"]:
+                raise NotFound(f"No draft findings of case {case_id} for you.")
+            move(case, "comment_government", principal.role)
+            now = utcnow()
+            if now >= _aware(case.government_review_until):
+                raise Conflict(f"The government review window closed at {iso(case.government_review_until)}.")
+            _check_commitment(case, body["commitment_id"])
+            comment = {"comment_id": new_id("gc"), "commitment_id": body["commitment_id"], "text": body["text"],
+                       "author_id": principal.subject, "at": iso(now), "response": None}
+            _update(uow, case, {}, push={"government_comments": [comment]})
+            uow.record(case_id=case_id, action="government.commented", actor=principal.as_actor(),
+                       reason=f"The government commented on {body['commitment_id'] or 'the draft'}.",
+                       data={"comment_id": comment["comment_id"], "commitment_id": body["commitment_id"],
+                             "text_sha256": fingerprint(body["text"])}, correlation_id=case.correlation_id)
+            return comment
+
+        return json_response(self.store.run(work), status=201)
+
+    @http("POST", "/api/v1/cases/<string:case_id>/government-comments/<string:comment_id>/response")
+    @api_endpoint
+    def respond(self, request, case_id, comment_id):
+        principal = self.auth.principal(request, "expert")
+        body = read_json(request, TextSchema())
+
+        def work(uow):
+            case = self._expert_case(uow, principal, case_id)
+            move(case, "respond", principal.role)
+            index = next((i for i, c in enumerate(case.government_comments) if c["comment_id"] == comment_id), None)
+            if index is None:
+                raise NotFound(f"Case {case_id} has no government comment {comment_id}.")
+            response = {"text": body["text"], "expert_id": principal.subject, "at": iso(utcnow())}
+            _update(uow, case, {f"government_comments.{index}.response": response})
+            uow.record(case_id=case_id, action="government.comment_answered", actor=principal.as_actor(),
+                       reason=f"The expert answered government comment {comment_id}.",
+                       data={"comment_id": comment_id, "text_sha256": fingerprint(body["text"])}, correlation_id=case.correlation_id)
+
+        self.store.run(work)
+        return json_response({"case_id": case_id, "comment_id": comment_id, "answered": True})
+
+    @http("POST", "/api/v1/cases/<string:case_id>/open-public-comment")
+    @api_endpoint
+    def open_public_comment(self, request, case_id):
+        principal = self.auth.principal(request, "expert", "admin")
+
+        def work(uow):
+            case = self._expert_case(uow, principal, case_id) if principal.role == "expert" else _case(uow, case_id)
+            status = move(case, "open_public_comment", principal.role)
+            now = utcnow()
+            if now < _aware(case.government_review_until):
+                raise Conflict(f"The government may comment until {iso(case.government_review_until)}.")
+            unanswered = [c["comment_id"] for c in case.government_comments if not c.get("response")]
+            if unanswered:
+                raise Conflict(f"Answer every government comment first: {', '.join(unanswered)}.")
+            closes = now + timedelta(seconds=self.timing.public_comment_seconds)
+            _update(uow, case, {"status": status, "public_comment_opened_at": now, "public_comment_closes_at": closes,
+                                "stage_started_at": now})
+            uow.record(case_id=case_id, action="review.public_comment_opened", actor=principal.as_actor(),
+                       reason=f"The draft findings are open to public comment until {iso(closes)}.",
+                       data={"closes_at": iso(closes), "government_comments": len(case.government_comments)},
+                       correlation_id=case.correlation_id)
+            return closes
+
+        closes = self.store.run(work)
+        return json_response({"case_id": case_id, "status": "public_comment", "closes_at": iso(closes),
+                              "public_draft_url": f"/api/v1/cases/{case_id}/public-draft"})
+
+    # --- public comment ----------------------------------------------------------------------------
+    @http("POST", "/api/v1/cases/<string:case_id>/public-comments")
+    @api_endpoint
+    def public_comment(self, request, case_id):
+        if request.headers.get("Authorization"):
+            raise Unauthorized("Public comments are anonymous: send no token.")
+        body = read_json(request, PublicCommentSchema())
+
+        def work(uow):
+            case = _case(uow, case_id)
+            move(case, "comment_public", "public")
+            _check_commitment(case, body["commitment_id"])
+            comment = {"comment_id": new_id("pc"), "commitment_id": body["commitment_id"], "text": body["text"],
+                       "author": body["author"], "confidential": body["confidential"], "at": iso(utcnow())}
+            _update(uow, case, {}, push={"public_comments": [comment]})
+            # The log keeps a hash: a commenter's words and name stay removable from the document store.
+            uow.record(case_id=case_id, action="public.commented", actor={"role": "public", "id": "anonymous"},
+                       reason=f"A public comment on {body['commitment_id'] or 'the draft'}"
+                              + (" (confidential)." if body["confidential"] else "."),
+                       data={"comment_id": comment["comment_id"], "commitment_id": body["commitment_id"],
+                             "confidential": body["confidential"], "text_sha256": fingerprint(body["text"])},
+                       correlation_id=case.correlation_id)
+            return comment
+
+        comment = self.store.run(work)
+        return json_response({"comment_id": comment["comment_id"], "confidential": comment["confidential"]}, status=201)
+
+    @http("POST", "/api/v1/cases/<string:case_id>/finalise")
+    @api_endpoint
+    def finalise(self, request, case_id):
+        principal = self.auth.principal(request, "expert")
+
+        def work(uow):
+            case = self._expert_case(uow, principal, case_id)
+            status = move(case, "finalise", principal.role)
+            if utcnow() < _aware(case.public_comment_closes_at):
+                raise Conflict(f"The public comment period runs until {iso(case.public_comment_closes_at)}.")
+            _update(uow, case, {"status": status})
             uow.update(documents.Expert, {"_id": case.expert_id, "active_cases": {"$gt": 0}}, {"$inc": {"active_cases": -1}})
-            uow.record(case_id=case_id, action="review.approved", actor=actor,
-                       reason="Quality review approved the findings for publication.",
-                       data={"expert_id": case.expert_id, "comments": body["comments"]}, correlation_id=case.correlation_id)
+            public = [_public_comment(c) for c in case.public_comments if not c.get("confidential")]
+            uow.record(case_id=case_id, action="review.approved", actor=principal.as_actor(),
+                       reason=f"The expert finalised the findings after {len(case.public_comments)} public comment(s); "
+                              "approved for publication.",
+                       data={"expert_id": case.expert_id, "reviewer_id": case.reviewer_id,
+                             "public_comments_published": len(public),
+                             "public_comments_confidential": len(case.public_comments) - len(public)},
+                       correlation_id=case.correlation_id)
             uow.emit(build_event(REVIEW_APPROVED, {
                 "case_id": case_id, "self_assessment_id": case.self_assessment_id, "member": case.member,
                 "action_plan": case.action_plan, "languages": case.languages, "expert_id": case.expert_id,
-                "reviewer_id": principal.subject,
+                "reviewer_id": case.reviewer_id,
                 "commitments": [
                     {"commitment_id": c["commitment_id"], "number": c["number"], "title": c["title"],
                      "self_reported_completion": c["self_reported_completion"], "ratings": case.ratings[c["commitment_id"]]}
                     for c in case.commitments
                 ],
-            }, correlation_id=case.correlation_id, actor=actor))
+                "plan_assessment": case.plan_assessment or None,
+                "government_comments": list(case.government_comments), "public_comments": public,
+            }, correlation_id=case.correlation_id, actor=principal.as_actor()))
 
         self.store.run(work)
-        return json_response({"case_id": case_id, "status": "approved" if body["decision"] == "approve" else "in_review"})
+        return json_response({"case_id": case_id, "status": "approved"})
+
+    @http("POST", "/api/v1/cases/<string:case_id>/correct")
+    @api_endpoint
+    def correct(self, request, case_id):
+        """Reopen published findings for a correction: the same expert revises, the case goes
+        through quality review and comments again, and publication issues a new version."""
+        principal = self.auth.principal(request, "admin")
+        body = read_json(request, DeclineSchema(only=("reason",)))
+
+        def work(uow):
+            case = _case(uow, case_id)
+            status = move(case, "correct", principal.role)
+            now = utcnow()
+            uow.update(documents.Expert, {"_id": case.expert_id}, {"$inc": {"active_cases": 1}})
+            _update(uow, case, {"status": status, "stage_started_at": now, "reminded_at": None,
+                                "deadline_at": deadlines.deadline(status, now, self.timing),
+                                "government_comments": [], "public_comments": []})
+            uow.record(case_id=case_id, action="review.correction_opened", actor=principal.as_actor(),
+                       reason=f"Correction: {body['reason']}", data={"expert_id": case.expert_id},
+                       correlation_id=case.correlation_id)
+
+        self.store.run(work)
+        return json_response({"case_id": case_id, "status": "in_review"})
+
+    def _expert_case(self, uow, principal, case_id):
+        case = uow.get(documents.Case, {"_id": case_id})
+        if case is None or case.expert_id != principal.subject:
+            raise NotFound(f"No case {case_id} for you.")
+        bind(case_id=case_id)
+        return case
 
 
-def _set_status(uow, case, status, reviewer_id=None, comments=()):
-    update = {"$set": {"status": status, "updated_at": utcnow()}, "$inc": {"version": 1}}
-    if reviewer_id:
-        update["$set"]["reviewer_id"] = reviewer_id
-    if comments:
-        update["$push"] = {"quality_comments": {"$each": list(comments)}}
-    if uow.update(documents.Case, {"_id": case.case_id, "version": case.version}, update) != 1:
-        raise Conflict("The case changed meanwhile; reload it and try again.")
+def _case(uow, case_id):
+    case = uow.get(documents.Case, {"_id": case_id})
+    if case is None:
+        raise NotFound(f"No case {case_id}.")
+    bind(case_id=case_id)
+    return case
+
+
+def _update(uow, case, changes, expected_version=None, push=None):
+    """Change a case if nobody changed it meanwhile (its version): otherwise 409, never a lost update."""
+    version = case.version if expected_version is None else expected_version
+    update = {"$set": {**changes, "updated_at": utcnow()}, "$inc": {"version": 1}}
+    if push:
+        update["$push"] = {key: {"$each": list(values)} for key, values in push.items()}
+    if uow.update(documents.Case, {"_id": case.case_id, "version": version}, update) != 1:
+        raise Conflict(f"The case changed since version {version} (now {case.version}); reload it and try again.")
+    case.version = version + 1
+
+
+def _check_commitment(case, commitment_id):
+    if commitment_id and commitment_id not in {c["commitment_id"] for c in case.commitments}:
+        raise Unprocessable("Unknown commitment.", {"commitment_id": [f"Case {case.case_id} has no commitment {commitment_id}."]})
 
 
 def _if_match(request):
-    header = (request.headers.get("If-Match") or "").strip().strip('"')
+    header = (request.headers.get("If-Match") or "").strip().strip('"').removeprefix("W/").strip('"')
     if not header:
-        return None
+        raise PreconditionRequired("Send If-Match with the version you edited (the case's ETag): a stale draft "
+                                   "must never overwrite a newer one.")
     if not header.isdigit():
         raise Unprocessable("If-Match must be a case version, as the ETag gave it.", {"If-Match": ["Not a version number."]})
     return int(header)
+
+
+def _aware(moment):
+    from datetime import timezone
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _expert_view(expert) -> dict:
+    return {"expert_id": expert.expert_id, "name": expert.name, "languages": expert.languages,
+            "affiliations": expert.affiliations, "expertise": expert.expertise or [], "capacity": expert.capacity,
+            "active_cases": expert.active_cases, "available": expert.available}

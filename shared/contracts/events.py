@@ -18,7 +18,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from shared.clock import now_iso
 from shared.contracts.fields import Cycle, LocalizedText, MEMBER_CODE
-from shared.contracts.ratings import CommitmentRatingsSchema
+from shared.contracts.ratings import CommitmentRatingsSchema, PlanAssessmentSchema
 from shared.contracts.self_assessment import ActionPlanSchema, CoCreationSchema, CommitmentSchema, MemberSchema
 from shared.ids import new_id
 from shared.irm import LANGUAGES, ROLES
@@ -60,6 +60,7 @@ class CandidateSchema(Schema):
     reasons = fields.List(fields.String(), required=True)
     load = fields.Integer(required=True)
     capacity = fields.Integer(required=True)
+    expertise_match = fields.Boolean(load_default=False)
 
 
 class ReviewAssigned(Schema):
@@ -97,6 +98,33 @@ class RatedCommitment(Schema):
     ratings = fields.Nested(CommitmentRatingsSchema, required=True)
 
 
+class ResponseSchema(Schema):
+    text = LocalizedText(required=True, max_length=10000)
+    expert_id = fields.String(required=True)
+    at = fields.String(required=True, validate=ISO_UTC)
+
+
+class GovernmentComment(Schema):
+    """A factual comment by the member's PoC during pre-publication review, and the expert's response."""
+
+    comment_id = fields.String(required=True)
+    commitment_id = fields.String(load_default=None, allow_none=True)
+    text = LocalizedText(required=True, max_length=10000)
+    author_id = fields.String(required=True)
+    at = fields.String(required=True, validate=ISO_UTC)
+    response = fields.Nested(ResponseSchema, load_default=None, allow_none=True)
+
+
+class PublicComment(Schema):
+    """A comment from anyone during the public comment period (confidential ones are never sent)."""
+
+    comment_id = fields.String(required=True)
+    commitment_id = fields.String(load_default=None, allow_none=True)
+    text = LocalizedText(required=True, max_length=10000)
+    author = fields.String(load_default=None, allow_none=True)
+    at = fields.String(required=True, validate=ISO_UTC)
+
+
 class ReviewApproved(Schema):
     case_id = fields.String(required=True)
     self_assessment_id = fields.String(required=True)
@@ -106,6 +134,9 @@ class ReviewApproved(Schema):
     expert_id = fields.String(required=True)
     reviewer_id = fields.String(required=True)
     commitments = fields.List(fields.Nested(RatedCommitment), required=True, validate=validate.Length(min=1))
+    plan_assessment = fields.Nested(PlanAssessmentSchema, load_default=None, allow_none=True)
+    government_comments = fields.List(fields.Nested(GovernmentComment), load_default=list)
+    public_comments = fields.List(fields.Nested(PublicComment), load_default=list)
 
 
 class FindingPublished(Schema):

@@ -8,7 +8,9 @@ services/review/domain/rubric.py.
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.contracts.fields import LocalizedText
-from shared.irm import COMPLETION, DID_IT_OPEN_GOVERNMENT, POTENTIAL_FOR_RESULTS, VERIFIABILITY
+from shared.irm import (
+    COMPLETION, CONTRARY_TO_PROCESS_REASONS, DID_IT_OPEN_GOVERNMENT, POTENTIAL_FOR_RESULTS, PUBLIC_INFLUENCE, VERIFIABILITY,
+)
 
 
 def _rated(value_field):
@@ -52,3 +54,29 @@ class CommitmentRatingsSchema(Schema):
                 )
 
 
+
+
+class CoCreationAssessmentSchema(Schema):
+    public_influence = fields.String(required=True, validate=validate.OneOf(PUBLIC_INFLUENCE))
+    forum_met_regularly = _yes_no()  # at least every six months
+    justification = LocalizedText(required=True, max_length=10000)
+
+
+class ContraryToProcessSchema(Schema):
+    value = _yes_no()
+    reasons = fields.List(fields.String(validate=validate.OneOf(CONTRARY_TO_PROCESS_REASONS)), load_default=list)
+    justification = LocalizedText(required=True, max_length=10000)
+
+    @validates_schema
+    def reasons_match(self, data, **kwargs):
+        if data["value"] and not data["reasons"]:
+            raise ValidationError("Say which rule was broken.", field_name="reasons")
+        if not data["value"] and data["reasons"]:
+            raise ValidationError("No reasons when the member did not act contrary to process.", field_name="reasons")
+
+
+class PlanAssessmentSchema(Schema):
+    """What the expert assesses once per action plan."""
+
+    co_creation = fields.Nested(CoCreationAssessmentSchema, load_default=None, allow_none=True)
+    acted_contrary_to_process = fields.Nested(ContraryToProcessSchema, load_default=None, allow_none=True)

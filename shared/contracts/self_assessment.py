@@ -128,3 +128,4 @@ class MemberSchema(Schema):
     code = fields.String(required=True, validate=MEMBER_CODE)
     kind = fields.String(required=True, validate=validate.OneOf(("national", "local")))
     names = LocalizedText(required=True, max_length=200)
+    region = fields.String(load_default=None, validate=validate.Length(min=2, max=40))

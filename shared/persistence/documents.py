@@ -16,11 +16,15 @@ class Member(Document):
     code = StringField(primary_key=True)
     kind = StringField(required=True, choices=("national", "local"))
     names = DictField(required=True)  # {"ar": ..., "fr": ..., "en": ...}
+    region = StringField()  # e.g. MENA: experts of the region are preferred
     created_at = DateTimeField(required=True)
     meta = {"collection": "members"}
 
     def as_contract(self) -> dict:
-        return {"code": self.code, "kind": self.kind, "names": dict(self.names)}
+        contract = {"code": self.code, "kind": self.kind, "names": dict(self.names)}
+        if self.region:
+            contract["region"] = self.region
+        return contract
 
 
 class ApiToken(Document):

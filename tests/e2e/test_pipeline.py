@@ -18,7 +18,8 @@ def stack(mongodb_server, amqp_uri, tmp_path_factory):
     mongodb_uri = with_database(mongodb_server, f"irm_e2e_{uuid.uuid4().hex[:10]}")
     log_dir = tmp_path_factory.mktemp("stack-logs")
     running = ServiceStack(amqp_uri=amqp_uri, mongodb_uri=mongodb_uri, log_dir=log_dir, gateway_port=free_port(),
-                           extra_env={"PYTHONWARNINGS": "ignore"})
+                           extra_env={"PYTHONWARNINGS": "ignore", "GOVERNMENT_REVIEW_SECONDS": "1",
+                                      "PUBLIC_COMMENT_SECONDS": "1", "PUBLIC_COMMENT_MIN_SECONDS": "1"})
     try:
         running.start()
         yield running
@@ -35,23 +36,32 @@ def test_one_case_from_upload_to_published_finding_and_audit_trail(stack):
     assert [c["commitment_id"] for c in finding["commitments"]] == ["TN0501", "TN0502", "TN0503"]
     assert finding["commitments"][1]["ratings"]["completion"]["evidence"] == ["https://tuneps.example.tn/atelier-2025-03-12.pdf"]
     assert finding["summary"]["starred"] == 1 and finding["summary"]["reviewable"] == 2
-    assert result["expert_id"] != "exp-salma"  # works for Tunisia's government
+    assert "exp-salma" not in (result["expert_id"], result["declined_by"])  # works for Tunisia's government
 
     trail = result["audit"]
     assert trail["verification"]["valid"] is True, trail["verification"]
     steps = [(e["action"], e["actor"]["role"]) for e in trail["entries"]]
     assert steps == [
-        ("self_assessment.submitted", "poc"), ("review.assigned", "system"),
-        ("rating.saved", "expert"), ("rating.saved", "expert"), ("rating.saved", "expert"),
+        ("self_assessment.submitted", "poc"), ("review.assigned", "system"), ("review.declined", "expert"),
+        ("review.reassigned", "system"), ("review.accepted", "expert"),
+        ("rating.saved", "expert"), ("rating.saved", "expert"), ("rating.saved", "expert"), ("plan_assessment.saved", "expert"),
         ("review.submitted", "expert"), ("review.returned", "quality_reviewer"), ("rating.saved", "expert"),
-        ("review.submitted", "expert"), ("review.approved", "quality_reviewer"), ("finding.published", "system"),
+        ("review.submitted", "expert"), ("review.quality_approved", "quality_reviewer"),
+        ("government.commented", "poc"), ("government.comment_answered", "expert"), ("review.public_comment_opened", "expert"),
+        ("public.commented", "public"), ("public.commented", "public"), ("review.approved", "expert"),
+        ("finding.published", "system"),
     ]
+    # Every decision says who took it and why.
+    assert all(e["actor"]["id"] and e["reason"] for e in trail["entries"])
+    assert trail["entries"][2]["actor"]["id"] == result["declined_by"] and "advised the ministry" in trail["entries"][2]["reason"]
+    assert trail["entries"][3]["data"]["expert_id"] == result["expert_id"] != result["declined_by"]
+    assert [c["author"] for c in finding["public_comments"]] == ["Association Al Bawsala"]  # not the confidential one
+    assert finding["government_comments"][0]["response"]["text"]["fr"].startswith("Noté")
     assert all(e["correlation_id"] == result["correlation_id"] for e in trail["entries"])
-    assert trail["entries"][1]["data"]["expert_id"] == result["expert_id"]
-    assert finding["audit_head"] == {"seq": 10, "hash": trail["entries"][-1]["hash"]}
+    assert finding["audit_head"] == {"seq": 20, "hash": trail["entries"][-1]["hash"]}
 
     history = [step["status"] for step in result["poc_view"]["case"]["history"]]
-    assert history == ["submitted", "assigned", "quality_review", "in_review", "quality_review", "approved", "published"]
+    assert history == ["submitted", "assigned", "assigned", "quality_review", "in_review", "quality_review", "approved", "published"]
 
     # Anyone finds it in the public list.
     listing = requests.get(f"{stack.base_url}/api/v1/findings", params={"member": "TN", "cycle": "2023-2025"}, timeout=10).json()

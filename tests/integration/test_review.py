@@ -110,7 +110,7 @@ def test_a_malformed_event_is_rejected_whole_and_kept_visible(review, tap):
 
 
 def test_rating_submitting_and_quality_review_over_http(review, tap):
-    approved, returned = tap("review", "review.approved"), tap("review", "review.returned")
+    returned = tap("review", "review.returned")
     review.send(submitted_event("case_4"))
     wait_until(lambda: (case("case_4") or None) and case("case_4").status == "assigned", what="assignment")
     amina = operations.issue_token("expert", "exp-amina")
@@ -119,29 +119,45 @@ def test_rating_submitting_and_quality_review_over_http(review, tap):
     author_as_reviewer = operations.issue_token("quality_reviewer", "exp-amina")
     path = "/api/v1/cases/case_4"
 
+    def version():
+        return int(review.call("GET", path, amina).headers["ETag"].strip('"'))
+
+    def save(commitment_id, ratings, at=None):
+        return review.call("PUT", f"{path}/ratings/{commitment_id}", amina, ratings, **{"If-Match": f'"{at or version()}"'})
+
     assert review.call("GET", path, james).status_code == 404  # not James's case
     assert review.call("GET", "/api/v1/cases/case_none", reviewer).status_code == 404
     assert review.call("GET", "/api/v1/cases?status=lost", reviewer).status_code == 422
     assert [c["case_id"] for c in review.call("GET", "/api/v1/cases", amina).json()["cases"]] == ["case_4"]
     assert review.call("GET", "/api/v1/cases", james).json()["cases"] == []
-    assert review.call("PUT", f"{path}/ratings/TN0501", amina, {"verifiability": {"value": "maybe"}}).status_code == 422
+    assert save("TN0501", demo.RATINGS["TN0501"]).status_code == 409  # not accepted yet
+    assert review.call("POST", f"{path}/accept", amina).status_code == 200
+    assert review.call("POST", f"{path}/accept", amina).status_code == 409
+
+    assert save("TN0501", {"verifiability": {"value": "maybe"}}).status_code == 422
     not_reviewable = {"verifiability": {"value": "not_verifiable", "justification": {"en": "x"}},
                       "completion": {"value": "complete", "justification": {"en": "x"}}}
-    answer = review.call("PUT", f"{path}/ratings/TN0501", amina, not_reviewable)
+    answer = save("TN0501", not_reviewable)
     assert answer.status_code == 422 and "completion" in answer.json()["error"]["fields"]
-    assert review.call("PUT", f"{path}/ratings/TN9999", amina, demo.RATINGS["TN0503"]).status_code == 404
-    assert review.call("POST", f"{path}/submit", amina).status_code == 409  # nothing rated yet: still 'assigned'
+    assert save("TN9999", demo.RATINGS["TN0503"]).status_code == 404
+    no_precondition = review.call("PUT", f"{path}/ratings/TN0501", amina, demo.RATINGS["TN0501"])
+    assert no_precondition.status_code == 428
 
-    saved = review.call("PUT", f"{path}/ratings/TN0501", amina, demo.RATINGS["TN0501"])
+    saved = save("TN0501", demo.RATINGS["TN0501"])
     assert saved.status_code == 200, saved.text
-    stale = review.call("PUT", f"{path}/ratings/TN0502", amina, demo.RATINGS["TN0502"], **{"If-Match": '"1"'})
-    assert stale.status_code == 409  # version 1 was overwritten by the save above
+    assert save("TN0502", demo.RATINGS["TN0502"], at=saved.json()["version"] - 1).status_code == 409  # stale
 
     missing = review.call("POST", f"{path}/submit", amina)
     assert missing.status_code == 422
-    assert missing.json()["error"]["fields"]["ratings"] == ["TN0502.verifiability", "TN0503.verifiability"]
+    assert missing.json()["error"]["fields"]["ratings"] == [
+        "TN0502.verifiability", "TN0503.verifiability", "plan.co_creation", "plan.acted_contrary_to_process"]
     for commitment_id in ("TN0502", "TN0503"):
-        assert review.call("PUT", f"{path}/ratings/{commitment_id}", amina, demo.RATINGS[commitment_id]).status_code == 200
+        assert save(commitment_id, demo.RATINGS[commitment_id]).status_code == 200
+    contrary_without_reason = {"acted_contrary_to_process": {"value": True, "justification": {"en": "late"}}}
+    assert review.call("PUT", f"{path}/plan-assessment", amina, contrary_without_reason,
+                       **{"If-Match": f'"{version()}"'}).status_code == 422
+    assert review.call("PUT", f"{path}/plan-assessment", amina, demo.PLAN_ASSESSMENT,
+                       **{"If-Match": f'"{version()}"'}).status_code == 200
     assert review.call("POST", f"{path}/submit", amina).status_code == 200
 
     assert review.call("POST", f"{path}/quality-decision", author_as_reviewer, {"decision": "approve"}).status_code == 403
@@ -154,12 +170,9 @@ def test_rating_submitting_and_quality_review_over_http(review, tap):
     assert review.call("POST", f"{path}/quality-decision", reviewer, {"decision": "approve"}).status_code == 409
 
     assert review.call("POST", f"{path}/submit", amina).status_code == 200
-    assert review.call("POST", f"{path}/quality-decision", reviewer, {"decision": "approve"}).status_code == 200
-    event = approved.next()
-    assert [c["commitment_id"] for c in event.payload["commitments"]] == ["TN0501", "TN0502", "TN0503"]
-    assert event.payload["commitments"][0]["ratings"]["potential_for_results"]["value"] == "substantial"
-    assert event.actor == {"role": "quality_reviewer", "id": "iep-rivera"}
-    assert load_of("exp-amina") == 0
+    approved = review.call("POST", f"{path}/quality-decision", reviewer, {"decision": "approve"})
+    assert approved.status_code == 200 and approved.json()["status"] == "government_review"
     actions = [e.action for e in AuditEntry.objects(case_id="case_4").order_by("seq")]
-    assert actions == ["review.assigned", "rating.saved", "rating.saved", "rating.saved", "review.submitted",
-                       "review.returned", "review.submitted", "review.approved"]
+    assert actions == ["review.assigned", "review.accepted", "rating.saved", "rating.saved", "rating.saved",
+                       "plan_assessment.saved", "review.submitted", "review.returned", "review.submitted",
+                       "review.quality_approved"]

@@ -6,8 +6,8 @@ MEMBERS = ["TN", "MA", "MA-BMK", "TN-KEF"]
 LANGS = ["ar", "fr", "en"]
 
 
-def expert(expert_id, languages=("ar", "fr"), affiliations=(), capacity=3, load=0, available=True):
-    return ExpertProfile(expert_id, tuple(languages), tuple(affiliations), capacity, load, available)
+def expert(expert_id, languages=("ar", "fr"), affiliations=(), capacity=3, load=0, available=True, expertise=()):
+    return ExpertProfile(expert_id, tuple(languages), tuple(affiliations), capacity, load, available, tuple(expertise))
 
 
 def test_least_loaded_eligible_expert_wins_and_each_exclusion_is_explained():
@@ -70,3 +70,14 @@ def test_the_chosen_expert_is_never_conflicted_and_always_qualified(experts, mem
     assert chosen in qualified
     assert chosen.load == min(e.load for e in qualified)
     assert len(decision.candidates) == len(experts)
+
+
+def test_region_expertise_is_preferred_then_load_and_former_decliners_are_excluded():
+    experts = [expert("exp-general", load=0), expert("exp-mena", load=2, capacity=5, expertise=["MENA"]),
+               expert("exp-tn", load=3, capacity=5, expertise=["TN"]), expert("exp-declined", load=0, expertise=["TN"])]
+    decision = choose_expert("case_1", "TN", ["fr"], experts, region="MENA", excluded=("exp-declined",))
+    assert decision.expert_id == "exp-mena"  # expertise first, then the least loaded among those
+    reasons = {c.expert_id: c.reasons for c in decision.candidates}
+    assert reasons["exp-declined"] == ("declined or missed a deadline on this case before",)
+    assert "with expertise in TN or its region" in decision.reason
+    assert choose_expert("case_1", "TN", ["fr"], experts[:1], region="MENA").expert_id == "exp-general"

@@ -3,23 +3,41 @@ import itertools
 import pytest
 
 from services.review.domain import rubric, workflow
-from shared.irm import ROLES
 
+# The specification, written out independently of workflow.TRANSITIONS: every (state,
+# action, role) not listed here must be refused.
 ALLOWED = {
     ("submitted", "assign", "system"): "assigned",
     ("submitted", "wait", "system"): "unassigned",
     ("unassigned", "assign", "system"): "assigned",
-    ("unassigned", "assign", "admin"): "assigned",
-    ("assigned", "save_rating", "expert"): "in_review",
+    ("declined", "assign", "system"): "assigned",
+    ("declined", "wait", "system"): "unassigned",
+    ("assigned", "accept", "expert"): "in_review",
+    ("assigned", "decline", "expert"): "declined",
+    ("in_review", "decline", "expert"): "declined",
+    ("assigned", "miss_deadline", "system"): "declined",
+    ("in_review", "miss_deadline", "system"): "declined",
     ("in_review", "save_rating", "expert"): "in_review",
     ("in_review", "submit", "expert"): "quality_review",
-    ("quality_review", "approve", "quality_reviewer"): "approved",
     ("quality_review", "return", "quality_reviewer"): "in_review",
+    ("quality_review", "approve", "quality_reviewer"): "government_review",
+    ("government_review", "comment_government", "poc"): "government_review",
+    ("government_review", "respond", "expert"): "government_review",
+    ("government_review", "open_public_comment", "expert"): "public_comment",
+    ("government_review", "open_public_comment", "admin"): "public_comment",
+    ("public_comment", "comment_public", "public"): "public_comment",
+    ("public_comment", "finalise", "expert"): "approved",
+    ("approved", "correct", "admin"): "in_review",
 }
 ACTIONS = sorted({action for _, action, _ in ALLOWED})
+STATES = sorted({state for state, _, _ in ALLOWED} | set(ALLOWED.values()))
 
 
-@pytest.mark.parametrize("state, action, role", itertools.product(workflow.STATES, ACTIONS, ROLES + ("system",)))
+def test_the_machine_has_exactly_the_specified_states_and_actions():
+    assert workflow.STATES == STATES and workflow.ACTIONS == ACTIONS
+
+
+@pytest.mark.parametrize("state, action, role", itertools.product(STATES, ACTIONS, workflow.ROLES))
 def test_every_transition_is_allowed_or_refused_exactly_as_specified(state, action, role):
     expected = ALLOWED.get((state, action, role))
     if expected:
@@ -53,3 +71,8 @@ def test_changes_name_each_indicator_that_moved():
     after = {**FULL, "completion": rated("complete")}
     assert rubric.changes(FULL, after) == {"completion": {"from": "limited", "to": "complete"}}
     assert rubric.changes(None, {"verifiability": rated("not_verifiable")}) == {"verifiability": {"from": None, "to": "not_verifiable"}}
+
+
+def test_plan_assessment_is_required():
+    assert rubric.missing_plan_assessment(None) == ["plan.co_creation", "plan.acted_contrary_to_process"]
+    assert rubric.missing_plan_assessment({"co_creation": {"x": 1}}) == ["plan.acted_contrary_to_process"]

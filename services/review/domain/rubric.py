@@ -22,6 +22,14 @@ def missing_ratings(commitment_ids, ratings_by_commitment: dict) -> list:
     return missing
 
 
+PLAN_PARTS = ("co_creation", "acted_contrary_to_process")
+
+
+def missing_plan_assessment(plan_assessment: dict | None) -> list:
+    plan_assessment = plan_assessment or {}
+    return [f"plan.{part}" for part in PLAN_PARTS if not plan_assessment.get(part)]
+
+
 def changes(before: dict | None, after: dict) -> dict:
     """Which indicator values a save changed: {indicator: {"from": old, "to": new}}."""
     before = before or {}

@@ -1,0 +1,55 @@
+"""Time rules of a review: stage deadlines, reminders, and the comment windows.
+
+All durations are configurable (deploy/nameko.yaml); the defaults follow the IRM's
+practice. The public comment period can be set longer but never under its minimum.
+"""
+from dataclasses import dataclass
+from datetime import timedelta
+
+DAY = 24 * 3600
+
+
+@dataclass(frozen=True)
+class Timing:
+    accept_seconds: int = 7 * DAY            # an assigned expert accepts or declines within this
+    review_seconds: int = 60 * DAY           # an accepted expert submits the draft within this
+    government_review_seconds: int = 14 * DAY  # the PoC's window for factual comments
+    public_comment_seconds: int = 14 * DAY   # the draft stays public at least this long
+    reminder_fraction: float = 0.25          # remind when this share of a stage is left
+
+    @classmethod
+    def from_config(cls, config) -> "Timing":
+        def setting(key):
+            value = config.get(key)
+            return None if value in (None, "") else int(value)  # 0 is a setting, not a missing one
+
+        values = {name: setting(key) for name, key in (
+            ("accept_seconds", "ACCEPT_DEADLINE_SECONDS"), ("review_seconds", "REVIEW_DEADLINE_SECONDS"),
+            ("government_review_seconds", "GOVERNMENT_REVIEW_SECONDS"), ("public_comment_seconds", "PUBLIC_COMMENT_SECONDS"),
+        ) if setting(key) is not None}
+        minimum = setting("PUBLIC_COMMENT_MIN_SECONDS")
+        minimum = 14 * DAY if minimum is None else minimum
+        timing = cls(**values)
+        if timing.public_comment_seconds < minimum:
+            raise ValueError(f"PUBLIC_COMMENT_SECONDS ({timing.public_comment_seconds}) is under the minimum ({minimum})")
+        return timing
+
+    def stage_seconds(self, status: str) -> int | None:
+        return {"assigned": self.accept_seconds, "in_review": self.review_seconds}.get(status)
+
+
+def deadline(status: str, started_at, timing: Timing):
+    """When the expert's current stage must be done, or None for stages without one."""
+    seconds = timing.stage_seconds(status)
+    return started_at + timedelta(seconds=seconds) if seconds is not None else None
+
+
+def reminder_due(status: str, deadline_at, reminded_at, now, timing: Timing) -> bool:
+    seconds = timing.stage_seconds(status)
+    if seconds is None or deadline_at is None or reminded_at is not None:
+        return False
+    return now >= deadline_at - timedelta(seconds=seconds * timing.reminder_fraction) and now < deadline_at
+
+
+def missed(deadline_at, now) -> bool:
+    return deadline_at is not None and now >= deadline_at
