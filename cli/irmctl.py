@@ -60,6 +60,7 @@ def build_parser():
     add = member.add_parser("add", help="create or update a member")
     add.add_argument("code")
     add.add_argument("--kind", required=True, choices=("national", "local"))
+    add.add_argument("--region", help="e.g. MENA: experts with this region in their expertise are preferred")
     add.add_argument("--name", action="append", required=True, metavar="LANG=TEXT")
 
     expert = sub.add_parser("expert", help="the expert registry").add_subparsers(dest="action", required=True)
@@ -68,6 +69,7 @@ def build_parser():
     add.add_argument("--name", required=True)
     add.add_argument("--languages", required=True, help="comma-separated: ar,fr,en")
     add.add_argument("--affiliation", action="append", default=[], metavar="MEMBER", help="a member the expert is conflicted with")
+    add.add_argument("--expertise", action="append", default=[], metavar="MEMBER_OR_REGION", help="preferred for these members or regions")
     add.add_argument("--capacity", type=int, default=3)
     add.add_argument("--unavailable", action="store_true")
 
@@ -112,11 +114,11 @@ def main(argv=None):
     operations.connect(mongodb_uri())
     try:
         if args.command == "member":
-            member = operations.add_member(args.code, args.kind, _names(args.name))
+            member = operations.add_member(args.code, args.kind, _names(args.name), args.region)
             print(f"member {member.code} ({member.kind}) saved")
         elif args.command == "expert":
             expert = operations.add_expert(args.expert_id, args.name, args.languages.split(","), args.affiliation,
-                                           args.capacity, not args.unavailable)
+                                           args.capacity, not args.unavailable, args.expertise)
             print(f"expert {expert.expert_id} saved: languages {','.join(expert.languages)}, capacity {expert.capacity}")
         elif args.command == "token" and args.action == "create":
             print(operations.issue_token(args.role, args.subject, args.member, args.label))

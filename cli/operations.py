@@ -22,16 +22,17 @@ def connect(mongodb_uri: str):
     return client
 
 
-def add_member(code: str, kind: str, names: dict) -> Member:
-    errors = MemberSchema().validate({"code": code, "kind": kind, "names": names})
+def add_member(code: str, kind: str, names: dict, region: str | None = None) -> Member:
+    errors = MemberSchema().validate({"code": code, "kind": kind, "names": names, "region": region})
     if errors:
         raise OperationError(f"invalid member: {errors}")
-    member = Member(code=code, kind=kind, names=names, created_at=utcnow())
+    member = Member(code=code, kind=kind, names=names, region=region, created_at=utcnow())
     member.save()  # upsert by code: re-running provisioning is harmless
     return member
 
 
-def add_expert(expert_id: str, name: str, languages, affiliations=(), capacity: int = 3, available: bool = True):
+def add_expert(expert_id: str, name: str, languages, affiliations=(), capacity: int = 3, available: bool = True,
+               expertise=()):
     languages = list(languages)
     if not languages or any(lang not in LANGUAGES for lang in languages):
         raise OperationError(f"languages must be among {', '.join(LANGUAGES)}")
@@ -40,7 +41,7 @@ def add_expert(expert_id: str, name: str, languages, affiliations=(), capacity: 
     existing = review_documents.Expert.objects(expert_id=expert_id).first()
     expert = existing or review_documents.Expert(expert_id=expert_id, created_at=utcnow(), active_cases=0)
     expert.name, expert.languages, expert.affiliations = name, languages, list(affiliations)
-    expert.capacity, expert.available = capacity, available
+    expert.capacity, expert.available, expert.expertise = capacity, available, list(expertise)
     expert.save()
     return expert
 
