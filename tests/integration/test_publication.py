@@ -142,3 +142,20 @@ def test_tampering_with_stored_entries_is_detected(published_case, tamper):
     verification = audit_of(published_case, "case_t")["verification"]
     assert verification["valid"] is False
     assert verification["problems"]
+
+
+def test_a_second_approval_of_a_case_is_a_correction_that_supersedes_the_first(publication):
+    base, send = publication
+    send(approved_event("case_fix"))
+    first = published("case_fix")
+    corrected = approved_event("case_fix")
+    corrected.payload["commitments"][1]["ratings"]["completion"]["value"] = "substantial"
+    send(corrected)
+    second = wait_until(lambda: publication_documents.Finding.objects(case_id="case_fix", version=2).first(), what="version 2")
+    assert second.supersedes == first.finding_id
+    old = requests.get(f"{base}/api/v1/findings/{first.finding_id}", timeout=10).json()
+    new = requests.get(f"{base}/api/v1/findings/{second.finding_id}", timeout=10).json()
+    assert old["version"] == 1 and old["commitments"][1]["ratings"]["completion"]["value"] == "limited"  # unchanged
+    assert new["version"] == 2 and new["supersedes"] == first.finding_id
+    trail = audit_of(base, "case_fix")
+    assert trail["verification"]["valid"] and trail["entries"][-1]["data"]["supersedes"] == first.finding_id
