@@ -194,7 +194,7 @@ def print_report(result):
     for entry in trail["entries"]:
         print(f"  #{entry['seq']:<2} {entry['occurred_at']}  {entry['action']:<26} {entry['actor']['role']}:{entry['actor']['id']:<12} "
               f"{entry['reason']}")
-        changes = entry["data"].get("changes")
+        changes = entry["data"].get("changes") if entry["action"] == "rating.saved" else None
         if changes is not None:
             moved = [f"{name}: {change['from']} -> {change['to']}" for name, change in changes.items()
                      if not isinstance(change["to"], dict)]

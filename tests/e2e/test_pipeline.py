@@ -27,8 +27,11 @@ def stack(mongodb_server, amqp_uri, tmp_path_factory):
         running.stop()
 
 
-def test_one_case_from_upload_to_published_finding_and_audit_trail(stack):
+def test_one_case_from_upload_to_published_finding_and_audit_trail(stack, capsys):
     result = demo.run_demo(stack.base_url, stack.mongodb_uri, say=lambda *_: None)
+    demo.print_report(result)  # what `make demo` prints
+    printed = capsys.readouterr().out
+    assert "Chain verification: VALID (21 entries" in printed and "comment on TN0502" in printed
 
     finding = result["finding"]
     assert finding["case_id"] == result["case_id"]
