@@ -59,7 +59,7 @@ class IntakeService(runtime.ServiceShell):
     @api_endpoint
     def upload_evidence(self, request):
         principal = self.auth.principal(request, "poc", "admin")
-        max_bytes = int(self.config.get("EVIDENCE_MAX_BYTES") or EVIDENCE_MAX_BYTES)
+        max_bytes = self._max_upload_bytes()
         if request.content_length and request.content_length > max_bytes + 64 * 1024:
             raise PayloadTooLarge(f"Evidence files are limited to {max_bytes} bytes.")
         if request.mimetype != "multipart/form-data":
@@ -224,7 +224,7 @@ class IntakeService(runtime.ServiceShell):
             raise UnsupportedMediaType("Send the spreadsheet as multipart/form-data, in the field 'file'.")
         upload = request.files.get("file")
         language = request.form.get("language", "en")
-        max_bytes = int(self.config.get("EVIDENCE_MAX_BYTES") or EVIDENCE_MAX_BYTES)
+        max_bytes = self._max_upload_bytes()
         if upload is None:
             raise Unprocessable("No file.", {"file": ["Attach the CSV or XLSX file in the multipart field 'file'."]})
         data = upload.stream.read(max_bytes + 1)
@@ -262,6 +262,9 @@ class IntakeService(runtime.ServiceShell):
     @api_endpoint
     def openapi_document(self, request):
         return json_response(openapi.document())
+
+    def _max_upload_bytes(self) -> int:
+        return int(self.config.get("EVIDENCE_MAX_BYTES") or EVIDENCE_MAX_BYTES)
 
     # --- the case's progress, as the other services announce it ---------------
     def _follow(self, event, uow):

@@ -22,27 +22,27 @@ Public (no token)
 """
 from datetime import timedelta
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 from nameko.web.handlers import http
 
-from services.review import documents
+from services.review import documents, views
+from services.review.schemas import (
+    CaseListQuery, DeclineSchema, ExpertSchema, GovernmentCommentSchema, PublicCommentSchema, QualityDecisionSchema,
+    TextSchema,
+)
 from services.review.domain import assignment, deadlines, rubric, workflow
 from shared import runtime
 from shared.audit import fingerprint
 from shared.auth import Forbidden, Unauthorized
 from shared.clock import iso, utcnow
 from shared.contracts.events import (
-    REVIEW_APPROVED, REVIEW_ASSIGNED, REVIEW_RETURNED, REVIEW_SUBMITTED, SELF_ASSESSMENT_SUBMITTED,
-    CommitmentComment, build_event,
+    REVIEW_APPROVED, REVIEW_ASSIGNED, REVIEW_RETURNED, REVIEW_SUBMITTED, SELF_ASSESSMENT_SUBMITTED, build_event,
 )
-from shared.contracts.fields import LocalizedText
 from shared.contracts.ratings import CommitmentRatingsSchema, PlanAssessmentSchema
 from shared.http import Conflict, NotFound, Unprocessable, api_endpoint, json_response, read_json, read_query
 from shared.ids import new_id
 from shared.logging import bind, bind_correlation
-from shared.persistence import documents as shared_documents
 from shared.runtime import Auth, Store, consumes
 
 SYSTEM = {"role": "system", "id": "review"}
@@ -60,96 +60,6 @@ class ReviewTiming(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.value
-
-
-class QualityDecisionSchema(Schema):
-    decision = fields.String(required=True, validate=validate.OneOf(("approve", "return")))
-    comments = fields.List(fields.Nested(CommitmentComment), load_default=list)
-
-    @validates_schema
-    def returns_say_why(self, data, **kwargs):
-        if data["decision"] == "return" and not data["comments"]:
-            raise ValidationError("Say what to change: a return needs at least one comment.", field_name="comments")
-
-
-class DeclineSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
-    conflict_of_interest = fields.Boolean(load_default=False, truthy={True}, falsy={False})
-
-
-class TextSchema(Schema):
-    text = LocalizedText(required=True, max_length=10000)
-
-
-class GovernmentCommentSchema(TextSchema):
-    commitment_id = fields.String(load_default=None)
-
-
-class PublicCommentSchema(TextSchema):
-    commitment_id = fields.String(load_default=None)
-    author = fields.String(load_default=None, validate=validate.Length(max=200))
-    confidential = fields.Boolean(load_default=False, truthy={True}, falsy={False})
-
-
-class ExpertSchema(Schema):
-    expert_id = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,63}$"))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    languages = fields.List(fields.String(validate=validate.OneOf(("ar", "fr", "en"))), required=True, validate=validate.Length(min=1))
-    affiliations = fields.List(fields.String(), load_default=list)
-    expertise = fields.List(fields.String(), load_default=list)
-    capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=1000))
-    available = fields.Boolean(load_default=True, truthy={True}, falsy={False})
-
-
-class CaseListQuery(Schema):
-    status = fields.String(validate=validate.OneOf(workflow.STATES), load_default=None)
-
-
-def case_view(case, timing) -> dict:
-    return {
-        "case_id": case.case_id, "self_assessment_id": case.self_assessment_id, "status": case.status,
-        "member": case.member, "action_plan": case.action_plan, "languages": case.languages,
-        "expert_id": case.expert_id, "assignment_reason": (case.assignment or {}).get("reason"),
-        "deadline_at": iso(case.deadline_at) if case.deadline_at else None,
-        "commitments": [
-            {**commitment, "ratings": case.ratings.get(commitment["commitment_id"])} for commitment in case.commitments
-        ],
-        "plan_assessment": case.plan_assessment or None, "co_creation_report": case.co_creation_report or None,
-        "missing": _missing(case),
-        "quality_comments": case.quality_comments, "reviewer_id": case.reviewer_id,
-        "government_review_until": iso(case.government_review_until) if case.government_review_until else None,
-        "government_comments": case.government_comments,
-        "public_comment_closes_at": iso(case.public_comment_closes_at) if case.public_comment_closes_at else None,
-        "public_comments": case.public_comments,
-        "version": case.version, "audit_url": f"/api/v1/cases/{case.case_id}/audit",
-    }
-
-
-def draft_view(case, public=False) -> dict:
-    """The draft findings as the government (or, in the comment period, the public) sees them."""
-    view = {
-        "case_id": case.case_id, "status": case.status, "member": case.member, "action_plan": case.action_plan,
-        "commitments": [{"commitment_id": c["commitment_id"], "number": c["number"], "title": c["title"],
-                         "ratings": case.ratings.get(c["commitment_id"])} for c in case.commitments],
-        "plan_assessment": case.plan_assessment or None,
-    }
-    if public:
-        view["public_comment_closes_at"] = iso(case.public_comment_closes_at) if case.public_comment_closes_at else None
-        view["comments"] = [_public_comment(c) for c in case.public_comments if not c.get("confidential")]
-        view["comments_url"] = f"/api/v1/cases/{case.case_id}/public-comments"
-    else:
-        view["government_review_until"] = iso(case.government_review_until) if case.government_review_until else None
-        view["government_comments"] = case.government_comments
-    return view
-
-
-def _public_comment(comment) -> dict:
-    return {key: comment.get(key) for key in ("comment_id", "commitment_id", "text", "author", "at")}
-
-
-def _missing(case) -> list:
-    return (rubric.missing_ratings([c["commitment_id"] for c in case.commitments], case.ratings)
-            + rubric.missing_plan_assessment(case.plan_assessment))
 
 
 def move(case, action, role):
@@ -335,7 +245,7 @@ class ReviewService(runtime.ServiceShell):
         case = documents.Case.objects(case_id=case_id).first()
         if case is None or (principal.role == "expert" and case.expert_id != principal.subject):
             raise NotFound(f"No case {case_id} for you.")
-        return json_response(case_view(case, self.timing), headers={"ETag": f'"{case.version}"'})
+        return json_response(views.case_view(case), headers={"ETag": f'"{case.version}"'})
 
     @http("GET", "/api/v1/cases/<string:case_id>/draft")
     @api_endpoint
@@ -346,7 +256,7 @@ class ReviewService(runtime.ServiceShell):
             principal.member_code == case.member["code"] and case.status in ("government_review", "public_comment", "approved")))
         if not visible:
             raise NotFound(f"No draft findings of case {case_id} for you.")
-        return json_response(draft_view(case))
+        return json_response(views.draft_view(case))
 
     @http("GET", "/api/v1/cases/<string:case_id>/public-draft")
     @api_endpoint
@@ -354,7 +264,7 @@ class ReviewService(runtime.ServiceShell):
         case = documents.Case.objects(case_id=case_id).first()
         if case is None or case.status not in ("public_comment", "approved"):
             raise NotFound(f"Case {case_id} has no draft open to the public.")
-        return json_response(draft_view(case, public=True))
+        return json_response(views.draft_view(case, public=True))
 
     # --- the expert's work ----------------------------------------------------------------
     @http("POST", "/api/v1/cases/<string:case_id>/accept")
@@ -445,7 +355,7 @@ class ReviewService(runtime.ServiceShell):
         def work(uow):
             case = self._expert_case(uow, principal, case_id)
             status = move(case, "submit", principal.role)
-            missing = _missing(case)
+            missing = views.missing(case)
             if missing:
                 raise Unprocessable("Ratings are missing; the draft was not submitted.", {"ratings": missing})
             _update(uow, case, {"status": status, "deadline_at": None, "stage_started_at": utcnow()})
@@ -612,7 +522,7 @@ class ReviewService(runtime.ServiceShell):
                 raise Conflict(f"The public comment period runs until {iso(case.public_comment_closes_at)}.")
             _update(uow, case, {"status": status})
             uow.update(documents.Expert, {"_id": case.expert_id, "active_cases": {"$gt": 0}}, {"$inc": {"active_cases": -1}})
-            public = [_public_comment(c) for c in case.public_comments if not c.get("confidential")]
+            public = [views.public_comment(c) for c in case.public_comments if not c.get("confidential")]
             uow.record(case_id=case_id, action="review.approved", actor=principal.as_actor(),
                        reason=f"The expert finalised the findings after {len(case.public_comments)} public comment(s); "
                               "approved for publication.",

@@ -152,7 +152,6 @@ def test_every_case_is_published_exactly_once_through_faults(faulty_stack, capsy
         tokens[expert_id] = operations.issue_token("expert", expert_id)
     driver = Driver(stack.base_url, tokens)
 
-    started = threading.Event()
     done = Counter()
     faults_log = []
 

@@ -17,7 +17,6 @@ from services.intake import documents as intake_documents
 from services.intake import evidence_store
 from services.intake.service import IntakeService
 from shared.contracts.self_assessment import SelfAssessmentSchema
-from tests.integration.conftest import wait_until
 
 pytestmark = pytest.mark.integration
 MAX_BYTES = 300_000

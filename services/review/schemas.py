@@ -1,0 +1,49 @@
+"""What the review API accepts: one marshmallow schema per request body or query."""
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from services.review.domain import workflow
+from shared.contracts.events import CommitmentComment
+from shared.contracts.fields import LocalizedText
+
+
+class QualityDecisionSchema(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(("approve", "return")))
+    comments = fields.List(fields.Nested(CommitmentComment), load_default=list)
+
+    @validates_schema
+    def returns_say_why(self, data, **kwargs):
+        if data["decision"] == "return" and not data["comments"]:
+            raise ValidationError("Say what to change: a return needs at least one comment.", field_name="comments")
+
+
+class DeclineSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
+    conflict_of_interest = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+
+
+class TextSchema(Schema):
+    text = LocalizedText(required=True, max_length=10000)
+
+
+class GovernmentCommentSchema(TextSchema):
+    commitment_id = fields.String(load_default=None)
+
+
+class PublicCommentSchema(TextSchema):
+    commitment_id = fields.String(load_default=None)
+    author = fields.String(load_default=None, validate=validate.Length(max=200))
+    confidential = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+
+
+class ExpertSchema(Schema):
+    expert_id = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,63}$"))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    languages = fields.List(fields.String(validate=validate.OneOf(("ar", "fr", "en"))), required=True, validate=validate.Length(min=1))
+    affiliations = fields.List(fields.String(), load_default=list)
+    expertise = fields.List(fields.String(), load_default=list)
+    capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=1000))
+    available = fields.Boolean(load_default=True, truthy={True}, falsy={False})
+
+
+class CaseListQuery(Schema):
+    status = fields.String(validate=validate.OneOf(workflow.STATES), load_default=None)

@@ -1,0 +1,50 @@
+"""How a case is shown: to its expert and reviewers, to the government, to the public."""
+from services.review.domain import rubric
+from shared.clock import iso
+
+
+def case_view(case) -> dict:
+    return {
+        "case_id": case.case_id, "self_assessment_id": case.self_assessment_id, "status": case.status,
+        "member": case.member, "action_plan": case.action_plan, "languages": case.languages,
+        "expert_id": case.expert_id, "assignment_reason": (case.assignment or {}).get("reason"),
+        "deadline_at": iso(case.deadline_at) if case.deadline_at else None,
+        "commitments": [
+            {**commitment, "ratings": case.ratings.get(commitment["commitment_id"])} for commitment in case.commitments
+        ],
+        "plan_assessment": case.plan_assessment or None, "co_creation_report": case.co_creation_report or None,
+        "missing": missing(case),
+        "quality_comments": case.quality_comments, "reviewer_id": case.reviewer_id,
+        "government_review_until": iso(case.government_review_until) if case.government_review_until else None,
+        "government_comments": case.government_comments,
+        "public_comment_closes_at": iso(case.public_comment_closes_at) if case.public_comment_closes_at else None,
+        "public_comments": case.public_comments,
+        "version": case.version, "audit_url": f"/api/v1/cases/{case.case_id}/audit",
+    }
+
+
+def draft_view(case, public=False) -> dict:
+    """The draft findings as the government (or, in the comment period, the public) sees them."""
+    view = {
+        "case_id": case.case_id, "status": case.status, "member": case.member, "action_plan": case.action_plan,
+        "commitments": [{"commitment_id": c["commitment_id"], "number": c["number"], "title": c["title"],
+                         "ratings": case.ratings.get(c["commitment_id"])} for c in case.commitments],
+        "plan_assessment": case.plan_assessment or None,
+    }
+    if public:
+        view["public_comment_closes_at"] = iso(case.public_comment_closes_at) if case.public_comment_closes_at else None
+        view["comments"] = [public_comment(c) for c in case.public_comments if not c.get("confidential")]
+        view["comments_url"] = f"/api/v1/cases/{case.case_id}/public-comments"
+    else:
+        view["government_review_until"] = iso(case.government_review_until) if case.government_review_until else None
+        view["government_comments"] = case.government_comments
+    return view
+
+
+def public_comment(comment) -> dict:
+    return {key: comment.get(key) for key in ("comment_id", "commitment_id", "text", "author", "at")}
+
+
+def missing(case) -> list:
+    return (rubric.missing_ratings([c["commitment_id"] for c in case.commitments], case.ratings)
+            + rubric.missing_plan_assessment(case.plan_assessment))
