@@ -31,6 +31,8 @@ ROUTES = (
     (re.compile(r"^/api/v1/action-plans(/|$)"), "intake"),
     (re.compile(r"^/api/v1/openapi\.json$"), "intake"),
     (re.compile(r"^/api/v1/findings(/|$)"), "publication"),
+    (re.compile(r"^/api/v1/feeds/"), "publication"),
+    (re.compile(r"^/api/v1/open-data/"), "publication"),
     (re.compile(r"^/api/v1/cases/[^/]+/audit/?$"), "publication"),
     (re.compile(r"^/api/v1/cases(/|$)"), "review"),
 )
@@ -61,6 +63,9 @@ class Gateway:
         url = self.upstreams[service] + path + (f"?{query}" if query else "")
         headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")}
         headers = {k: v for k, v in headers.items() if k.lower() not in HOP_BY_HOP}
+        # Absolute links (feeds, data dictionary) must name this address, not the service's.
+        headers["X-Forwarded-Host"] = environ.get("HTTP_HOST", "")
+        headers["X-Forwarded-Proto"] = environ.get("wsgi.url_scheme", "http")
         # Name the request here, so the gateway's line and the service's share one id.
         correlation_id = headers.setdefault("X-Correlation-Id", new_id("corr"))
         if environ.get("CONTENT_TYPE"):

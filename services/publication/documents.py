@@ -21,6 +21,7 @@ class Finding(Document):
     government_comments = ListField(DictField())  # the PoC's factual comments and the expert's answers
     public_comments = ListField(DictField())  # published with the finding (never the confidential ones)
     supersedes = StringField()  # the finding this version corrects
+    superseded_by = StringField()  # set once, when a correction is published: the only field ever updated
     content_sha256 = StringField(required=True)
     published_at = StringField(required=True)
     published_at_dt = DateTimeField(required=True)
@@ -32,6 +33,7 @@ class Finding(Document):
             ("member_code", "cycle", "-published_at_dt"),
             ("cycle", "-published_at_dt"),
             "-published_at_dt",
+            ("superseded_by", "-published_at_dt"),
         ],
     }
 

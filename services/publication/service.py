@@ -1,18 +1,28 @@
 """publication: publishes approved findings and serves the public. No token needed here.
 
-GET /api/v1/findings            ?member=TN&cycle=2023-2025&page=1&per_page=20
-GET /api/v1/findings/{id}
+GET /api/v1/findings            ?member=&kind=&cycle=&language=&<indicator>=<value>&limit=&cursor=
+GET /api/v1/findings/{id}       (ETag/Last-Modified everywhere; 304 on If-None-Match without a database read)
+GET /api/v1/feeds/findings.atom, /api/v1/feeds/findings.json   ?member=
+GET /api/v1/open-data/commitments.csv, .json, /api/v1/open-data/data-dictionary.json
 GET /api/v1/cases/{id}/audit    the case's decisions in order, and their verification
 GET /health
 """
-from marshmallow import Schema, fields, validate
-from nameko.web.handlers import http
+from urllib.parse import urlencode
 
-from services.publication import documents, domain
+from marshmallow import Schema, fields, validate
+from nameko.timer import timer
+from nameko.web.handlers import http
+from werkzeug.wrappers import Response
+
+from services.publication import documents, domain, feeds, open_data, paging
+from services.publication.freshness import Freshness
 from shared import audit
 from shared.clock import iso, utcnow
 from shared.contracts.events import FINDING_PUBLISHED, REVIEW_APPROVED, build_event
 from shared.contracts.fields import MEMBER_CODE, Cycle
+from shared.irm import (
+    COMPLETION, DID_IT_OPEN_GOVERNMENT, LANGUAGES, MEMBER_KINDS, POTENTIAL_FOR_RESULTS, VERIFIABILITY,
+)
 from shared.http import NotFound, api_endpoint, json_response, read_query
 from shared.ids import new_id
 from shared.persistence import documents as shared_documents
@@ -24,9 +34,23 @@ SYSTEM = {"role": "system", "id": "publication"}
 
 class FindingsQuery(Schema):
     member = fields.String(validate=MEMBER_CODE, load_default=None)
+    kind = fields.String(validate=validate.OneOf(MEMBER_KINDS), load_default=None)
     cycle = Cycle(load_default=None)
-    page = fields.Integer(validate=validate.Range(min=1, max=100000), load_default=1)
-    per_page = fields.Integer(validate=validate.Range(min=1, max=100), load_default=20)
+    language = fields.String(validate=validate.OneOf(LANGUAGES), load_default=None)
+    verifiability = fields.String(validate=validate.OneOf(VERIFIABILITY), load_default=None)
+    potential_for_results = fields.String(validate=validate.OneOf(POTENTIAL_FOR_RESULTS), load_default=None)
+    completion = fields.String(validate=validate.OneOf(COMPLETION), load_default=None)
+    did_it_open_government = fields.String(validate=validate.OneOf(DID_IT_OPEN_GOVERNMENT), load_default=None)
+    all_versions = fields.Boolean(load_default=False)
+    limit = fields.Integer(validate=validate.Range(min=1, max=100), load_default=20)
+    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class FeedQuery(Schema):
+    member = fields.String(validate=MEMBER_CODE, load_default=None)
+
+
+INDICATOR_FILTERS = ("verifiability", "potential_for_results", "completion", "did_it_open_government")
 
 
 def finding_view(finding, full=True) -> dict:
@@ -35,11 +59,12 @@ def finding_view(finding, full=True) -> dict:
         "version": finding.version, "member": finding.member, "action_plan": {"cycle": finding.cycle, "plan_number": finding.plan_number},
         "languages": finding.languages, "summary": finding.summary, "published_at": finding.published_at,
         "audit_url": f"/api/v1/cases/{finding.case_id}/audit",
+        "supersedes": finding.supersedes, "superseded_by": finding.superseded_by,
     }
     if full:
         view.update({"expert_id": finding.expert_id, "reviewer_id": finding.reviewer_id, "commitments": finding.commitments,
                      "plan_assessment": finding.plan_assessment or None, "government_comments": finding.government_comments,
-                     "public_comments": finding.public_comments, "supersedes": finding.supersedes,
+                     "public_comments": finding.public_comments,
                      "content_sha256": finding.content_sha256, "audit_head": finding.audit_head})
     return view
 
@@ -48,6 +73,7 @@ class PublicationService(runtime.ServiceShell):
     name = "publication"
 
     store = Store(documents=documents.ALL)
+    freshness = Freshness()
 
     @consumes(REVIEW_APPROVED)
     def on_review_approved(self, event, uow):
@@ -75,32 +101,100 @@ class PublicationService(runtime.ServiceShell):
             summary=content["summary"], content_sha256=content["content_sha256"], published_at=iso(published),
             published_at_dt=published, audit_head={"seq": entry["seq"], "hash": entry["hash"]},
         ))
+        if previous:  # links both ways: the content of the old version stays as it was
+            uow.update(documents.Finding, {"_id": previous.finding_id}, {"$set": {"superseded_by": finding_id}})
         uow.emit(build_event(FINDING_PUBLISHED, {
             "finding_id": finding_id, "case_id": content["case_id"], "member_code": content["member"]["code"],
             "cycle": content["action_plan"]["cycle"], "published_at": iso(published),
         }, correlation_id=event.correlation_id, actor=SYSTEM))
 
+    @timer(interval=1)
+    def refresh_freshness(self):
+        self.freshness.refresh()
+
     @http("GET", "/api/v1/findings")
     @api_endpoint
     def list_findings(self, request):
         query = read_query(request, FindingsQuery())
-        filters = {name: query[key] for name, key in (("member_code", "member"), ("cycle", "cycle")) if query[key]}
-        found = documents.Finding.objects(**filters).order_by("-published_at_dt", "finding_id")
-        total = found.count()
-        skip = (query["page"] - 1) * query["per_page"]
-        items = [finding_view(f, full=False) for f in found.skip(skip).limit(query["per_page"])]
-        base = "/api/v1/findings?" + "&".join(f"{k}={query[k]}" for k in ("member", "cycle") if query[k])
-        next_url = f"{base}&page={query['page'] + 1}&per_page={query['per_page']}" if skip + len(items) < total else None
-        return json_response({"items": items, "page": query["page"], "per_page": query["per_page"], "total": total,
-                              "next": next_url.replace("?&", "?") if next_url else None})
+        return self.freshness.respond(request, lambda: self._findings_page(query))
+
+    def _findings_page(self, query):
+        filters = _filters(query)
+        if query["cursor"]:
+            published_at, finding_id = paging.decode_cursor(query["cursor"])
+            filters["$or"] = [{"published_at_dt": {"$lt": published_at}},
+                              {"published_at_dt": published_at, "_id": {"$lt": finding_id}}]
+        found = list(documents.Finding._get_collection().find(filters, sort=[("published_at_dt", -1), ("_id", -1)],
+                                                              limit=query["limit"] + 1))
+        page = [documents.Finding._from_son(raw) for raw in found[:query["limit"]]]
+        more = len(found) > query["limit"]
+        next_url = None
+        if more:
+            params = {k: v for k, v in query.items() if v not in (None, False) and k not in ("cursor", "limit")}
+            params.update(limit=query["limit"], cursor=paging.encode_cursor(page[-1].published_at_dt, page[-1].finding_id))
+            next_url = "/api/v1/findings?" + urlencode(params)
+        return json_response({"items": [finding_view(f, full=False) for f in page], "next": next_url})
 
     @http("GET", "/api/v1/findings/<string:finding_id>")
     @api_endpoint
     def show_finding(self, request, finding_id):
-        finding = documents.Finding.objects(finding_id=finding_id).first()
-        if finding is None:
-            raise NotFound(f"No finding {finding_id}.")
-        return json_response(finding_view(finding))
+        def render():
+            finding = documents.Finding.objects(finding_id=finding_id).first()
+            if finding is None:
+                raise NotFound(f"No finding {finding_id}.")
+            return json_response(finding_view(finding))
+
+        return self.freshness.respond(request, render)
+
+    # --- feeds and open data ----------------------------------------------------------------
+    @http("GET", "/api/v1/feeds/findings.atom")
+    @api_endpoint
+    def atom_feed(self, request):
+        query = read_query(request, FeedQuery())
+        return self.freshness.respond(request, lambda: self._feed(request, query, "atom"))
+
+    @http("GET", "/api/v1/feeds/findings.json")
+    @api_endpoint
+    def json_feed(self, request):
+        query = read_query(request, FeedQuery())
+        return self.freshness.respond(request, lambda: self._feed(request, query, "json"))
+
+    def _feed(self, request, query, kind):
+        latest = _latest_findings(query["member"], limit=FEED_ENTRIES)
+        case_ids = [f.case_id for f in latest]
+        versions = {}
+        first_published = {}
+        for raw in documents.Finding._get_collection().find({"case_id": {"$in": case_ids}}, {"case_id": 1, "version": 1, "published_at": 1},
+                                                            sort=[("version", 1)]):
+            first_published.setdefault(raw["case_id"], raw["published_at"])
+            versions.setdefault(raw["case_id"], []).append(raw["_id"])
+        items = feeds.entries([{**finding_view(f), "first_published_at": first_published[f.case_id]} for f in latest],
+                              {case_id: ids[:-1] for case_id, ids in versions.items()})
+        base = _base_url(request)
+        self_url = request.full_path.rstrip("?")
+        if kind == "atom":
+            updated = max((i["updated"] for i in items), default="1970-01-01T00:00:00.000Z")
+            body = feeds.atom(f"urn:irm-review:feed:findings{':' + query['member'] if query['member'] else ''}", self_url, base, items, updated)
+            return Response(body, mimetype="application/atom+xml", content_type="application/atom+xml; charset=utf-8")
+        return Response(feeds.json_feed(self_url, base, items), content_type="application/feed+json; charset=utf-8")
+
+    @http("GET", "/api/v1/open-data/commitments.csv")
+    @api_endpoint
+    def open_data_csv(self, request):
+        return self.freshness.respond(request, lambda: Response(
+            open_data.to_csv(open_data.rows(finding_view(f) for f in _latest_findings())),
+            content_type="text/csv; charset=utf-8", headers={"Content-Disposition": 'attachment; filename="irm-commitments.csv"'}))
+
+    @http("GET", "/api/v1/open-data/commitments.json")
+    @api_endpoint
+    def open_data_json(self, request):
+        return self.freshness.respond(request, lambda: Response(
+            open_data.to_json(open_data.rows(finding_view(f) for f in _latest_findings())), content_type="application/json"))
+
+    @http("GET", "/api/v1/open-data/data-dictionary.json")
+    @api_endpoint
+    def data_dictionary(self, request):
+        return json_response(open_data.data_dictionary(_base_url(request)))
 
     @http("GET", "/api/v1/cases/<string:case_id>/audit")
     @api_endpoint
@@ -115,3 +209,28 @@ class PublicationService(runtime.ServiceShell):
         verification = audit.verify_chain(entries, expected_head=finding.audit_head if finding else None)
         return json_response({"case_id": case_id, "entries": entries, "verification": verification.as_dict(),
                               "finding_url": f"/api/v1/findings/{finding.finding_id}" if finding else None})
+
+
+FEED_ENTRIES = 100
+
+
+def _filters(query) -> dict:
+    filters = {} if query["all_versions"] else {"superseded_by": None}
+    for field, key in (("member_code", "member"), ("member.kind", "kind"), ("cycle", "cycle"), ("languages", "language")):
+        if query[key]:
+            filters[field] = query[key]
+    for indicator in INDICATOR_FILTERS:
+        if query[indicator]:
+            filters[f"commitments.ratings.{indicator}.value"] = query[indicator]
+    return filters
+
+
+def _latest_findings(member=None, limit=0):
+    filters = {"superseded_by": None, **({"member_code": member} if member else {})}
+    return documents.Finding.objects(__raw__=filters).order_by("-published_at_dt").limit(limit)
+
+
+def _base_url(request) -> str:
+    host = request.headers.get("X-Forwarded-Host") or request.host
+    proto = request.headers.get("X-Forwarded-Proto") or request.scheme
+    return f"{proto}://{host}"

@@ -1,3 +1,6 @@
+import copy
+import time
+
 import pytest
 import requests
 from nameko.standalone.events import event_dispatcher
@@ -20,7 +23,7 @@ def approved_event(case_id, member=demo.MEMBER, cycle="2023-2025"):
         "expert_id": "exp-amina", "reviewer_id": "iep-rivera",
         "commitments": [
             {"commitment_id": c["commitment_id"], "number": c["number"], "title": c["title"],
-             "self_reported_completion": c["self_reported_completion"], "ratings": demo.RATINGS[c["commitment_id"]]}
+             "self_reported_completion": c["self_reported_completion"], "ratings": copy.deepcopy(demo.RATINGS[c["commitment_id"]])}
             for c in demo.SELF_ASSESSMENT["commitments"]
         ],
     }
@@ -69,23 +72,105 @@ def test_an_approval_is_published_once_and_served(publication, tap):
     assert page["commitments"][0]["ratings"]["completion"]["justification"] == {"fr": "Données trimestrielles publiées depuis 2024."}
 
 
-def test_findings_filter_and_paginate(publication):
+def test_findings_filter_and_paginate_with_stable_cursors(publication):
     base, send = publication
     send(approved_event("case_a", cycle="2021-2023"))
     send(approved_event("case_b"))
     send(approved_event("case_c", member={"code": "MA-BMK", "kind": "local", "names": {"fr": "Béni Mellal-Khénifra"}}))
     for case_id in ("case_a", "case_b", "case_c"):
         published(case_id)
-    everything = requests.get(f"{base}/api/v1/findings?per_page=2", timeout=10).json()
-    assert everything["total"] == 3 and len(everything["items"]) == 2 and everything["next"]
-    rest = requests.get(base + everything["next"], timeout=10).json()
+    first = requests.get(f"{base}/api/v1/findings?limit=2", timeout=10).json()
+    assert len(first["items"]) == 2 and first["next"]
+    send(approved_event("case_d"))  # published while someone pages: the next page does not shift
+    published("case_d")
+    rest = requests.get(base + first["next"], timeout=10).json()
     assert len(rest["items"]) == 1 and rest["next"] is None
-    assert {i["case_id"] for i in everything["items"] + rest["items"]} == {"case_a", "case_b", "case_c"}
-    tn = requests.get(f"{base}/api/v1/findings?member=TN&cycle=2023-2025", timeout=10).json()
-    assert [i["case_id"] for i in tn["items"]] == ["case_b"]
-    assert requests.get(f"{base}/api/v1/findings?cycle=23-25", timeout=10).status_code == 422
-    assert requests.get(f"{base}/api/v1/findings?per_page=0", timeout=10).status_code == 422
+    assert {i["case_id"] for i in first["items"] + rest["items"]} == {"case_a", "case_b", "case_c"}
+
+    def cases(query):
+        answer = requests.get(f"{base}/api/v1/findings?{query}", timeout=10)
+        assert answer.status_code == 200, answer.text
+        return sorted(i["case_id"] for i in answer.json()["items"])
+
+    assert cases("member=TN&cycle=2023-2025") == ["case_b", "case_d"]
+    assert cases("kind=local") == ["case_c"]
+    assert cases("potential_for_results=substantial&language=ar") == ["case_a", "case_b", "case_c", "case_d"]
+    assert cases("did_it_open_government=outstanding") == []
+    for bad in ("cycle=23-25", "limit=0", "kind=regional", "completion=done", "cursor=not-a-cursor"):
+        assert requests.get(f"{base}/api/v1/findings?{bad}", timeout=10).status_code == 422, bad
     assert requests.get(f"{base}/api/v1/findings/fnd_missing", timeout=10).status_code == 404
+
+
+def test_public_reads_answer_304_while_nothing_new_is_published(publication):
+    base, send = publication
+    send(approved_event("case_e"))
+    finding = published("case_e")
+    time.sleep(1.2)  # the freshness marker is refreshed every second
+    for path in ("/api/v1/findings", f"/api/v1/findings/{finding.finding_id}", "/api/v1/feeds/findings.atom",
+                 "/api/v1/open-data/commitments.csv"):
+        first = requests.get(base + path, timeout=10)
+        assert first.status_code == 200 and first.headers["ETag"] and first.headers["Last-Modified"]
+        again = requests.get(base + path, headers={"If-None-Match": first.headers["ETag"]}, timeout=10)
+        assert again.status_code == 304 and not again.content, path
+    etag = requests.get(base + "/api/v1/findings", timeout=10).headers["ETag"]
+    send(approved_event("case_f"))
+    published("case_f")
+    time.sleep(1.2)
+    assert requests.get(base + "/api/v1/findings", headers={"If-None-Match": etag}, timeout=10).status_code == 200
+
+
+def test_feeds_parse_and_a_correction_updates_the_same_entry(publication):
+    import feedparser
+    import feedparser_rs
+
+    base, send = publication
+    send(approved_event("case_g"))
+    first = published("case_g")
+    time.sleep(1.2)
+    atom = feedparser.parse(requests.get(f"{base}/api/v1/feeds/findings.atom", timeout=10).content)
+    assert not atom.bozo, atom.bozo_exception
+    [entry] = atom.entries
+    assert entry.id == "urn:irm-review:case:case_g" and entry.link.endswith(f"/api/v1/findings/{first.finding_id}")
+
+    corrected = approved_event("case_g")
+    corrected.payload["commitments"][1]["ratings"]["completion"]["value"] = "substantial"
+    send(corrected)
+    second = wait_until(lambda: publication_documents.Finding.objects(case_id="case_g", version=2).first(), what="correction")
+    time.sleep(1.2)
+    for path in ("/api/v1/feeds/findings.atom", "/api/v1/feeds/findings.json", "/api/v1/feeds/findings.atom?member=TN"):
+        answer = requests.get(base + path, timeout=10)
+        # Atom through feedparser; JSON Feed 1.1 through feedparser-rs, which reads it (feedparser does not).
+        parsed = (feedparser_rs if path.endswith(".json") else feedparser).parse(answer.content)
+        assert not parsed.bozo, (path, parsed.bozo_exception)
+        [updated] = parsed.entries  # the same entry, updated: not a second one
+        assert updated.id == "urn:irm-review:case:case_g"
+        assert updated.link.endswith(f"/api/v1/findings/{second.finding_id}")
+        assert updated.updated >= entry.updated
+    old = requests.get(f"{base}/api/v1/findings/{first.finding_id}", timeout=10).json()
+    assert old["version"] == 1 and old["superseded_by"] == second.finding_id  # still readable, and linked
+    assert feedparser.parse(requests.get(f"{base}/api/v1/feeds/findings.atom?member=MA", timeout=10).content).entries == []
+
+
+def test_open_data_round_trips_through_csv_with_arabic_intact(publication):
+    import csv
+    import io
+
+    from services.publication import open_data
+
+    base, send = publication
+    send(approved_event("case_h"))
+    published("case_h")
+    answer = requests.get(f"{base}/api/v1/open-data/commitments.csv", timeout=10)
+    assert answer.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    assert [r["Commitment Unique Identifier"] for r in rows] == ["TN0501", "TN0502", "TN0503"]
+    assert rows[1]["Commitment Title (ar)"] == "إشراك المجتمع المدني في الصفقات العمومية"
+    assert rows[0]["Potential Impact"] == "substantial" and rows[0]["OGP Value Access To Information"] == "yes"
+    assert rows[2]["Verifiable"] == "no" and rows[2]["Completion"] == ""
+    as_json = requests.get(f"{base}/api/v1/open-data/commitments.json", timeout=10).json()
+    assert as_json["columns"] == list(rows[0]) == open_data.FIELDNAMES
+    dictionary = requests.get(f"{base}/api/v1/open-data/data-dictionary.json", timeout=10).json()
+    assert [c["name"] for c in dictionary["columns"]] == open_data.FIELDNAMES and all(c["description"] for c in dictionary["columns"])
 
 
 @pytest.fixture

@@ -1,0 +1,336 @@
+"""`make bench` / `python -m bench.run`: measure the pipeline and the public read path
+against this machine's own limits, in the same run; print one table and write every
+figure to bench/results/<UTC timestamp>.json. See bench/README.md.
+
+Options (each also an environment variable):
+  --cases N           BENCH_CASES         cases uploaded in the maximum-rate run (600)
+  --rate R            BENCH_RATE          the fixed offered rate, cases/s (default: a quarter
+                                          of the raw two-stage limit, i.e. half the target rate)
+  --rate-cases N      BENCH_RATE_CASES    cases per fixed-rate run (default: 15 s worth, 100..400)
+  --review-cases N    BENCH_REVIEW_CASES  cases taken through the scripted review (50)
+  --threads N         BENCH_THREADS       client threads of the maximum-rate run (12)
+  --http-seconds S    BENCH_HTTP_SECONDS  length of each read-path load run (8)
+  --keep-logs         BENCH_KEEP_LOGS=1   keep the services' logs under bench/results/
+"""
+import argparse
+import json
+import math
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bench import limits, pipeline, readpath, report
+from bench.infra import Infrastructure, new_tag
+from bench.loadgen import LoadGenerator, ensure_wrk
+from bench.procmon import ProcessMonitor, find_rabbitmq_pid
+from cli.localstack import ROOT, ServiceStack, free_port
+
+RESULTS = Path(__file__).resolve().parent / "results"
+STACK_ENV = {"PYTHONWARNINGS": "ignore", "GOVERNMENT_REVIEW_SECONDS": "0", "PUBLIC_COMMENT_SECONDS": "0",
+             "PUBLIC_COMMENT_MIN_SECONDS": "0"}
+MEMORY_LIMIT_MB = 150
+SERVICES = ("intake", "review", "publication", "gateway")
+
+
+def options(argv=None):
+    env = os.environ.get
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cases", type=int, default=int(env("BENCH_CASES", "600")))
+    parser.add_argument("--rate", type=float, default=float(env("BENCH_RATE")) if env("BENCH_RATE") else None)
+    parser.add_argument("--rate-cases", type=int, default=int(env("BENCH_RATE_CASES")) if env("BENCH_RATE_CASES") else None)
+    parser.add_argument("--review-cases", type=int, default=int(env("BENCH_REVIEW_CASES", "50")))
+    parser.add_argument("--threads", type=int, default=int(env("BENCH_THREADS", "12")))
+    parser.add_argument("--http-seconds", type=int, default=int(env("BENCH_HTTP_SECONDS", "8")))
+    parser.add_argument("--keep-logs", action="store_true", default=env("BENCH_KEEP_LOGS", "") not in ("", "0"))
+    args = parser.parse_args(argv)
+    if args.cases < 20 or args.review_cases < 1 or not 1 <= args.threads <= 64 or not 1 <= args.http_seconds <= 60:
+        parser.error("need --cases >= 20, --review-cases >= 1, 1 <= --threads <= 64, 1 <= --http-seconds <= 60")
+    return args
+
+
+class Clock:
+    def __init__(self):
+        self.started = time.monotonic()
+
+    def say(self, text):
+        print(f"[{time.monotonic() - self.started:6.1f}s] {text}", flush=True)
+
+
+def git_describe():
+    def git(*args):
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else None
+    return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+
+
+def measure_limits(results, infra, load, monitor, workdir, args, say):
+    out = results["limits"]
+    queue = f"bench-raw-{infra.run_tag}"
+    say("limits: RabbitMQ publish, a confirm per message (2,000 persistent 2 KB messages)")
+    out["pika_publish_confirm_each"] = limits.pika_publish_confirm_each(infra.amqp_uri, queue, 2000)
+    say("limits: RabbitMQ publish, confirms batched per 100 (10,000 messages)")
+    out["pika_publish_confirm_batched"] = limits.pika_publish_confirm_batched(infra.amqp_uri, queue, 10000, batch=100)
+    say("limits: RabbitMQ consume, prefetch 100, ack per message (12,000 messages)")
+    out["pika_consume"] = limits.pika_consume(infra.amqp_uri, queue, 12000, prefetch=100)
+    raw_uri = infra.mongodb_uri("raw")
+    say("limits: database insert_one ~2 KB (2,000)")
+    out["mongo_insert_one"] = limits.mongo_insert_one(raw_uri, 2000)
+    say("limits: database two-document transaction, 1 client (1,000) and 4 clients (1,000)")
+    out["mongo_transaction_1"] = limits.mongo_transactions(raw_uri, 1000, threads=1)
+    out["mongo_transaction_4"] = limits.mongo_transactions(raw_uri, 1000, threads=4)
+    results["created_databases"].append(raw_uri)
+    from bench.infra import drop_databases
+    drop_databases([raw_uri])  # the pipeline gets a server without the raw data
+    results["created_databases"].remove(raw_uri)
+    tx = max(out["mongo_transaction_1"]["rate"], out["mongo_transaction_4"]["rate"])
+    parts = {"publish_confirm_each": out["pika_publish_confirm_each"]["rate"], "consume": out["pika_consume"]["rate"],
+             "db_transactions_half": tx / 2}
+    out["raw_two_stage_limit"] = {
+        "rate": min(parts.values()), "bound_by": min(parts, key=parts.get), "parts": parts,
+        "formula": "min(publish rate with a confirm per message, consume rate, best db-transaction rate / 2)",
+    }
+    say(f"limits: raw two-stage limit {out['raw_two_stage_limit']['rate']:.0f} cases/s "
+        f"(bound by {out['raw_two_stage_limit']['bound_by']})")
+
+    say("limits: trivial nameko @http endpoint (bench/trivial_service.py)")
+    trivial = limits.TrivialNameko(infra.amqp_uri, workdir, os.path.join(workdir, "trivial-nameko.log")).start()
+    try:
+        monitor.watch("trivial nameko", trivial.process.pid)
+        for connections in (10, 50):
+            monitor.begin(f"trivial_{connections}")
+            run = load.run(trivial.base_url, ["/ping"], connections, args.http_seconds)
+            run["process"] = monitor.end(f"trivial_{connections}")
+            out[f"trivial_nameko_{connections}"] = run
+            say(f"limits: trivial nameko, {connections} connections: {run['rps']:.0f} req/s, p99 {run['p99_ms']:.1f} ms")
+    finally:
+        trivial.stop()
+        monitor.forget("trivial nameko")
+
+
+def upload_phase(results, name, http, audit, monitor, indices, rate, threads, limit, say, timeout=300):
+    label = f"{name} ({len(indices)} cases, " + (f"offered {rate:.1f}/s" if rate else f"max rate, {threads} threads") + ")"
+    say(f"pipeline: {label}")
+    monitor.begin(name)
+    sent = pipeline.run_uploads(http, indices, rate=rate, threads=threads, say=say, label=name)
+    reached = audit.wait_for(sent["case_ids"], pipeline.ASSIGNED, timeout, say=say, label=name)
+    process = monitor.end(name)
+    times = audit.times(sent["case_ids"], (pipeline.SUBMITTED, pipeline.ASSIGNED))
+    stage = pipeline.stage(times, sent["case_ids"], pipeline.SUBMITTED, pipeline.ASSIGNED)
+    phase = {"cases": len(indices), "offered_rate": rate, "threads": threads, "uploaded": len(sent["case_ids"]),
+             "upload_errors": sent["errors"], "example_errors": sent["example_errors"],
+             "client_seconds": sent["client_seconds"], "client_rate": sent["client_rate"],
+             "start_lateness_ms": sent["start_lateness_ms"], "assigned": reached,
+             "submitted_to_assigned": stage, "ratio_to_raw_two_stage_limit": (stage["throughput"] or 0) / limit,
+             "process": process,
+             "cpu_ms_per_case": {n: round(1000 * c / max(1, reached), 2) for n, c in process["cpu_s"].items()}}
+    results["pipeline"][name] = phase
+    say(f"pipeline: {name}: {reached}/{len(indices)} assigned, {stage['throughput'] or 0:.1f} cases/s, "
+        f"p50 {_ms(stage['p50_ms'])} p99 {_ms(stage['p99_ms'])} (errors {sent['errors'] or 0})")
+    return phase
+
+
+def _ms(value):
+    return "-" if value is None else f"{value:.0f} ms"
+
+
+def review_phase(results, http, audit, monitor, indices, say):
+    say(f"review: {len(indices)} cases, upload -> assigned -> accept, {20} ratings, plan, submit, approve, "
+        "public comment, finalise (8 client threads)")
+    monitor.begin("review")
+    window_start = datetime.now(timezone.utc)
+    done = pipeline.run_reviews(http, indices, threads=8, say=say)
+    published = audit.wait_for(done["case_ids"], pipeline.PUBLISHED, 180, say=say, label="review")
+    window_end = datetime.now(timezone.utc)
+    process = monitor.end("review")
+    times = audit.times(done["case_ids"], (pipeline.SUBMITTED, pipeline.ASSIGNED, pipeline.APPROVED, pipeline.PUBLISHED))
+    iso = lambda dt: dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    entries = audit.count_entries_between(iso(window_start), iso(window_end))
+    seconds = (window_end - window_start).total_seconds()
+    phase = {"cases": len(indices), "finalised": len(done["case_ids"]), "published": published,
+             "failures": done["failures"][:20], "failure_count": len(done["failures"]), "client_seconds": done["client_seconds"],
+             "assigned_to_published": pipeline.stage(times, done["case_ids"], pipeline.ASSIGNED, pipeline.PUBLISHED),
+             "approved_to_published": pipeline.stage(times, done["case_ids"], pipeline.APPROVED, pipeline.PUBLISHED),
+             "submitted_to_published": pipeline.stage(times, done["case_ids"], pipeline.SUBMITTED, pipeline.PUBLISHED),
+             "audit_entries_written": entries, "audit_entries_per_s": entries / seconds if seconds else None,
+             "window_s": round(seconds, 3), "process": process}
+    results["review"] = phase
+    stage = phase["assigned_to_published"]
+    say(f"review: {published}/{len(indices)} published, {stage['throughput'] or 0:.2f} cases/s, "
+        f"assigned->published p50 {_ms(stage['p50_ms'])} p99 {_ms(stage['p99_ms'])}; failures {len(done['failures'])}")
+    return phase
+
+
+def read_path_phase(results, stack, load, monitor, args, say):
+    out = results["read_path"]
+    gateway, direct = stack.base_url, f"http://127.0.0.1:{stack.service_ports['publication']}"
+    pages = readpath.finding_paths(gateway)
+    out["findings_available"] = len(pages)
+    targets = {"list": [readpath.LIST_PATH]}
+    if pages:
+        targets["finding page"] = pages
+    out["conditional_get"] = {}
+    for what, paths in targets.items():
+        for where, base in (("gateway", gateway), ("direct", direct)):
+            out["conditional_get"][f"{what} via {where}"] = readpath.probe_conditional(base, paths[0])
+    runs = out["runs"] = []
+    for what, paths in targets.items():
+        for where, base in (("gateway", gateway), ("direct", direct)):
+            probe = out["conditional_get"][f"{what} via {where}"]
+            for conditional in (False, True):
+                if conditional and not probe["supported"]:
+                    continue
+                etags = readpath.etags_for(base, paths) if conditional else None
+                for connections in (10, 50):
+                    name = f"{what} via {where}, {connections} conn" + (", If-None-Match" if conditional else "")
+                    monitor.begin(name)
+                    run = load.run(base, paths, connections, args.http_seconds, etags=etags)
+                    run["process"] = monitor.end(name)
+                    run.update({"what": what, "where": where, "conditional": conditional, "paths": len(paths)})
+                    runs.append(run)
+                    say(f"read path: {name}: {run['rps']:.0f} req/s, p50 {run['p50_ms']:.1f} ms, p99 {run['p99_ms']:.1f} ms, "
+                        f"statuses {run['statuses']}")
+    out["not_implemented"] = {name: "not implemented (issue 5)" for name in readpath.NOT_IMPLEMENTED_ISSUE_5}
+
+
+def main(argv=None):
+    args = options(argv)
+    clock = Clock()
+    say = clock.say
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    tag = new_tag()
+    results = {
+        "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "run_tag": tag,
+        "config": {k: v for k, v in vars(args).items()}, "git": git_describe(),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "limits": {}, "pipeline": {}, "review": {}, "read_path": {}, "processes": {}, "created_databases": [],
+    }
+    workdir = tempfile.mkdtemp(prefix="irm-bench-")
+    infra = Infrastructure(workdir, tag, say)
+    monitor = ProcessMonitor(interval=0.5).start()
+    monitor.watch("bench client (+wrk)", os.getpid())
+    stack = audit = None
+    status = 0
+
+    def on_term(*_):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        say("setup: broker vhost, database, load generator")
+        infra.open()
+        results["infrastructure"] = {"amqp": infra.amqp_source, "mongodb": infra.mongo_source}
+        if infra.mongo is not None:
+            monitor.watch("secantusdb", infra.mongo.process.pid)
+        rabbit_pid = find_rabbitmq_pid() if infra.local_broker else None
+        if rabbit_pid:
+            monitor.watch("rabbitmq", rabbit_pid)
+        load = LoadGenerator(ensure_wrk(say))
+        results["load_generator"] = load.describe()
+        say(f"setup: {infra.amqp_source}; {infra.mongo_source}; load generator: {load.describe()}")
+
+        measure_limits(results, infra, load, monitor, workdir, args, say)
+        limit = results["limits"]["raw_two_stage_limit"]["rate"]
+
+        mongodb_uri = infra.mongodb_uri("stack")
+        results["created_databases"].append(mongodb_uri)
+        say("stack: starting intake, review, publication and the gateway")
+        stack = ServiceStack(amqp_uri=infra.amqp_uri, mongodb_uri=mongodb_uri, log_dir=os.path.join(workdir, "logs"),
+                             gateway_port=free_port(), extra_env=STACK_ENV)
+        stack.start()
+        for name in SERVICES:
+            monitor.watch(name, stack.processes[name].pid)
+        tokens = pipeline.provision(mongodb_uri, tag)
+        say(f"stack: up at {stack.base_url}; {len(pipeline.cases.MEMBERS)} members, {len(pipeline.cases.EXPERTS)} experts, tokens issued")
+        http = pipeline.Http(stack.base_url, tokens)
+        audit = pipeline.AuditReader(mongodb_uri)
+
+        next_index = 0
+
+        def take(count):
+            nonlocal next_index
+            indices = list(range(next_index, next_index + count))
+            next_index += count
+            return indices
+
+        say("pipeline: warm-up, 20 cases (not measured)")
+        warm = pipeline.run_uploads(http, take(20), threads=4, say=say, label="warm-up")
+        audit.wait_for(warm["case_ids"], pipeline.ASSIGNED, 120, say=say, label="warm-up")
+
+        upload_phase(results, "max_rate", http, audit, monitor, take(args.cases), None, args.threads, limit, say)
+        max_throughput = results["pipeline"]["max_rate"]["submitted_to_assigned"]["throughput"] or 1.0
+
+        target_rate = args.rate or round(limit / 4, 1)
+        results["pipeline"]["target_rate_rule"] = ("offered rate = --rate" if args.rate else
+                                                   "offered rate = 25% of the raw two-stage limit (half of the 50% throughput target)")
+        for name, rate in (("fixed_rate_target", target_rate), ("fixed_rate_half_max", round(max_throughput / 2, 1))):
+            count = args.rate_cases or max(100, min(400, math.ceil(rate * 15)))
+            upload_phase(results, name, http, audit, monitor, take(count), rate, 32, limit, say)
+
+        review_phase(results, http, audit, monitor, take(args.review_cases), say)
+        results["review"]["http_calls"] = http.report()
+
+        say("idle: 5 s with no traffic (the services' timers only)")
+        monitor.begin("idle")
+        time.sleep(5)
+        results["processes"]["idle"] = monitor.end("idle")
+
+        read_path_phase(results, stack, load, monitor, args, say)
+        results["processes"]["cases_uploaded"] = next_index
+        say("done measuring")
+    except KeyboardInterrupt:
+        status = 130
+        results["interrupted"] = True
+        say("interrupted: stopping everything")
+    except Exception as exc:
+        status = 1
+        results["error"] = f"{type(exc).__name__}: {exc}"
+        traceback.print_exc()
+    finally:
+        results["processes"]["peak_rss_mb"] = monitor.peak_rss_mb()
+        results["processes"]["final_rss_mb"] = monitor.rss_mb()
+        results["processes"]["phases"] = monitor.phases
+        results["processes"]["samples"] = monitor.samples
+        monitor.stop()
+        if audit is not None:
+            audit.close()
+        if stack is not None:
+            say("teardown: stopping the stack")
+            stack.stop()
+        if os.environ.get("MONGODB_URI") and results["created_databases"]:
+            try:
+                from bench.infra import drop_databases
+                drop_databases(results["created_databases"])
+            except Exception as exc:
+                print(f"bench: could not drop {results['created_databases']}: {exc}", file=sys.stderr)
+        say("teardown: database and vhost")
+        cleanup_errors = infra.close()
+        if cleanup_errors:
+            results["cleanup_errors"] = cleanup_errors
+            print("bench: cleanup: " + "; ".join(cleanup_errors), file=sys.stderr)
+        results["total_seconds"] = round(time.monotonic() - clock.started, 1)
+        RESULTS.mkdir(exist_ok=True)
+        if status != 0 or args.keep_logs:
+            kept = RESULTS / f"{stamp}-logs"
+            shutil.copytree(workdir, kept, ignore=shutil.ignore_patterns("secantusdb"), dirs_exist_ok=True)
+            results["logs"] = str(kept)
+            print(f"bench: logs kept in {kept}", file=sys.stderr)
+        shutil.rmtree(workdir, ignore_errors=True)
+        table = report.render(results, MEMORY_LIMIT_MB)
+        results["table"] = table
+        path = RESULTS / f"{stamp}.json"
+        path.write_text(json.dumps(results, indent=2, default=str, ensure_ascii=False))
+        print()
+        print(table)
+        print(f"\nTotal {results['total_seconds']:.0f} s. Every figure: {path.relative_to(ROOT)}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
