@@ -5,7 +5,7 @@ PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: install dev test test-unit fault-test demo up down compose-config clean
+.PHONY: install dev test test-unit fault-test demo bench up down compose-config clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "irm-review needs Python 3.11 (nameko 2.14 + eventlet)")'
@@ -34,6 +34,11 @@ fault-test: install
 ## make demo: one case through the running stack (start `make dev` first)
 demo: install
 	$(PY) -m cli.demo
+
+## make bench: the pipeline and the public read path against this machine's own limits (~5 min;
+## BENCH_CASES=10000 for the memory target's size; see bench/README.md). Writes bench/results/<UTC>.json
+bench: install
+	$(PY) -m bench.run
 
 ## make up / down: the stack in Docker (real mongo replica set and rabbitmq)
 COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)

@@ -128,6 +128,21 @@ def pika_consume(amqp_uri, queue, count, prefetch=100, timeout=120):
     return {"messages": got["n"], "prefetch": prefetch, "seconds": round(elapsed, 3), "rate": got["n"] / elapsed}
 
 
+def delete_queue(amqp_uri, queue):
+    """Remove the raw test queue whatever happened (a no-op when it is already gone)."""
+    try:
+        connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
+    except pika.exceptions.AMQPError:
+        return
+    try:
+        connection.channel().queue_delete(queue)
+    except pika.exceptions.AMQPError:
+        pass
+    finally:
+        if connection.is_open:
+            connection.close()
+
+
 def _doc(i, run):
     return {"run": run, "i": i, "kind": "bench", "occurred_at": "2025-01-01T00:00:00.000Z",
             "actor": {"role": "system", "id": "bench"}, "payload": "y" * 1900}  # ~2 KB as BSON
@@ -217,4 +232,4 @@ class TrivialNameko:
         raise RuntimeError("the trivial nameko service did not answer in time")
 
     def stop(self):
-        _stop(self.process)
+        _stop(self.process, timeout=3)  # a throwaway: no need to wait for a graceful nameko shutdown

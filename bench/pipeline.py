@@ -87,17 +87,22 @@ def run_uploads(http, indices, rate=None, threads=12, say=print, label="upload")
     t0 + k/rate whether or not earlier ones have answered) or, without `rate`, as fast as
     `threads` clients can. Returns case ids, errors and client-side latencies."""
     bodies = {index: cases.encoded(index) for index in indices}
-    case_ids, errors, lateness = {}, Counter(), []
+    case_ids, errors, lateness, answered_ms, sent_at = {}, Counter(), [], [], {}
     lock = threading.Lock()
     example_error = {}
 
     def one(index, due=None):
+        now = time.monotonic()
         if due is not None:
-            lateness.append(max(0.0, time.monotonic() - due) * 1000)
+            lateness.append(max(0.0, now - due) * 1000)
+        wall = time.time() - (now - due if due is not None else 0.0)  # when it was due (open loop) or sent
         case_id, status, text = upload(http, index, bodies[index])
+        took = (time.monotonic() - (due if due is not None else now)) * 1000
         with lock:
+            answered_ms.append(took)
             if case_id:
                 case_ids[index] = case_id
+                sent_at[case_id] = wall
             else:
                 errors[str(status)] += 1
                 example_error.setdefault(str(status), text)
@@ -119,7 +124,9 @@ def run_uploads(http, indices, rate=None, threads=12, say=print, label="upload")
     elapsed = time.monotonic() - started
     return {"case_ids": [case_ids[i] for i in indices if i in case_ids], "errors": dict(errors), "example_errors": example_error,
             "client_seconds": round(elapsed, 3), "client_rate": len(case_ids) / elapsed if elapsed else None,
-            "start_lateness_ms": summary_ms(lateness) if rate else None}
+            "start_lateness_ms": summary_ms(lateness) if rate else None, "sent_at": sent_at,
+            # from when the upload was due (open loop) or sent, to its answer: includes waiting for a client thread
+            "answered_ms": summary_ms(answered_ms)}
 
 
 class AuditReader:
@@ -162,6 +169,16 @@ class AuditReader:
 
     def count_entries_between(self, start_iso, end_iso):
         return self.entries.count_documents({"occurred_at": {"$gte": start_iso, "$lte": end_iso}})
+
+
+def sent_to(times, sent_at, action):
+    """Latency from the client's send (wall clock, same machine) to the audit entry `action`."""
+    values = []
+    for case_id, wall in sent_at.items():
+        moment = times.get(case_id, {}).get(action)
+        if moment is not None:
+            values.append((moment.timestamp() - wall) * 1000)
+    return summary_ms(values)
 
 
 def stage(times, case_ids, first, second):

@@ -3,13 +3,16 @@ against this machine's own limits, in the same run; print one table and write ev
 figure to bench/results/<UTC timestamp>.json. See bench/README.md.
 
 Options (each also an environment variable):
-  --cases N           BENCH_CASES         cases uploaded in the maximum-rate run (600)
+  --cases N           BENCH_CASES         cases uploaded in the maximum-rate run (300)
   --rate R            BENCH_RATE          the fixed offered rate, cases/s (default: a quarter
                                           of the raw two-stage limit, i.e. half the target rate)
-  --rate-cases N      BENCH_RATE_CASES    cases per fixed-rate run (default: 15 s worth, 100..400)
+  --rate-cases N      BENCH_RATE_CASES    cases per fixed-rate run (default: 15 s worth at max/2,
+                                          10 s worth at L/4; 60..200)
   --review-cases N    BENCH_REVIEW_CASES  cases taken through the scripted review (50)
   --threads N         BENCH_THREADS       client threads of the maximum-rate run (12)
-  --http-seconds S    BENCH_HTTP_SECONDS  length of each read-path load run (8)
+  --http-seconds S    BENCH_HTTP_SECONDS  length of each read-path load run (5)
+  --budget S          BENCH_BUDGET        seconds after which the remaining fixed-rate runs are skipped
+                                          and waits are cut short (480), so a run stays under 10 minutes
   --keep-logs         BENCH_KEEP_LOGS=1   keep the services' logs under bench/results/
 """
 import argparse
@@ -28,7 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bench import limits, pipeline, readpath, report
-from bench.infra import Infrastructure, new_tag
+from bench.infra import Infrastructure, drop_databases, new_tag
 from bench.loadgen import LoadGenerator, ensure_wrk
 from bench.procmon import ProcessMonitor, find_rabbitmq_pid
 from cli.localstack import ROOT, ServiceStack, free_port
@@ -43,12 +46,13 @@ SERVICES = ("intake", "review", "publication", "gateway")
 def options(argv=None):
     env = os.environ.get
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--cases", type=int, default=int(env("BENCH_CASES", "600")))
+    parser.add_argument("--cases", type=int, default=int(env("BENCH_CASES", "300")))
     parser.add_argument("--rate", type=float, default=float(env("BENCH_RATE")) if env("BENCH_RATE") else None)
     parser.add_argument("--rate-cases", type=int, default=int(env("BENCH_RATE_CASES")) if env("BENCH_RATE_CASES") else None)
     parser.add_argument("--review-cases", type=int, default=int(env("BENCH_REVIEW_CASES", "50")))
     parser.add_argument("--threads", type=int, default=int(env("BENCH_THREADS", "12")))
-    parser.add_argument("--http-seconds", type=int, default=int(env("BENCH_HTTP_SECONDS", "8")))
+    parser.add_argument("--http-seconds", type=int, default=int(env("BENCH_HTTP_SECONDS", "5")))
+    parser.add_argument("--budget", type=int, default=int(env("BENCH_BUDGET", "480")))
     parser.add_argument("--keep-logs", action="store_true", default=env("BENCH_KEEP_LOGS", "") not in ("", "0"))
     args = parser.parse_args(argv)
     if args.cases < 20 or args.review_cases < 1 or not 1 <= args.threads <= 64 or not 1 <= args.http_seconds <= 60:
@@ -71,23 +75,32 @@ def git_describe():
     return {"commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
 
 
-def measure_limits(results, infra, load, monitor, workdir, args, say):
+def measure_limits(results, infra, load, monitor, workdir, args, say, started):
     out = results["limits"]
     queue = f"bench-raw-{infra.run_tag}"
-    say("limits: RabbitMQ publish, a confirm per message (2,000 persistent 2 KB messages)")
-    out["pika_publish_confirm_each"] = limits.pika_publish_confirm_each(infra.amqp_uri, queue, 2000)
-    say("limits: RabbitMQ publish, confirms batched per 100 (10,000 messages)")
-    out["pika_publish_confirm_batched"] = limits.pika_publish_confirm_batched(infra.amqp_uri, queue, 10000, batch=100)
-    say("limits: RabbitMQ consume, prefetch 100, ack per message (12,000 messages)")
-    out["pika_consume"] = limits.pika_consume(infra.amqp_uri, queue, 12000, prefetch=100)
     raw_uri = infra.mongodb_uri("raw")
-    say("limits: database insert_one ~2 KB (2,000)")
-    out["mongo_insert_one"] = limits.mongo_insert_one(raw_uri, 2000)
-    say("limits: database two-document transaction, 1 client (1,000) and 4 clients (1,000)")
-    out["mongo_transaction_1"] = limits.mongo_transactions(raw_uri, 1000, threads=1)
-    out["mongo_transaction_4"] = limits.mongo_transactions(raw_uri, 1000, threads=4)
+
+    def measured(key, text, work):
+        say(f"limits: {text}")
+        monitor.begin(key)
+        out[key] = work()
+        out[key]["process"] = monitor.end(key)
+
+    try:
+        measured("pika_publish_confirm_each", "RabbitMQ publish, a confirm per message (2,000 persistent 2 KB messages)",
+                 lambda: limits.pika_publish_confirm_each(infra.amqp_uri, queue, 2000))
+        measured("pika_publish_confirm_batched", "RabbitMQ publish, confirms batched per 100 (10,000 messages)",
+                 lambda: limits.pika_publish_confirm_batched(infra.amqp_uri, queue, 10000, batch=100))
+        measured("pika_consume", "RabbitMQ consume, prefetch 100, ack per message (12,000 messages)",
+                 lambda: limits.pika_consume(infra.amqp_uri, queue, 12000, prefetch=100))
+    finally:
+        limits.delete_queue(infra.amqp_uri, queue)  # already gone after a complete consume
     results["created_databases"].append(raw_uri)
-    from bench.infra import drop_databases
+    measured("mongo_insert_one", "database insert_one ~2 KB (2,000)", lambda: limits.mongo_insert_one(raw_uri, 2000))
+    measured("mongo_transaction_1", "database two-document transaction, 1 client (1,000)",
+             lambda: limits.mongo_transactions(raw_uri, 1000, threads=1))
+    measured("mongo_transaction_4", "database two-document transaction, 4 clients (1,000)",
+             lambda: limits.mongo_transactions(raw_uri, 1000, threads=4))
     drop_databases([raw_uri])  # the pipeline gets a server without the raw data
     results["created_databases"].remove(raw_uri)
     tx = max(out["mongo_transaction_1"]["rate"], out["mongo_transaction_4"]["rate"])
@@ -101,12 +114,13 @@ def measure_limits(results, infra, load, monitor, workdir, args, say):
         f"(bound by {out['raw_two_stage_limit']['bound_by']})")
 
     say("limits: trivial nameko @http endpoint (bench/trivial_service.py)")
-    trivial = limits.TrivialNameko(infra.amqp_uri, workdir, os.path.join(workdir, "trivial-nameko.log")).start()
+    trivial = started["trivial"] = limits.TrivialNameko(infra.amqp_uri, workdir, os.path.join(workdir, "trivial-nameko.log"))
+    trivial.start()
     try:
         monitor.watch("trivial nameko", trivial.process.pid)
-        for connections in (10, 50):
+        for connections in (1, 10, 50):
             monitor.begin(f"trivial_{connections}")
-            run = load.run(trivial.base_url, ["/ping"], connections, args.http_seconds)
+            run = load.run(trivial.base_url, ["/ping"], connections, args.http_seconds if connections > 1 else min(3, args.http_seconds))
             run["process"] = monitor.end(f"trivial_{connections}")
             out[f"trivial_nameko_{connections}"] = run
             say(f"limits: trivial nameko, {connections} connections: {run['rps']:.0f} req/s, p99 {run['p99_ms']:.1f} ms")
@@ -116,6 +130,7 @@ def measure_limits(results, infra, load, monitor, workdir, args, say):
 
 
 def upload_phase(results, name, http, audit, monitor, indices, rate, threads, limit, say, timeout=300):
+    """Upload `indices` (at `rate`, or as fast as `threads` clients can) and wait for every assignment."""
     label = f"{name} ({len(indices)} cases, " + (f"offered {rate:.1f}/s" if rate else f"max rate, {threads} threads") + ")"
     say(f"pipeline: {label}")
     monitor.begin(name)
@@ -127,10 +142,13 @@ def upload_phase(results, name, http, audit, monitor, indices, rate, threads, li
     phase = {"cases": len(indices), "offered_rate": rate, "threads": threads, "uploaded": len(sent["case_ids"]),
              "upload_errors": sent["errors"], "example_errors": sent["example_errors"],
              "client_seconds": sent["client_seconds"], "client_rate": sent["client_rate"],
-             "start_lateness_ms": sent["start_lateness_ms"], "assigned": reached,
-             "submitted_to_assigned": stage, "ratio_to_raw_two_stage_limit": (stage["throughput"] or 0) / limit,
+             "start_lateness_ms": sent["start_lateness_ms"], "assigned": reached, "upload_answered_ms": sent["answered_ms"],
+             "submitted_to_assigned": stage, "sent_to_assigned": pipeline.sent_to(times, sent["sent_at"], pipeline.ASSIGNED),
+             "ratio_to_raw_two_stage_limit": (stage["throughput"] or 0) / limit,
              "process": process,
              "cpu_ms_per_case": {n: round(1000 * c / max(1, reached), 2) for n, c in process["cpu_s"].items()}}
+    total_ms = sum(v for n, v in phase["cpu_ms_per_case"].items() if n != "trivial nameko")
+    phase["cpu_ceiling"] = (os.cpu_count() or 1) * 1000 / total_ms if total_ms else None
     results["pipeline"][name] = phase
     say(f"pipeline: {name}: {reached}/{len(indices)} assigned, {stage['throughput'] or 0:.1f} cases/s, "
         f"p50 {_ms(stage['p50_ms'])} p99 {_ms(stage['p99_ms'])} (errors {sent['errors'] or 0})")
@@ -173,31 +191,41 @@ def read_path_phase(results, stack, load, monitor, args, say):
     gateway, direct = stack.base_url, f"http://127.0.0.1:{stack.service_ports['publication']}"
     pages = readpath.finding_paths(gateway)
     out["findings_available"] = len(pages)
-    targets = {"list": [readpath.LIST_PATH]}
+    plan = [("list", [readpath.LIST_PATH], ("gateway", "direct"), (10, 50))]
     if pages:
-        targets["finding page"] = pages
-    out["conditional_get"] = {}
-    for what, paths in targets.items():
-        for where, base in (("gateway", gateway), ("direct", direct)):
-            out["conditional_get"][f"{what} via {where}"] = readpath.probe_conditional(base, paths[0])
+        plan.append(("finding page", pages, ("gateway", "direct"), (10, 50)))
+        # One connection, one request at a time: the latency of a single answer, without queueing.
+        plan.append(("finding page", pages, ("direct",), (1,)))
+    out["not_implemented"] = {}
+    for label, path in readpath.EXTRAS:
+        status = readpath.probe(gateway, path)["status"]
+        if status == 200:
+            plan.append((label, [path], ("gateway",), (10,)))
+        else:
+            out["not_implemented"][label] = f"not implemented (issue 5): GET {path} answered {status}"
+    bases = {"gateway": gateway, "direct": direct}
+    out["conditional_get"] = {f"{what} via {where}": readpath.probe(bases[where], paths[0])
+                              for what, paths, wheres, _ in plan for where in wheres}
+    say(f"read path: {len(pages)} findings; If-None-Match -> 304: "
+        + ", ".join(f"{k} {'yes' if v['supported'] else 'no'}" for k, v in out["conditional_get"].items()))
     runs = out["runs"] = []
-    for what, paths in targets.items():
-        for where, base in (("gateway", gateway), ("direct", direct)):
-            probe = out["conditional_get"][f"{what} via {where}"]
+    for what, paths, wheres, connection_counts in plan:
+        for where in wheres:
+            base = bases[where]
             for conditional in (False, True):
-                if conditional and not probe["supported"]:
+                if conditional and (1 in connection_counts or not out["conditional_get"][f"{what} via {where}"]["supported"]):
                     continue
                 etags = readpath.etags_for(base, paths) if conditional else None
-                for connections in (10, 50):
+                for connections in connection_counts:
                     name = f"{what} via {where}, {connections} conn" + (", If-None-Match" if conditional else "")
                     monitor.begin(name)
-                    run = load.run(base, paths, connections, args.http_seconds, etags=etags)
+                    run = load.run(base, paths, connections, args.http_seconds if connections > 1 else min(3, args.http_seconds),
+                                   etags=etags)
                     run["process"] = monitor.end(name)
                     run.update({"what": what, "where": where, "conditional": conditional, "paths": len(paths)})
                     runs.append(run)
                     say(f"read path: {name}: {run['rps']:.0f} req/s, p50 {run['p50_ms']:.1f} ms, p99 {run['p99_ms']:.1f} ms, "
                         f"statuses {run['statuses']}")
-    out["not_implemented"] = {name: "not implemented (issue 5)" for name in readpath.NOT_IMPLEMENTED_ISSUE_5}
 
 
 def main(argv=None):
@@ -215,8 +243,9 @@ def main(argv=None):
     workdir = tempfile.mkdtemp(prefix="irm-bench-")
     infra = Infrastructure(workdir, tag, say)
     monitor = ProcessMonitor(interval=0.5).start()
-    monitor.watch("bench client (+wrk)", os.getpid())
+    monitor.watch("bench client (+wrk)", os.getpid(), only_children_named=("wrk",))
     stack = audit = None
+    started = {"trivial": None}  # what must be stopped even when an interrupt lands mid-way
     status = 0
 
     def on_term(*_):
@@ -231,11 +260,11 @@ def main(argv=None):
         rabbit_pid = find_rabbitmq_pid() if infra.local_broker else None
         if rabbit_pid:
             monitor.watch("rabbitmq", rabbit_pid)
-        load = LoadGenerator(ensure_wrk(say))
+        load = LoadGenerator(None if os.environ.get("BENCH_LOADGEN") == "python" else ensure_wrk(say))
         results["load_generator"] = load.describe()
         say(f"setup: {infra.amqp_source}; {infra.mongo_source}; load generator: {load.describe()}")
 
-        measure_limits(results, infra, load, monitor, workdir, args, say)
+        measure_limits(results, infra, load, monitor, workdir, args, say, started)
         limit = results["limits"]["raw_two_stage_limit"]["rate"]
 
         mongodb_uri = infra.mongodb_uri("stack")
@@ -263,25 +292,44 @@ def main(argv=None):
         warm = pipeline.run_uploads(http, take(20), threads=4, say=say, label="warm-up")
         audit.wait_for(warm["case_ids"], pipeline.ASSIGNED, 120, say=say, label="warm-up")
 
-        upload_phase(results, "max_rate", http, audit, monitor, take(args.cases), None, args.threads, limit, say)
-        max_throughput = results["pipeline"]["max_rate"]["submitted_to_assigned"]["throughput"] or 1.0
+        # The review and the read path first, on a small database: every open case costs the
+        # review service's 1 s deadline scan (see bench/README.md), which later phases feel.
+        review_phase(results, http, audit, monitor, take(args.review_cases), say)
+        results["review"]["http_calls"] = http.report()
+        read_path_phase(results, stack, load, monitor, args, say)
 
+        def budget_left():
+            return args.budget - (time.monotonic() - clock.started)
+
+        upload_phase(results, "max_rate", http, audit, monitor, take(args.cases), None, args.threads, limit, say,
+                     timeout=max(60, budget_left() - 120))
+        max_throughput = results["pipeline"]["max_rate"]["submitted_to_assigned"]["throughput"] or 1.0
         target_rate = args.rate or round(limit / 4, 1)
         results["pipeline"]["target_rate_rule"] = ("offered rate = --rate" if args.rate else
                                                    "offered rate = 25% of the raw two-stage limit (half of the 50% throughput target)")
-        for name, rate in (("fixed_rate_target", target_rate), ("fixed_rate_half_max", round(max_throughput / 2, 1))):
-            count = args.rate_cases or max(100, min(400, math.ceil(rate * 15)))
-            upload_phase(results, name, http, audit, monitor, take(count), rate, 32, limit, say)
+        for name, rate, seconds in (("fixed_rate_half_max", round(max_throughput / 2, 1), 15),
+                                    ("fixed_rate_target", target_rate, 10)):
+            if budget_left() < 90:
+                results["pipeline"][name] = {"skipped": f"time budget ({args.budget} s) nearly spent"}
+                say(f"pipeline: {name} skipped: the time budget is nearly spent")
+                continue
+            count = args.rate_cases or max(60, min(200, math.ceil(rate * seconds)))
+            upload_phase(results, name, http, audit, monitor, take(count), rate, 32, limit, say,
+                         timeout=max(30, budget_left() - 60))
 
-        review_phase(results, http, audit, monitor, take(args.review_cases), say)
-        results["review"]["http_calls"] = http.report()
-
-        say("idle: 5 s with no traffic (the services' timers only)")
+        open_cases = audit.db["review_cases"].count_documents({"status": {"$in": ["assigned", "in_review"]}})
+        say(f"idle: 5 s with no traffic and {open_cases} cases open in review (the services' timers only)")
         monitor.begin("idle")
         time.sleep(5)
         results["processes"]["idle"] = monitor.end("idle")
-
-        read_path_phase(results, stack, load, monitor, args, say)
+        results["processes"]["idle"]["open_cases"] = open_cases
+        say("read path: the findings list again, after the uploads (gateway, 10 connections)")
+        monitor.begin("list after uploads")
+        again = load.run(stack.base_url, [readpath.LIST_PATH], 10, args.http_seconds)
+        again["process"] = monitor.end("list after uploads")
+        again.update({"open_cases": open_cases})
+        results["read_path"]["list_after_uploads"] = again
+        say(f"read path: list after uploads: {again['rps']:.0f} req/s, p99 {again['p99_ms']:.1f} ms")
         results["processes"]["cases_uploaded"] = next_index
         say("done measuring")
     except KeyboardInterrupt:
@@ -293,6 +341,11 @@ def main(argv=None):
         results["error"] = f"{type(exc).__name__}: {exc}"
         traceback.print_exc()
     finally:
+        # Stopping takes a few seconds: a second Ctrl-C must not leave processes behind.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if started["trivial"] is not None:
+            started["trivial"].stop()
         results["processes"]["peak_rss_mb"] = monitor.peak_rss_mb()
         results["processes"]["final_rss_mb"] = monitor.rss_mb()
         results["processes"]["phases"] = monitor.phases
@@ -305,7 +358,6 @@ def main(argv=None):
             stack.stop()
         if os.environ.get("MONGODB_URI") and results["created_databases"]:
             try:
-                from bench.infra import drop_databases
                 drop_databases(results["created_databases"])
             except Exception as exc:
                 print(f"bench: could not drop {results['created_databases']}: {exc}", file=sys.stderr)

@@ -33,7 +33,7 @@ class Finding(Document):
             ("member_code", "cycle", "-published_at_dt"),
             ("cycle", "-published_at_dt"),
             "-published_at_dt",
-            ("superseded_by", "-published_at_dt"),
+            ("superseded_by", "-published_at_dt", "-_id"),  # the public list's filter and order, cursor included
         ],
     }
 

@@ -124,7 +124,7 @@ class PublicationService(runtime.ServiceShell):
             published_at, finding_id = paging.decode_cursor(query["cursor"])
             filters["$or"] = [{"published_at_dt": {"$lt": published_at}},
                               {"published_at_dt": published_at, "_id": {"$lt": finding_id}}]
-        found = list(documents.Finding._get_collection().find(filters, sort=[("published_at_dt", -1), ("_id", -1)],
+        found = list(documents.Finding._get_collection().find(filters, LIST_PROJECTION, sort=[("published_at_dt", -1), ("_id", -1)],
                                                               limit=query["limit"] + 1))
         page = [documents.Finding._from_son(raw) for raw in found[:query["limit"]]]
         more = len(found) > query["limit"]
@@ -212,6 +212,8 @@ class PublicationService(runtime.ServiceShell):
 
 
 FEED_ENTRIES = 100
+# A list shows summaries: the commitments and comments stay in the database.
+LIST_PROJECTION = {"commitments": 0, "government_comments": 0, "public_comments": 0, "plan_assessment": 0}
 
 
 def _filters(query) -> dict:
