@@ -151,15 +151,17 @@ class ReviewService(runtime.ServiceShell):
         """Remind experts before a deadline, reassign cases whose deadline passed, and retry
         waiting cases (the registry may have changed, through the API or irmctl)."""
         now, timing = utcnow(), self.timing
-        # Only cases whose deadline passed or whose reminder is due: with the index on
-        # (status, deadline_at) this stays cheap however many cases are open (a scan of every
-        # open case each second kept the database busy: see bench/).
-        due = [{"status": {"$in": list(workflow.EXPERT_STAGES)}, "deadline_at": {"$lte": now}}] + [
-            {"status": stage, "reminded_at": None,
-             "deadline_at": {"$lte": now + timedelta(seconds=timing.stage_seconds(stage) * timing.reminder_fraction)}}
-            for stage in workflow.EXPERT_STAGES]
-        for raw in documents.Case._get_collection().find({"$or": due},
-                                                         {"_id": 1, "status": 1, "deadline_at": 1, "reminded_at": 1, "correlation_id": 1}):
+        # Only cases whose deadline passed or whose reminder is due, one indexed range query per
+        # stage on (status, deadline_at): a scan of every open case each second kept the
+        # database busy (see bench/). Measured on SecantusDB with 700 open cases: 1 ms per range
+        # query, 40 ms for the same filter written as one $or (not served from the index).
+        due = []
+        for stage in workflow.EXPERT_STAGES:
+            lead = timedelta(seconds=timing.stage_seconds(stage) * timing.reminder_fraction)
+            due += documents.Case._get_collection().find(
+                {"status": stage, "deadline_at": {"$lte": now + lead}},
+                {"_id": 1, "status": 1, "deadline_at": 1, "reminded_at": 1, "correlation_id": 1})
+        for raw in due:
             deadline_at = _aware(raw["deadline_at"])
             if deadlines.missed(deadline_at, now):
                 self._in_case(raw, self._expire)
