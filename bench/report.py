@@ -74,9 +74,9 @@ def rows(results, memory_limit_mb):
         row(f"{title}, {phase['assigned']}/{phase['cases']} cases, {how}" + (f", {errors} upload errors" if errors else ""),
             f"{_n(stage['throughput'], 1)} cases/s", f"L {_n(limit)}", _pct(ratio),
             ">= 50% of L" if is_max else "", _verdict(ratio >= 0.5) if (is_max and ratio is not None) else "")
-        row(f"  latency (audit: submitted -> assigned)", _lat(stage), "", "", "p99 < 250 ms at L/4" if is_target else "",
+        row("  latency (audit: submitted -> assigned)", _lat(stage), "", "", "p99 < 250 ms at L/4" if is_target else "",
             _verdict(stage["p99_ms"] < 250) if (is_target and stage["p99_ms"] is not None) else "")
-        row(f"  latency (client: upload due -> assigned)", _lat(phase.get("sent_to_assigned")), "", "", "", "")
+        row("  latency (client: upload due -> assigned)", _lat(phase.get("sent_to_assigned")), "", "", "", "")
         cpu = phase.get("cpu_ms_per_case") or {}
         total = sum(v for n, v in cpu.items() if n in SHORT)
         ceiling = phase.get("cpu_ceiling")

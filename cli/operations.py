@@ -8,7 +8,7 @@ from shared.clock import utcnow
 from shared.contracts.self_assessment import MemberSchema
 from shared.irm import LANGUAGES, ROLES
 from shared.persistence import mongo
-from shared.persistence.documents import SHARED_DOCUMENTS, ApiToken, AuditEntry, Member, RejectedMessage
+from shared.persistence.documents import SHARED_DOCUMENTS, ApiToken, Member, RejectedMessage
 from services.review import documents as review_documents
 
 
@@ -68,11 +68,9 @@ def revoke_tokens(subject: str) -> int:
 
 
 def verify_case(case_id: str) -> audit.Verification:
-    from services.publication import documents as publication_documents
+    from services.publication import trail
 
-    finding = publication_documents.Finding.objects(case_id=case_id).order_by("-version").first()  # first: see case_audit
-    entries = list(AuditEntry._get_collection().find({"case_id": case_id}, {"_id": 0}, sort=[("seq", 1)]))
-    return audit.verify_chain(entries, expected_head=finding.audit_head if finding else None)
+    return trail.read(case_id)[2]
 
 
 def rejected_messages(limit: int = 50):

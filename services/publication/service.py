@@ -14,9 +14,8 @@ from nameko.timer import timer
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
-from services.publication import documents, domain, feeds, open_data, paging
+from services.publication import documents, domain, feeds, open_data, paging, trail
 from services.publication.freshness import Freshness
-from shared import audit
 from shared.clock import iso, utcnow
 from shared.contracts.events import FINDING_PUBLISHED, REVIEW_APPROVED, build_event
 from shared.contracts.fields import MEMBER_CODE, Cycle
@@ -25,7 +24,6 @@ from shared.irm import (
 )
 from shared.http import NotFound, api_endpoint, json_response, read_query
 from shared.ids import new_id
-from shared.persistence import documents as shared_documents
 from shared import runtime
 from shared.runtime import Store, consumes
 
@@ -199,14 +197,9 @@ class PublicationService(runtime.ServiceShell):
     @http("GET", "/api/v1/cases/<string:case_id>/audit")
     @api_endpoint
     def case_audit(self, request, case_id):
-        # The finding first: it commits together with its audit entry, so reading it before
-        # the entries guarantees the entries include that one (the other order could read
-        # the chain just before the publication commits, and report a missing head).
-        finding = documents.Finding.objects(case_id=case_id).order_by("-version").first()
-        entries = list(shared_documents.AuditEntry._get_collection().find({"case_id": case_id}, {"_id": 0}, sort=[("seq", 1)]))
+        finding, entries, verification = trail.read(case_id)
         if not entries:
             raise NotFound(f"No audit trail for case {case_id}.")
-        verification = audit.verify_chain(entries, expected_head=finding.audit_head if finding else None)
         return json_response({"case_id": case_id, "entries": entries, "verification": verification.as_dict(),
                               "finding_url": f"/api/v1/findings/{finding.finding_id}" if finding else None})
 

@@ -20,7 +20,7 @@ Government (the member's PoC)
 Public (no token)
   GET  /api/v1/cases/{id}/public-draft, POST /api/v1/cases/{id}/public-comments
 """
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
@@ -621,7 +621,6 @@ def _if_match(request):
 
 
 def _aware(moment):
-    from datetime import timezone
     return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 

@@ -48,7 +48,6 @@ ACTIONS = sorted({action for _, action in TRANSITIONS})
 ROLES = ("system", "poc", "expert", "quality_reviewer", "admin", "public")
 # States in which the assigned expert holds the case (counts against capacity, has a deadline).
 EXPERT_STAGES = ("assigned", "in_review")
-HOLDS_EXPERT = ("assigned", "in_review", "quality_review", "government_review", "public_comment")
 
 
 def next_state(state: str, action: str, role: str) -> str:
