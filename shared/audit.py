@@ -41,6 +41,18 @@ def entry_hash(entry: dict) -> str:
     return hashlib.sha256(HASH_DOMAIN + canonical_json(body)).hexdigest()
 
 
+def log_leaf(entry: dict) -> bytes:
+    """The entry as a leaf of the transparency log: its hashed fields and its hash, canonical.
+
+    Anyone holding the entry (the public audit endpoint serves it) can recompute this and so
+    the leaf hash an inclusion proof starts from. Free text and personal data never reach an
+    entry in the first place: the services record their fingerprints (see `fingerprint`).
+    """
+    body = {name: entry.get(name) for name in HASHED_FIELDS}
+    body["hash"] = entry.get("hash")
+    return canonical_json(body)
+
+
 def next_entry(previous: dict | None, *, case_id, occurred_at, service, action, actor, reason, data, correlation_id) -> dict:
     """The entry that follows `previous` (None for a case's first entry), with its hash."""
     entry = {

@@ -1,5 +1,5 @@
 """Publication's documents. Imported as a module by the service, never as classes."""
-from mongoengine import DateTimeField, DictField, Document, IntField, ListField, StringField
+from mongoengine import BinaryField, DateTimeField, DictField, Document, IntField, ListField, StringField
 
 
 class Finding(Document):
@@ -38,4 +38,44 @@ class Finding(Document):
     }
 
 
-ALL = (Finding,)
+
+# --- the transparency log (see transparency_log.py and shared/transparency/) ---------------
+class LogLeaf(Document):
+    """Leaf `index` of the transparency log: which audit entry it is. Written once."""
+
+    index = IntField(primary_key=True)
+    case_id = StringField(required=True)
+    seq = IntField(required=True)
+    leaf_hash = BinaryField(required=True)
+    meta = {"collection": "log_leaves", "indexes": [{"fields": ["case_id", "seq"], "unique": True}]}
+
+
+class LogNode(Document):
+    """The hash of one complete subtree of the log, "<level>/<index>". Written once."""
+
+    node_id = StringField(primary_key=True)
+    hash = BinaryField(required=True)
+    meta = {"collection": "log_nodes"}
+
+
+class LogState(Document):
+    """The log's size and root: the sequencer's compare-and-set target (one document)."""
+
+    state_id = StringField(primary_key=True, default="log")
+    size = IntField(required=True)
+    root = BinaryField(required=True)
+    updated_at = DateTimeField(required=True)
+    meta = {"collection": "log_state"}
+
+
+class LogCheckpoint(Document):
+    """Every checkpoint the log signed, kept for good: a signed note per tree size."""
+
+    size = IntField(primary_key=True)
+    root = BinaryField(required=True)
+    signed_at = DateTimeField(required=True)
+    note = StringField(required=True)
+    meta = {"collection": "log_checkpoints"}
+
+
+ALL = (Finding, LogLeaf, LogNode, LogState, LogCheckpoint)

@@ -5,8 +5,13 @@ GET /api/v1/findings/{id}       (ETag/Last-Modified everywhere; 304 on If-None-M
 GET /api/v1/feeds/findings.atom, /api/v1/feeds/findings.json   ?member=
 GET /api/v1/open-data/commitments.csv, .json, /api/v1/open-data/data-dictionary.json
 GET /api/v1/cases/{id}/audit    the case's decisions in order, and their verification
+GET /api/v1/cases/{id}/timeline the same decisions as the transparency log holds them
+GET /api/v1/log/key, /api/v1/log/checkpoint, /api/v1/log/checkpoints[/{size}]   the transparency log
+GET /api/v1/log/proofs/inclusion?index=&size=, /api/v1/log/proofs/consistency?from=&to=
+GET /api/v1/log/entries?start=&limit=                                            the log's leaves in order
 GET /health
 """
+import base64
 from urllib.parse import urlencode
 
 from marshmallow import Schema, fields, validate
@@ -16,13 +21,15 @@ from werkzeug.wrappers import Response
 
 from services.publication import documents, domain, feeds, open_data, paging, trail
 from services.publication.freshness import Freshness
+from services.publication.transparency_log import TransparencyLog
 from shared.clock import iso, utcnow
 from shared.contracts.events import FINDING_PUBLISHED, REVIEW_APPROVED, build_event
 from shared.contracts.fields import MEMBER_CODE, Cycle
 from shared.irm import (
     COMPLETION, DID_IT_OPEN_GOVERNMENT, LANGUAGES, MEMBER_KINDS, POTENTIAL_FOR_RESULTS, VERIFIABILITY,
 )
-from shared.http import NotFound, api_endpoint, json_response, read_query
+from shared.audit import log_leaf
+from shared.http import NotFound, Unprocessable, api_endpoint, json_response, read_query
 from shared.ids import new_id
 from shared import runtime
 from shared.runtime import Store, consumes
@@ -46,6 +53,26 @@ class FindingsQuery(Schema):
 
 class FeedQuery(Schema):
     member = fields.String(validate=MEMBER_CODE, load_default=None)
+
+
+class InclusionQuery(Schema):
+    index = fields.Integer(required=True, strict=False, validate=validate.Range(min=0))
+    size = fields.Integer(required=True, strict=False, validate=validate.Range(min=1))
+
+
+class ConsistencyQuery(Schema):
+    old_size = fields.Integer(required=True, data_key="from", validate=validate.Range(min=1))
+    new_size = fields.Integer(required=True, data_key="to", validate=validate.Range(min=1))
+
+
+class LogRangeQuery(Schema):
+    start = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class CheckpointsQuery(Schema):
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
 INDICATOR_FILTERS = ("verifiability", "potential_for_results", "completion", "did_it_open_government")
@@ -72,6 +99,7 @@ class PublicationService(runtime.ServiceShell):
 
     store = Store(documents=documents.ALL)
     freshness = Freshness()
+    transparency = TransparencyLog()
 
     @consumes(REVIEW_APPROVED)
     def on_review_approved(self, event, uow):
@@ -109,6 +137,11 @@ class PublicationService(runtime.ServiceShell):
     @timer(interval=1)
     def refresh_freshness(self):
         self.freshness.refresh()
+
+    @timer(interval=1)
+    def maintain_transparency_log(self):
+        """Append waiting audit entries to the log; sign a checkpoint when one is due."""
+        self.transparency.tick(self.store.client)
 
     @http("GET", "/api/v1/findings")
     @api_endpoint
@@ -200,8 +233,114 @@ class PublicationService(runtime.ServiceShell):
         finding, entries, verification = trail.read(case_id)
         if not entries:
             raise NotFound(f"No audit trail for case {case_id}.")
-        return json_response({"case_id": case_id, "entries": entries, "verification": verification.as_dict(),
+        logged = self.transparency.leaves_of_case(case_id)
+        return json_response({"case_id": case_id, "entries": [{**entry, "log_index": logged.get(entry["seq"])} for entry in entries],
+                              "verification": verification.as_dict(),
                               "finding_url": f"/api/v1/findings/{finding.finding_id}" if finding else None})
+
+    @http("GET", "/api/v1/cases/<string:case_id>/timeline")
+    @api_endpoint
+    def case_timeline(self, request, case_id):
+        """Who did what, when and why: the case's entries in the order the transparency log holds them."""
+        _, entries, _ = trail.read(case_id)
+        if not entries:
+            raise NotFound(f"No audit trail for case {case_id}.")
+        logged = self.transparency.leaves_of_case(case_id)
+        # Entries not yet appended (seconds old) come last, in chain order, with no log index.
+        entries.sort(key=lambda e: (logged.get(e["seq"]) is None, logged.get(e["seq"], 0), e["seq"]))
+        return json_response({"case_id": case_id, "audit_url": f"/api/v1/cases/{case_id}/audit", "events": [
+            {"log_index": logged.get(e["seq"]), "seq": e["seq"], "when": e["occurred_at"], "who": e["actor"],
+             "what": e["action"], "why": e["reason"], "details": e["data"], "service": e["service"], "entry_hash": e["hash"]}
+            for e in entries]})
+
+    # --- the transparency log -----------------------------------------------------------------
+    @http("GET", "/api/v1/log/key")
+    @api_endpoint
+    def log_key(self, request):
+        """The verifier key, for convenience: a verifier should get it from where it is published."""
+        return Response(self.transparency.verifier_key + "\n", content_type="text/plain; charset=utf-8")
+
+    @http("GET", "/api/v1/log/checkpoint")
+    @api_endpoint
+    def log_checkpoint(self, request):
+        latest = self.transparency.latest_checkpoint()
+        if latest is None:
+            raise NotFound("The log has not signed a checkpoint yet.")
+        return Response(latest.note, content_type="text/plain; charset=utf-8", headers={"Cache-Control": "no-cache"})
+
+    @http("GET", "/api/v1/log/checkpoints")
+    @api_endpoint
+    def log_checkpoints(self, request):
+        query = read_query(request, CheckpointsQuery())
+        found = list(documents.LogCheckpoint.objects(size__gt=query["after"]).order_by("size").limit(query["limit"] + 1))
+        page = found[:query["limit"]]
+        return json_response({
+            "origin": self.transparency.origin,
+            "items": [{"size": c.size, "root": _b64(c.root), "signed_at": iso(c.signed_at), "note": c.note,
+                       "url": f"/api/v1/log/checkpoints/{c.size}"} for c in page],
+            "next": f"/api/v1/log/checkpoints?after={page[-1].size}&limit={query['limit']}" if len(found) > query["limit"] else None,
+        })
+
+    @http("GET", "/api/v1/log/checkpoints/<int:size>")
+    @api_endpoint
+    def log_checkpoint_at(self, request, size):
+        checkpoint = documents.LogCheckpoint.objects(size=size).first()
+        if checkpoint is None:
+            raise NotFound(f"The log signed no checkpoint at size {size}.")
+        return Response(checkpoint.note, content_type="text/plain; charset=utf-8", headers=IMMUTABLE)
+
+    @http("GET", "/api/v1/log/proofs/inclusion")
+    @api_endpoint
+    def log_inclusion_proof(self, request):
+        query = read_query(request, InclusionQuery())
+        if query["index"] >= query["size"]:
+            raise Unprocessable("The query has invalid parameters.", {"index": [f"Must be below size ({query['size']})."]})
+        self._require_size(query["size"])
+        leaf = documents.LogLeaf._get_collection().find_one({"_id": query["index"]})
+        hashes = self.transparency.inclusion_proof(query["index"], query["size"])
+        return json_response({"index": query["index"], "tree_size": query["size"], "leaf_hash": _b64(leaf["leaf_hash"]) if leaf else None,
+                              "case_id": leaf and leaf["case_id"], "seq": leaf and leaf["seq"], "hashes": [_b64(h) for h in hashes]},
+                             headers=IMMUTABLE)
+
+    @http("GET", "/api/v1/log/proofs/consistency")
+    @api_endpoint
+    def log_consistency_proof(self, request):
+        query = read_query(request, ConsistencyQuery())
+        if query["old_size"] > query["new_size"]:
+            raise Unprocessable("The query has invalid parameters.", {"from": [f"Must not be above to ({query['new_size']})."]})
+        self._require_size(query["new_size"])
+        hashes = self.transparency.consistency_proof(query["old_size"], query["new_size"])
+        return json_response({"from": query["old_size"], "to": query["new_size"], "hashes": [_b64(h) for h in hashes]},
+                             headers=IMMUTABLE)
+
+    @http("GET", "/api/v1/log/entries")
+    @api_endpoint
+    def log_entries(self, request):
+        """The log's leaves in order, each with its audit entry: what a monitor replays."""
+        query = read_query(request, LogRangeQuery())
+        size, _ = self.transparency.state()
+        end = min(size, query["start"] + query["limit"])
+        leaves = list(documents.LogLeaf._get_collection().find({"_id": {"$gte": query["start"], "$lt": end}}, sort=[("_id", 1)]))
+        entries = trail.entries_for([(leaf["case_id"], leaf["seq"]) for leaf in leaves])
+        items = []
+        for leaf in leaves:
+            entry = entries.get((leaf["case_id"], leaf["seq"]))
+            items.append({"index": leaf["_id"], "leaf_hash": _b64(leaf["leaf_hash"]), "entry": entry,
+                          "leaf_data": log_leaf(entry).decode() if entry else None})
+        return json_response({"tree_size": size, "items": items,
+                              "next": f"/api/v1/log/entries?start={end}&limit={query['limit']}" if end < size else None})
+
+    def _require_size(self, size):
+        current, _ = self.transparency.state()
+        if size > current:
+            raise NotFound(f"The log has {current} entries: no tree of size {size} yet.")
+
+
+IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
+
+
+def _b64(digest: bytes) -> str:
+    return base64.b64encode(digest).decode()
 
 
 FEED_ENTRIES = 100

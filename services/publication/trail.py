@@ -14,3 +14,15 @@ def read(case_id: str):
     finding = documents.Finding.objects(case_id=case_id).order_by("-version").first()
     entries = list(AuditEntry._get_collection().find({"case_id": case_id}, {"_id": 0}, sort=[("seq", 1)]))
     return finding, entries, audit.verify_chain(entries, expected_head=finding.audit_head if finding else None)
+
+
+def entries_for(keys) -> dict:
+    """{(case_id, seq): entry} for the given keys, read per case (one query each)."""
+    wanted = {}
+    for case_id, seq in keys:
+        wanted.setdefault(case_id, set()).add(seq)
+    found = {}
+    for case_id, seqs in wanted.items():
+        for entry in AuditEntry._get_collection().find({"case_id": case_id, "seq": {"$in": sorted(seqs)}}, {"_id": 0}):
+            found[(case_id, entry["seq"])] = entry
+    return found

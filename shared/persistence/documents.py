@@ -6,7 +6,7 @@ touching a Document's `objects` opens a database connection at import. Service m
 import this *module*, never the classes.
 """
 from mongoengine import (
-    BooleanField, DateTimeField, DictField, Document, IntField, StringField,
+    BinaryField, BooleanField, DateTimeField, DictField, Document, IntField, StringField,
 )
 
 
@@ -61,6 +61,20 @@ class AuditEntry(Document):
     }
 
 
+class UnloggedEntry(Document):
+    """An audit entry waiting for its place in the transparency log.
+
+    Written in the entry's own transaction by whichever service recorded it; publication's
+    sequencer appends it to the log and deletes this in one transaction (see
+    services/publication/transparency_log.py), so every entry is logged exactly once.
+    """
+
+    case_id = StringField(required=True)
+    seq = IntField(required=True)
+    leaf_hash = BinaryField(required=True)  # RFC 6962 hash of audit.log_leaf(entry)
+    meta = {"collection": "log_queue"}
+
+
 class OutboxMessage(Document):
     """An event stored in the same transaction as the change that caused it, until sent."""
 
@@ -108,4 +122,4 @@ class RejectedMessage(Document):
     meta = {"collection": "rejected_messages", "indexes": ["consumer", "received_at"]}
 
 
-SHARED_DOCUMENTS = (Member, ApiToken, AuditEntry, OutboxMessage, ProcessedEvent, DeliveryAttempt, RejectedMessage)
+SHARED_DOCUMENTS = (Member, ApiToken, AuditEntry, UnloggedEntry, OutboxMessage, ProcessedEvent, DeliveryAttempt, RejectedMessage)

@@ -14,7 +14,8 @@ from pymongo.write_concern import WriteConcern
 
 from shared import audit
 from shared.clock import now_iso, utcnow
-from shared.persistence.documents import AuditEntry, OutboxMessage, ProcessedEvent
+from shared.persistence.documents import AuditEntry, OutboxMessage, ProcessedEvent, UnloggedEntry
+from shared.transparency.merkle import leaf_hash
 
 log = structlog.get_logger("irm.persistence")
 MAX_ATTEMPTS = 8
@@ -60,6 +61,9 @@ class UnitOfWork:
             actor=actor, reason=reason, data=data, correlation_id=correlation_id,
         )
         AuditEntry._get_collection().insert_one(dict(entry), session=self.session)
+        UnloggedEntry._get_collection().insert_one(
+            {"case_id": case_id, "seq": entry["seq"], "leaf_hash": leaf_hash(audit.log_leaf(entry))}, session=self.session
+        )
         self._audit_heads[case_id] = entry
         return entry
 

@@ -10,6 +10,7 @@ from cli.localstack import free_port
 from shared import topology
 from shared.contracts.events import parse_event
 from shared.persistence import documents as shared_documents
+from shared.transparency.note import SigningKey
 from services.intake import documents as intake_documents
 from services.publication import documents as publication_documents
 from services.review import documents as review_documents
@@ -40,11 +41,19 @@ def db(mongodb_uri):
     return mongodb_uri
 
 
+@pytest.fixture(scope="session")
+def log_signing_key():
+    """The transparency log's key for the test session (a deployment configures its own)."""
+    return SigningKey.generate("irm-review.test/audit-log")
+
+
 @pytest.fixture
-def service_config(db, amqp_uri):
+def service_config(db, amqp_uri, log_signing_key):
     port = free_port()
     return {"AMQP_URI": amqp_uri, "MONGODB_URI": db, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
-            "serializer": "json", "max_workers": 4, "base_url": f"http://127.0.0.1:{port}"}
+            "serializer": "json", "max_workers": 4, "base_url": f"http://127.0.0.1:{port}",
+            # A checkpoint on every tick that finds the log grown: tests need not wait 10 s.
+            "LOG_SIGNING_KEY": str(log_signing_key), "LOG_CHECKPOINT_SECONDS": 0}
 
 
 @pytest.fixture

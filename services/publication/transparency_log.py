@@ -1,0 +1,180 @@
+"""The transparency log's shell: sequencing audit entries into the Merkle tree, signing
+checkpoints, and reading proofs. The rules themselves are in shared/transparency/.
+
+Every service records audit entries together with an `UnloggedEntry` (its leaf hash) in one
+transaction. Here, one sequencer appends the waiting ones to the tree, in a transaction that
+moves the log's size with a compare-and-set: two publication instances can never both
+append at the same position, and an entry is logged exactly once. Then, once at least
+LOG_CHECKPOINT_SECONDS have passed and the tree has grown, it signs a checkpoint and keeps
+it for good.
+"""
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import structlog
+from nameko.extensions import DependencyProvider
+from mongoengine.errors import NotUniqueError
+from pymongo.errors import DuplicateKeyError
+
+from shared.clock import iso, utcnow
+from shared.persistence.documents import UnloggedEntry
+from shared.persistence.unit_of_work import run_in_transaction
+from shared.transparency import merkle
+from shared.transparency.note import Checkpoint, SigningKey, TIME_PREFIX, sign_checkpoint
+
+log = structlog.get_logger("irm.transparency")
+SEQUENCE_BATCH = 500
+DEFAULT_ORIGIN = "irm-review.localhost/audit-log"
+
+
+class LogStateChanged(Exception):
+    """Another sequencer appended first; this batch is retried on the next tick."""
+
+
+def load_signing_key(config) -> SigningKey:
+    """LOG_SIGNING_KEY (the key itself), else LOG_SIGNING_KEY_FILE, created on first start.
+
+    A generated key is written once, readable by its owner only, and its verifier key is
+    logged: publish that verifier key where the public can find it independently of us.
+    """
+    if config.get("LOG_SIGNING_KEY"):
+        return SigningKey.parse(config["LOG_SIGNING_KEY"])
+    path = Path(config.get("LOG_SIGNING_KEY_FILE") or "var/transparency-log.key")
+    if path.exists():
+        return SigningKey.parse(path.read_text())
+    key = SigningKey.generate(config.get("LOG_ORIGIN") or DEFAULT_ORIGIN)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another instance created it first: use that one
+        return SigningKey.parse(path.read_text())
+    with os.fdopen(fd, "w") as file:
+        file.write(str(key) + "\n")
+    log.warning("transparency_log_key_generated", path=str(path), verifier_key=str(key.verifier))
+    return key
+
+
+def _node_id(coord) -> str:
+    return f"{coord[0]}/{coord[1]}"
+
+
+class TransparencyLog(DependencyProvider):
+    def setup(self):
+        config = self.container.config
+        self.key = load_signing_key(config)
+        self.checkpoint_every = timedelta(seconds=float(config.get("LOG_CHECKPOINT_SECONDS", 10)))
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    @property
+    def verifier_key(self) -> str:
+        return str(self.key.verifier)
+
+    @property
+    def origin(self) -> str:
+        return self.key.name
+
+    # --- documents are imported late: they stay out of the service module's scope ----------
+    @staticmethod
+    def _docs():
+        from services.publication import documents
+
+        return documents
+
+    def state(self, session=None) -> tuple:
+        raw = self._docs().LogState._get_collection().find_one({"_id": "log"}, session=session)
+        return (raw["size"], raw["root"]) if raw else (0, merkle.EMPTY_ROOT)
+
+    def read_nodes(self, coords, session=None) -> dict:
+        ids = [_node_id(coord) for coord in coords]
+        found = {raw["_id"]: raw["hash"] for raw in self._docs().LogNode._get_collection().find(
+            {"_id": {"$in": ids}}, session=session)}
+        missing = [node for node in ids if node not in found]
+        if missing:
+            raise LookupError(f"the log is missing stored nodes {missing[:5]}: it was altered")
+        return {coord: found[_node_id(coord)] for coord in coords}
+
+    # --- appending --------------------------------------------------------------------------
+    def sequence(self, client, batch=SEQUENCE_BATCH) -> int:
+        """Append up to `batch` waiting entries; return how many were appended."""
+        try:
+            appended, _ = run_in_transaction(client, "publication", lambda uow: self._append(uow.session, batch))
+        except (LogStateChanged, DuplicateKeyError):
+            log.info("transparency_log_sequencer_race")
+            return 0
+        return appended
+
+    def _append(self, session, batch) -> int:
+        docs = self._docs()
+        queue = UnloggedEntry._get_collection()
+        waiting = list(queue.find({}, sort=[("_id", 1)], limit=batch, session=session))
+        if not waiting:
+            return 0
+        # A case's entries go in their chain order; across cases, in the order they were recorded.
+        waiting.sort(key=lambda raw: (raw["_id"].generation_time, raw["case_id"], raw["seq"]))
+        size, _ = self.state(session)
+        border_coords = merkle.subtrees(0, size)
+        border = self.read_nodes(border_coords, session)
+        new_nodes = merkle.append(size, [border[c] for c in border_coords], [raw["leaf_hash"] for raw in waiting])
+        new_size = size + len(waiting)
+        stored = {**border, **new_nodes}
+        new_root = merkle.root(new_size, stored)
+        docs.LogLeaf._get_collection().insert_many([
+            {"_id": size + offset, "case_id": raw["case_id"], "seq": raw["seq"], "leaf_hash": raw["leaf_hash"]}
+            for offset, raw in enumerate(waiting)
+        ], session=session)
+        docs.LogNode._get_collection().insert_many(
+            [{"_id": _node_id(coord), "hash": digest} for coord, digest in new_nodes.items()], session=session)
+        queue.delete_many({"_id": {"$in": [raw["_id"] for raw in waiting]}}, session=session)
+        state = docs.LogState._get_collection()
+        if size == 0:
+            state.insert_one({"_id": "log", "size": new_size, "root": new_root, "updated_at": utcnow()}, session=session)
+        elif state.update_one({"_id": "log", "size": size},
+                              {"$set": {"size": new_size, "root": new_root, "updated_at": utcnow()}},
+                              session=session).matched_count != 1:
+            raise LogStateChanged()
+        log.info("transparency_log_appended", entries=len(waiting), size=new_size)
+        return len(waiting)
+
+    # --- checkpoints ------------------------------------------------------------------------
+    def latest_checkpoint(self):
+        return self._docs().LogCheckpoint.objects.order_by("-size").first()
+
+    def checkpoint_if_due(self, now=None):
+        """Sign the current tree if it grew and the last checkpoint is old enough; return it or None."""
+        now = now or utcnow()
+        size, root = self.state()
+        latest = self.latest_checkpoint()
+        if size == 0 or (latest and (latest.size >= size or now - latest.signed_at < self.checkpoint_every)):
+            return None
+        checkpoint = Checkpoint(self.origin, size, root, (TIME_PREFIX + iso(now),))
+        doc = self._docs().LogCheckpoint(size=size, root=root, signed_at=now, note=sign_checkpoint(checkpoint, self.key))
+        try:
+            doc.save(force_insert=True)
+        except NotUniqueError:  # another instance signed this size first: theirs stands
+            return None
+        log.info("transparency_log_checkpoint_signed", size=size, root=root.hex())
+        return doc
+
+    def tick(self, client) -> None:
+        while self.sequence(client) == SEQUENCE_BATCH:
+            pass
+        self.checkpoint_if_due()
+
+    # --- proofs -----------------------------------------------------------------------------
+    def _hashes(self, ranges) -> list:
+        stored = self.read_nodes(sorted(merkle.coords_for(ranges)))
+        return [merkle.range_hash(lo, hi, stored) for lo, hi in ranges]
+
+    def inclusion_proof(self, index: int, size: int) -> list:
+        return self._hashes(merkle.inclusion_ranges(index, size))
+
+    def consistency_proof(self, old_size: int, new_size: int) -> list:
+        return self._hashes(merkle.consistency_ranges(old_size, new_size))
+
+    def leaves_of_case(self, case_id: str) -> dict:
+        """{seq: log index} for the case's logged entries."""
+        return {raw["seq"]: raw["_id"] for raw in self._docs().LogLeaf._get_collection().find(
+            {"case_id": case_id}, {"seq": 1})}
