@@ -69,6 +69,10 @@ VARIANTS = (
     ("in_21_ids", "21 findings by _id $in (21 documents fetched)"),
     ("one_by_id", "1 finding by _id"),
     ("summary_collection", "the service's query on a collection of the list fields only"),
+    ("freshness_newest", "Freshness.refresh's newest-finding query (no filter, sort published_at_dt, every second)"),
+    ("freshness_newest_server_cpu_ms", "  SecantusDB CPU per such query (psutil)"),
+    ("estimated_count", "Freshness.refresh's estimated_document_count"),
+    ("newest_since_last", "newest finding by range from the last newest ({published_at_dt: {$gte: t}}, same sort)"),
     ("findings_page", "the service's whole _findings_page (query + mongoengine + view + JSON)"),
 )
 
@@ -116,6 +120,7 @@ def main(argv=None):
                 summaries.insert_many(fresh)
             seeded = size
             ids = [raw["_id"] for raw in collection.find({}, {"_id": 1}, sort=SORT, limit=21)]
+            newest = collection.find_one({"_id": ids[0]})["published_at_dt"]
 
             def service_query():
                 return list(collection.find({"superseded_by": None}, LIST_PROJECTION, sort=SORT, limit=21))
@@ -134,6 +139,13 @@ def main(argv=None):
                     lambda: list(collection.find({}, LIST_PROJECTION, sort=[("published_at_dt", -1)], limit=21)), args.repeat),
                 "summary_collection": timed(
                     lambda: list(summaries.find({"superseded_by": None}, sort=SORT, limit=21)), args.repeat),
+                "freshness_newest": timed(
+                    lambda: collection.find_one({}, {"published_at_dt": 1}, sort=[("published_at_dt", -1)]), args.repeat),
+                "freshness_newest_server_cpu_ms": server_cpu_ms(
+                    db_process, lambda: collection.find_one({}, {"published_at_dt": 1}, sort=[("published_at_dt", -1)]), args.repeat),
+                "estimated_count": timed(lambda: collection.estimated_document_count(), args.repeat),
+                "newest_since_last": timed(lambda: collection.find_one(
+                    {"published_at_dt": {"$gte": newest}}, {"published_at_dt": 1}, sort=[("published_at_dt", -1)]), args.repeat),
                 "findings_page": timed(lambda: PublicationService._findings_page(None, dict(query)), args.repeat),
             }
             results["sizes"][size] = row

@@ -98,6 +98,16 @@ def build_parser():
     replay.add_argument("event_ids", nargs="*")
     replay.add_argument("--all", action="store_true")
 
+    broker = sub.add_parser("broker", help="the broker's public side").add_subparsers(dest="action", required=True)
+    public_user = broker.add_parser("public-user", help="create the read-only account of the public live feed (rabbitmqctl)")
+    public_user.add_argument("--vhost", default="/")
+    public_user.add_argument("--password", default="irm-public", help="no secret: the account is public, its permissions protect")
+    public_user.add_argument("--print", action="store_true", help="print the commands (e.g. for docker compose exec rabbitmq)")
+
+    log_key = sub.add_parser("log", help="the transparency log").add_subparsers(dest="action", required=True)
+    keygen = log_key.add_parser("keygen", help="make a signing key: put it in LOG_SIGNING_KEY(_FILE), publish its verifier key")
+    keygen.add_argument("--origin", required=True, help="the log's name, e.g. irm-review.example.org/audit-log")
+
     commitments = sub.add_parser("import-commitments", help="import an action plan's commitments from a .csv (UTF-8) or .xlsx file",
                                  description="Columns as in OGP's commitments data: " + ", ".join(bulk_import.REQUIRED_COLUMNS)
                                  + ". Supporting Institution(s) is split on ';' (or on ',' when there is no ';').")
@@ -111,6 +121,15 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    if args.command == "broker":
+        return broker_public_user(args)
+    if args.command == "log":
+        from shared.transparency.note import SigningKey
+
+        key = SigningKey.generate(args.origin)
+        print(f"signing key (secret; LOG_SIGNING_KEY):  {key}")
+        print(f"verifier key (publish it):            {key.verifier}")
+        return 0
     operations.connect(mongodb_uri())
     try:
         if args.command == "member":
@@ -140,6 +159,26 @@ def main(argv=None):
     except operations.OperationError as exc:
         print(f"irmctl: {exc}", file=sys.stderr)
         return 2
+    return 0
+
+
+def broker_public_user(args) -> int:
+    import shlex
+    import subprocess
+
+    from shared.topology import public_user_commands
+
+    commands = public_user_commands(args.vhost, args.password)
+    if args.print:
+        for command in commands:
+            print(shlex.join(command))
+        return 0
+    for command in commands:
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0 and not (command[1] == "add_user" and "already exists" in done.stderr + done.stdout):
+            print(f"irmctl: {shlex.join(command)} failed: {done.stderr.strip() or done.stdout.strip()}", file=sys.stderr)
+            return 2
+        print(f"done: {shlex.join(command[:4])} ...")
     return 0
 
 

@@ -1,8 +1,8 @@
-"""irm-verify: check a finding's whole case history against the public transparency log.
+"""irm verify: check a finding's whole case history against the public transparency log.
 
 Needs nothing but the public endpoints and the log's published verifier key:
 
-    irm-verify --url https://irm.example.org --key 'irm-review.example.org/audit-log+1a2b3c4d+AeX...' fnd_123
+    irm verify --url https://irm.example.org --key 'irm-review.example.org/audit-log+1a2b3c4d+AeX...' fnd_123
 
 1. fetches the latest signed checkpoint and checks its Ed25519 signature with the key;
 2. checks it is consistent with the checkpoint this verifier saw last time (kept in --state)
@@ -201,7 +201,7 @@ def verify(base_url: str, key: VerifierKey, target: str, *, state_path: Path | N
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="irm-verify", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="irm verify", description=__doc__.split("\n\n")[0])
     parser.add_argument("target", help="a finding id (fnd_...) or a case id")
     parser.add_argument("--url", default=os.environ.get("IRM_URL", "http://127.0.0.1:8000"), help="the public base URL")
     parser.add_argument("--key", default=os.environ.get("IRM_LOG_KEY"),
@@ -224,7 +224,7 @@ def main(argv=None) -> int:
         report = verify(args.url, key, args.target, state_path=None if args.no_state else args.state,
                         earlier_checkpoint=args.checkpoint.read_text() if args.checkpoint else None, wait=args.wait)
     except Unreachable as exc:
-        print(f"irm-verify: cannot check: {exc}", file=sys.stderr)
+        print(f"irm verify: cannot check: {exc}", file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))

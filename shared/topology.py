@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from kombu import Exchange, Queue
 
 from shared import delivery
+from shared.contracts.public import PUBLIC_EXCHANGE
 from shared.contracts.events import (
     CONTRACTS, FINDING_PUBLISHED, REVIEW_APPROVED, REVIEW_ASSIGNED, REVIEW_RETURNED, REVIEW_SUBMITTED,
     SELF_ASSESSMENT_SUBMITTED,
@@ -47,7 +48,24 @@ SUBSCRIPTIONS = (
     Subscription(REVIEW_APPROVED, "intake", "on_review_approved"),
     Subscription(REVIEW_APPROVED, "publication", "on_review_approved"),
     Subscription(FINDING_PUBLISHED, "intake", "on_finding_published"),
+    Subscription(FINDING_PUBLISHED, "publication", "announce_publicly"),
 )
+
+# The public live feed (shared/contracts/public.py) and who may read it. The public account
+# may declare, bind and read only queues named `public.*`, and read (bind to) only irm.public:
+# it can neither publish there nor see the services' own exchanges and queues.
+PUBLIC_USER = "irm-public"
+PUBLIC_QUEUE_PREFIX = "public."
+PUBLIC_PERMISSIONS = {"configure": r"^public\..*", "write": r"^public\..*", "read": r"^(irm\.public|public\..*)$"}
+# A follower's queue outlives a restart, not abandonment: a week unused and it goes, and it
+# never holds more than PUBLIC_QUEUE_MAX_LENGTH messages (the oldest go first).
+PUBLIC_QUEUE_POLICY = {"pattern": r"^public\.", "apply-to": "queues",
+                       "definition": {"expires": 7 * 24 * 3600 * 1000, "max-length": 100_000}}
+PUBLIC_USER_LIMITS = {"max-connections": 1000, "max-channels": 2000}
+
+
+def public_exchange() -> Exchange:
+    return Exchange(PUBLIC_EXCHANGE, type="topic", durable=True, delivery_mode=PERSISTENT, auto_delete=False)
 
 
 def event_exchange(source: str) -> Exchange:
@@ -59,7 +77,7 @@ def declarations(retry_delays) -> list:
     exchanges = {contract.source: event_exchange(contract.source) for contract in CONTRACTS.values()}
     queues = [Queue(s.queue, exchange=exchanges[s.source], routing_key=s.event_type, durable=True,
                     auto_delete=False, exclusive=False) for s in SUBSCRIPTIONS]
-    return list(exchanges.values()) + queues + delivery.topology(retry_delays)
+    return list(exchanges.values()) + [public_exchange()] + queues + delivery.topology(retry_delays)
 
 
 def definitions(vhost: str = "/", retry_delays=delivery.DEFAULT_RETRY_DELAYS_MS) -> dict:
@@ -74,7 +92,24 @@ def definitions(vhost: str = "/", retry_delays=delivery.DEFAULT_RETRY_DELAYS_MS)
                            "arguments": dict(entity.queue_arguments or {})})
             bindings.append({"source": entity.exchange.name, "vhost": vhost, "destination": entity.name,
                              "destination_type": "queue", "routing_key": entity.routing_key or "", "arguments": {}})
-    return {"vhosts": [{"name": vhost}], "exchanges": exchanges, "queues": queues, "bindings": bindings}
+    return {"vhosts": [{"name": vhost}], "exchanges": exchanges, "queues": queues, "bindings": bindings,
+            "policies": [{"vhost": vhost, "name": "public-follower-queues", "priority": 0, **PUBLIC_QUEUE_POLICY}]}
+
+
+def public_user_commands(vhost: str = "/", password: str = "irm-public") -> list:
+    """The rabbitmqctl commands that create the public read-only account on a broker.
+
+    The password is no secret: the account is public, and its permissions are what protect
+    the broker. `irmctl broker public-user` runs these (or prints them for a container).
+    """
+    p = PUBLIC_PERMISSIONS
+    return [
+        ["rabbitmqctl", "add_user", PUBLIC_USER, password],
+        ["rabbitmqctl", "set_permissions", "-p", vhost, PUBLIC_USER, p["configure"], p["write"], p["read"]],
+        ["rabbitmqctl", "set_user_limits", PUBLIC_USER, json.dumps(PUBLIC_USER_LIMITS)],
+        ["rabbitmqctl", "set_policy", "-p", vhost, "--apply-to", PUBLIC_QUEUE_POLICY["apply-to"], "public-follower-queues",
+         PUBLIC_QUEUE_POLICY["pattern"], json.dumps(PUBLIC_QUEUE_POLICY["definition"])],
+    ]
 
 
 if __name__ == "__main__":

@@ -57,10 +57,12 @@ def submitted_payload(*, self_assessment_id, case_id, member: dict, body: dict, 
     }
 
 
-def status_update(current_at: str, event_type: str, occurred_at: str):
+def status_update(current_at: str, event_type: str, occurred_at: str, payload: dict | None = None):
     """The new status for an event, or None if it is older than what is shown (out-of-order delivery)."""
     if occurred_at < current_at:
         return None
+    if event_type == FINDING_PUBLISHED and (payload or {}).get("status") == "withdrawn":
+        return "withdrawn"
     return STATUS_AFTER[event_type]
 
 

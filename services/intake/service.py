@@ -271,7 +271,7 @@ class IntakeService(runtime.ServiceShell):
         record = uow.get(documents.SelfAssessment, {"case_id": event.payload["case_id"]})
         if record is None:
             raise LookupError(f"no self-assessment for case {event.payload['case_id']}")
-        status = domain.status_update(record.case_status_at, event.event_type, event.occurred_at)
+        status = domain.status_update(record.case_status_at, event.event_type, event.occurred_at, event.payload)
         if status is None:
             return
         uow.update(documents.SelfAssessment, {"_id": record.id}, {

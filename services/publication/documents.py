@@ -22,6 +22,9 @@ class Finding(Document):
     public_comments = ListField(DictField())  # published with the finding (never the confidential ones)
     supersedes = StringField()  # the finding this version corrects
     superseded_by = StringField()  # set once, when a correction is published: the only field ever updated
+    # Withdrawn is a state, not a deletion: a withdrawal is a new version that keeps the content.
+    status = StringField(required=True, default="published", choices=("published", "withdrawn"))
+    withdrawn_reason = StringField()
     content_sha256 = StringField(required=True)
     published_at = StringField(required=True)
     published_at_dt = DateTimeField(required=True)

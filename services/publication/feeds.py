@@ -25,6 +25,8 @@ def _name(member: dict) -> str:
 def _title(finding) -> str:
     plan = finding["action_plan"]
     text = f"{_name(finding['member'])}: findings on action plan {plan['plan_number']} ({plan['cycle']})"
+    if finding.get("status") == "withdrawn":
+        return f"Withdrawn: {text} (version {finding['version']})"
     return text + (f", corrected (version {finding['version']})" if finding["version"] > 1 else "")
 
 

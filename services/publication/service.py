@@ -2,6 +2,7 @@
 
 GET /api/v1/findings            ?member=&kind=&cycle=&language=&<indicator>=<value>&limit=&cursor=
 GET /api/v1/findings/{id}       (ETag/Last-Modified everywhere; 304 on If-None-Match without a database read)
+POST /api/v1/findings/{id}/withdraw   {"reason"}: quality reviewers and admins (a new, withdrawn version)
 GET /api/v1/feeds/findings.atom, /api/v1/feeds/findings.json   ?member=
 GET /api/v1/open-data/commitments.csv, .json, /api/v1/open-data/data-dictionary.json
 GET /api/v1/cases/{id}/audit    the case's decisions in order, and their verification
@@ -21,6 +22,7 @@ from werkzeug.wrappers import Response
 
 from services.publication import documents, domain, feeds, open_data, paging, trail
 from services.publication.freshness import Freshness
+from services.publication.public_feed import PublicFeed, public_message
 from services.publication.transparency_log import TransparencyLog
 from shared.clock import iso, utcnow
 from shared.contracts.events import FINDING_PUBLISHED, REVIEW_APPROVED, build_event
@@ -29,10 +31,10 @@ from shared.irm import (
     COMPLETION, DID_IT_OPEN_GOVERNMENT, LANGUAGES, MEMBER_KINDS, POTENTIAL_FOR_RESULTS, VERIFIABILITY,
 )
 from shared.audit import log_leaf
-from shared.http import NotFound, Unprocessable, api_endpoint, json_response, read_query
+from shared.http import Conflict, NotFound, Unprocessable, api_endpoint, json_response, read_json, read_query
 from shared.ids import new_id
 from shared import runtime
-from shared.runtime import Store, consumes
+from shared.runtime import Auth, Store, consumes
 
 SYSTEM = {"role": "system", "id": "publication"}
 
@@ -46,9 +48,14 @@ class FindingsQuery(Schema):
     potential_for_results = fields.String(validate=validate.OneOf(POTENTIAL_FOR_RESULTS), load_default=None)
     completion = fields.String(validate=validate.OneOf(COMPLETION), load_default=None)
     did_it_open_government = fields.String(validate=validate.OneOf(DID_IT_OPEN_GOVERNMENT), load_default=None)
+    status = fields.String(validate=validate.OneOf(("published", "withdrawn")), load_default=None)
     all_versions = fields.Boolean(load_default=False)
     limit = fields.Integer(validate=validate.Range(min=1, max=100), load_default=20)
     cursor = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class WithdrawalBody(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=10, max=2000))
 
 
 class FeedQuery(Schema):
@@ -83,7 +90,8 @@ def finding_view(finding, full=True) -> dict:
         "id": finding.finding_id, "url": f"/api/v1/findings/{finding.finding_id}", "case_id": finding.case_id,
         "version": finding.version, "member": finding.member, "action_plan": {"cycle": finding.cycle, "plan_number": finding.plan_number},
         "languages": finding.languages, "summary": finding.summary, "published_at": finding.published_at,
-        "audit_url": f"/api/v1/cases/{finding.case_id}/audit",
+        "audit_url": f"/api/v1/cases/{finding.case_id}/audit", "timeline_url": f"/api/v1/cases/{finding.case_id}/timeline",
+        "status": finding.status, "withdrawn_reason": finding.withdrawn_reason,
         "supersedes": finding.supersedes, "superseded_by": finding.superseded_by,
     }
     if full:
@@ -100,6 +108,8 @@ class PublicationService(runtime.ServiceShell):
     store = Store(documents=documents.ALL)
     freshness = Freshness()
     transparency = TransparencyLog()
+    public_feed = PublicFeed()
+    auth = Auth()
 
     @consumes(REVIEW_APPROVED)
     def on_review_approved(self, event, uow):
@@ -131,8 +141,51 @@ class PublicationService(runtime.ServiceShell):
             uow.update(documents.Finding, {"_id": previous.finding_id}, {"$set": {"superseded_by": finding_id}})
         uow.emit(build_event(FINDING_PUBLISHED, {
             "finding_id": finding_id, "case_id": content["case_id"], "member_code": content["member"]["code"],
-            "cycle": content["action_plan"]["cycle"], "published_at": iso(published),
+            "cycle": content["action_plan"]["cycle"], "published_at": iso(published), "status": "published",
         }, correlation_id=event.correlation_id, actor=SYSTEM))
+
+    @http("POST", "/api/v1/findings/<string:finding_id>/withdraw")
+    @api_endpoint
+    def withdraw_finding(self, request, finding_id):
+        """Withdraw the latest version of a finding: a new version, marked withdrawn, with the reason."""
+        principal = self.auth.principal(request, "quality_reviewer", "admin")
+        body = read_json(request, WithdrawalBody())
+
+        def work(uow):
+            current = uow.get(documents.Finding, {"_id": finding_id})
+            if current is None:
+                raise NotFound(f"No finding {finding_id}.")
+            if current.superseded_by:
+                raise Conflict(f"Version {current.version} is superseded by {current.superseded_by}: withdraw the latest version.")
+            if current.status == "withdrawn":
+                raise Conflict(f"{finding_id} is already withdrawn.")
+            new_id_, now = new_id("fnd"), utcnow()
+            entry = uow.record(case_id=current.case_id, action="finding.withdrawn", actor=principal.as_actor(),
+                               reason=f"Withdrawn: {body['reason']}",
+                               data={"finding_id": new_id_, "version": current.version + 1, "supersedes": finding_id},
+                               correlation_id=request.correlation_id)
+            son = current.to_mongo().to_dict()
+            son.update(_id=new_id_, version=current.version + 1, status="withdrawn", withdrawn_reason=body["reason"],
+                       supersedes=finding_id, superseded_by=None, published_at=iso(now), published_at_dt=now,
+                       audit_head={"seq": entry["seq"], "hash": entry["hash"]})
+            withdrawn = documents.Finding._from_son(son)
+            uow.insert(withdrawn)
+            uow.update(documents.Finding, {"_id": finding_id}, {"$set": {"superseded_by": new_id_}})
+            uow.emit(build_event(FINDING_PUBLISHED, {
+                "finding_id": new_id_, "case_id": current.case_id, "member_code": current.member_code,
+                "cycle": current.cycle, "published_at": iso(now), "status": "withdrawn",
+            }, correlation_id=request.correlation_id, actor=principal.as_actor()))
+            return withdrawn
+
+        withdrawn = self.store.run(work)
+        self.freshness.refresh()
+        return json_response(finding_view(withdrawn), status=201, headers={"Location": f"/api/v1/findings/{withdrawn.finding_id}"})
+
+    @consumes(FINDING_PUBLISHED)
+    def announce_publicly(self, event, uow):
+        """Announce a committed finding version on the public live feed (irm.public)."""
+        finding = uow.get(documents.Finding, {"_id": event.payload["finding_id"]})
+        self.public_feed.announce(public_message(finding_view(finding, full=False), finding.status, finding.withdrawn_reason))
 
     @timer(interval=1)
     def refresh_freshness(self):
@@ -213,14 +266,14 @@ class PublicationService(runtime.ServiceShell):
     @api_endpoint
     def open_data_csv(self, request):
         return self.freshness.respond(request, lambda: Response(
-            open_data.to_csv(open_data.rows(finding_view(f) for f in _latest_findings())),
+            open_data.to_csv(open_data.rows(finding_view(f) for f in _latest_findings(in_force_only=True))),
             content_type="text/csv; charset=utf-8", headers={"Content-Disposition": 'attachment; filename="irm-commitments.csv"'}))
 
     @http("GET", "/api/v1/open-data/commitments.json")
     @api_endpoint
     def open_data_json(self, request):
         return self.freshness.respond(request, lambda: Response(
-            open_data.to_json(open_data.rows(finding_view(f) for f in _latest_findings())), content_type="application/json"))
+            open_data.to_json(open_data.rows(finding_view(f) for f in _latest_findings(in_force_only=True))), content_type="application/json"))
 
     @http("GET", "/api/v1/open-data/data-dictionary.json")
     @api_endpoint
@@ -350,6 +403,8 @@ LIST_PROJECTION = {"commitments": 0, "government_comments": 0, "public_comments"
 
 def _filters(query) -> dict:
     filters = {} if query["all_versions"] else {"superseded_by": None}
+    if query["status"]:
+        filters["status"] = query["status"]
     for field, key in (("member_code", "member"), ("member.kind", "kind"), ("cycle", "cycle"), ("languages", "language")):
         if query[key]:
             filters[field] = query[key]
@@ -359,8 +414,11 @@ def _filters(query) -> dict:
     return filters
 
 
-def _latest_findings(member=None, limit=0):
+def _latest_findings(member=None, limit=0, in_force_only=False):
+    """Each case's latest version; `in_force_only` leaves out withdrawn findings (open data does)."""
     filters = {"superseded_by": None, **({"member_code": member} if member else {})}
+    if in_force_only:
+        filters["status"] = {"$ne": "withdrawn"}
     return documents.Finding.objects(__raw__=filters).order_by("-published_at_dt").limit(limit)
 
 

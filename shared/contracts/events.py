@@ -145,6 +145,8 @@ class FindingPublished(Schema):
     member_code = fields.String(required=True, validate=MEMBER_CODE)
     cycle = Cycle(required=True)
     published_at = fields.String(required=True, validate=ISO_UTC)
+    # A withdrawal is a new version too, announced like any other (added compatibly: absent means published).
+    status = fields.String(load_default="published", validate=validate.OneOf(("published", "withdrawn")))
 
 
 SELF_ASSESSMENT_SUBMITTED = "self_assessment.submitted"

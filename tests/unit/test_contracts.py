@@ -13,7 +13,8 @@ from shared.http import flatten_errors
 def finding_published():
     return events.build_event(events.FINDING_PUBLISHED, {
         "finding_id": "fnd_1", "case_id": "case_1", "member_code": "TN", "cycle": "2023-2025",
-        "published_at": "2026-11-25T12:00:00.000Z"}, correlation_id="corr-1", actor={"role": "system", "id": "publication"})
+        "published_at": "2026-11-25T12:00:00.000Z", "status": "published"}, correlation_id="corr-1",
+        actor={"role": "system", "id": "publication"})
 
 
 def test_an_event_round_trips_through_its_contract():
@@ -21,6 +22,12 @@ def test_an_event_round_trips_through_its_contract():
     assert event.event_id.startswith("evt_") and event.schema_version == 1
     assert event.occurred_at.endswith("Z") and len(event.occurred_at) == 24
     assert events.parse_event(events.FINDING_PUBLISHED, event.to_message()) == event
+
+
+def test_a_finding_published_event_from_before_withdrawals_reads_as_published():
+    message = finding_published().to_message()
+    del message["payload"]["status"]
+    assert events.parse_event(events.FINDING_PUBLISHED, message).payload["status"] == "published"
 
 
 @pytest.mark.parametrize("breakage", [
@@ -32,6 +39,7 @@ def test_an_event_round_trips_through_its_contract():
     lambda m: m["payload"].update(cycle="2023"),
     lambda m: m["payload"].pop("case_id"),
     lambda m: m["payload"].update(extra="field"),
+    lambda m: m["payload"].update(status="deleted"),
     lambda m: m.update(payload=[]),
 ])
 def test_a_message_that_breaks_its_contract_is_rejected(breakage):

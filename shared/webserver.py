@@ -1,0 +1,64 @@
+"""nameko's web server with TCP_NODELAY on every accepted connection.
+
+Why: eventlet's WSGI server (nameko's `WebServer` runs `eventlet.wsgi.Server`) writes a
+response through a 16 KiB buffered file (`HttpProtocol.wbufsize = 16 << 10`). When the body
+does not fit in that buffer next to the headers, the headers leave in a `send` of their own
+and the body in a second one (strace: `sendto(.., 111)` then `sendto(.., 24000)`). Nagle's
+algorithm holds the second, smaller-than-MSS segment until the first is acknowledged, and
+the client delays that ACK (~40 ms on Linux) because it is still waiting for the rest of
+the response. On loopback (MSS ~64 KiB) every body from 16 KiB to ~64 KB paid ~44 ms per
+request on a kept-alive connection, however fast it was rendered. `TCP_NODELAY` sends the
+body at once: bench/nodelay_check.py shows the difference (figures in bench/FINDINGS.md).
+
+Where, in nameko 2.14.1 (nameko/web/server.py):
+- `WebServer.start()` makes the listening socket itself (`eventlet.listen(self.bind_addr)`)
+  and spawns `run()` straight away: there is no hook for options on the listener short of
+  copying `start()`. (Linux copies TCP_NODELAY from a listener to the sockets it accepts,
+  which is what the gateway relies on; other systems need not.)
+- `WebServer.run()` accepts in a loop and hands each connection to
+  `process_request(sock, address)` in its own managed thread. Overriding
+  `process_request` sees every accepted socket before eventlet reads or writes a byte on
+  it, calls the original unchanged, and copies none of nameko's code: that is the hook used
+  here. One `setsockopt` per connection (not per request), on the connection's own thread.
+- `get_wsgi_server(..., protocol=HttpOnlyProtocol)` could take an `HttpOnlyProtocol`
+  subclass whose `setup()` sets the option: equivalent, but it reaches into eventlet's
+  protocol class, whose `setup()` is private API of eventlet's and changes between versions.
+
+How it is selected: nameko's `@http` is `HttpRequestHandler.decorator`, and
+`HttpRequestHandler.server = WebServer()` is a `SharedExtension` keyed by its class. So
+the entrypoint below declares `server = NoDelayWebServer()`, and `http` here is its
+decorator: a service gets the server by importing `http` from this module instead of from
+`nameko.web.handlers`. Every `@http` entrypoint of a service must come from the same
+module: mixed, the container starts two web servers on the one WEB_SERVER_ADDRESS and the
+second fails to bind (loudly, at start-up, not silently without the option).
+"""
+import socket
+
+from nameko.web.handlers import HttpRequestHandler as NamekoHttpRequestHandler
+from nameko.web.server import WebServer
+
+
+def set_nodelay(sock) -> None:
+    """Turn Nagle's algorithm off on a TCP socket (green or not); anything else is left alone."""
+    try:
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except OSError:  # the client is already gone: eventlet's own handling reports it
+        pass
+
+
+class NoDelayWebServer(WebServer):
+    """nameko's WebServer; every accepted connection gets TCP_NODELAY before it is served."""
+
+    def process_request(self, sock, address):
+        set_nodelay(sock)
+        return super().process_request(sock, address)
+
+
+class HttpRequestHandler(NamekoHttpRequestHandler):
+    """nameko's `@http` entrypoint, served by `NoDelayWebServer`."""
+
+    server = NoDelayWebServer()
+
+
+http = HttpRequestHandler.decorator
