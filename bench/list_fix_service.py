@@ -6,7 +6,9 @@ touching services/: publication's own service class, with
   render per key at a time, and the once-a-second marker refresh reads only findings newer
   than the last newest one instead of walking every finding;
 - `LIST_FIX_INCLUSION=1` (default): the list's projection names the fields the list shows
-  (inclusion) instead of excluding the big ones.
+  (inclusion) instead of excluding the big ones;
+- `LIST_FIX_SCHEMA=1` (default): one `FindingsQuery()` made at import and reused, instead of
+  one per request.
 
     nameko run --config deploy/nameko.yaml bench.list_fix_service
 
@@ -99,6 +101,12 @@ LIST_FIELDS = ("case_id", "version", "member", "cycle", "plan_number", "language
 
 if os.environ.get("LIST_FIX_INCLUSION", "1") == "1":
     publication.LIST_PROJECTION = {field: 1 for field in LIST_FIELDS}  # read by _findings_page at call time
+
+
+if os.environ.get("LIST_FIX_SCHEMA", "1") == "1":
+    # One query schema for every request (marshmallow deep-copies its fields on every instantiation).
+    _FINDINGS_QUERY = publication.FindingsQuery()
+    publication.FindingsQuery = lambda: _FINDINGS_QUERY  # what list_findings calls on each request
 
 
 class PublicationService(publication.PublicationService):

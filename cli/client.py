@@ -28,6 +28,12 @@ class Client:
     def get(self, path, **kwargs):
         return self.request("GET", path, **kwargs)
 
+    def get_text(self, path) -> str:
+        response = self.session.get(self.base_url + path, timeout=30)
+        if response.status_code != 200:
+            raise ApiFailure(response)
+        return response.text
+
     def post(self, path, body, expect=(200, 201), **kwargs):
         return self.request("POST", path, json=body, expect=expect, **kwargs)
 

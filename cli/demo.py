@@ -10,8 +10,9 @@ import sys
 import time
 import uuid
 
-from cli import irmctl, operations
+from cli import irmctl, operations, verify
 from cli.client import Client
+from shared.transparency.note import VerifierKey
 
 MEMBER = {"code": "TN", "kind": "national", "names": {"ar": "تونس", "fr": "Tunisie", "en": "Tunisia"}}
 EXPERTS = (
@@ -165,8 +166,15 @@ def run_demo(base_url, mongodb_uri, say=print, timeout=60):
     seen_by_poc = poc.wait_for(created["status_url"], lambda body: body["case"]["status"] == "published",
                                timeout=timeout, what="the PoC's view of publication")
     say(f"11. The PoC's view of the case: {' -> '.join(step['status'] for step in seen_by_poc['case']['history'])}")
+    # Anyone can check the case's history against the signed transparency log. (The demo takes
+    # the key from the service for convenience; a sceptic takes it from where it is published.)
+    key = VerifierKey.parse(public.get_text("/api/v1/log/key").strip())
+    log_report = verify.verify(base_url, key, finding["id"], wait=timeout)
+    say(f"12. Transparency log: {'verified' if log_report.ok else 'NOT VERIFIED'} against the checkpoint of "
+        f"{log_report.checkpoint['size'] if log_report.checkpoint else '?'} entries.")
     return {"case_id": case_id, "self_assessment_id": created["id"], "correlation_id": correlation_id,
-            "declined_by": first, "expert_id": expert_id, "finding": finding, "audit": trail, "poc_view": seen_by_poc}
+            "declined_by": first, "expert_id": expert_id, "finding": finding, "audit": trail, "poc_view": seen_by_poc,
+            "log": log_report}
 
 
 def _retry_until_open(call, timeout):
@@ -204,6 +212,12 @@ def print_report(result):
     verification = trail["verification"]
     print(f"\nChain verification: {'VALID' if verification['valid'] else 'INVALID'} "
           f"({verification['entries']} entries, head {verification['head'][:16]}...)")
+    log_report = result["log"]
+    print(f"Transparency log: {'VERIFIED' if log_report.ok else 'NOT VERIFIED'}, every entry included in the checkpoint "
+          f"signed at {log_report.checkpoint['time']} ({log_report.checkpoint['size']} entries)")
+    for problem in log_report.problems:
+        print(f"  FAIL {problem}")
+    print(f"  check it yourself: irm verify {finding['id']} --url <this server> --key <the published verifier key>")
 
 
 def main():

@@ -27,6 +27,7 @@ DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
 # environment says otherwise. Production keeps deploy/nameko.yaml's defaults (14 days).
 DEV_TIMING = {key: os.environ.get(key, value) for key, value in {
     "GOVERNMENT_REVIEW_SECONDS": "3", "PUBLIC_COMMENT_SECONDS": "3", "PUBLIC_COMMENT_MIN_SECONDS": "3",
+    "LOG_CHECKPOINT_SECONDS": "2",
 }.items()}
 
 

@@ -34,7 +34,8 @@ ROUTES = (
     (re.compile(r"^/api/v1/findings(/|$)"), "publication"),
     (re.compile(r"^/api/v1/feeds/"), "publication"),
     (re.compile(r"^/api/v1/open-data/"), "publication"),
-    (re.compile(r"^/api/v1/cases/[^/]+/audit/?$"), "publication"),
+    (re.compile(r"^/api/v1/cases/[^/]+/(audit|timeline)/?$"), "publication"),
+    (re.compile(r"^/api/v1/log/"), "publication"),
     (re.compile(r"^/api/v1/cases(/|$)"), "review"),
 )
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",

@@ -19,7 +19,9 @@ def stack(mongodb_server, amqp_uri, tmp_path_factory):
     log_dir = tmp_path_factory.mktemp("stack-logs")
     running = ServiceStack(amqp_uri=amqp_uri, mongodb_uri=mongodb_uri, log_dir=log_dir, gateway_port=free_port(),
                            extra_env={"PYTHONWARNINGS": "ignore", "GOVERNMENT_REVIEW_SECONDS": "1",
-                                      "PUBLIC_COMMENT_SECONDS": "1", "PUBLIC_COMMENT_MIN_SECONDS": "1"})
+                                      "PUBLIC_COMMENT_SECONDS": "1", "PUBLIC_COMMENT_MIN_SECONDS": "1",
+                                      "LOG_CHECKPOINT_SECONDS": "1",
+                                      "LOG_SIGNING_KEY_FILE": str(tmp_path_factory.mktemp("keys") / "log.key")})
     try:
         running.start()
         yield running
@@ -32,6 +34,8 @@ def test_one_case_from_upload_to_published_finding_and_audit_trail(stack, capsys
     demo.print_report(result)  # what `make demo` prints
     printed = capsys.readouterr().out
     assert "Chain verification: VALID (21 entries" in printed and "comment on TN0502" in printed
+    assert "Transparency log: VERIFIED, every entry included" in printed
+    assert result["log"].ok and sum("in the log at index" in line for line in result["log"].checked) == 21
 
     finding = result["finding"]
     assert finding["case_id"] == result["case_id"]
