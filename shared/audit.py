@@ -45,8 +45,10 @@ def log_leaf(entry: dict) -> bytes:
     """The entry as a leaf of the transparency log: its hashed fields and its hash, canonical.
 
     Anyone holding the entry (the public audit endpoint serves it) can recompute this and so
-    the leaf hash an inclusion proof starts from. Free text and personal data never reach an
-    entry in the first place: the services record their fingerprints (see `fingerprint`).
+    the leaf hash an inclusion proof starts from. Personal data and what people wrote
+    (comments, ratings' justifications) never reach an entry: the services record their
+    fingerprints (see `fingerprint`). Actors appear by role and pseudonymous id, and a
+    decision's reason is in clear: saying why is the point of the trail.
     """
     body = {name: entry.get(name) for name in HASHED_FIELDS}
     body["hash"] = entry.get("hash")

@@ -47,6 +47,7 @@ def faulty_stack(amqp_uri, tmp_path_factory):
                              "RETRY_DELAYS_MS": "500,1000,2000,4000,8000,16000,32000",
                              # No comment windows: this test is about delivery, not timing.
                              "GOVERNMENT_REVIEW_SECONDS": "0", "PUBLIC_COMMENT_SECONDS": "0", "PUBLIC_COMMENT_MIN_SECONDS": "0",
+                             "LOG_CHECKPOINT_SECONDS": "1", "LOG_SIGNING_KEY_FILE": str(data / "log.key"),
                          })
     try:
         stack.start()
@@ -194,7 +195,9 @@ def test_every_case_is_published_exactly_once_through_faults(faulty_stack, capsy
     from services.intake import documents as intake_documents
     from services.publication import documents as publication_documents
     from services.review import documents as review_documents
-    from shared.persistence.documents import AuditEntry, OutboxMessage, ProcessedEvent, RejectedMessage
+    from shared.persistence.documents import AuditEntry, OutboxMessage, ProcessedEvent, RejectedMessage, UnloggedEntry
+    from shared.transparency import merkle
+    from shared.transparency.note import VerifierKey, open_checkpoint
 
     operations.connect(stack.mongodb_uri)
     end = time.monotonic() + DEADLINE
@@ -205,6 +208,18 @@ def test_every_case_is_published_exactly_once_through_faults(faulty_stack, capsy
         assert time.monotonic() < end, "intake did not see every publication in time"
         time.sleep(1)
     elapsed = time.monotonic() - clock
+    # The transparency log takes in every entry, and signs a checkpoint over all of them.
+    total_entries = AuditEntry.objects.count()
+    while not (UnloggedEntry.objects.count() == 0 and (publication_documents.LogCheckpoint.objects.order_by("-size").first()
+                                                       or publication_documents.LogCheckpoint(size=-1)).size == total_entries):
+        assert time.monotonic() < end, "the transparency log did not take in every entry in time"
+        time.sleep(1)
+        total_entries = AuditEntry.objects.count()
+    leaves = list(publication_documents.LogLeaf._get_collection().find({}, sort=[("_id", 1)]))
+    key = VerifierKey.parse(requests.get(stack.base_url + "/api/v1/log/key", timeout=10).text.strip())
+    signed = open_checkpoint(requests.get(stack.base_url + "/api/v1/log/checkpoint", timeout=10).text, key)
+    stored = merkle.append(0, [], [leaf["leaf_hash"] for leaf in leaves])
+    recomputed_root_matches = int(merkle.root(len(leaves), stored) == signed.root)
 
     actions = Counter()
     chains_valid = 0
@@ -232,6 +247,10 @@ def test_every_case_is_published_exactly_once_through_faults(faulty_stack, capsy
         "findings published": (publication_documents.Finding.objects.count(), CASES),
         "intake shows published": (intake_documents.SelfAssessment.objects(case_status="published").count(), CASES),
         "chains that verify": (chains_valid, CASES),
+        "log leaves, each entry once": (len({(leaf["case_id"], leaf["seq"]) for leaf in leaves}), total_entries),
+        "log leaves, positions 0..n-1": (sum(leaf["_id"] == i for i, leaf in enumerate(leaves)), total_entries),
+        "signed root = root of the leaves": (recomputed_root_matches, 1),
+        "announced on irm.public": (applied["publication.announce_publicly"], CASES),
         "events applied by review": (applied["review.on_self_assessment_submitted"], CASES),
         "events applied by publication": (applied["publication.on_review_approved"], CASES),
         # assigned, submitted, approved, published: four status updates per case
