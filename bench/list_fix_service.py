@@ -64,15 +64,17 @@ class CachedFreshness(Freshness):
         kept = self._kept(key)
         if kept is None:
             lock = self.rendering.setdefault(key, Semaphore())
-            with lock:
-                kept = self._kept(key)
-                if kept is None:
-                    response = render()
-                    if response.status_code != 200:
-                        return response
-                    kept = self._keep(key, response)
-            if self.rendering.get(key) is lock:
-                del self.rendering[key]
+            try:
+                with lock:
+                    kept = self._kept(key)  # rendered while this request waited
+                    if kept is None:
+                        response = render()
+                        if response.status_code != 200:
+                            return response
+                        kept = self._keep(key, response)
+            finally:
+                if self.rendering.get(key) is lock:
+                    del self.rendering[key]
         body, kept_headers = kept
         response = Response(body, status=200, headers=kept_headers)
         response.headers.update(headers)

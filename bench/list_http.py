@@ -176,6 +176,7 @@ def main(argv=None):
             trivial.stop()
         print(f"\ntrivial nameko /ping, {args.connections} conn: {fmt(results['trivial'])}")
 
+        added = 0
         chosen = [VARIANTS[int(i) - 1] for i in args.only.split(",")] if args.only else VARIANTS
         for label, module, env in chosen:
             profile_to = Path(workdir) / f"{label.split()[0]}.prof" if args.cprofile else None
@@ -183,11 +184,13 @@ def main(argv=None):
                                               Path(workdir) / f"{label.split()[0]}.log", profile_to=profile_to)
             try:
                 time.sleep(2)  # the freshness timer has run
-                first = requests.get(base + LIST, timeout=30)
-                assert first.status_code == 200 and len(first.json()["items"]) == min(20, args.findings), first.text[:300]
-                etag = first.headers["ETag"]
                 watched = {"SecantusDB": db_process, "publication": psutil.Process(process.pid)} if db_process else \
                     {"publication": psutil.Process(process.pid)}
+                with Sampler(watched, process.pid, infra.mongo.port if infra.mongo else -1) as idle:
+                    time.sleep(5)  # no requests: only the service's timers
+                first = requests.get(base + LIST, timeout=30)
+                assert first.status_code == 200 and len(first.json()["items"]) == 20, first.text[:300]
+                etag = first.headers["ETag"]
                 with Sampler(watched, process.pid, infra.mongo.port if infra.mongo else -1) as sampler:
                     plain = loadgen.run(base, [LIST], args.connections, args.seconds)
                 cached = loadgen.run(base, [LIST], args.connections, args.seconds, etags={LIST: etag})
@@ -199,13 +202,24 @@ def main(argv=None):
                     misses.append((time.perf_counter() - started) * 1000)
                     assert answer.status_code == 200
                 misses.sort()
+                # A new finding (stored directly, newest of all): how long until the list shows it?
+                requests.get(base + LIST, timeout=30)  # the current page is kept (with the cache)
+                added += 1
+                findings_seed.seed(1, start=args.findings + added - 1)
+                stored_at = time.perf_counter()
+                newest = f"fnd-bench-{args.findings + added - 1:05d}"
+                while requests.get(base + LIST, timeout=30).json()["items"][0]["id"] != newest:
+                    if time.perf_counter() - stored_at > 10:
+                        break
+                    time.sleep(0.01)
+                visible_ms = round((time.perf_counter() - stored_at) * 1000)
                 row = {"plain": plain, "if_none_match": cached, "one_connection": single,
                        "distinct_urls_ms": {"p50": round(misses[len(misses) // 2], 1), "max": round(misses[-1], 1),
                                             "mean": round(sum(misses) / len(misses), 1)},
-                       "cpu_share_during_plain_pct": sampler.cpu_share,
+                       "cpu_share_during_plain_pct": sampler.cpu_share, "cpu_share_idle_pct": idle.cpu_share,
                        "db_connections_during_plain": {"max": max(sampler.connections, default=None),
                                                        "samples": sampler.connections},
-                       "body_bytes": len(first.content)}
+                       "body_bytes": len(first.content), "new_finding_visible_after_ms": visible_ms}
                 results["variants"][label] = row
             finally:
                 if profile_to:
@@ -216,6 +230,7 @@ def main(argv=None):
                         pass
                 _stop(process, timeout=5)
             print(f"\n{label} ({module}{' ' + str(env) if env else ''}):")
+            print(f"  idle 5 s (timers only): {', '.join(f'{k} {v}%' for k, v in idle.cpu_share.items())} of one core")
             print(f"  list, {args.connections} conn          {fmt(plain)}")
             print(f"    CPU during it: {', '.join(f'{k} {v}%' for k, v in sampler.cpu_share.items())} of one core; "
                   f"service's connections to SecantusDB: max {row['db_connections_during_plain']['max']}")
@@ -223,6 +238,7 @@ def main(argv=None):
             print(f"  list, 1 conn           {fmt(single)}")
             print(f"  {len(MISS_URLS)} distinct URLs, one after the other (each a cache miss): p50 {row['distinct_urls_ms']['p50']} ms, "
                   f"mean {row['distinct_urls_ms']['mean']} ms, max {row['distinct_urls_ms']['max']} ms")
+            print(f"  a finding stored while it runs is listed after {visible_ms} ms")
             if profile_to and profile_to.exists():
                 requests_served = plain["requests"] + cached["requests"] + single["requests"] + len(MISS_URLS)
                 print_profile(profile_to, requests_served)

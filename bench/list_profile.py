@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import psutil
+import pymongo
 
 from bench import findings_seed
 from cli.localstack import EmbeddedMongo
@@ -38,30 +39,48 @@ LIST_FIELDS = ("case_id", "version", "member", "cycle", "plan_number", "language
                "published_at_dt", "supersedes", "superseded_by")
 
 
+class CommandCounter(pymongo.monitoring.CommandListener):
+    """Which database commands a piece of code sends (registered before the client is made)."""
+
+    def __init__(self):
+        self.names = []
+
+    def started(self, event):
+        self.names.append(event.command_name)
+
+    def succeeded(self, event):
+        pass
+
+    def failed(self, event):
+        pass
+
+
+COMMANDS = CommandCounter()
+pymongo.monitoring.register(COMMANDS)
+
+
+DB_PROCESS = None  # psutil.Process of SecantusDB, once started
+
+
 def timed(fn, repeat):
-    """Median and min wall ms of `fn()` over `repeat` calls (after one warm-up)."""
+    """Median and min wall ms of `fn()` over `repeat` calls (after one warm-up), and SecantusDB's CPU ms
+    per call over those calls: CPU time is what other processes on a busy machine disturb least."""
     fn()
     samples = []
+    before = DB_PROCESS.cpu_times() if DB_PROCESS else None
     for _ in range(repeat):
         started = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - started) * 1000)
-    return {"median_ms": round(statistics.median(samples), 3), "min_ms": round(min(samples), 3)}
-
-
-def server_cpu_ms(db_process, fn, repeat):
-    """SecantusDB's CPU (user + system) per call of `fn`, in ms."""
-    fn()
-    before = db_process.cpu_times()
-    for _ in range(repeat):
-        fn()
-    after = db_process.cpu_times()
-    return round(((after.user - before.user) + (after.system - before.system)) * 1000 / repeat, 2)
+    result = {"median_ms": round(statistics.median(samples), 3), "min_ms": round(min(samples), 3)}
+    if before is not None:
+        after = DB_PROCESS.cpu_times()
+        result["db_cpu_ms"] = round(((after.user - before.user) + (after.system - before.system)) * 1000 / repeat, 2)
+    return result
 
 
 VARIANTS = (
-    ("service_query", "the service's query: {superseded_by: null}, LIST_PROJECTION (exclusion), 2-field sort, limit 21"),
-    ("service_query_server_cpu_ms", "  SecantusDB CPU per such query (psutil)"),
+    ("service_query", "the service's query: {superseded_by: null}, exclusion projection, 2-field sort, limit 21"),
     ("no_sort", "same, no sort"),
     ("inclusion_projection", "same, projection naming the 12 list fields (inclusion)"),
     ("no_projection", "same, no projection (whole documents)"),
@@ -70,7 +89,6 @@ VARIANTS = (
     ("one_by_id", "1 finding by _id"),
     ("summary_collection", "the service's query on a collection of the list fields only"),
     ("freshness_newest", "Freshness.refresh's newest-finding query (no filter, sort published_at_dt, every second)"),
-    ("freshness_newest_server_cpu_ms", "  SecantusDB CPU per such query (psutil)"),
     ("estimated_count", "Freshness.refresh's estimated_document_count"),
     ("newest_since_last", "newest finding by range from the last newest ({published_at_dt: {$gte: t}}, same sort)"),
     ("findings_page", "the service's whole _findings_page (query + mongoengine + view + JSON)"),
@@ -78,15 +96,13 @@ VARIANTS = (
 
 
 def print_table(sizes):
-    """One row per variant, one column per collection size: median ms (min ms)."""
-    print("\nmedian ms (min ms) per call, by number of findings in the collection:")
-    print(f"{'':<92}" + "".join(f"{size:>15}" for size in sizes))
+    """One row per variant, one column per collection size: median wall ms (min) / SecantusDB CPU ms."""
+    print("\nper call, by number of findings in the collection: median wall ms (min wall ms) / SecantusDB CPU ms")
+    print(f"{'':<88}" + "".join(f"{size:>22}" for size in sizes))
     for key, label in VARIANTS:
-        cells = []
-        for row in sizes.values():
-            value = row[key]
-            cells.append(f"{value:>15.1f}" if isinstance(value, float) else f"{value['median_ms']:>7.1f} ({value['min_ms']:>5.1f})")
-        print(f"{label:<92}" + "".join(cells))
+        cells = [f"{row[key]['median_ms']:>7.1f} ({row[key]['min_ms']:>5.1f}) /{row[key].get('db_cpu_ms', 0):>6.1f}"
+                 for row in sizes.values()]
+        print(f"{label[:87]:<88}" + "".join(cells))
 
 
 def main(argv=None):
@@ -107,7 +123,8 @@ def main(argv=None):
         collection = documents.Finding._get_collection()
         summaries = collection.database["bench_list_summaries"]
         summaries.create_index([("superseded_by", 1), ("published_at_dt", -1), ("_id", -1)])
-        db_process = psutil.Process(db.process.pid)
+        global DB_PROCESS
+        db_process = DB_PROCESS = psutil.Process(db.process.pid)
         seeded = 0
         query = FindingsQuery().load({})
         print(f"SecantusDB on 127.0.0.1:{db.port}, data in {workdir}")
@@ -128,7 +145,6 @@ def main(argv=None):
             row = {
                 "bytes_per_finding": round(stored / max(1, added)),
                 "service_query": timed(service_query, args.repeat),
-                "service_query_server_cpu_ms": server_cpu_ms(db_process, service_query, args.repeat),
                 "no_sort": timed(lambda: list(collection.find({"superseded_by": None}, LIST_PROJECTION, limit=21)), args.repeat),
                 "inclusion_projection": timed(
                     lambda: list(collection.find({"superseded_by": None}, {f: 1 for f in LIST_FIELDS}, sort=SORT, limit=21)), args.repeat),
@@ -141,8 +157,6 @@ def main(argv=None):
                     lambda: list(summaries.find({"superseded_by": None}, sort=SORT, limit=21)), args.repeat),
                 "freshness_newest": timed(
                     lambda: collection.find_one({}, {"published_at_dt": 1}, sort=[("published_at_dt", -1)]), args.repeat),
-                "freshness_newest_server_cpu_ms": server_cpu_ms(
-                    db_process, lambda: collection.find_one({}, {"published_at_dt": 1}, sort=[("published_at_dt", -1)]), args.repeat),
                 "estimated_count": timed(lambda: collection.estimated_document_count(), args.repeat),
                 "newest_since_last": timed(lambda: collection.find_one(
                     {"published_at_dt": {"$gte": newest}}, {"published_at_dt": 1}, sort=[("published_at_dt", -1)]), args.repeat),
@@ -165,7 +179,11 @@ def main(argv=None):
         while plan:
             stages.append(plan.get("stage") + (f"({plan['indexName']})" if plan.get("indexName") else ""))
             plan = plan.get("inputStage")
+        COMMANDS.names.clear()
+        PublicationService._findings_page(None, dict(query))
+        page_commands = list(COMMANDS.names)
         pieces = {
+            "commands_per_findings_page": page_commands,
             "from_son_20": timed(lambda: [documents.Finding._from_son(raw) for raw in raw_page[:20]], args.repeat * 10),
             "finding_view_20": timed(lambda: [finding_view(f, full=False) for f in page], args.repeat * 10),
             "json_response": timed(lambda: json_response(body), args.repeat * 10),
@@ -178,6 +196,7 @@ def main(argv=None):
         print(f"\nAt {size} findings ({results['sizes'][size]['bytes_per_finding']} BSON bytes each):")
         print(f"  explain: {pieces['explain_stages']}; docs examined {pieces['explain_docs_examined']}, "
               f"returned by the fetch stage {pieces['explain_returned_before_limit']} (limit 21)")
+        print(f"  database commands sent by one _findings_page: {pieces['commands_per_findings_page']}")
         for key in ("from_son_20", "finding_view_20", "json_response"):
             print(f"  {key:<16} {pieces[key]['median_ms']:.3f} ms")
         print(f"  response body    {pieces['body_bytes']} bytes")

@@ -25,12 +25,18 @@ Where, in nameko 2.14.1 (nameko/web/server.py):
   protocol class, whose `setup()` is private API of eventlet's and changes between versions.
 
 How it is selected: nameko's `@http` is `HttpRequestHandler.decorator`, and
-`HttpRequestHandler.server = WebServer()` is a `SharedExtension` keyed by its class. So
-the entrypoint below declares `server = NoDelayWebServer()`, and `http` here is its
-decorator: a service gets the server by importing `http` from this module instead of from
-`nameko.web.handlers`. Every `@http` entrypoint of a service must come from the same
-module: mixed, the container starts two web servers on the one WEB_SERVER_ADDRESS and the
-second fails to bind (loudly, at start-up, not silently without the option).
+`HttpRequestHandler.server = WebServer()` is a `SharedExtension` (one per container). So the
+entrypoint below declares `server = NoDelayWebServer()`, and `http` here is its decorator: a
+service gets the server by importing `http` from this module instead of from
+`nameko.web.handlers` -- in its shell (shared/runtime.py) and in its own module alike.
+
+Mixing both imports in one service must not go unnoticed. Two web servers would both bind
+WEB_SERVER_ADDRESS (eventlet.listen sets SO_REUSEPORT) and the kernel would split the
+connections between two URL maps: random 404s. So `NoDelayWebServer` shares nameko's own key
+(`WebServer`): a container has one web server whichever import declared it. If a plain
+`@http` is bound first (nameko binds entrypoints in method-name order), the server is plain,
+and this module's entrypoints refuse to start, naming the fix; if one of these is bound
+first, every entrypoint of the service is served with TCP_NODELAY.
 """
 import socket
 
@@ -50,6 +56,13 @@ def set_nodelay(sock) -> None:
 class NoDelayWebServer(WebServer):
     """nameko's WebServer; every accepted connection gets TCP_NODELAY before it is served."""
 
+    @property
+    def sharing_key(self):
+        # Shared under nameko's own key: a container never gets a second web server next to a
+        # plain one (eventlet.listen sets SO_REUSEPORT, so both would bind the same address and
+        # split the connections between two URL maps: random 404s).
+        return WebServer
+
     def process_request(self, sock, address):
         set_nodelay(sock)
         return super().process_request(sock, address)
@@ -59,6 +72,14 @@ class HttpRequestHandler(NamekoHttpRequestHandler):
     """nameko's `@http` entrypoint, served by `NoDelayWebServer`."""
 
     server = NoDelayWebServer()
+
+    def setup(self):
+        if not isinstance(self.server, NoDelayWebServer):
+            raise RuntimeError(
+                f"{self.container.service_name}: some @http entrypoints come from nameko.web.handlers and were bound "
+                "first, so this container's web server would not set TCP_NODELAY: import `http` from shared.webserver "
+                "everywhere in the service (its shell included).")
+        super().setup()
 
 
 http = HttpRequestHandler.decorator

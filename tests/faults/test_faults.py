@@ -264,4 +264,6 @@ def test_every_case_is_published_exactly_once_through_faults(faulty_stack, capsy
         print(f"client retries by endpoint: {dict(driver.retries)}")
         for name, (seen, expected) in counts.items():
             print(f"  {name:<34} {seen:>6}  expected {expected:>6}  {'ok' if seen == expected else 'MISMATCH'}")
+        for message in RejectedMessage.objects:  # what a mismatch needs to be understood
+            print(f"  rejected: {message.consumer} {message.kind} at {message.received_at.isoformat()}: {message.reason[:300]}")
     assert {name: seen for name, (seen, _) in counts.items()} == {name: expected for name, (_, expected) in counts.items()}
