@@ -98,8 +98,9 @@ class CachedFreshness(Freshness):
         return kept
 
 
+# What finding_view(full=False) reads (status and withdrawn_reason since withdrawals exist).
 LIST_FIELDS = ("case_id", "version", "member", "cycle", "plan_number", "languages", "summary", "published_at",
-               "published_at_dt", "supersedes", "superseded_by")
+               "published_at_dt", "status", "withdrawn_reason", "supersedes", "superseded_by")
 
 if os.environ.get("LIST_FIX_INCLUSION", "1") == "1":
     publication.LIST_PROJECTION = {field: 1 for field in LIST_FIELDS}  # read by _findings_page at call time

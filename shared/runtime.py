@@ -18,7 +18,7 @@ from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.events import EventDispatcher, event_handler
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
-from nameko.web.handlers import http
+from shared.webserver import http
 
 from shared import auth as auth_rules
 from shared import delivery, topology

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from marshmallow import Schema, fields, validate
 from nameko.dependency_providers import Config
-from nameko.web.handlers import http
+from shared.webserver import http
 from pymongo.errors import DuplicateKeyError
 from werkzeug.wrappers import Response
 

@@ -24,7 +24,7 @@ from datetime import timedelta, timezone
 
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
-from nameko.web.handlers import http
+from shared.webserver import http
 
 from services.review import documents, views
 from services.review.schemas import (

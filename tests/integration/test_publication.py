@@ -244,3 +244,14 @@ def test_a_second_approval_of_a_case_is_a_correction_that_supersedes_the_first(p
     assert new["version"] == 2 and new["supersedes"] == first.finding_id
     trail = audit_of(base, "case_fix")
     assert trail["verification"]["valid"] and trail["entries"][-1]["data"]["supersedes"] == first.finding_id
+
+
+def test_a_listed_finding_shows_what_its_page_shows(publication):
+    """The list reads only some fields (LIST_PROJECTION): every one its items show must be read."""
+    base, send = publication
+    send(approved_event("case_view"))
+    finding = published("case_view")
+    [item] = wait_until(lambda: requests.get(f"{base}/api/v1/findings", timeout=10).json()["items"], what="the list")
+    page = requests.get(f"{base}/api/v1/findings/{finding.finding_id}", timeout=10).json()
+    assert item == {key: page[key] for key in item}
+    assert item["status"] == "published" and item["member"]["code"] == finding.member_code

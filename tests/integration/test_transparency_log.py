@@ -207,8 +207,10 @@ def reorder_two_log_leaves():
 
 
 def alter_a_stored_node():
-    index = leaves().find_one({"case_id": CASE, "seq": 0})["_id"]
-    publication_documents.LogNode._get_collection().update_one({"_id": f"0/{index}"}, {"$set": {"hash": bytes(32)}})
+    # The sibling of one of the case's leaves: the first hash of that entry's inclusion proof.
+    index = leaves().find_one({"case_id": CASE, "seq": 1})["_id"]
+    altered = publication_documents.LogNode._get_collection().update_one({"_id": f"0/{index ^ 1}"}, {"$set": {"hash": bytes(32)}})
+    assert altered.modified_count == 1
 
 
 @pytest.mark.parametrize("tamper", [change_an_entry, change_an_entry_and_rehash_its_chain, remove_an_entry,
@@ -223,7 +225,7 @@ def test_tampering_with_any_stored_log_entry_makes_the_verifier_fail(published_l
     assert verifier.main([finding_id, "--url", base, "--key", str(key), "--no-state"]) == 1
 
 
-def rebuild_the_log_from_scratch(log_signing_key, service_config):
+def rebuild_the_log_from_scratch(send):
     """An insider rewrites history: edit an entry, rehash, rebuild the tree, sign it anew."""
     change_an_entry_and_rehash_its_chain()
     for document in (publication_documents.LogLeaf, publication_documents.LogNode, publication_documents.LogState,
@@ -233,17 +235,20 @@ def rebuild_the_log_from_scratch(log_signing_key, service_config):
         {"case_id": e["case_id"], "seq": e["seq"], "leaf_hash": merkle.leaf_hash(audit.log_leaf(e))}
         for e in entries().find({}, {"_id": 0}, sort=[("_id", 1)])
     ])
-    # ...and one more entry, so the forged tree is bigger than the one the verifier saw.
+    # ...and the log goes on (a new publication, which also refreshes the public pages the
+    # service keeps in memory), so the forged tree is bigger than the one the verifier saw.
     seed_history(client(), "case_cover")
+    send(approved_event("case_cover"))
+    published("case_cover")
     wait_logged()
 
 
-def test_a_rewritten_and_resigned_log_is_caught_as_a_fork(published_log, log_signing_key, service_config):
+def test_a_rewritten_and_resigned_log_is_caught_as_a_fork(published_log, publication):
     base, finding_id, key, state = published_log
     seen = run_verifier(base, key, finding_id, state)
     assert seen.ok
     earlier_note = seen.checkpoint["note"]
-    rebuild_the_log_from_scratch(log_signing_key, service_config)
+    rebuild_the_log_from_scratch(publication[1])
     # Without memory the forgery is self-consistent: that is why verifiers keep checkpoints.
     assert run_verifier(base, key, finding_id).ok
     remembered = run_verifier(base, key, finding_id, state)
