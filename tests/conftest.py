@@ -82,8 +82,8 @@ def mongodb_uri(mongodb_server):
     return with_database(mongodb_server, f"irm_test_{uuid.uuid4().hex[:10]}")
 
 
-@pytest.fixture(scope="session")
-def amqp_uri():
+def _throwaway_vhost():
+    """AMQP_URI as given; else a new vhost on the local broker, deleted afterwards."""
     if os.environ.get("AMQP_URI"):
         yield os.environ["AMQP_URI"]
         return
@@ -96,3 +96,15 @@ def amqp_uri():
     subprocess.run(["rabbitmqctl", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"], check=True, capture_output=True)
     yield f"amqp://guest:guest@127.0.0.1:5672/{quote(vhost, safe='')}"
     subprocess.run(["rabbitmqctl", "delete_vhost", vhost], check=False, capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def amqp_uri():
+    yield from _throwaway_vhost()
+
+
+@pytest.fixture(scope="module")
+def stack_amqp_uri():
+    """A vhost of its own for a module that runs the whole stack: events the in-process tests
+    left in the services' queues (no intake runs there) must not reach this stack's consumers."""
+    yield from _throwaway_vhost()

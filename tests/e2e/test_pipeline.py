@@ -14,10 +14,10 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def stack(mongodb_server, amqp_uri, tmp_path_factory):
+def stack(mongodb_server, stack_amqp_uri, tmp_path_factory):
     mongodb_uri = with_database(mongodb_server, f"irm_e2e_{uuid.uuid4().hex[:10]}")
     log_dir = tmp_path_factory.mktemp("stack-logs")
-    running = ServiceStack(amqp_uri=amqp_uri, mongodb_uri=mongodb_uri, log_dir=log_dir, gateway_port=free_port(),
+    running = ServiceStack(amqp_uri=stack_amqp_uri, mongodb_uri=mongodb_uri, log_dir=log_dir, gateway_port=free_port(),
                            extra_env={"PYTHONWARNINGS": "ignore", "GOVERNMENT_REVIEW_SECONDS": "1",
                                       "PUBLIC_COMMENT_SECONDS": "1", "PUBLIC_COMMENT_MIN_SECONDS": "1",
                                       "LOG_CHECKPOINT_SECONDS": "1",

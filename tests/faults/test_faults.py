@@ -36,11 +36,11 @@ EXPECTED_ACTIONS = ("self_assessment.submitted", "review.assigned", "review.acce
 
 
 @pytest.fixture(scope="module")
-def faulty_stack(amqp_uri, tmp_path_factory):
+def faulty_stack(stack_amqp_uri, tmp_path_factory):
     data = tmp_path_factory.mktemp("fault-db")
     mongo = EmbeddedMongo(data / "data", log_path=data / "secantusdb.log").start()
     mongodb_uri = mongo.uri(f"irm_fault_{uuid.uuid4().hex[:8]}")
-    stack = ServiceStack(amqp_uri=amqp_uri, mongodb_uri=mongodb_uri, log_dir=tmp_path_factory.mktemp("fault-logs"),
+    stack = ServiceStack(amqp_uri=stack_amqp_uri, mongodb_uri=mongodb_uri, log_dir=tmp_path_factory.mktemp("fault-logs"),
                          gateway_port=free_port(), extra_env={
                              "PYTHONWARNINGS": "ignore",
                              # Long enough to outlast every fault below before a message is parked.
