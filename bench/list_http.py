@@ -1,18 +1,16 @@
-"""The findings list over HTTP, on publication under `nameko run`, as is and with the proposed fix.
+"""The findings list over HTTP, on publication under `nameko run`.
 
     .venv/bin/python -m bench.list_http [--findings 70] [--seconds 5] [--connections 10]
 
 Starts what `make bench` starts (bench/infra.py: a throwaway RabbitMQ vhost, an embedded
-SecantusDB), stores `--findings` findings (bench/findings_seed.py), and for each variant runs
+SecantusDB), stores `--findings` findings (bench/findings_seed.py), and runs
 publication with deploy/nameko.yaml (max_workers 10, LOG_LEVEL INFO as in the stack) and
 loads `GET /api/v1/findings` with wrk (bench/loadgen.py):
 
-- as is: `services.publication.service`;
-- `bench.list_fix_service` with LIST_FIX_CACHE=0 LIST_FIX_SCHEMA=0: only the inclusion projection;
-- with LIST_FIX_SCHEMA=0: rendered-body cache + cheap refresh + inclusion projection;
-- `bench.list_fix_service`: all of it, and one FindingsQuery schema for every request.
+`services.publication.service` as it is (the fix of bench/FINDINGS.md is in it since; the
+prototype variants it was measured with are gone, their figures stay in FINDINGS.md).
 
-Per variant: the list at `--connections` (200 answers), with If-None-Match (304), at 1
+Measured: the list at `--connections` (200 answers), with If-None-Match (304), at 1
 connection, and 40 sequential requests to distinct URLs (`?limit=1..20`, with and without
 `&all_versions=false`: every one a cache miss, every body under 16 KiB); during the 200 run, SecantusDB's and the service's CPU and the service's
 open connections to SecantusDB. The trivial nameko endpoint (bench/trivial_service.py) is
@@ -45,9 +43,6 @@ from shared.persistence import mongo
 LIST = "/api/v1/findings"
 VARIANTS = (
     ("as is", "services.publication.service", {}),
-    ("inclusion projection only", "bench.list_fix_service", {"LIST_FIX_CACHE": "0", "LIST_FIX_SCHEMA": "0"}),
-    ("cache + refresh + inclusion", "bench.list_fix_service", {"LIST_FIX_SCHEMA": "0"}),
-    ("cache + refresh + inclusion + one query schema", "bench.list_fix_service", {}),
 )
 # Distinct URLs whose bodies all stay under 16 KiB (no delayed-ACK stall in the figure): each one a cache miss.
 MISS_URLS = [f"{LIST}?limit={k}" for k in range(1, 21)] + [f"{LIST}?limit={k}&all_versions=false" for k in range(1, 21)]

@@ -6,7 +6,7 @@ No server, no database: a werkzeug Request for `GET /api/v1/findings` is built o
 pieces every list request runs are timed (microseconds per call, median of 5 rounds):
 query parsing (`read_query` + `FindingsQuery`), `api_endpoint` (correlation id, contextvars,
 the `request_handled` log line through the services' structlog/JSON setup, to /dev/null),
-the ETag of `Freshness.respond`, rebuilding a kept body (bench/list_fix_service.py), and the
+the ETag of `Freshness.respond`, rebuilding a kept body (services/publication/freshness.py), and the
 WSGI call of the response. The trivial endpoint's `Response(BODY)` is the reference.
 """
 import argparse
