@@ -121,7 +121,13 @@ def _stop(process, timeout=10):
 
 
 class ServiceStack:
-    """intake, review, publication and the gateway, as separate processes."""
+    """intake, review, publication and the gateway, as separate processes.
+
+    Like a process manager (docker compose's `restart: unless-stopped`), it restarts a process
+    that exits on its own: nameko stops a whole service when, for example, a worker's ack
+    meets a broker connection that was just reset. A process stopped on purpose (`kill`,
+    `stop`) stays stopped until `respawn`.
+    """
 
     def __init__(self, *, amqp_uri, mongodb_uri, log_dir, gateway_port=8000, service_ports=None, echo=False, extra_env=None):
         self.amqp_uri = amqp_uri
@@ -133,6 +139,9 @@ class ServiceStack:
         self.extra_env = extra_env or {}
         self.processes = {}
         self.commands = {}
+        self.held = set()  # stopped on purpose: not restarted
+        self.stopping = False
+        self.restarts = []  # (name, exit status) of every restart, for the record
 
     @property
     def base_url(self) -> str:
@@ -151,8 +160,8 @@ class ServiceStack:
         log_file = open(self.log_dir / f"{name}.log", "ab")
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    start_new_session=True)
-        threading.Thread(target=self._pump, args=(name, process, log_file), daemon=True).start()
         self.processes[name] = process
+        threading.Thread(target=self._pump, args=(name, process, log_file), daemon=True).start()
 
     def _pump(self, name, process, log_file):
         for line in process.stdout:
@@ -161,6 +170,7 @@ class ServiceStack:
             if self.echo:
                 sys.stdout.write(f"{name:<12}| {line.decode('utf-8', 'replace')}")
                 sys.stdout.flush()
+        self._restart_if_it_died(name, process, log_file)
 
     def start(self, timeout=90):
         nameko = str(Path(sys.executable).parent / "nameko")
@@ -191,17 +201,31 @@ class ServiceStack:
             time.sleep(0.3)
         raise StackError(f"the stack did not become healthy in {timeout} s: {last}")
 
+    def _restart_if_it_died(self, name, process, log_file):
+        status = process.wait()
+        if self.stopping or name in self.held or self.processes.get(name) is not process:
+            return
+        self.restarts.append((name, status))
+        log_file.write(f"localstack: {name} exited with status {status}; restarting it in 1 s\n".encode())
+        log_file.flush()
+        time.sleep(1)
+        if not (self.stopping or name in self.held or self.processes.get(name) is not process):
+            self._spawn(name, *self.commands[name])
+
     def kill(self, name, sig=signal.SIGKILL):
         """Kill one process the hard way (fault tests): no shutdown, no acks, no cleanup."""
+        self.held.add(name)
         process = self.processes[name]
         os.killpg(process.pid, sig)
         process.wait(10)
 
     def respawn(self, name):
         command, env = self.commands[name]
+        self.held.discard(name)
         self._spawn(name, command, env)
 
     def stop(self):
+        self.stopping = True
         for process in self.processes.values():
             _stop(process)
 

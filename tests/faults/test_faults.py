@@ -262,6 +262,7 @@ def test_every_case_is_published_exactly_once_through_faults(faulty_stack, capsy
     with capsys.disabled():  # the compared counts belong in the test log, pass or fail
         print(f"\nfault test: {CASES} cases in {elapsed:.0f} s; faults: {'; '.join(faults_log)}")
         print(f"client retries by endpoint: {dict(driver.retries)}")
+        print(f"processes that exited on their own and were restarted: {stack.restarts or 'none'}")
         for name, (seen, expected) in counts.items():
             print(f"  {name:<34} {seen:>6}  expected {expected:>6}  {'ok' if seen == expected else 'MISMATCH'}")
         for message in RejectedMessage.objects:  # what a mismatch needs to be understood
