@@ -289,10 +289,7 @@ class PublicationService(runtime.ServiceShell):
     @http("GET", "/api/v1/cases/<string:case_id>/audit")
     @api_endpoint
     def case_audit(self, request, case_id):
-        finding, entries, verification = trail.read(case_id)
-        if not entries:
-            raise NotFound(f"No audit trail for case {case_id}.")
-        logged = self.transparency.leaves_of_case(case_id)
+        finding, entries, verification, logged = self._logged_trail(case_id)
         return json_response({"case_id": case_id, "entries": [{**entry, "log_index": logged.get(entry["seq"])} for entry in entries],
                               "verification": verification.as_dict(),
                               "finding_url": f"/api/v1/findings/{finding.finding_id}" if finding else None})
@@ -301,16 +298,20 @@ class PublicationService(runtime.ServiceShell):
     @api_endpoint
     def case_timeline(self, request, case_id):
         """Who did what, when and why: the case's entries in the order the transparency log holds them."""
-        _, entries, _ = trail.read(case_id)
-        if not entries:
-            raise NotFound(f"No audit trail for case {case_id}.")
-        logged = self.transparency.leaves_of_case(case_id)
+        _, entries, _, logged = self._logged_trail(case_id)
         # Entries not yet appended (seconds old) come last, in chain order, with no log index.
         entries.sort(key=lambda e: (logged.get(e["seq"]) is None, logged.get(e["seq"], 0), e["seq"]))
         return json_response({"case_id": case_id, "audit_url": f"/api/v1/cases/{case_id}/audit", "events": [
             {"log_index": logged.get(e["seq"]), "seq": e["seq"], "when": e["occurred_at"], "who": e["actor"],
              "what": e["action"], "why": e["reason"], "details": e["data"], "service": e["service"], "entry_hash": e["hash"]}
             for e in entries]})
+
+    def _logged_trail(self, case_id):
+        """The case's trail (trail.read) and {seq: log index} of its entries already in the log."""
+        finding, entries, verification = trail.read(case_id)
+        if not entries:
+            raise NotFound(f"No audit trail for case {case_id}.")
+        return finding, entries, verification, self.transparency.leaves_of_case(case_id)
 
     # --- the transparency log -----------------------------------------------------------------
     @http("GET", "/api/v1/log/key")
