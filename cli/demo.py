@@ -202,12 +202,14 @@ def print_report(result):
     for entry in trail["entries"]:
         print(f"  #{entry['seq']:<2} {entry['occurred_at']}  {entry['action']:<26} {entry['actor']['role']}:{entry['actor']['id']:<12} "
               f"{entry['reason']}")
-        changes = entry["data"].get("changes") if entry["action"] == "rating.saved" else None
+        # What people wrote and the draft's values are sealed in the entry: served once disclosed.
+        sealed = (entry.get("sealed") or {}).get("content") or {}
+        changes = sealed.get("changes") if entry["action"] == "rating.saved" else None
         if changes is not None:
             moved = [f"{name}: {change['from']} -> {change['to']}" for name, change in changes.items()
                      if not isinstance(change["to"], dict)]
             print("      " + (", ".join(moved) if moved else "values unchanged; justification or evidence revised"))
-        for comment in entry["data"].get("comments") or []:
+        for comment in sealed.get("comments") or []:
             print(f"      comment on {comment.get('commitment_id') or 'the plan'}: {next(iter(comment['text'].values()))}")
     verification = trail["verification"]
     print(f"\nChain verification: {'VALID' if verification['valid'] else 'INVALID'} "

@@ -9,6 +9,7 @@ elsewhere (the published finding records the head it was published at).
 """
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass, field
 
 GENESIS = "0" * 64
@@ -36,6 +37,29 @@ def fingerprint(value) -> str:
     return hashlib.sha256(canonical_json(value)).hexdigest()
 
 
+def seal(content) -> dict:
+    """What people wrote, or a draft's values, kept beside an entry instead of inside it.
+
+    The entry's hashed `data` holds only `sealed_sha256`, the fingerprint of {salt, content}:
+    the log leaf commits to the content without revealing it, and the random salt keeps a
+    small value (a draft rating is one of three to five words) from being guessed by hashing
+    every candidate. Once the disclosure rule makes the content public, the salt is served
+    with it, so anyone can recompute the fingerprint (`sealed_matches`).
+    """
+    return {"salt": secrets.token_hex(16), "content": content}
+
+
+def sealed_fingerprint(sealed: dict) -> str:
+    return fingerprint({"salt": sealed["salt"], "content": sealed["content"]})
+
+
+def sealed_matches(entry: dict, sealed: dict) -> bool:
+    """Whether a disclosed {salt, content} is what the entry committed to."""
+    expected = (entry.get("data") or {}).get("sealed_sha256")
+    return expected is not None and isinstance(sealed, dict) and {"salt", "content"} <= set(sealed) \
+        and sealed_fingerprint(sealed) == expected
+
+
 def entry_hash(entry: dict) -> str:
     body = {name: entry.get(name) for name in HASHED_FIELDS}
     return hashlib.sha256(HASH_DOMAIN + canonical_json(body)).hexdigest()
@@ -55,8 +79,16 @@ def log_leaf(entry: dict) -> bytes:
     return canonical_json(body)
 
 
-def next_entry(previous: dict | None, *, case_id, occurred_at, service, action, actor, reason, data, correlation_id) -> dict:
-    """The entry that follows `previous` (None for a case's first entry), with its hash."""
+def next_entry(previous: dict | None, *, case_id, occurred_at, service, action, actor, reason, data, correlation_id,
+               sealed: dict | None = None) -> dict:
+    """The entry that follows `previous` (None for a case's first entry), with its hash.
+
+    `sealed` (from `seal`) is returned under the entry's "sealed" key, outside the hashed fields
+    (the unit of work stores it apart, as SealedContent);
+    its fingerprint goes into `data` as `sealed_sha256`.
+    """
+    if sealed is not None:
+        data = {**data, "sealed_sha256": sealed_fingerprint(sealed)}
     entry = {
         "case_id": case_id,
         "seq": 0 if previous is None else previous["seq"] + 1,
@@ -71,6 +103,8 @@ def next_entry(previous: dict | None, *, case_id, occurred_at, service, action, 
     }
     canonical_json(entry)  # fail now, not at verification, on a value with no canonical form
     entry["hash"] = entry_hash(entry)
+    if sealed is not None:
+        entry["sealed"] = sealed
     return entry
 
 

@@ -33,7 +33,6 @@ from services.review.schemas import (
 )
 from services.review.domain import assignment, deadlines, rubric, workflow
 from shared import runtime
-from shared.audit import fingerprint
 from shared.auth import Forbidden, Unauthorized
 from shared.clock import iso, utcnow
 from shared.contracts.events import (
@@ -321,13 +320,12 @@ class ReviewService(runtime.ServiceShell):
             if commitment_id not in {c["commitment_id"] for c in case.commitments}:
                 raise NotFound(f"Case {case_id} has no commitment {commitment_id}.")
             move(case, "save_rating", principal.role)
-            before = case.ratings.get(commitment_id)
+            changes = rubric.changes(case.ratings.get(commitment_id), ratings)
             _update(uow, case, {f"ratings.{commitment_id}": ratings}, expected_version=expected_version)
             uow.record(case_id=case_id, action="rating.saved", actor=principal.as_actor(),
                        reason=f"Ratings of commitment {commitment_id} saved.",
-                       data={"commitment_id": commitment_id, "changes": rubric.changes(before, ratings),
-                             "ratings_sha256": fingerprint(ratings)},
-                       correlation_id=case.correlation_id)
+                       data={"commitment_id": commitment_id, "indicators_changed": sorted(changes)},
+                       sealed={"changes": changes, "ratings": ratings}, correlation_id=case.correlation_id)
             return expected_version + 1
 
         version = self.store.run(work)
@@ -347,10 +345,7 @@ class ReviewService(runtime.ServiceShell):
             _update(uow, case, {"plan_assessment": merged}, expected_version=expected_version)
             uow.record(case_id=case_id, action="plan_assessment.saved", actor=principal.as_actor(),
                        reason="The assessment of the plan's co-creation and process was saved.",
-                       data={"public_influence": (merged.get("co_creation") or {}).get("public_influence"),
-                             "acted_contrary_to_process": (merged.get("acted_contrary_to_process") or {}).get("value"),
-                             "assessment_sha256": fingerprint(merged)},
-                       correlation_id=case.correlation_id)
+                       data={}, sealed={"plan_assessment": merged}, correlation_id=case.correlation_id)
             return expected_version + 1
 
         version = self.store.run(work)
@@ -398,8 +393,8 @@ class ReviewService(runtime.ServiceShell):
                                     "deadline_at": deadlines.deadline(status, now, self.timing), "reminded_at": None},
                         push={"quality_comments": comments})
                 uow.record(case_id=case_id, action="review.returned", actor=actor,
-                           reason="Returned to the expert with comments.", data={"comments": body["comments"]},
-                           correlation_id=case.correlation_id)
+                           reason="Returned to the expert with comments.", data=_comments_summary(body["comments"]),
+                           sealed={"comments": body["comments"]}, correlation_id=case.correlation_id)
                 uow.emit(build_event(REVIEW_RETURNED, {
                     "case_id": case_id, "member_code": case.member["code"], "expert_id": case.expert_id,
                     "reviewer_id": principal.subject, "comments": body["comments"],
@@ -410,8 +405,8 @@ class ReviewService(runtime.ServiceShell):
                                 "government_review_until": window_ends}, push={"quality_comments": comments})
             uow.record(case_id=case_id, action="review.quality_approved", actor=actor,
                        reason=f"Quality review approved the draft; the government may comment until {iso(window_ends)}.",
-                       data={"comments": body["comments"], "government_review_until": iso(window_ends)},
-                       correlation_id=case.correlation_id)
+                       data={**_comments_summary(body["comments"]), "government_review_until": iso(window_ends)},
+                       sealed={"comments": body["comments"]}, correlation_id=case.correlation_id)
             return status
 
         status = self.store.run(work)
@@ -438,8 +433,8 @@ class ReviewService(runtime.ServiceShell):
             _update(uow, case, {}, push={"government_comments": [comment]})
             uow.record(case_id=case_id, action="government.commented", actor=principal.as_actor(),
                        reason=f"The government commented on {body['commitment_id'] or 'the draft'}.",
-                       data={"comment_id": comment["comment_id"], "commitment_id": body["commitment_id"],
-                             "text_sha256": fingerprint(body["text"])}, correlation_id=case.correlation_id)
+                       data={"comment_id": comment["comment_id"], "commitment_id": body["commitment_id"]},
+                       sealed={"text": body["text"]}, correlation_id=case.correlation_id)
             return comment
 
         return json_response(self.store.run(work), status=201)
@@ -460,7 +455,7 @@ class ReviewService(runtime.ServiceShell):
             _update(uow, case, {f"government_comments.{index}.response": response})
             uow.record(case_id=case_id, action="government.comment_answered", actor=principal.as_actor(),
                        reason=f"The expert answered government comment {comment_id}.",
-                       data={"comment_id": comment_id, "text_sha256": fingerprint(body["text"])}, correlation_id=case.correlation_id)
+                       data={"comment_id": comment_id}, sealed={"text": body["text"]}, correlation_id=case.correlation_id)
 
         self.store.run(work)
         return json_response({"case_id": case_id, "comment_id": comment_id, "answered": True})
@@ -507,13 +502,13 @@ class ReviewService(runtime.ServiceShell):
             comment = {"comment_id": new_id("pc"), "commitment_id": body["commitment_id"], "text": body["text"],
                        "author": body["author"], "confidential": body["confidential"], "at": iso(utcnow())}
             _update(uow, case, {}, push={"public_comments": [comment]})
-            # The log keeps a hash: a commenter's words and name stay removable from the document store.
+            # The log keeps a salted fingerprint: a commenter's words and name stay removable from the document store.
             uow.record(case_id=case_id, action="public.commented", actor={"role": "public", "id": "anonymous"},
                        reason=f"A public comment on {body['commitment_id'] or 'the draft'}"
                               + (" (confidential)." if body["confidential"] else "."),
                        data={"comment_id": comment["comment_id"], "commitment_id": body["commitment_id"],
-                             "confidential": body["confidential"], "text_sha256": fingerprint(body["text"])},
-                       correlation_id=case.correlation_id)
+                             "confidential": body["confidential"]},
+                       sealed={"text": body["text"], "author": body["author"]}, correlation_id=case.correlation_id)
             return comment
 
         comment = self.store.run(work)
@@ -603,6 +598,11 @@ def _update(uow, case, changes, expected_version=None, push=None):
     if uow.update(documents.Case, {"_id": case.case_id, "version": version}, update) != 1:
         raise Conflict(f"The case changed since version {version} (now {case.version}); reload it and try again.")
     case.version = version + 1
+
+
+def _comments_summary(comments) -> dict:
+    """What of a quality review's comments is public from the start: how many, on what."""
+    return {"comments": len(comments), "commitment_ids": sorted({c["commitment_id"] for c in comments if c.get("commitment_id")})}
 
 
 def _check_commitment(case, commitment_id):

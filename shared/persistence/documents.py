@@ -61,6 +61,26 @@ class AuditEntry(Document):
     }
 
 
+class SealedContent(Document):
+    """What people wrote, or a draft's values, for one audit entry: {salt, content}.
+
+    Kept out of the entry (and so out of the log), which holds only its salted fingerprint
+    (`data.sealed_sha256`, shared/audit.py: seal). The public reads it once the disclosure
+    rule says so; deleting it (personal data that must go) leaves every chain and proof valid.
+    """
+
+    id = StringField(primary_key=True)  # "<case_id>:<seq>"
+    case_id = StringField(required=True)
+    seq = IntField(required=True, min_value=0)
+    salt = StringField(required=True)
+    content = DictField(required=True)
+    meta = {"collection": "sealed_contents", "indexes": [{"fields": ["case_id", "seq"], "unique": True}]}
+
+    @staticmethod
+    def key(case_id: str, seq: int) -> str:
+        return f"{case_id}:{seq}"
+
+
 class UnloggedEntry(Document):
     """An audit entry waiting for its place in the transparency log.
 
@@ -122,4 +142,4 @@ class RejectedMessage(Document):
     meta = {"collection": "rejected_messages", "indexes": ["consumer", "received_at"]}
 
 
-SHARED_DOCUMENTS = (Member, ApiToken, AuditEntry, UnloggedEntry, OutboxMessage, ProcessedEvent, DeliveryAttempt, RejectedMessage)
+SHARED_DOCUMENTS = (Member, ApiToken, AuditEntry, SealedContent, UnloggedEntry, OutboxMessage, ProcessedEvent, DeliveryAttempt, RejectedMessage)

@@ -14,7 +14,7 @@ from pymongo.write_concern import WriteConcern
 
 from shared import audit
 from shared.clock import now_iso, utcnow
-from shared.persistence.documents import AuditEntry, OutboxMessage, ProcessedEvent, UnloggedEntry
+from shared.persistence.documents import AuditEntry, OutboxMessage, ProcessedEvent, SealedContent, UnloggedEntry
 from shared.transparency.merkle import leaf_hash
 
 log = structlog.get_logger("irm.persistence")
@@ -49,8 +49,15 @@ class UnitOfWork:
         return document._get_collection().update_one(filter_, update, session=self.session).modified_count
 
     # --- audit ----------------------------------------------------------------
-    def record(self, *, case_id: str, action: str, actor: dict, reason: str, data: dict, correlation_id: str) -> dict:
-        """Append a decision to the case's audit chain, in this transaction."""
+    def record(self, *, case_id: str, action: str, actor: dict, reason: str, data: dict, correlation_id: str,
+               sealed=None) -> dict:
+        """Append a decision to the case's audit chain, in this transaction.
+
+        `sealed` is what people wrote or a draft's values (comments, justifications,
+        ratings): it is stored beside the entry, and only its salted fingerprint is hashed
+        into the entry and the log (shared/audit.py: seal). The public reads it once the
+        disclosure rule says so.
+        """
         previous = self._audit_heads.get(case_id)
         if previous is None:
             previous = AuditEntry._get_collection().find_one(
@@ -59,8 +66,14 @@ class UnitOfWork:
         entry = audit.next_entry(
             previous, case_id=case_id, occurred_at=now_iso(), service=self.service, action=action,
             actor=actor, reason=reason, data=data, correlation_id=correlation_id,
+            sealed=None if sealed is None else audit.seal(sealed),
         )
+        sealed = entry.pop("sealed", None)
         AuditEntry._get_collection().insert_one(dict(entry), session=self.session)
+        if sealed is not None:
+            SealedContent._get_collection().insert_one(
+                {"_id": SealedContent.key(case_id, entry["seq"]), "case_id": case_id, "seq": entry["seq"], **sealed},
+                session=self.session)
         UnloggedEntry._get_collection().insert_one(
             {"case_id": case_id, "seq": entry["seq"], "leaf_hash": leaf_hash(audit.log_leaf(entry))}, session=self.session
         )
