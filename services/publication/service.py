@@ -154,7 +154,7 @@ class PublicationService(runtime.ServiceShell):
     @api_endpoint
     def withdraw_finding(self, request, finding_id):
         """Withdraw the latest version of a finding: a new version, marked withdrawn, with the reason."""
-        principal = self.auth.principal(request, "quality_reviewer", "admin")
+        principal = self.auth.caller(request, "withdraw_finding")
         body = read_json(request, WithdrawalBody())
 
         def work(uow):
