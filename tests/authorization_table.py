@@ -30,8 +30,8 @@ def from_stage(first, before=404, then=OK):
 
 
 def row(service, method, path, *, no_token=401, revoked_token=None, unknown_token=None, member_poc=403, other_poc=None,
-        assigned_expert=403, unassigned_expert=None, past_expert=None, quality_reviewer=403, admin=403, staged=False):
-    """One endpoint. Unnamed callers default to their group's first: a revoked or unknown token to
+        assigned_expert=403, unassigned_expert=None, past_expert=None, quality_reviewer=403, admin=403, staged=False, note=None):
+    """One endpoint (`note`: what README adds to its "who", such as what a list shows whom). Unnamed callers default to their group's first: a revoked or unknown token to
     no_token, another member's poc to the member's, other experts to the assigned one."""
     tokenless = lambda value: no_token if value is None else value  # noqa: E731
     answers = {
@@ -44,7 +44,7 @@ def row(service, method, path, *, no_token=401, revoked_token=None, unknown_toke
     }
     if no_token == OK and revoked_token is None and unknown_token is None:
         answers["revoked_token"] = answers["unknown_token"] = OK  # a public endpoint ignores tokens
-    return {"service": service, "method": method, "path": path, "staged": staged, "answers": answers}
+    return {"service": service, "method": method, "path": path, "staged": staged, "answers": answers, "note": note}
 
 
 PUBLIC = dict(no_token=OK, member_poc=OK, assigned_expert=OK, quality_reviewer=OK, admin=OK)
@@ -57,7 +57,7 @@ ENDPOINTS = [
     row("intake", "POST", "/api/v1/evidence", member_poc=OK, admin=OK),
     row("intake", "GET", "/api/v1/evidence/{file_id}", **ANY_TOKEN, other_poc=404),
     row("intake", "POST", "/api/v1/self-assessments", member_poc=OK, other_poc=403, admin=OK),
-    row("intake", "GET", "/api/v1/self-assessments", **ANY_TOKEN),
+    row("intake", "GET", "/api/v1/self-assessments", **ANY_TOKEN, note="lists a poc only its member's"),
     row("intake", "GET", "/api/v1/self-assessments/{id}", **ANY_TOKEN, other_poc=404),
     row("intake", "POST", "/api/v1/action-plans/{member}/{n}/commitments", member_poc=OK, other_poc=403, admin=OK),
     row("intake", "GET", "/api/v1/action-plans/{member}/{n}/commitments", **ANY_TOKEN, other_poc=403),
@@ -66,7 +66,8 @@ ENDPOINTS = [
     row("review", "GET", "/api/v1/experts", admin=OK),
     row("review", "POST", "/api/v1/experts", admin=OK),
     row("review", "PUT", "/api/v1/experts/{id}", admin=OK),
-    row("review", "GET", "/api/v1/cases", assigned_expert=OK, quality_reviewer=OK, admin=OK),
+    row("review", "GET", "/api/v1/cases", assigned_expert=OK, quality_reviewer=OK, admin=OK,
+        note="lists each caller the cases it may read, and an expert's past cases as a summary"),
     # --- review: one case, in every stage ---------------------------------------------------------
     row("review", "GET", "/api/v1/cases/{id}", **ASSIGNED, quality_reviewer=QUALITY_REVIEW_ON, admin=OK, staged=True),
     row("review", "GET", "/api/v1/cases/{id}/draft", member_poc=from_stage("government_review"), other_poc=404,
@@ -76,7 +77,8 @@ ENDPOINTS = [
     row("review", "PUT", "/api/v1/cases/{id}/ratings/{commitment_id}", **ASSIGNED, staged=True),
     row("review", "PUT", "/api/v1/cases/{id}/plan-assessment", **ASSIGNED, staged=True),
     row("review", "POST", "/api/v1/cases/{id}/submit", **ASSIGNED, staged=True),
-    row("review", "POST", "/api/v1/cases/{id}/quality-decision", quality_reviewer=QUALITY_REVIEW_ON, staged=True),
+    row("review", "POST", "/api/v1/cases/{id}/quality-decision", quality_reviewer=QUALITY_REVIEW_ON, staged=True,
+        note="never on a case they authored (403)"),
     row("review", "POST", "/api/v1/cases/{id}/government-comments", member_poc=OK, other_poc=404, staged=True),
     row("review", "POST", "/api/v1/cases/{id}/government-comments/{cid}/response", **ASSIGNED, staged=True),
     row("review", "POST", "/api/v1/cases/{id}/open-public-comment", **ASSIGNED, admin=OK, staged=True),
@@ -127,8 +129,12 @@ def _stage_note(value) -> str:
 
 
 def who(endpoint) -> str:
-    """The README's "who" of one endpoint, in words, from its answers."""
-    a = endpoint["answers"]
+    """The README's "who" of one endpoint, in words, from its answers (and its note)."""
+    said = _who(endpoint["answers"])
+    return f"{said}; {endpoint['note']}" if endpoint["note"] else said
+
+
+def _who(a) -> str:
     if _allowed(a["no_token"]):
         return ("public, no token" if not _allowed(a["member_poc"]) else "public") + _stage_note(a["no_token"])
     token_holders = ("member_poc", "assigned_expert", "unassigned_expert", "past_expert", "quality_reviewer", "admin")
@@ -136,7 +142,10 @@ def who(endpoint) -> str:
         return "any token" + ("" if a["other_poc"] == OK else " (poc: own member)")
     parts = []
     if _allowed(a["member_poc"]):
-        parts.append(("poc" if a["other_poc"] == a["member_poc"] else "the member's poc") + _stage_note(a["member_poc"]))
+        own = a["other_poc"] != a["member_poc"]
+        note = _stage_note(a["member_poc"]).strip(" ()")
+        qualifiers = ", ".join(q for q in ("own member" if own else "", note) if q)
+        parts.append("poc" + (f" ({qualifiers})" if qualifiers else ""))
     if _allowed(a["assigned_expert"]):
         parts.append("expert" if a["unassigned_expert"] == OK else "assigned expert")
     if _allowed(a["quality_reviewer"]):
