@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from cli import demo, operations
+from cli.localstack import free_port
 from services.review import documents as review_documents
 from services.review.service import ReviewService
 from shared.persistence.documents import AuditEntry
@@ -125,3 +126,33 @@ def test_comment_size_and_number_are_capped_and_the_case_document_does_not_grow(
     assert public_comments_recorded("case_cap") == 3
     draft = requests.get(f"{review.base}/api/v1/cases/case_cap/public-draft", timeout=10).json()
     assert len(draft["comments"]) == 3
+
+
+def test_two_instances_share_the_limits_and_the_state_expires(start_review, container_factory, service_config):
+    first = start_review(ANONYMOUS_WRITES_PER_CLIENT=4)
+    open_for_public_comment(first, "case_shared")
+    port = free_port()
+    config = {k: v for k, v in service_config.items() if k != "base_url"}
+    config.update({"WEB_SERVER_ADDRESS": f"127.0.0.1:{port}", **GENEROUS, "ANONYMOUS_WRITES_PER_CLIENT": 4})
+    container_factory(ReviewService, config).start()
+    second = Review(f"http://127.0.0.1:{port}", config["AMQP_URI"])
+    statuses = [comment(instance, "case_shared", client="192.0.2.44").status_code for instance in (first, second) * 4]
+    assert statuses.count(201) == 4 and statuses[-2:] == [429, 429]
+    ttl = [index for index in review_documents.RateLimit._get_collection().index_information().values()
+           if index["key"] == [("expires_at", 1)]]
+    assert ttl and ttl[0]["expireAfterSeconds"] == 0
+
+
+def test_a_correction_starts_a_new_round_and_keeps_the_earlier_comments(start_review):
+    review = start_review(PUBLIC_COMMENT_SECONDS=1)
+    closes_at = open_for_public_comment(review, "case_round")
+    assert comment(review, "case_round", text={"fr": "Premier tour."}).status_code == 201
+    wait_until(lambda: datetime.now(timezone.utc) > closes_at, timeout=10, what="the period's end")
+    expert, admin = operations.issue_token("expert", "exp-a"), operations.issue_token("admin", "admin-1")
+    assert review.call("POST", "/api/v1/cases/case_round/finalise", expert).status_code == 200
+    assert review.call("POST", "/api/v1/cases/case_round/correct", admin, {"reason": "A rating was wrong."}).status_code == 200
+    shown = review.call("GET", "/api/v1/cases/case_round", expert).json()
+    assert shown["public_comments"] == [] and shown["government_comments"] == []
+    [kept] = review_documents.Comment.objects(case_id="case_round")
+    assert kept.round == 1 and kept.text == {"fr": "Premier tour."}
+    assert review_documents.Case.objects(case_id="case_round").first().comment_round == 2
