@@ -156,3 +156,25 @@ def test_a_correction_starts_a_new_round_and_keeps_the_earlier_comments(start_re
     [kept] = review_documents.Comment.objects(case_id="case_round")
     assert kept.round == 1 and kept.text == {"fr": "Premier tour."}
     assert review_documents.Case.objects(case_id="case_round").first().comment_round == 2
+
+
+def test_comments_embedded_by_an_earlier_version_are_moved_to_their_collection(db, monkeypatch):
+    from cli import irmctl
+
+    monkeypatch.setenv("MONGODB_URI", db)
+    review_documents.Case._get_collection().insert_one({
+        "_id": "case_old", "self_assessment_id": "sa_old", "member": demo.MEMBER, "action_plan": {}, "languages": ["fr"],
+        "commitments": [], "status": "approved", "ratings": {}, "correlation_id": "c", "version": 3,
+        "opened_at": datetime.now(timezone.utc), "updated_at": datetime.now(timezone.utc),
+        "government_comments": [{"comment_id": "gc_1", "commitment_id": None, "text": {"fr": "g"}, "author_id": "poc-tn",
+                                 "at": "2026-01-01T00:00:00.000Z", "response": {"text": {"fr": "r"}, "expert_id": "e",
+                                                                                "at": "2026-01-01T00:00:01.000Z"}}],
+        "public_comments": [{"comment_id": f"pc_{i}", "commitment_id": None, "text": {"fr": f"p{i}"}, "author": None,
+                             "confidential": i == 2, "at": "2026-01-01T00:00:02.000Z"} for i in (1, 2)],
+    })
+    assert irmctl.main(["migrate", "comments"]) == 0
+    assert irmctl.main(["migrate", "comments"]) == 0  # again: nothing changes
+    case = review_documents.Case.objects(case_id="case_old").first()  # readable again
+    assert (case.comment_round, case.government_comment_count, case.public_comment_count) == (1, 1, 2)
+    assert review_documents.comments_of(case, "government")[0]["response"]["text"] == {"fr": "r"}
+    assert [c["comment_id"] for c in review_documents.comments_of(case, "public", published_only=True)] == ["pc_1"]
