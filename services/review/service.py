@@ -24,15 +24,17 @@ from datetime import timedelta, timezone
 
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
+from pymongo import ReturnDocument
 from shared.webserver import http
 
 from services.review import documents, views
+from services.review.limiter import AnonymousWrites
 from services.review.schemas import (
     CaseListQuery, DeclineSchema, ExpertSchema, GovernmentCommentSchema, PublicCommentSchema, QualityDecisionSchema,
     TextSchema,
 )
-from services.review.domain import assignment, deadlines, rubric, workflow
-from shared import access, runtime
+from services.review.domain import assignment, deadlines, limits, rubric, windows, workflow
+from shared import access, disclosure, runtime
 from shared.auth import Forbidden, Unauthorized
 from shared.clock import iso, utcnow
 from shared.contracts.events import (
@@ -77,6 +79,7 @@ class ReviewService(runtime.ServiceShell):
     store = Store(documents=documents.ALL)
     auth = Auth()
     timing = ReviewTiming()
+    anonymous_writes = AnonymousWrites()
 
     # --- opening and (re)assigning a case ------------------------------------------
     @consumes(SELF_ASSESSMENT_SUBMITTED)
@@ -260,22 +263,23 @@ class ReviewService(runtime.ServiceShell):
     def show_case(self, request, case_id):
         principal = self.auth.caller(request, "read_case")
         case = _readable(principal, "read_case", documents.Case.objects(case_id=case_id).first(), case_id)
-        return json_response(views.case_view(case), headers={"ETag": f'"{case.version}"'})
+        return json_response(views.case_view(case, documents.comments_of(case, "government"), documents.comments_of(case, "public")),
+                             headers={"ETag": f'"{case.version}"'})
 
     @http("GET", "/api/v1/cases/<string:case_id>/draft")
     @api_endpoint
     def government_draft(self, request, case_id):
         principal = self.auth.caller(request, "read_draft")
         case = _readable(principal, "read_draft", documents.Case.objects(case_id=case_id).first(), case_id)
-        return json_response(views.draft_view(case))
+        return json_response(views.draft_view(case, documents.comments_of(case, "government")))
 
     @http("GET", "/api/v1/cases/<string:case_id>/public-draft")
     @api_endpoint
     def public_draft(self, request, case_id):
         case = documents.Case.objects(case_id=case_id).first()
-        if case is None or case.status not in ("public_comment", "approved"):
+        if case is None or not disclosure.draft_is_public(case.status):
             raise NotFound(f"Case {case_id} has no draft open to the public.")
-        return json_response(views.draft_view(case, public=True))
+        return json_response(views.draft_view(case, documents.comments_of(case, "public", published_only=True), public=True))
 
     # --- the expert's work ----------------------------------------------------------------
     @http("POST", "/api/v1/cases/<string:case_id>/accept")
@@ -287,6 +291,7 @@ class ReviewService(runtime.ServiceShell):
             case = self._expert_case(uow, principal, case_id)
             status = move(case, "accept", principal.role)
             now = utcnow()
+            _within_window(case, "accept", now)
             deadline_at = deadlines.deadline(status, now, self.timing)
             _update(uow, case, {"status": status, "stage_started_at": now, "deadline_at": deadline_at, "reminded_at": None})
             uow.record(case_id=case_id, action="review.accepted", actor=principal.as_actor(),
@@ -324,6 +329,7 @@ class ReviewService(runtime.ServiceShell):
             if commitment_id not in {c["commitment_id"] for c in case.commitments}:
                 raise NotFound(f"Case {case_id} has no commitment {commitment_id}.")
             move(case, "save_rating", principal.role)
+            _within_window(case, "save_rating", utcnow())
             changes = rubric.changes(case.ratings.get(commitment_id), ratings)
             _update(uow, case, {f"ratings.{commitment_id}": ratings}, expected_version=expected_version)
             uow.record(case_id=case_id, action="rating.saved", actor=principal.as_actor(),
@@ -345,6 +351,7 @@ class ReviewService(runtime.ServiceShell):
         def work(uow):
             case = self._expert_case(uow, principal, case_id)
             move(case, "save_rating", principal.role)
+            _within_window(case, "save_rating", utcnow())
             merged = {**(case.plan_assessment or {}), **{k: v for k, v in assessment.items() if v is not None}}
             _update(uow, case, {"plan_assessment": merged}, expected_version=expected_version)
             uow.record(case_id=case_id, action="plan_assessment.saved", actor=principal.as_actor(),
@@ -363,6 +370,7 @@ class ReviewService(runtime.ServiceShell):
         def work(uow):
             case = self._expert_case(uow, principal, case_id)
             status = move(case, "submit", principal.role)
+            _within_window(case, "submit", utcnow())
             missing = views.missing(case)
             if missing:
                 raise Unprocessable("Ratings are missing; the draft was not submitted.", {"ratings": missing})
@@ -419,18 +427,18 @@ class ReviewService(runtime.ServiceShell):
     @api_endpoint
     def government_comment(self, request, case_id):
         principal = self.auth.caller(request, "comment_government")
-        body = read_json(request, GovernmentCommentSchema())
+        limit = self.anonymous_writes.limits
+        body = read_json(request, GovernmentCommentSchema(max_characters=limit.comment_max_characters))
 
         def work(uow):
             case = _case(uow, case_id, principal, "comment_government")
             move(case, "comment_government", principal.role)
             now = utcnow()
-            if now >= _aware(case.government_review_until):
-                raise Conflict(f"The government review window closed at {iso(case.government_review_until)}.")
+            _within_window(case, "comment_government", now)
             _check_commitment(case, body["commitment_id"])
             comment = {"comment_id": new_id("gc"), "commitment_id": body["commitment_id"], "text": body["text"],
                        "author_id": principal.subject, "at": iso(now), "response": None}
-            _update(uow, case, {}, push={"government_comments": [comment]})
+            _add_comment(uow, case, "government", limit.government_comments_per_case, comment)
             uow.record(case_id=case_id, action="government.commented", actor=principal.as_actor(),
                        reason=f"The government commented on {body['commitment_id'] or 'the draft'}.",
                        data={"comment_id": comment["comment_id"], "commitment_id": body["commitment_id"]},
@@ -443,16 +451,15 @@ class ReviewService(runtime.ServiceShell):
     @api_endpoint
     def respond(self, request, case_id, comment_id):
         principal = self.auth.caller(request, "expert_work")
-        body = read_json(request, TextSchema())
+        body = read_json(request, TextSchema(max_characters=self.anonymous_writes.limits.comment_max_characters))
 
         def work(uow):
             case = self._expert_case(uow, principal, case_id)
             move(case, "respond", principal.role)
-            index = next((i for i, c in enumerate(case.government_comments) if c["comment_id"] == comment_id), None)
-            if index is None:
-                raise NotFound(f"Case {case_id} has no government comment {comment_id}.")
             response = {"text": body["text"], "expert_id": principal.subject, "at": iso(utcnow())}
-            _update(uow, case, {f"government_comments.{index}.response": response})
+            if uow.update(documents.Comment, {"_id": comment_id, "case_id": case_id, "round": case.comment_round,
+                                              "kind": "government"}, {"$set": {"response": response}}) != 1:
+                raise NotFound(f"Case {case_id} has no government comment {comment_id} in this review.")
             uow.record(case_id=case_id, action="government.comment_answered", actor=principal.as_actor(),
                        reason=f"The expert answered government comment {comment_id}.",
                        data={"comment_id": comment_id}, sealed={"text": body["text"]}, correlation_id=case.correlation_id)
@@ -469,9 +476,9 @@ class ReviewService(runtime.ServiceShell):
             case = _case(uow, case_id, principal, "open_public_comment")
             status = move(case, "open_public_comment", principal.role)
             now = utcnow()
-            if now < _aware(case.government_review_until):
-                raise Conflict(f"The government may comment until {iso(case.government_review_until)}.")
-            unanswered = [c["comment_id"] for c in case.government_comments if not c.get("response")]
+            _within_window(case, "open_public_comment", now)
+            government_comments = documents.comments_of(case, "government", session=uow.session)
+            unanswered = [c["comment_id"] for c in government_comments if not c.get("response")]
             if unanswered:
                 raise Conflict(f"Answer every government comment first: {', '.join(unanswered)}.")
             closes = now + timedelta(seconds=self.timing.public_comment_seconds)
@@ -479,7 +486,7 @@ class ReviewService(runtime.ServiceShell):
                                 "stage_started_at": now})
             uow.record(case_id=case_id, action="review.public_comment_opened", actor=principal.as_actor(),
                        reason=f"The draft findings are open to public comment until {iso(closes)}.",
-                       data={"closes_at": iso(closes), "government_comments": len(case.government_comments)},
+                       data={"closes_at": iso(closes), "government_comments": len(government_comments)},
                        correlation_id=case.correlation_id)
             return closes
 
@@ -493,15 +500,21 @@ class ReviewService(runtime.ServiceShell):
     def public_comment(self, request, case_id):
         if request.headers.get("Authorization"):
             raise Unauthorized("Public comments are anonymous: send no token.")
-        body = read_json(request, PublicCommentSchema())
+        refused = self.anonymous_writes.refusal(request, case_id, utcnow())
+        if refused:
+            return refused.response(request.correlation_id)
+        limit = self.anonymous_writes.limits
+        body = read_json(request, PublicCommentSchema(max_characters=limit.comment_max_characters))
 
         def work(uow):
             case = _case(uow, case_id)
             move(case, "comment_public", "public")
+            now = utcnow()
+            _within_window(case, "comment_public", now)
             _check_commitment(case, body["commitment_id"])
             comment = {"comment_id": new_id("pc"), "commitment_id": body["commitment_id"], "text": body["text"],
-                       "author": body["author"], "confidential": body["confidential"], "at": iso(utcnow())}
-            _update(uow, case, {}, push={"public_comments": [comment]})
+                       "author": body["author"], "confidential": body["confidential"], "at": iso(now)}
+            _add_comment(uow, case, "public", limit.public_comments_per_case, comment)
             # The log keeps a salted fingerprint: a commenter's words and name stay removable from the document store.
             uow.record(case_id=case_id, action="public.commented", actor={"role": "public", "id": "anonymous"},
                        reason=f"A public comment on {body['commitment_id'] or 'the draft'}"
@@ -522,17 +535,18 @@ class ReviewService(runtime.ServiceShell):
         def work(uow):
             case = self._expert_case(uow, principal, case_id)
             status = move(case, "finalise", principal.role)
-            if utcnow() < _aware(case.public_comment_closes_at):
-                raise Conflict(f"The public comment period runs until {iso(case.public_comment_closes_at)}.")
+            _within_window(case, "finalise", utcnow())
             _update(uow, case, {"status": status})
             uow.update(documents.Expert, {"_id": case.expert_id, "active_cases": {"$gt": 0}}, {"$inc": {"active_cases": -1}})
-            public = [views.public_comment(c) for c in case.public_comments if not c.get("confidential")]
+            government_comments = documents.comments_of(case, "government", session=uow.session)
+            public_comments = documents.comments_of(case, "public", session=uow.session)
+            public = [views.public_comment(c) for c in public_comments if not c.get("confidential")]
             uow.record(case_id=case_id, action="review.approved", actor=principal.as_actor(),
-                       reason=f"The expert finalised the findings after {len(case.public_comments)} public comment(s); "
+                       reason=f"The expert finalised the findings after {len(public_comments)} public comment(s); "
                               "approved for publication.",
                        data={"expert_id": case.expert_id, "reviewer_id": case.reviewer_id,
                              "public_comments_published": len(public),
-                             "public_comments_confidential": len(case.public_comments) - len(public)},
+                             "public_comments_confidential": len(public_comments) - len(public)},
                        correlation_id=case.correlation_id)
             uow.emit(build_event(REVIEW_APPROVED, {
                 "case_id": case_id, "self_assessment_id": case.self_assessment_id, "member": case.member,
@@ -544,7 +558,7 @@ class ReviewService(runtime.ServiceShell):
                     for c in case.commitments
                 ],
                 "plan_assessment": case.plan_assessment or None,
-                "government_comments": list(case.government_comments), "public_comments": public,
+                "government_comments": government_comments, "public_comments": public,
             }, correlation_id=case.correlation_id, actor=principal.as_actor()))
 
         self.store.run(work)
@@ -565,7 +579,9 @@ class ReviewService(runtime.ServiceShell):
             uow.update(documents.Expert, {"_id": case.expert_id}, {"$inc": {"active_cases": 1}})
             _update(uow, case, {"status": status, "stage_started_at": now, "reminded_at": None,
                                 "deadline_at": deadlines.deadline(status, now, self.timing),
-                                "government_comments": [], "public_comments": []})
+                                # A new round of comments; the earlier round's stay, attached to it.
+                                "comment_round": case.comment_round + 1, "government_comment_count": 0,
+                                "public_comment_count": 0})
             uow.record(case_id=case_id, action="review.correction_opened", actor=principal.as_actor(),
                        reason=f"Correction: {body['reason']}", data={"expert_id": case.expert_id},
                        correlation_id=case.correlation_id)
@@ -606,6 +622,28 @@ def _update(uow, case, changes, expected_version=None, push=None):
     if uow.update(documents.Case, {"_id": case.case_id, "version": version}, update) != 1:
         raise Conflict(f"The case changed since version {version} (now {case.version}); reload it and try again.")
     case.version = version + 1
+
+
+def _within_window(case, action, now):
+    """409 with the reason when the clock says `action` is not open now (domain/windows.py)."""
+    verdict = windows.window(action, now, government_review_until=_aware(case.government_review_until),
+                             public_comment_closes_at=_aware(case.public_comment_closes_at),
+                             deadline_at=_aware(case.deadline_at))
+    if not verdict.open:
+        raise Conflict(verdict.reason)
+
+
+def _add_comment(uow, case, kind, cap, comment):
+    """Store a comment in its own document, numbered by the case's counter for its kind. The
+    counter is raised only below the cap, atomically: concurrent writers can never pass it."""
+    field = f"{kind}_comment_count"
+    refusal = limits.cap_reached(kind, getattr(case, field), cap)
+    counted = None if refusal else documents.Case._get_collection().find_one_and_update(
+        {"_id": case.case_id, field: {"$lt": cap}}, {"$inc": {field: 1}}, projection={field: 1},
+        return_document=ReturnDocument.AFTER, session=uow.session)
+    if counted is None:
+        raise Conflict(refusal or limits.cap_reached(kind, cap, cap))
+    uow.insert(documents.Comment(case_id=case.case_id, round=case.comment_round, kind=kind, seq=counted[field], **comment))
 
 
 def _comments_summary(comments) -> dict:

@@ -15,6 +15,7 @@ import requests
 from nameko.standalone.events import event_dispatcher
 
 from cli import demo, operations
+from cli.localstack import free_port
 from services.intake import evidence_store
 from services.intake.service import IntakeService
 from services.publication.service import PublicationService
@@ -62,14 +63,22 @@ def seeded_case(stage) -> dict:
         commitments=[dict(c, narrative=None, evidence=[]) for c in demo.SELF_ASSESSMENT["commitments"]],
         status=status, expert_id=EXPERT, excluded_experts=[PAST_EXPERT], ratings=copy.deepcopy(demo.RATINGS),
         plan_assessment=copy.deepcopy(demo.PLAN_ASSESSMENT), reviewer_id=OTHER_REVIEWER if reviewed else None,
-        quality_comments=[], government_review_until=now + timedelta(days=14),
-        government_comments=[{"comment_id": "gc_1", "commitment_id": COMMITMENT, "text": {"fr": "Précision."},
-                              "author_id": "poc-tn", "at": now.isoformat(), "response": None}],
-        public_comment_opened_at=now, public_comment_closes_at=now + timedelta(days=14), public_comments=[],
+        quality_comments=[], government_review_until=now + timedelta(days=14), government_comment_count=1,
+        public_comment_opened_at=now, public_comment_closes_at=now + timedelta(days=14),
         deadline_at=now + timedelta(days=60), stage_started_at=now, correlation_id=f"corr-{stage}",
         opened_at=now, updated_at=now, version=7,
     )
-    return case.to_mongo().to_dict()
+    comment = review_documents.Comment(
+        comment_id=f"gc_{stage}", case_id=case.case_id, round=1, kind="government", seq=1, commitment_id=COMMITMENT,
+        text={"fr": "Précision."}, author_id="poc-tn", at=now.isoformat(), response=None)
+    return case.to_mongo().to_dict(), comment.to_mongo().to_dict()
+
+
+def restore(seed) -> None:
+    """Put a seeded case and its government comment back as they were (a request may have changed them)."""
+    case, comment = seed
+    review_documents.Case._get_collection().replace_one({"_id": case["_id"]}, case, upsert=True)
+    review_documents.Comment._get_collection().replace_one({"_id": comment["_id"]}, comment, upsert=True)
 
 
 def request_for(endpoint, ids, tree_size):
@@ -116,19 +125,19 @@ def start(container_factory, service_config):
     operations.add_member(OTHER_MEMBER, "national", {"fr": "Maroc"})
     for expert_id in (EXPERT, OTHER_EXPERT, PAST_EXPERT):
         operations.add_expert(expert_id, expert_id, ["ar", "fr"], [], capacity=100)
-    base_port = int(service_config["WEB_SERVER_ADDRESS"].rsplit(":", 1)[1])
     bases, containers = {}, {}
 
-    def start_service(name, cls, offset):
+    def start_service(name, cls):
         config = {k: v for k, v in service_config.items() if k != "base_url"}
-        config["WEB_SERVER_ADDRESS"] = f"127.0.0.1:{base_port + offset}"
+        port = free_port()  # each its own: a neighbouring port may be any client's ephemeral port
+        config["WEB_SERVER_ADDRESS"] = f"127.0.0.1:{port}"
         containers[name] = container_factory(cls, config)
         containers[name].start()
-        bases[name] = f"http://127.0.0.1:{base_port + offset}"
+        bases[name] = f"http://127.0.0.1:{port}"
 
-    start_service("intake", IntakeService, 0)
-    start_service("review", ReviewService, 1)
-    start_service("publication", PublicationService, 2)
+    start_service("intake", IntakeService)
+    start_service("review", ReviewService)
+    start_service("publication", PublicationService)
     return bases, containers
 
 
@@ -148,7 +157,6 @@ def test_every_endpoint_answers_every_caller_as_the_table_says(start, service_co
     checkpoint = wait_until(lambda: (r := requests.get(bases["publication"] + "/api/v1/log/checkpoint", timeout=10)).ok and r,
                             what="a signed checkpoint")
     tree_size = int(checkpoint.text.splitlines()[1])
-    cases = review_documents.Case._get_collection()
     seeds = {stage: seeded_case(stage) for stage in STAGES}
 
     session, mismatches, asked = requests.Session(), [], 0
@@ -159,7 +167,7 @@ def test_every_endpoint_answers_every_caller_as_the_table_says(start, service_co
             containers["intake"].stop()
         for stage in (STAGES if endpoint["staged"] else ("published",)):
             ids = {"id": f"case_{stage}" if "/cases/" in endpoint["path"] else finding_id, "file_id": file_id,
-                   "member": MEMBER, "n": 5, "commitment_id": COMMITMENT, "cid": "gc_1", "size": tree_size}
+                   "member": MEMBER, "n": 5, "commitment_id": COMMITMENT, "cid": f"gc_{stage}", "size": tree_size}
             if endpoint["path"].startswith("/api/v1/self-assessments/"):
                 ids["id"] = submitted.json()["id"]
             if endpoint["path"].startswith("/api/v1/experts/"):
@@ -169,7 +177,7 @@ def test_every_endpoint_answers_every_caller_as_the_table_says(start, service_co
             method, path, kwargs = request_for(endpoint, ids, tree_size)
             for caller in CALLERS:
                 if endpoint["staged"]:
-                    cases.replace_one({"_id": f"case_{stage}"}, seeds[stage], upsert=True)
+                    restore(seeds[stage])
                 header = headers_of[caller]
                 response = session.request(method, bases[endpoint["service"]] + path, timeout=10,
                                            **{**kwargs, "headers": {**kwargs["headers"], **({"Authorization": header} if header else {})}})
@@ -183,9 +191,8 @@ def test_every_endpoint_answers_every_caller_as_the_table_says(start, service_co
 
 def test_case_lists_show_each_caller_only_what_it_may_see(start):
     headers_of = callers()
-    cases = review_documents.Case._get_collection()
     for stage in STAGES:
-        cases.replace_one({"_id": f"case_{stage}"}, seeded_case(stage), upsert=True)
+        restore(seeded_case(stage))
 
     def listed(caller):
         response = requests.get(start[0]["review"] + "/api/v1/cases", headers={"Authorization": headers_of[caller]}, timeout=10)
