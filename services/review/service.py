@@ -309,6 +309,7 @@ class ReviewService(runtime.ServiceShell):
 
         def work(uow):
             case = self._expert_case(uow, principal, case_id)
+            move(case, "decline", principal.role)  # a case past assignment answers 409, not 500 (found by schemathesis)
             self._release(uow, case, "decline", principal.as_actor(),
                           f"{principal.subject} declined: {body['reason']}", conflict=body["conflict_of_interest"])
 

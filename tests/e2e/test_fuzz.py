@@ -2,7 +2,7 @@
 an expert, a quality reviewer, an admin and with no token: no server error, every status code
 documented, every content type and body as documented.
 
-Bounded for CI: FUZZ_EXAMPLES (default 6) examples per operation, derandomized (the same
+Bounded for CI: FUZZ_EXAMPLES (default 4) examples per operation, derandomized (the same
 requests every run), no shrinking. A bigger run: FUZZ_EXAMPLES=200 FUZZ_SHRINK=1 (see README).
 """
 import os
@@ -18,12 +18,15 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from cli import demo, operations
+from services.intake import openapi as intake_openapi
+from services.publication import openapi as publication_openapi
+from services.review import openapi as review_openapi
 from cli.localstack import ServiceStack, free_port
 from shared.openapi import MERGED_PATH, document_path
 from tests.conftest import with_database
 
 pytestmark = pytest.mark.e2e
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 FUZZ_SETTINGS = settings(
     max_examples=EXAMPLES, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck),
@@ -64,26 +67,7 @@ def seeded(stack):
     known = {"case_id": result["case_id"], "finding_id": result["finding"]["id"], "commitment_id": "TN0501",
              "self_assessment_id": result["self_assessment_id"], "expert_id": result["expert_id"], "member": "TN",
              "plan_number": 5, "size": 1}
-    return {"principals": principals, "known": known}
-
-
-def _schema(stack, service):
-    return schemathesis.openapi.from_url(stack.base_url + document_path(service))
-
-
-@pytest.fixture(scope="module")
-def intake_api(stack, seeded):
-    return _schema(stack, "intake")
-
-
-@pytest.fixture(scope="module")
-def review_api(stack, seeded):
-    return _schema(stack, "review")
-
-
-@pytest.fixture(scope="module")
-def publication_api(stack, seeded):
-    return _schema(stack, "publication")
+    return {"principals": principals, "known": known, "base_url": stack.base_url}
 
 
 def exercise(case, seeded):
@@ -98,12 +82,16 @@ def exercise(case, seeded):
         headers = {key: value for key, value in (case.headers or {}).items() if key.lower() != "authorization"}
         case.headers = headers
         extra = {"Authorization": f"Bearer {token}"} if token else {}
-        case.call_and_validate(headers=extra, checks=CHECKS, timeout=30)
+        case.call_and_validate(base_url=seeded["base_url"], headers=extra, checks=CHECKS, timeout=30)
 
 
-intake = schemathesis.pytest.from_fixture("intake_api")
-review = schemathesis.pytest.from_fixture("review_api")
-publication = schemathesis.pytest.from_fixture("publication_api")
+# The documents as the services build them (test_openapi.py checks each service serves exactly
+# this, and test_the_gateway_serves_the_documents_merged the gateway's merge). Loaded here, not
+# from the running stack: schemathesis' lazy `from_fixture` does not run under pytest 9
+# (it reads the removed `Function._nodeid`).
+intake = schemathesis.openapi.from_dict(intake_openapi.document())
+review = schemathesis.openapi.from_dict(review_openapi.document())
+publication = schemathesis.openapi.from_dict(publication_openapi.document())
 
 
 @intake.parametrize()
