@@ -9,7 +9,7 @@ GET  /api/v1/self-assessments            ?member=&cycle=&plan_number=: versions,
 GET  /api/v1/self-assessments/{id}       any token (a poc only its member's): the document and case status
 POST /api/v1/action-plans/{member}/{n}/commitments   poc (own member), admin: import a CSV/XLSX of commitments
 GET  /api/v1/action-plans/{member}/{n}/commitments   any token: the plan's imported commitments
-GET  /api/v1/openapi.json                public: this API as OpenAPI 3
+GET  /api/v1/openapi/intake.json         public: this API as OpenAPI 3 (the gateway merges all three at /api/v1/openapi.json)
 """
 import hashlib
 import tempfile
@@ -21,7 +21,7 @@ from shared.webserver import http
 from pymongo.errors import DuplicateKeyError
 from werkzeug.wrappers import Response
 
-from services.intake import bulk_import, documents, domain, evidence, evidence_store, openapi
+from services.intake import bulk_import, documents, domain, evidence, evidence_store
 from shared import access, runtime
 from shared.clock import iso, utcnow
 from shared.contracts.events import (
@@ -260,9 +260,11 @@ class IntakeService(runtime.ServiceShell):
              "lead_institution": c.lead_institution, "supporting_institutions": c.supporting_institutions}
             for c in found]})
 
-    @http("GET", "/api/v1/openapi.json")
+    @http("GET", "/api/v1/openapi/intake.json")
     @api_endpoint
     def openapi_document(self, request):
+        from services.intake import openapi  # here: it reads this module's query schemas
+
         return json_response(openapi.document())
 
     def _max_upload_bytes(self) -> int:

@@ -315,6 +315,13 @@ class PublicationService(runtime.ServiceShell):
             raise NotFound(f"No audit trail for case {case_id}.")
         return finding, trail.disclosed(case_id, entries), verification, self.transparency.leaves_of_case(case_id)
 
+    @http("GET", "/api/v1/openapi/publication.json")
+    @api_endpoint
+    def openapi_document(self, request):
+        from services.publication import openapi  # here: it reads this module's schemas
+
+        return json_response(openapi.document())
+
     # --- the transparency log -----------------------------------------------------------------
     @http("GET", "/api/v1/log/key")
     @api_endpoint

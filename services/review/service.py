@@ -233,6 +233,13 @@ class ReviewService(runtime.ServiceShell):
         self._retry_waiting("Retried after a registry change: ")  # waiting cases may have an expert now
         return json_response(_expert_view(expert), status=201 if create else 200)
 
+    @http("GET", "/api/v1/openapi/review.json")
+    @api_endpoint
+    def openapi_document(self, request):
+        from services.review import openapi  # here: it reads this module's schemas
+
+        return json_response(openapi.document())
+
     # --- reading ------------------------------------------------------------------------
     @http("GET", "/api/v1/cases")
     @api_endpoint
