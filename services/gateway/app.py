@@ -139,6 +139,13 @@ class Gateway:
             log.info("request_refused", method=environ.get("REQUEST_METHOD"), path=environ.get("PATH_INFO", ""),
                      status=refused.status, reason=refused.message)
             return _json(start_with_headers, refused.status, {"error": {"code": refused.code, "message": refused.message}})
+        except Exception:  # noqa: BLE001 -- still a JSON answer, naming a log line, never eventlet's text page
+            error_id = new_id("err")
+            log.exception("gateway_failed", method=environ.get("REQUEST_METHOD"), path=environ.get("PATH_INFO", ""),
+                          error_id=error_id)
+            environ.get("irm.close_connection", lambda: None)()
+            return _json(start_with_headers, 500, {"error": {"code": "internal_error",
+                                                            "message": f"Something failed on our side; quote {error_id} when reporting it."}})
 
     def forward(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
