@@ -9,7 +9,10 @@ Needs nothing but the public endpoints and the log's published verifier key:
    or one given with --checkpoint: the log only grew, nothing earlier was rewritten (a fork);
 3. reads the case's audit trail, recomputes every entry's hash and the chain, and checks that
    the chain reaches the head the finding recorded (nothing removed from the end);
-4. checks every entry's inclusion proof against the checkpoint's root hash.
+4. checks every entry's inclusion proof against the checkpoint's root hash;
+5. checks that every disclosed content (what people wrote, a draft's values: served with its
+   salt once the disclosure rule makes it public) is what the entry's fingerprint, and so the
+   log, committed to.
 
 Exit status 0: everything verifies; 1: something does not (the report says what); 2: the
 verifier could not get an answer (network, usage). Uses only shared/audit.py and
@@ -194,10 +197,28 @@ def verify(base_url: str, key: VerifierKey, target: str, *, state_path: Path | N
         else:
             report.bad(f"seq {entry.get('seq')} ({entry.get('action')}): the signed log does not hold this entry at index {index}")
 
+    # 5. Every disclosed content is what the logged entry committed to.
+    check_disclosed(entries, report)
+
     if report.ok and state_path:
         state[key.name] = {"size": current.size, "note": note, "seen_at": current.time or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         save_state(state_path, state)
     return report
+
+
+def check_disclosed(entries, report: Report) -> None:
+    disclosed = withheld = 0
+    for entry in entries:
+        if "sealed" in entry:
+            if audit.sealed_matches(entry, entry["sealed"]):
+                disclosed += 1
+            else:
+                report.bad(f"seq {entry.get('seq')} ({entry.get('action')}): the disclosed content does not match "
+                           "the fingerprint its logged entry holds")
+        elif "withheld" in entry:
+            withheld += 1
+    if disclosed or withheld:
+        report.good(f"{disclosed} disclosed content(s) match the fingerprints in the log; {withheld} still withheld")
 
 
 def main(argv=None) -> int:

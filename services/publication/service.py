@@ -156,7 +156,7 @@ class PublicationService(runtime.ServiceShell):
     @api_endpoint
     def withdraw_finding(self, request, finding_id):
         """Withdraw the latest version of a finding: a new version, marked withdrawn, with the reason."""
-        principal = self.auth.principal(request, "quality_reviewer", "admin")
+        principal = self.auth.caller(request, "withdraw_finding")
         body = read_json(request, WithdrawalBody())
 
         def work(uow):
@@ -305,15 +305,17 @@ class PublicationService(runtime.ServiceShell):
         entries.sort(key=lambda e: (logged.get(e["seq"]) is None, logged.get(e["seq"], 0), e["seq"]))
         return json_response({"case_id": case_id, "audit_url": f"/api/v1/cases/{case_id}/audit", "events": [
             {"log_index": logged.get(e["seq"]), "seq": e["seq"], "when": e["occurred_at"], "who": e["actor"],
-             "what": e["action"], "why": e["reason"], "details": e["data"], "service": e["service"], "entry_hash": e["hash"]}
+             "what": e["action"], "why": e["reason"], "details": e["data"], "service": e["service"], "entry_hash": e["hash"],
+             **{key: e[key] for key in ("sealed", "withheld") if key in e}}
             for e in entries]})
 
     def _logged_trail(self, case_id):
-        """The case's trail (trail.read) and {seq: log index} of its entries already in the log."""
+        """The case's trail as the public reads it (disclosed: shared/disclosure.py), its
+        verification, and {seq: log index} of its entries already in the log."""
         finding, entries, verification = trail.read(case_id)
         if not entries:
             raise NotFound(f"No audit trail for case {case_id}.")
-        return finding, entries, verification, self.transparency.leaves_of_case(case_id)
+        return finding, trail.disclosed(case_id, entries), verification, self.transparency.leaves_of_case(case_id)
 
     # --- the transparency log -----------------------------------------------------------------
     @http("GET", "/api/v1/log/key")
@@ -383,7 +385,7 @@ class PublicationService(runtime.ServiceShell):
         size, _ = self.transparency.state()
         end = min(size, query["start"] + query["limit"])
         leaves = list(documents.LogLeaf._get_collection().find({"_id": {"$gte": query["start"], "$lt": end}}, sort=[("_id", 1)]))
-        entries = trail.entries_for([(leaf["case_id"], leaf["seq"]) for leaf in leaves])
+        entries = trail.disclosed_entries_for([(leaf["case_id"], leaf["seq"]) for leaf in leaves])
         items = []
         for leaf in leaves:
             entry = entries.get((leaf["case_id"], leaf["seq"]))

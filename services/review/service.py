@@ -32,7 +32,7 @@ from services.review.schemas import (
     TextSchema,
 )
 from services.review.domain import assignment, deadlines, rubric, workflow
-from shared import runtime
+from shared import access, runtime
 from shared.auth import Forbidden, Unauthorized
 from shared.clock import iso, utcnow
 from shared.contracts.events import (
@@ -199,19 +199,19 @@ class ReviewService(runtime.ServiceShell):
     @http("GET", "/api/v1/experts")
     @api_endpoint
     def list_experts(self, request):
-        self.auth.principal(request, "admin")
+        self.auth.caller(request, "manage_experts")
         return json_response({"experts": [_expert_view(e) for e in documents.Expert.objects.order_by("expert_id")]})
 
     @http("POST", "/api/v1/experts")
     @api_endpoint
     def add_expert(self, request):
-        self.auth.principal(request, "admin")
+        self.auth.caller(request, "manage_experts")
         return self._save_expert(read_json(request, ExpertSchema()), create=True)
 
     @http("PUT", "/api/v1/experts/<string:expert_id>")
     @api_endpoint
     def update_expert(self, request, expert_id):
-        self.auth.principal(request, "admin")
+        self.auth.caller(request, "manage_experts")
         body = read_json(request, ExpertSchema())
         if body["expert_id"] != expert_id:
             raise Unprocessable("The body names another expert.", {"expert_id": [f"Must be {expert_id}."]})
@@ -234,36 +234,39 @@ class ReviewService(runtime.ServiceShell):
     @http("GET", "/api/v1/cases")
     @api_endpoint
     def list_cases(self, request):
-        principal = self.auth.principal(request, "expert", "quality_reviewer", "admin")
+        principal = self.auth.caller(request, "list_cases")
         query = read_query(request, CaseListQuery())
-        filters = {"expert_id": principal.subject} if principal.role == "expert" else {}
+        # The query only narrows; shared/access.py decides each case (an expert's own and past ones).
+        filters = ({"$or": [{"expert_id": principal.subject}, {"excluded_experts": principal.subject}]}
+                   if principal.role == "expert" else {})
         if query["status"]:
             filters["status"] = query["status"]
-        cases = documents.Case.objects(**filters).order_by("-updated_at").limit(200)
-        return json_response({"cases": [
-            {"case_id": c.case_id, "status": c.status, "member": c.member["code"], "cycle": c.action_plan["cycle"],
-             "expert_id": c.expert_id, "deadline_at": iso(c.deadline_at) if c.deadline_at else None,
-             "url": f"/api/v1/cases/{c.case_id}"} for c in cases
-        ]})
+        listed = []
+        for case in documents.Case.objects(__raw__=filters).order_by("-updated_at"):
+            facts = access.case_facts(case)
+            if access.decide(principal, "list_cases", facts) != access.ALLOWED:
+                continue
+            content = access.sees_case_content(principal, facts)
+            listed.append({"case_id": case.case_id, "status": case.status, "member": case.member["code"],
+                           "cycle": case.action_plan["cycle"], "expert_id": case.expert_id if content else None,
+                           "deadline_at": iso(case.deadline_at) if content and case.deadline_at else None,
+                           "url": f"/api/v1/cases/{case.case_id}" if content else None})
+            if len(listed) == 200:
+                break
+        return json_response({"cases": listed})
 
     @http("GET", "/api/v1/cases/<string:case_id>")
     @api_endpoint
     def show_case(self, request, case_id):
-        principal = self.auth.principal(request, "expert", "quality_reviewer", "admin")
-        case = documents.Case.objects(case_id=case_id).first()
-        if case is None or (principal.role == "expert" and case.expert_id != principal.subject):
-            raise NotFound(f"No case {case_id} for you.")
+        principal = self.auth.caller(request, "read_case")
+        case = _readable(principal, "read_case", documents.Case.objects(case_id=case_id).first(), case_id)
         return json_response(views.case_view(case), headers={"ETag": f'"{case.version}"'})
 
     @http("GET", "/api/v1/cases/<string:case_id>/draft")
     @api_endpoint
     def government_draft(self, request, case_id):
-        principal = self.auth.principal(request, "poc", "expert", "quality_reviewer", "admin")
-        case = documents.Case.objects(case_id=case_id).first()
-        visible = case is not None and (principal.role != "poc" or (
-            principal.member_code == case.member["code"] and case.status in ("government_review", "public_comment", "approved")))
-        if not visible:
-            raise NotFound(f"No draft findings of case {case_id} for you.")
+        principal = self.auth.caller(request, "read_draft")
+        case = _readable(principal, "read_draft", documents.Case.objects(case_id=case_id).first(), case_id)
         return json_response(views.draft_view(case))
 
     @http("GET", "/api/v1/cases/<string:case_id>/public-draft")
@@ -278,7 +281,7 @@ class ReviewService(runtime.ServiceShell):
     @http("POST", "/api/v1/cases/<string:case_id>/accept")
     @api_endpoint
     def accept(self, request, case_id):
-        principal = self.auth.principal(request, "expert")
+        principal = self.auth.caller(request, "expert_work")
 
         def work(uow):
             case = self._expert_case(uow, principal, case_id)
@@ -297,11 +300,12 @@ class ReviewService(runtime.ServiceShell):
     @http("POST", "/api/v1/cases/<string:case_id>/decline")
     @api_endpoint
     def decline(self, request, case_id):
-        principal = self.auth.principal(request, "expert")
+        principal = self.auth.caller(request, "expert_work")
         body = read_json(request, DeclineSchema())
 
         def work(uow):
             case = self._expert_case(uow, principal, case_id)
+            move(case, "decline", principal.role)  # 409 outside the expert's stages, before anything changes
             self._release(uow, case, "decline", principal.as_actor(),
                           f"{principal.subject} declined: {body['reason']}", conflict=body["conflict_of_interest"])
 
@@ -311,7 +315,7 @@ class ReviewService(runtime.ServiceShell):
     @http("PUT", "/api/v1/cases/<string:case_id>/ratings/<string:commitment_id>")
     @api_endpoint
     def save_ratings(self, request, case_id, commitment_id):
-        principal = self.auth.principal(request, "expert")
+        principal = self.auth.caller(request, "expert_work")
         expected_version = _if_match(request)
         ratings = read_json(request, CommitmentRatingsSchema())
 
@@ -334,7 +338,7 @@ class ReviewService(runtime.ServiceShell):
     @http("PUT", "/api/v1/cases/<string:case_id>/plan-assessment")
     @api_endpoint
     def save_plan_assessment(self, request, case_id):
-        principal = self.auth.principal(request, "expert")
+        principal = self.auth.caller(request, "expert_work")
         expected_version = _if_match(request)
         assessment = read_json(request, PlanAssessmentSchema())
 
@@ -354,7 +358,7 @@ class ReviewService(runtime.ServiceShell):
     @http("POST", "/api/v1/cases/<string:case_id>/submit")
     @api_endpoint
     def submit(self, request, case_id):
-        principal = self.auth.principal(request, "expert")
+        principal = self.auth.caller(request, "expert_work")
 
         def work(uow):
             case = self._expert_case(uow, principal, case_id)
@@ -376,13 +380,11 @@ class ReviewService(runtime.ServiceShell):
     @http("POST", "/api/v1/cases/<string:case_id>/quality-decision")
     @api_endpoint
     def quality_decision(self, request, case_id):
-        principal = self.auth.principal(request, "quality_reviewer")
+        principal = self.auth.caller(request, "quality_decision")
         body = read_json(request, QualityDecisionSchema())
 
         def work(uow):
-            case = _case(uow, case_id)
-            if case.expert_id == principal.subject:
-                raise Forbidden("A quality reviewer never reviews their own work.")
+            case = _case(uow, case_id, principal, "quality_decision")
             action = body["decision"]
             status = move(case, action, principal.role)
             now = utcnow()
@@ -416,13 +418,11 @@ class ReviewService(runtime.ServiceShell):
     @http("POST", "/api/v1/cases/<string:case_id>/government-comments")
     @api_endpoint
     def government_comment(self, request, case_id):
-        principal = self.auth.principal(request, "poc")
+        principal = self.auth.caller(request, "comment_government")
         body = read_json(request, GovernmentCommentSchema())
 
         def work(uow):
-            case = _case(uow, case_id)
-            if principal.member_code != case.member["code"]:
-                raise NotFound(f"No draft findings of case {case_id} for you.")
+            case = _case(uow, case_id, principal, "comment_government")
             move(case, "comment_government", principal.role)
             now = utcnow()
             if now >= _aware(case.government_review_until):
@@ -442,7 +442,7 @@ class ReviewService(runtime.ServiceShell):
     @http("POST", "/api/v1/cases/<string:case_id>/government-comments/<string:comment_id>/response")
     @api_endpoint
     def respond(self, request, case_id, comment_id):
-        principal = self.auth.principal(request, "expert")
+        principal = self.auth.caller(request, "expert_work")
         body = read_json(request, TextSchema())
 
         def work(uow):
@@ -463,10 +463,10 @@ class ReviewService(runtime.ServiceShell):
     @http("POST", "/api/v1/cases/<string:case_id>/open-public-comment")
     @api_endpoint
     def open_public_comment(self, request, case_id):
-        principal = self.auth.principal(request, "expert", "admin")
+        principal = self.auth.caller(request, "open_public_comment")
 
         def work(uow):
-            case = self._expert_case(uow, principal, case_id) if principal.role == "expert" else _case(uow, case_id)
+            case = _case(uow, case_id, principal, "open_public_comment")
             status = move(case, "open_public_comment", principal.role)
             now = utcnow()
             if now < _aware(case.government_review_until):
@@ -517,7 +517,7 @@ class ReviewService(runtime.ServiceShell):
     @http("POST", "/api/v1/cases/<string:case_id>/finalise")
     @api_endpoint
     def finalise(self, request, case_id):
-        principal = self.auth.principal(request, "expert")
+        principal = self.auth.caller(request, "expert_work")
 
         def work(uow):
             case = self._expert_case(uow, principal, case_id)
@@ -555,11 +555,11 @@ class ReviewService(runtime.ServiceShell):
     def correct(self, request, case_id):
         """Reopen published findings for a correction: the same expert revises, the case goes
         through quality review and comments again, and publication issues a new version."""
-        principal = self.auth.principal(request, "admin")
+        principal = self.auth.caller(request, "correct")
         body = read_json(request, DeclineSchema(only=("reason",)))
 
         def work(uow):
-            case = _case(uow, case_id)
+            case = _case(uow, case_id, principal, "correct")
             status = move(case, "correct", principal.role)
             now = utcnow()
             uow.update(documents.Expert, {"_id": case.expert_id}, {"$inc": {"active_cases": 1}})
@@ -574,17 +574,25 @@ class ReviewService(runtime.ServiceShell):
         return json_response({"case_id": case_id, "status": "in_review"})
 
     def _expert_case(self, uow, principal, case_id):
-        case = uow.get(documents.Case, {"_id": case_id})
-        if case is None or case.expert_id != principal.subject:
-            raise NotFound(f"No case {case_id} for you.")
-        bind(case_id=case_id)
-        return case
+        return _case(uow, case_id, principal, "expert_work")
 
 
-def _case(uow, case_id):
+def _case(uow, case_id, principal=None, operation=None):
+    """The case, read in this unit of work; with a principal, only if shared/access.py lets them `operation` it."""
     case = uow.get(documents.Case, {"_id": case_id})
+    if principal is not None:
+        return _readable(principal, operation, case, case_id)
     if case is None:
         raise NotFound(f"No case {case_id}.")
+    bind(case_id=case_id)
+    return case
+
+
+def _readable(principal, operation, case, case_id):
+    """`case` if the principal may `operation` it; otherwise the same 404 as for a case that does not exist."""
+    if case is None:
+        raise NotFound(f"No case {case_id} for you.")
+    runtime.AuthHandle.authorize(principal, operation, access.case_facts(case), not_found=f"No case {case_id} for you.")
     bind(case_id=case_id)
     return case
 
