@@ -37,6 +37,7 @@ ROUTES = (
     (re.compile(r"^/api/v1/cases/[^/]+/(audit|timeline)/?$"), "publication"),
     (re.compile(r"^/api/v1/log/"), "publication"),
     (re.compile(r"^/api/v1/cases(/|$)"), "review"),
+    (re.compile(r"^/api/v1/experts(/|$)"), "review"),
 )
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
               "transfer-encoding", "upgrade", "host", "content-length"}
