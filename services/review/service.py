@@ -114,8 +114,7 @@ class ReviewService(runtime.ServiceShell):
             return False
         status = workflow.next_state(case.status, "assign", "system")
         chosen = next(e for e in experts if e.expert_id == decision.expert_id)
-        if uow.update(documents.Expert, {"_id": chosen.expert_id, "active_cases": {"$lt": chosen.capacity}},
-                      {"$inc": {"active_cases": 1}}) != 1:
+        if not take_capacity(uow, chosen):
             raise RuntimeError(f"expert {chosen.expert_id} changed during assignment")  # retried whole
         _update(uow, case, {"status": status, "expert_id": chosen.expert_id, "stage_started_at": now,
                             "deadline_at": deadlines.deadline(status, now, self.timing), "reminded_at": None,
@@ -134,7 +133,7 @@ class ReviewService(runtime.ServiceShell):
         never offer them this case again, and find another expert in the same step."""
         expert_id = case.expert_id
         status = workflow.next_state(case.status, action, actor["role"])
-        uow.update(documents.Expert, {"_id": expert_id, "active_cases": {"$gt": 0}}, {"$inc": {"active_cases": -1}})
+        release_capacity(uow, expert_id)
         if conflict:  # a discovered conflict of interest is remembered for every future case
             uow.update(documents.Expert, {"_id": expert_id}, {"$addToSet": {"affiliations": case.member["code"]}})
         _update(uow, case, {"status": status, "excluded_experts": list(case.excluded_experts or []) + [expert_id],
@@ -525,7 +524,7 @@ class ReviewService(runtime.ServiceShell):
             if utcnow() < _aware(case.public_comment_closes_at):
                 raise Conflict(f"The public comment period runs until {iso(case.public_comment_closes_at)}.")
             _update(uow, case, {"status": status})
-            uow.update(documents.Expert, {"_id": case.expert_id, "active_cases": {"$gt": 0}}, {"$inc": {"active_cases": -1}})
+            release_capacity(uow, case.expert_id)
             public = [views.public_comment(c) for c in case.public_comments if not c.get("confidential")]
             uow.record(case_id=case_id, action="review.approved", actor=principal.as_actor(),
                        reason=f"The expert finalised the findings after {len(case.public_comments)} public comment(s); "
@@ -562,7 +561,13 @@ class ReviewService(runtime.ServiceShell):
             case = _case(uow, case_id)
             status = move(case, "correct", principal.role)
             now = utcnow()
-            uow.update(documents.Expert, {"_id": case.expert_id}, {"$inc": {"active_cases": 1}})
+            # The same expert revises, and the correction counts against their capacity like any
+            # assignment: at capacity it is refused (409) until the registry gives them room.
+            expert = uow.get(documents.Expert, {"_id": case.expert_id})
+            if expert is None or not take_capacity(uow, expert):
+                load = f"{expert.active_cases} of {expert.capacity}" if expert else "not in the registry"
+                raise Conflict(f"Expert {case.expert_id} is at capacity ({load} cases): raise their capacity "
+                               f"(PUT /api/v1/experts/{case.expert_id}) or let them finish a case, then correct again.")
             _update(uow, case, {"status": status, "stage_started_at": now, "reminded_at": None,
                                 "deadline_at": deadlines.deadline(status, now, self.timing),
                                 "government_comments": [], "public_comments": []})
@@ -579,6 +584,22 @@ class ReviewService(runtime.ServiceShell):
             raise NotFound(f"No case {case_id} for you.")
         bind(case_id=case_id)
         return case
+
+
+def take_capacity(uow, expert) -> bool:
+    """Count one more case against an expert, only while they are under capacity.
+
+    The one guard every assignment goes through (first assignment, reassignment, correction):
+    the filter repeats what was read in this transaction, so a concurrent assignment or a
+    registry change makes it match nothing (False) instead of going over capacity.
+    """
+    return uow.update(documents.Expert, {"_id": expert.expert_id, "capacity": expert.capacity,
+                                         "active_cases": {"$lt": expert.capacity}}, {"$inc": {"active_cases": 1}}) == 1
+
+
+def release_capacity(uow, expert_id) -> None:
+    """The expert no longer holds the case (declined, missed a deadline, finalised); never below zero."""
+    uow.update(documents.Expert, {"_id": expert_id, "active_cases": {"$gt": 0}}, {"$inc": {"active_cases": -1}})
 
 
 def _case(uow, case_id):
