@@ -20,26 +20,32 @@ import os
 import sys
 from pathlib import Path
 
-from cli import operations
+# Each command imports what it needs when it runs (the database, the broker, the spreadsheet
+# reader): `irmctl --help` and `irmctl log keygen` need none of them.
 from services.intake import bulk_import
+from shared import settings
 from shared.irm import LANGUAGES
 
 DEV_ENV = Path(__file__).resolve().parent.parent / "var" / "dev.env"
 
 
-def setting(name: str) -> str:
-    if os.environ.get(name):
-        return os.environ[name]
+def _written_by_make_dev(name: str) -> str | None:
     if DEV_ENV.exists():
         for line in DEV_ENV.read_text().splitlines():
             key, _, value = line.partition("=")
             if key == name:
                 return value
-    sys.exit(f"irmctl: set {name} (or start the stack with `make dev`).")
+    return None
 
 
 def mongodb_uri() -> str:
-    return setting("MONGODB_URI")
+    return os.environ.get("MONGODB_URI") or _written_by_make_dev("MONGODB_URI") or sys.exit(
+        "irmctl: set MONGODB_URI (or start the stack with `make dev`).")
+
+
+def amqp_uri() -> str:
+    return os.environ.get("AMQP_URI") or _written_by_make_dev("AMQP_URI") or sys.exit(
+        "irmctl: set AMQP_URI (or start the stack with `make dev`).")
 
 
 def _names(pairs):
@@ -47,7 +53,9 @@ def _names(pairs):
     for pair in pairs:
         lang, sep, text = pair.partition("=")
         if not sep:
-            raise operations.OperationError(f"--name takes LANG=TEXT, got {pair!r}")
+            from cli.operations import OperationError
+
+            raise OperationError(f"--name takes LANG=TEXT, got {pair!r}")
         names[lang] = text
     return names
 
@@ -130,7 +138,9 @@ def main(argv=None):
         print(f"signing key (secret; LOG_SIGNING_KEY):  {key}")
         print(f"verifier key (publish it):            {key.verifier}")
         return 0
-    operations.connect(mongodb_uri())
+    from cli import operations
+
+    operations.connect(mongodb_uri(), settings.env("MONGODB_DB"))  # the services' database, as they pick it
     try:
         if args.command == "member":
             member = operations.add_member(args.code, args.kind, _names(args.name), args.region)
@@ -222,7 +232,7 @@ def _login() -> str:
 def dead_letters(args) -> int:
     from cli.dead_letters import DeadLetterQueue
 
-    queue = DeadLetterQueue(setting("AMQP_URI"))
+    queue = DeadLetterQueue(amqp_uri())
     try:
         if args.action == "list":
             letters = queue.list()

@@ -19,16 +19,22 @@ from urllib.parse import urlparse
 
 import requests
 
+from shared import settings
+
 ROOT = Path(__file__).resolve().parent.parent
 NAMEKO_CONFIG = ROOT / "deploy" / "nameko.yaml"
 SERVICES = ("intake", "review", "publication")
-DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
+DEFAULT_AMQP_URI = settings.SETTINGS["AMQP_URI"].default
 # `make dev` runs a whole review in minutes, not weeks: short comment windows unless the
 # environment says otherwise. Production keeps deploy/nameko.yaml's defaults (14 days).
-DEV_TIMING = {key: os.environ.get(key, value) for key, value in {
-    "GOVERNMENT_REVIEW_SECONDS": "3", "PUBLIC_COMMENT_SECONDS": "3", "PUBLIC_COMMENT_MIN_SECONDS": "3",
-    "LOG_CHECKPOINT_SECONDS": "2",
-}.items()}
+# (Settings: shared/settings.py; these reach the services through deploy/nameko.yaml.)
+DEV_DEFAULTS = {"GOVERNMENT_REVIEW_SECONDS": "3", "PUBLIC_COMMENT_SECONDS": "3", "PUBLIC_COMMENT_MIN_SECONDS": "3",
+                "LOG_CHECKPOINT_SECONDS": "2"}
+
+
+def dev_settings(environ) -> dict:
+    """make dev's own values, for those the environment does not set."""
+    return {key: value for key, value in DEV_DEFAULTS.items() if not environ.get(key)}
 
 
 class StackError(RuntimeError):
@@ -231,7 +237,7 @@ class ServiceStack:
 
 
 def main():
-    amqp_uri = os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)
+    amqp_uri = settings.env("AMQP_URI")
     var = ROOT / "var"
     var.mkdir(exist_ok=True)
     mongo = None
@@ -239,16 +245,16 @@ def main():
         ensure_rabbitmq(amqp_uri)
         mongodb_uri = os.environ.get("MONGODB_URI")
         if not mongodb_uri:
-            port = int(os.environ.get("EMBEDDED_MONGO_PORT", "27027"))
+            port = settings.env("EMBEDDED_MONGO_PORT")
             if port_open("127.0.0.1", port):
                 raise StackError(f"port {port} is taken (another `make dev`?); set EMBEDDED_MONGO_PORT or MONGODB_URI.")
             mongo = EmbeddedMongo(var / "mongo", port=port, log_path=var / "secantusdb.log").start()
             mongodb_uri = mongo.uri()
             print(f"Embedded SecantusDB on {mongodb_uri} (data in var/mongo)", flush=True)
-        gateway_port = int(os.environ.get("GATEWAY_PORT", "8000"))
+        gateway_port = settings.env("GATEWAY_PORT")
         ports = {name: gateway_port + 1 + index for index, name in enumerate(SERVICES)}
         stack = ServiceStack(amqp_uri=amqp_uri, mongodb_uri=mongodb_uri, log_dir=var / "log",
-                             gateway_port=gateway_port, service_ports=ports, echo=True, extra_env=DEV_TIMING)
+                             gateway_port=gateway_port, service_ports=ports, echo=True, extra_env=dev_settings(os.environ))
         (var / "dev.env").write_text(f"MONGODB_URI={mongodb_uri}\nAMQP_URI={amqp_uri}\nBASE_URL={stack.base_url}\n")
         stack.start()
     except StackError as exc:

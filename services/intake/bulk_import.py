@@ -27,14 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from mongoengine.errors import NotUniqueError
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-
-from services.intake import documents as intake_documents
 from shared.clock import utcnow
 from shared.irm import LANGUAGES
-from shared.persistence import documents as shared_documents
+
+# openpyxl and the database (mongoengine, the documents) are imported where they are used:
+# `irmctl --help` and every other command read this module's columns, and need neither.
 
 ID = "Commitment Unique Identifier"
 COUNTRY = "Country/Locality"
@@ -127,6 +124,9 @@ def _csv_records(path: Path) -> Iterator[list]:
 
 
 def _open_workbook(path: Path):
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         # data_only: a formula cell gives the value Excel last computed, not "=A1".
         return load_workbook(path, read_only=True, data_only=True)
@@ -173,6 +173,11 @@ def validate_row(row: dict, *, member_code: str, member_names: dict, plan_number
     `seen_ids` maps each identifier met so far in the file to its row: an identifier given
     twice is ambiguous, so the second row is refused even when the first was refused too.
     """
+    from mongoengine.errors import NotUniqueError
+
+    from services.intake import documents as intake_documents
+    from shared.persistence import documents as shared_documents
+
     if language not in LANGUAGES:
         raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
 

@@ -36,7 +36,9 @@ from shared import runtime
 from shared.auth import Forbidden, Unauthorized
 from shared.clock import iso, utcnow
 from shared.contracts.events import (
-    REVIEW_APPROVED, REVIEW_ASSIGNED, REVIEW_RETURNED, REVIEW_SUBMITTED, SELF_ASSESSMENT_SUBMITTED, build_event,
+    REVIEW_ACCEPTED, REVIEW_APPROVED, REVIEW_ASSIGNED, REVIEW_CORRECTION_OPENED, REVIEW_PUBLIC_COMMENT_OPENED,
+    REVIEW_QUALITY_APPROVED, REVIEW_RETURNED, REVIEW_SUBMITTED, REVIEW_UNASSIGNED, SELF_ASSESSMENT_SUBMITTED,
+    build_event,
 )
 from shared.contracts.ratings import CommitmentRatingsSchema, PlanAssessmentSchema
 from shared.http import Conflict, NotFound, Unprocessable, api_endpoint, json_response, read_json, read_query
@@ -111,6 +113,9 @@ class ReviewService(runtime.ServiceShell):
                                 "assignment": {"reason": decision.reason, "candidates": candidates}})
             uow.record(case_id=case.case_id, action="review.unassigned", actor=SYSTEM, reason=reason_prefix + decision.reason,
                        data={"candidates": candidates}, correlation_id=case.correlation_id)
+            uow.emit(build_event(REVIEW_UNASSIGNED, {"case_id": case.case_id, "member_code": case.member["code"],
+                                                     "reason": reason_prefix + decision.reason},
+                                 correlation_id=case.correlation_id, actor=SYSTEM))
             return False
         status = workflow.next_state(case.status, "assign", "system")
         chosen = next(e for e in experts if e.expert_id == decision.expert_id)
@@ -288,6 +293,7 @@ class ReviewService(runtime.ServiceShell):
             uow.record(case_id=case_id, action="review.accepted", actor=principal.as_actor(),
                        reason=f"{principal.subject} accepted the case; the draft is due {iso(deadline_at)}.",
                        data={"deadline_at": iso(deadline_at)}, correlation_id=case.correlation_id)
+            uow.emit(_stage_event(REVIEW_ACCEPTED, case, principal.as_actor(), deadline_at=iso(deadline_at)))
             return deadline_at
 
         deadline_at = self.store.run(work)
@@ -406,6 +412,8 @@ class ReviewService(runtime.ServiceShell):
                        reason=f"Quality review approved the draft; the government may comment until {iso(window_ends)}.",
                        data={**_comments_summary(body["comments"]), "government_review_until": iso(window_ends)},
                        sealed={"comments": body["comments"]}, correlation_id=case.correlation_id)
+            uow.emit(_stage_event(REVIEW_QUALITY_APPROVED, case, actor, reviewer_id=principal.subject,
+                                  government_review_until=iso(window_ends)))
             return status
 
         status = self.store.run(work)
@@ -480,6 +488,7 @@ class ReviewService(runtime.ServiceShell):
                        reason=f"The draft findings are open to public comment until {iso(closes)}.",
                        data={"closes_at": iso(closes), "government_comments": len(case.government_comments)},
                        correlation_id=case.correlation_id)
+            uow.emit(_stage_event(REVIEW_PUBLIC_COMMENT_OPENED, case, principal.as_actor(), closes_at=iso(closes)))
             return closes
 
         closes = self.store.run(work)
@@ -568,12 +577,14 @@ class ReviewService(runtime.ServiceShell):
                 load = f"{expert.active_cases} of {expert.capacity}" if expert else "not in the registry"
                 raise Conflict(f"Expert {case.expert_id} is at capacity ({load} cases): raise their capacity "
                                f"(PUT /api/v1/experts/{case.expert_id}) or let them finish a case, then correct again.")
-            _update(uow, case, {"status": status, "stage_started_at": now, "reminded_at": None,
-                                "deadline_at": deadlines.deadline(status, now, self.timing),
+            deadline_at = deadlines.deadline(status, now, self.timing)
+            _update(uow, case, {"status": status, "stage_started_at": now, "reminded_at": None, "deadline_at": deadline_at,
                                 "government_comments": [], "public_comments": []})
             uow.record(case_id=case_id, action="review.correction_opened", actor=principal.as_actor(),
                        reason=f"Correction: {body['reason']}", data={"expert_id": case.expert_id},
                        correlation_id=case.correlation_id)
+            uow.emit(_stage_event(REVIEW_CORRECTION_OPENED, case, principal.as_actor(), reason=body["reason"],
+                                  deadline_at=iso(deadline_at)))
 
         self.store.run(work)
         return json_response({"case_id": case_id, "status": "in_review"})
@@ -584,6 +595,12 @@ class ReviewService(runtime.ServiceShell):
             raise NotFound(f"No case {case_id} for you.")
         bind(case_id=case_id)
         return case
+
+
+def _stage_event(event_type, case, actor, **details):
+    """The event announcing that a case entered a stage (its contract: shared/contracts/events.py)."""
+    return build_event(event_type, {"case_id": case.case_id, "member_code": case.member["code"], "expert_id": case.expert_id,
+                                    **details}, correlation_id=case.correlation_id, actor=actor)
 
 
 def take_capacity(uow, expert) -> bool:

@@ -50,3 +50,16 @@ def test_judgements_follow_the_irm_definitions():
                        "high_completion": True, "strong_early_results": True, "starred": True}
     assert publication_domain.judgements(demo.RATINGS["TN0502"])["starred"] is False
     assert not any(publication_domain.judgements(demo.RATINGS["TN0503"]).values())
+
+
+def test_intake_can_show_every_stage_a_review_rests_in():
+    """Each state a case can rest in has an event that makes intake show it. Not needed:
+    `submitted` (intake's own submission) and `declined` (left in the same transaction, for
+    `assigned` or `unassigned`)."""
+    from services.review.domain import workflow
+    from shared.contracts.events import CONTRACTS
+
+    shown = set(intake_domain.STATUS_AFTER.values())
+    assert set(workflow.STATES) - {"submitted", "declined"} <= shown
+    for event_type in intake_domain.STATUS_AFTER:
+        assert event_type in CONTRACTS
