@@ -174,21 +174,19 @@ def main(argv=None):
 
 def broker_public_user(args) -> int:
     import shlex
-    import subprocess
 
+    from cli.broker import BrokerSetupFailed, create_public_user
     from shared.topology import public_user_commands
 
-    commands = public_user_commands(args.vhost, args.password)
     if args.print:
-        for command in commands:
+        for command in public_user_commands(args.vhost, args.password):
             print(shlex.join(command))
         return 0
-    for command in commands:
-        done = subprocess.run(command, capture_output=True, text=True)
-        if done.returncode != 0 and not (command[1] == "add_user" and "already exists" in done.stderr + done.stdout):
-            print(f"irmctl: {shlex.join(command)} failed: {done.stderr.strip() or done.stdout.strip()}", file=sys.stderr)
-            return 2
-        print(f"done: {shlex.join(command[:4])} ...")
+    try:
+        create_public_user(args.vhost, args.password, progress=lambda command: print(f"done: {shlex.join(command[:4])} ..."))
+    except BrokerSetupFailed as exc:
+        print(f"irmctl: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

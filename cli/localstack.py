@@ -15,10 +15,11 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 import requests
 
+from cli.broker import BrokerSetupFailed, create_public_user, vhost_of
 from shared import settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,6 +127,22 @@ def _stop(process, timeout=10):
         process.wait(5)
 
 
+def provision_public_feed(amqp_uri) -> str:
+    """The public live feed's account on the stack's vhost, so `irm follow` works at once.
+
+    Only a broker on this machine can be set up here (rabbitmqctl talks to the local node);
+    for another, say what to run. Returns what was done, for the start-up message.
+    """
+    vhost = vhost_of(amqp_uri)
+    if urlparse(amqp_uri).hostname not in ("127.0.0.1", "localhost") or not shutil.which("rabbitmqctl"):
+        return f"public feed: run `irmctl broker public-user --vhost {vhost}` on the broker's machine"
+    try:
+        create_public_user(vhost)
+    except (BrokerSetupFailed, OSError, subprocess.SubprocessError) as exc:
+        return f"public feed: account not created ({exc}); run `irmctl broker public-user --vhost {vhost}`"
+    return f"public feed: `irm follow --amqp amqp://irm-public:irm-public@127.0.0.1:5672/{quote(vhost, safe='')}`"
+
+
 class ServiceStack:
     """intake, review, publication and the gateway, as separate processes.
 
@@ -144,6 +161,7 @@ class ServiceStack:
         self.echo = echo
         self.extra_env = extra_env or {}
         self.processes = {}
+        self.public_feed = None  # what start() did about the public feed's account
         self.commands = {}
         self.held = set()  # stopped on purpose: not restarted
         self.stopping = False
@@ -179,6 +197,7 @@ class ServiceStack:
         self._restart_if_it_died(name, process, log_file)
 
     def start(self, timeout=90):
+        self.public_feed = provision_public_feed(self.amqp_uri)
         nameko = str(Path(sys.executable).parent / "nameko")
         for name in SERVICES:
             self._spawn(name, [nameko, "run", "--config", str(NAMEKO_CONFIG), f"services.{name}.service"],
@@ -264,6 +283,7 @@ def main():
         sys.exit(2)
     print(f"\nirm-review is up: {stack.base_url}  (health: {stack.base_url}/health)\n"
           f"Create members, experts and tokens with `.venv/bin/irmctl --help`; `make demo` runs one case.\n"
+          f"{stack.public_feed}\n"
           f"Logs: var/log/*.log. Ctrl-C stops everything.\n", flush=True)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())

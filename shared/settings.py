@@ -53,7 +53,7 @@ ALL = (
     Setting("MONGODB_URI", "mongodb://127.0.0.1:27017/irm",
             "The MongoDB server (a replica set: the services use transactions). `make dev` starts an embedded "
             "SecantusDB when it is not set.", SERVICES + (IRMCTL, MAKE_DEV, MAKE_DEMO)),
-    Setting("MONGODB_DB", "", "The database, when it is not the one MONGODB_URI names (default: the URI's, else `irm`).",
+    Setting("MONGODB_DB", "", "The database, when it is not the one MONGODB_URI names (default: the URI's, else `irm`). With credentials, give authSource in the URI.",
             SERVICES + (IRMCTL,)),
     Setting("WEB_SERVER_ADDRESS", "0.0.0.0:8000", "Where a service listens for HTTP.", SERVICES),
     Setting("MAX_WORKERS", "10", "Concurrent workers per service (also the broker prefetch).", SERVICES, int,
