@@ -173,11 +173,6 @@ def validate_row(row: dict, *, member_code: str, member_names: dict, plan_number
     `seen_ids` maps each identifier met so far in the file to its row: an identifier given
     twice is ambiguous, so the second row is refused even when the first was refused too.
     """
-    from mongoengine.errors import NotUniqueError
-
-    from services.intake import documents as intake_documents
-    from shared.persistence import documents as shared_documents
-
     if language not in LANGUAGES:
         raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
 
@@ -272,6 +267,11 @@ def import_commitments(path, *, member_code: str, plan_number: int, language: st
     Re-importing a file rewrites the same documents. An identifier already stored for
     another member is refused for that row, never taken over.
     """
+    from mongoengine.errors import NotUniqueError
+
+    from services.intake import documents as intake_documents
+    from shared.persistence import documents as shared_documents
+
     if language not in LANGUAGES:
         raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
     if plan_number < 1:
