@@ -5,7 +5,7 @@ PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: install dev test test-unit fault-test demo bench up down compose-config clean
+.PHONY: install dev test test-unit fault-test demo bench up down compose-config settings clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "irm-review needs Python 3.11 (nameko 2.14 + eventlet)")'
@@ -52,6 +52,10 @@ down:
 # Needs a compose binary (no engine): e.g. `apt-get install docker-compose`.
 compose-config:
 	$(COMPOSE) -f docker-compose.yml config --quiet && echo "docker-compose.yml is valid"
+
+## make settings: deploy/nameko.yaml and README's settings table, from shared/settings.py (a test checks both)
+settings: install
+	$(PY) -m shared.settings
 
 clean:
 	rm -rf $(VENV) var *.egg-info

@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pika
 
+from shared import settings
 from shared.contracts.public import KINDS, PUBLIC_EXCHANGE, PublicFindingMessage
 from shared.topology import PUBLIC_QUEUE_PREFIX
 
-DEFAULT_AMQP = os.environ.get("IRM_PUBLIC_AMQP", "amqp://irm-public:irm-public@127.0.0.1:5672/%2F")
+DEFAULT_AMQP = settings.env("IRM_PUBLIC_AMQP")
 REMEMBERED = 5000  # message ids kept to drop redeliveries
 
 
@@ -115,7 +116,7 @@ def main(argv=None) -> int:
     parser.add_argument("--amqp", default=DEFAULT_AMQP, help="the public broker URL (read-only account)")
     parser.add_argument("--name", help="this follower's queue name, after 'public.' (default: from host, user and folder)")
     parser.add_argument("--state", type=Path, help="where printed message ids are kept (default ~/.irm-follow/<name>.json)")
-    parser.add_argument("--base-url", default=os.environ.get("IRM_URL", ""), help="prefix for the links printed")
+    parser.add_argument("--base-url", default=settings.env("IRM_URL"), help="prefix for the links printed")
     parser.add_argument("--json", action="store_true", help="print each message as one JSON line")
     parser.add_argument("--max", type=int, help="stop after printing this many")
     parser.add_argument("--idle-timeout", type=float, help="stop after this many seconds without a message")

@@ -20,26 +20,32 @@ import os
 import sys
 from pathlib import Path
 
-from cli import operations
+# Each command imports what it needs when it runs (the database, the broker, the spreadsheet
+# reader): `irmctl --help` and `irmctl log keygen` need none of them.
 from services.intake import bulk_import
+from shared import settings
 from shared.irm import LANGUAGES
 
 DEV_ENV = Path(__file__).resolve().parent.parent / "var" / "dev.env"
 
 
-def setting(name: str) -> str:
-    if os.environ.get(name):
-        return os.environ[name]
+def _written_by_make_dev(name: str) -> str | None:
     if DEV_ENV.exists():
         for line in DEV_ENV.read_text().splitlines():
             key, _, value = line.partition("=")
             if key == name:
                 return value
-    sys.exit(f"irmctl: set {name} (or start the stack with `make dev`).")
+    return None
 
 
 def mongodb_uri() -> str:
-    return setting("MONGODB_URI")
+    return os.environ.get("MONGODB_URI") or _written_by_make_dev("MONGODB_URI") or sys.exit(
+        "irmctl: set MONGODB_URI (or start the stack with `make dev`).")
+
+
+def amqp_uri() -> str:
+    return os.environ.get("AMQP_URI") or _written_by_make_dev("AMQP_URI") or sys.exit(
+        "irmctl: set AMQP_URI (or start the stack with `make dev`).")
 
 
 def _names(pairs):
@@ -47,7 +53,9 @@ def _names(pairs):
     for pair in pairs:
         lang, sep, text = pair.partition("=")
         if not sep:
-            raise operations.OperationError(f"--name takes LANG=TEXT, got {pair!r}")
+            from cli.operations import OperationError
+
+            raise OperationError(f"--name takes LANG=TEXT, got {pair!r}")
         names[lang] = text
     return names
 
@@ -132,7 +140,9 @@ def main(argv=None):
         print(f"signing key (secret; LOG_SIGNING_KEY):  {key}")
         print(f"verifier key (publish it):            {key.verifier}")
         return 0
-    operations.connect(mongodb_uri())
+    from cli import operations
+
+    operations.connect(mongodb_uri(), settings.env("MONGODB_DB"))  # the services' database, as they pick it
     try:
         if args.command == "member":
             member = operations.add_member(args.code, args.kind, _names(args.name), args.region)
@@ -170,21 +180,19 @@ def main(argv=None):
 
 def broker_public_user(args) -> int:
     import shlex
-    import subprocess
 
+    from cli.broker import BrokerSetupFailed, create_public_user
     from shared.topology import public_user_commands
 
-    commands = public_user_commands(args.vhost, args.password)
     if args.print:
-        for command in commands:
+        for command in public_user_commands(args.vhost, args.password):
             print(shlex.join(command))
         return 0
-    for command in commands:
-        done = subprocess.run(command, capture_output=True, text=True)
-        if done.returncode != 0 and not (command[1] == "add_user" and "already exists" in done.stderr + done.stdout):
-            print(f"irmctl: {shlex.join(command)} failed: {done.stderr.strip() or done.stdout.strip()}", file=sys.stderr)
-            return 2
-        print(f"done: {shlex.join(command[:4])} ...")
+    try:
+        create_public_user(args.vhost, args.password, progress=lambda command: print(f"done: {shlex.join(command[:4])} ..."))
+    except BrokerSetupFailed as exc:
+        print(f"irmctl: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -228,7 +236,7 @@ def _login() -> str:
 def dead_letters(args) -> int:
     from cli.dead_letters import DeadLetterQueue
 
-    queue = DeadLetterQueue(setting("AMQP_URI"))
+    queue = DeadLetterQueue(amqp_uri())
     try:
         if args.action == "list":
             letters = queue.list()

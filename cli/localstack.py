@@ -15,20 +15,27 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 import requests
+
+from cli.broker import BrokerSetupFailed, create_public_user, vhost_of
+from shared import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMEKO_CONFIG = ROOT / "deploy" / "nameko.yaml"
 SERVICES = ("intake", "review", "publication")
-DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/"
+DEFAULT_AMQP_URI = settings.SETTINGS["AMQP_URI"].default
 # `make dev` runs a whole review in minutes, not weeks: short comment windows unless the
 # environment says otherwise. Production keeps deploy/nameko.yaml's defaults (14 days).
-DEV_TIMING = {key: os.environ.get(key, value) for key, value in {
-    "GOVERNMENT_REVIEW_SECONDS": "3", "PUBLIC_COMMENT_SECONDS": "3", "PUBLIC_COMMENT_MIN_SECONDS": "3",
-    "LOG_CHECKPOINT_SECONDS": "2",
-}.items()}
+# (Settings: shared/settings.py; these reach the services through deploy/nameko.yaml.)
+DEV_DEFAULTS = {"GOVERNMENT_REVIEW_SECONDS": "3", "PUBLIC_COMMENT_SECONDS": "3", "PUBLIC_COMMENT_MIN_SECONDS": "3",
+                "LOG_CHECKPOINT_SECONDS": "2"}
+
+
+def dev_settings(environ) -> dict:
+    """make dev's own values, for those the environment does not set."""
+    return {key: value for key, value in DEV_DEFAULTS.items() if not environ.get(key)}
 
 
 class StackError(RuntimeError):
@@ -120,6 +127,22 @@ def _stop(process, timeout=10):
         process.wait(5)
 
 
+def provision_public_feed(amqp_uri) -> str:
+    """The public live feed's account on the stack's vhost, so `irm follow` works at once.
+
+    Only a broker on this machine can be set up here (rabbitmqctl talks to the local node);
+    for another, say what to run. Returns what was done, for the start-up message.
+    """
+    vhost = vhost_of(amqp_uri)
+    if urlparse(amqp_uri).hostname not in ("127.0.0.1", "localhost") or not shutil.which("rabbitmqctl"):
+        return f"public feed: run `irmctl broker public-user --vhost {vhost}` on the broker's machine"
+    try:
+        create_public_user(vhost)
+    except (BrokerSetupFailed, OSError, subprocess.SubprocessError) as exc:
+        return f"public feed: account not created ({exc}); run `irmctl broker public-user --vhost {vhost}`"
+    return f"public feed: `irm follow --amqp amqp://irm-public:irm-public@127.0.0.1:5672/{quote(vhost, safe='')}`"
+
+
 class ServiceStack:
     """intake, review, publication and the gateway, as separate processes.
 
@@ -138,6 +161,7 @@ class ServiceStack:
         self.echo = echo
         self.extra_env = extra_env or {}
         self.processes = {}
+        self.public_feed = None  # what start() did about the public feed's account
         self.commands = {}
         self.held = set()  # stopped on purpose: not restarted
         self.stopping = False
@@ -175,6 +199,7 @@ class ServiceStack:
         self._restart_if_it_died(name, process, log_file)
 
     def start(self, timeout=90):
+        self.public_feed = provision_public_feed(self.amqp_uri)
         nameko = str(Path(sys.executable).parent / "nameko")
         for name in SERVICES:
             self._spawn(name, [nameko, "run", "--config", str(NAMEKO_CONFIG), f"services.{name}.service"],
@@ -233,7 +258,7 @@ class ServiceStack:
 
 
 def main():
-    amqp_uri = os.environ.get("AMQP_URI", DEFAULT_AMQP_URI)
+    amqp_uri = settings.env("AMQP_URI")
     var = ROOT / "var"
     var.mkdir(exist_ok=True)
     mongo = None
@@ -241,16 +266,16 @@ def main():
         ensure_rabbitmq(amqp_uri)
         mongodb_uri = os.environ.get("MONGODB_URI")
         if not mongodb_uri:
-            port = int(os.environ.get("EMBEDDED_MONGO_PORT", "27027"))
+            port = settings.env("EMBEDDED_MONGO_PORT")
             if port_open("127.0.0.1", port):
                 raise StackError(f"port {port} is taken (another `make dev`?); set EMBEDDED_MONGO_PORT or MONGODB_URI.")
             mongo = EmbeddedMongo(var / "mongo", port=port, log_path=var / "secantusdb.log").start()
             mongodb_uri = mongo.uri()
             print(f"Embedded SecantusDB on {mongodb_uri} (data in var/mongo)", flush=True)
-        gateway_port = int(os.environ.get("GATEWAY_PORT", "8000"))
+        gateway_port = settings.env("GATEWAY_PORT")
         ports = {name: gateway_port + 1 + index for index, name in enumerate(SERVICES)}
         stack = ServiceStack(amqp_uri=amqp_uri, mongodb_uri=mongodb_uri, log_dir=var / "log",
-                             gateway_port=gateway_port, service_ports=ports, echo=True, extra_env=DEV_TIMING)
+                             gateway_port=gateway_port, service_ports=ports, echo=True, extra_env=dev_settings(os.environ))
         (var / "dev.env").write_text(f"MONGODB_URI={mongodb_uri}\nAMQP_URI={amqp_uri}\nBASE_URL={stack.base_url}\n")
         stack.start()
     except StackError as exc:
@@ -260,6 +285,7 @@ def main():
         sys.exit(2)
     print(f"\nirm-review is up: {stack.base_url}  (health: {stack.base_url}/health)\n"
           f"Create members, experts and tokens with `.venv/bin/irmctl --help`; `make demo` runs one case.\n"
+          f"{stack.public_feed}\n"
           f"Logs: var/log/*.log. Ctrl-C stops everything.\n", flush=True)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())

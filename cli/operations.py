@@ -16,8 +16,8 @@ class OperationError(ValueError):
     pass
 
 
-def connect(mongodb_uri: str):
-    client = mongo.connect(mongodb_uri)
+def connect(mongodb_uri: str, db_name: str | None = None):
+    client = mongo.connect(mongodb_uri, db_name)
     mongo.ensure_indexes(SHARED_DOCUMENTS + review_documents.ALL)
     return client
 

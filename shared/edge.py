@@ -8,11 +8,13 @@ all read these.
 import re
 from urllib.parse import urlsplit
 
+from shared import settings
+
 # --- body limits ------------------------------------------------------------------------------
 # Any JSON body: a self-assessment with 999 commitments in three languages stays well under it.
 JSON_BODY_MAX_BYTES = 2 * 1024 * 1024
 # An evidence file or a spreadsheet (EVIDENCE_MAX_BYTES in deploy/nameko.yaml, this by default).
-EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
+EVIDENCE_MAX_BYTES = settings.default("EVIDENCE_MAX_BYTES")
 # A multipart body is its file plus boundaries, part headers and small form fields.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
 # The routes whose body is an uploaded file (multipart): evidence, and bulk import of commitments.
@@ -49,7 +51,7 @@ def forbidden_character(text: str):
 
 
 # --- the public base URL ------------------------------------------------------------------------
-DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+DEFAULT_PUBLIC_BASE_URL = settings.default("PUBLIC_BASE_URL")
 
 
 class BadPublicBaseUrl(ValueError):

@@ -9,7 +9,9 @@ the header is ignored and the peer's own address is the client.
 """
 import ipaddress
 
-DEFAULT_TRUSTED_PROXIES = "127.0.0.1/32,::1/128"
+from shared import settings
+
+DEFAULT_TRUSTED_PROXIES = settings.default("TRUSTED_PROXIES")
 
 
 def parse_networks(setting: str | None) -> tuple:

@@ -22,7 +22,7 @@ from shared.webserver import http
 
 from shared import access
 from shared import auth as auth_rules
-from shared import delivery, topology
+from shared import delivery, settings, topology
 from shared.clock import utcnow
 from shared.contracts.events import CONTRACTS, MalformedEvent, parse_event
 from shared.http import NotFound, json_response
@@ -163,10 +163,10 @@ class Store(EventDispatcher):
 
     def setup(self):
         config = self.container.config
-        configure_logging(self.container.service_name, config.get("LOG_LEVEL", "INFO"))
-        self.client = mongo.connect(config["MONGODB_URI"], config.get("MONGODB_DB"))
+        configure_logging(self.container.service_name, settings.value(config, "LOG_LEVEL"))
+        self.client = mongo.connect(settings.value(config, "MONGODB_URI"), settings.value(config, "MONGODB_DB"))
         mongo.ensure_indexes(SHARED_DOCUMENTS + self.documents)
-        self.retry_delays = delivery.parse_delays(config.get("RETRY_DELAYS_MS"))
+        self.retry_delays = delivery.parse_delays(settings.value(config, "RETRY_DELAYS_MS"))
         self.delivery = Publisher(self.amqp_uri, declare=delivery.topology(self.retry_delays), serializer="json")
         # Topology before traffic: every queue exists before the first event is published.
         with Connection(self.amqp_uri) as connection:

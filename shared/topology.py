@@ -18,7 +18,8 @@ from kombu import Exchange, Queue
 from shared import delivery
 from shared.contracts.public import PUBLIC_EXCHANGE
 from shared.contracts.events import (
-    CONTRACTS, FINDING_PUBLISHED, REVIEW_APPROVED, REVIEW_ASSIGNED, REVIEW_RETURNED, REVIEW_SUBMITTED,
+    CONTRACTS, FINDING_PUBLISHED, REVIEW_ACCEPTED, REVIEW_APPROVED, REVIEW_ASSIGNED, REVIEW_CORRECTION_OPENED,
+    REVIEW_PUBLIC_COMMENT_OPENED, REVIEW_QUALITY_APPROVED, REVIEW_RETURNED, REVIEW_SUBMITTED, REVIEW_UNASSIGNED,
     SELF_ASSESSMENT_SUBMITTED,
 )
 
@@ -43,9 +44,14 @@ class Subscription:
 SUBSCRIPTIONS = (
     Subscription(SELF_ASSESSMENT_SUBMITTED, "review", "on_self_assessment_submitted"),
     Subscription(REVIEW_ASSIGNED, "intake", "on_review_assigned"),
+    Subscription(REVIEW_UNASSIGNED, "intake", "on_review_unassigned"),
+    Subscription(REVIEW_ACCEPTED, "intake", "on_review_accepted"),
     Subscription(REVIEW_SUBMITTED, "intake", "on_review_submitted"),
     Subscription(REVIEW_RETURNED, "intake", "on_review_returned"),
+    Subscription(REVIEW_QUALITY_APPROVED, "intake", "on_review_quality_approved"),
+    Subscription(REVIEW_PUBLIC_COMMENT_OPENED, "intake", "on_review_public_comment_opened"),
     Subscription(REVIEW_APPROVED, "intake", "on_review_approved"),
+    Subscription(REVIEW_CORRECTION_OPENED, "intake", "on_review_correction_opened"),
     Subscription(REVIEW_APPROVED, "publication", "on_review_approved"),
     Subscription(FINDING_PUBLISHED, "intake", "on_finding_published"),
     Subscription(FINDING_PUBLISHED, "publication", "announce_publicly"),

@@ -66,7 +66,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Request
 
-from shared import edge
+from shared import edge, settings
 from shared.http import error_response
 from shared.ids import new_id
 
@@ -130,7 +130,7 @@ class NoDelayWebServer(WebServer):
         # Checked at start-up: a malformed PUBLIC_BASE_URL stops the service rather than
         # serving wrong links (or HSTS decided on a typo).
         try:
-            self.public_base_url = edge.public_base_url(self.container.config.get("PUBLIC_BASE_URL"))
+            self.public_base_url = edge.public_base_url(settings.value(self.container.config, "PUBLIC_BASE_URL"))
         except edge.BadPublicBaseUrl as exc:
             raise ConfigurationError(str(exc)) from None
         super().setup()

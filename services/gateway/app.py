@@ -29,7 +29,7 @@ from http import HTTPStatus  # noqa: E402
 import urllib3  # noqa: E402
 from eventlet import wsgi  # noqa: E402
 
-from shared import edge, openapi  # noqa: E402
+from shared import edge, openapi, settings  # noqa: E402
 from shared.ids import new_id  # noqa: E402
 from shared.logging import configure_logging  # noqa: E402
 
@@ -51,6 +51,7 @@ ROUTES = (
     (re.compile(r"^/api/v1/cases/[^/]+/(audit|timeline)/?\Z"), "publication"),
     (re.compile(r"^/api/v1/log/"), "publication"),
     (re.compile(r"^/api/v1/cases(/|\Z)"), "review"),
+    (re.compile(r"^/api/v1/experts(/|\Z)"), "review"),
 )
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
               "transfer-encoding", "upgrade", "host", "content-length"}
@@ -225,10 +226,10 @@ def main():
         "publication": os.environ.get("PUBLICATION_URL", "http://127.0.0.1:8003"),
     }
     try:
-        public_base_url = edge.public_base_url(os.environ.get("PUBLIC_BASE_URL"))
+        public_base_url = edge.public_base_url(settings.env("PUBLIC_BASE_URL"))
     except edge.BadPublicBaseUrl as exc:
         sys.exit(str(exc))
-    evidence_max_bytes = int(os.environ.get("EVIDENCE_MAX_BYTES") or edge.EVIDENCE_MAX_BYTES)
+    evidence_max_bytes = settings.env("EVIDENCE_MAX_BYTES")
     log.info("gateway_listening", address=f"{host}:{port}", upstreams=upstreams, public_base_url=public_base_url,
              json_body_max_bytes=edge.JSON_BODY_MAX_BYTES, upload_body_max_bytes=edge.upload_body_max_bytes(evidence_max_bytes))
     listener = eventlet.listen((host or "0.0.0.0", int(port)))

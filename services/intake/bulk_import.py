@@ -27,15 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from mongoengine.errors import NotUniqueError
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-
-from services.intake import documents as intake_documents
 from shared.clock import utcnow
 from shared.edge import forbidden_character
 from shared.irm import LANGUAGES
-from shared.persistence import documents as shared_documents
+
+# openpyxl and the database (mongoengine, the documents) are imported where they are used:
+# `irmctl --help` and every other command read this module's columns, and need neither.
 
 ID = "Commitment Unique Identifier"
 COUNTRY = "Country/Locality"
@@ -128,6 +125,9 @@ def _csv_records(path: Path) -> Iterator[list]:
 
 
 def _open_workbook(path: Path):
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         # data_only: a formula cell gives the value Excel last computed, not "=A1".
         return load_workbook(path, read_only=True, data_only=True)
@@ -276,6 +276,11 @@ def import_commitments(path, *, member_code: str, plan_number: int, language: st
     Re-importing a file rewrites the same documents. An identifier already stored for
     another member is refused for that row, never taken over.
     """
+    from mongoengine.errors import NotUniqueError
+
+    from services.intake import documents as intake_documents
+    from shared.persistence import documents as shared_documents
+
     if language not in LANGUAGES:
         raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
     if plan_number < 1:

@@ -1,16 +1,23 @@
 """Intake's rules: what a submission records, what it tells the others, how status moves."""
 from shared.audit import fingerprint
 from shared.contracts.events import (
-    FINDING_PUBLISHED, REVIEW_APPROVED, REVIEW_ASSIGNED, REVIEW_RETURNED, REVIEW_SUBMITTED,
+    FINDING_PUBLISHED, REVIEW_ACCEPTED, REVIEW_APPROVED, REVIEW_ASSIGNED, REVIEW_CORRECTION_OPENED,
+    REVIEW_PUBLIC_COMMENT_OPENED, REVIEW_QUALITY_APPROVED, REVIEW_RETURNED, REVIEW_SUBMITTED, REVIEW_UNASSIGNED,
 )
 from shared.contracts.fields import languages_of
 
-# The case status a self-assessment shows after each event the other services emit.
+# The case status a self-assessment shows after each event the other services emit: the
+# review's own stage names (services/review/domain/workflow.py), then publication's.
 STATUS_AFTER = {
+    REVIEW_UNASSIGNED: "unassigned",
     REVIEW_ASSIGNED: "assigned",
+    REVIEW_ACCEPTED: "in_review",
     REVIEW_SUBMITTED: "quality_review",
     REVIEW_RETURNED: "in_review",
+    REVIEW_QUALITY_APPROVED: "government_review",
+    REVIEW_PUBLIC_COMMENT_OPENED: "public_comment",
     REVIEW_APPROVED: "approved",
+    REVIEW_CORRECTION_OPENED: "in_review",  # a published finding reopened: the expert revises it
     FINDING_PUBLISHED: "published",
 }
 

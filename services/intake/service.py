@@ -22,10 +22,11 @@ from pymongo.errors import DuplicateKeyError
 from werkzeug.wrappers import Response
 
 from services.intake import bulk_import, documents, domain, evidence, evidence_store
-from shared import access, edge, runtime
+from shared import access, edge, runtime, settings
 from shared.clock import iso, utcnow
 from shared.contracts.events import (
-    FINDING_PUBLISHED, REVIEW_APPROVED, REVIEW_ASSIGNED, REVIEW_RETURNED, REVIEW_SUBMITTED,
+    FINDING_PUBLISHED, REVIEW_ACCEPTED, REVIEW_APPROVED, REVIEW_ASSIGNED, REVIEW_CORRECTION_OPENED,
+    REVIEW_PUBLIC_COMMENT_OPENED, REVIEW_QUALITY_APPROVED, REVIEW_RETURNED, REVIEW_SUBMITTED, REVIEW_UNASSIGNED,
     SELF_ASSESSMENT_SUBMITTED, build_event,
 )
 from shared.contracts.fields import MEMBER_CODE, Cycle, Integer
@@ -36,8 +37,6 @@ from shared.http import (
 from shared.ids import new_id
 from shared.persistence import documents as shared_documents
 from shared.runtime import Auth, Store, consumes
-
-EVIDENCE_MAX_BYTES = edge.EVIDENCE_MAX_BYTES
 
 
 class VersionsQuery(Schema):
@@ -268,7 +267,7 @@ class IntakeService(runtime.ServiceShell):
         return json_response(openapi.document())
 
     def _max_upload_bytes(self) -> int:
-        return int(self.config.get("EVIDENCE_MAX_BYTES") or EVIDENCE_MAX_BYTES)
+        return settings.value(self.config, "EVIDENCE_MAX_BYTES")
 
     # --- the case's progress, as the other services announce it ---------------
     def _follow(self, event, uow):
@@ -287,8 +286,28 @@ class IntakeService(runtime.ServiceShell):
     def on_review_assigned(self, event, uow):
         self._follow(event, uow)
 
+    @consumes(REVIEW_UNASSIGNED)
+    def on_review_unassigned(self, event, uow):
+        self._follow(event, uow)
+
+    @consumes(REVIEW_ACCEPTED)
+    def on_review_accepted(self, event, uow):
+        self._follow(event, uow)
+
     @consumes(REVIEW_SUBMITTED)
     def on_review_submitted(self, event, uow):
+        self._follow(event, uow)
+
+    @consumes(REVIEW_QUALITY_APPROVED)
+    def on_review_quality_approved(self, event, uow):
+        self._follow(event, uow)
+
+    @consumes(REVIEW_PUBLIC_COMMENT_OPENED)
+    def on_review_public_comment_opened(self, event, uow):
+        self._follow(event, uow)
+
+    @consumes(REVIEW_CORRECTION_OPENED)
+    def on_review_correction_opened(self, event, uow):
         self._follow(event, uow)
 
     @consumes(REVIEW_RETURNED)

@@ -34,7 +34,7 @@ from shared.irm import (
 from shared.audit import log_leaf
 from shared.http import Conflict, NotFound, Unprocessable, api_endpoint, json_response, read_json, read_query
 from shared.ids import new_id
-from shared import edge, runtime
+from shared import edge, runtime, settings
 from shared.runtime import Auth, Store, consumes
 
 SYSTEM = {"role": "system", "id": "publication"}
@@ -403,7 +403,7 @@ class PublicationService(runtime.ServiceShell):
 
     def _public_base_url(self) -> str:
         # Never the request's Host or X-Forwarded-Host: these bodies are cached as public.
-        return edge.public_base_url(self.config.get("PUBLIC_BASE_URL"))
+        return edge.public_base_url(settings.value(self.config, "PUBLIC_BASE_URL"))
 
     def _require_size(self, size):
         current, _ = self.transparency.state()

@@ -17,6 +17,7 @@ from nameko.extensions import DependencyProvider
 from mongoengine.errors import NotUniqueError
 from pymongo.errors import DuplicateKeyError
 
+from shared import settings
 from shared.clock import iso, utcnow
 from shared.persistence.documents import UnloggedEntry
 from shared.persistence.unit_of_work import run_in_transaction
@@ -25,7 +26,6 @@ from shared.transparency.note import Checkpoint, SigningKey, TIME_PREFIX, sign_c
 
 log = structlog.get_logger("irm.transparency")
 SEQUENCE_BATCH = 500
-DEFAULT_ORIGIN = "irm-review.localhost/audit-log"
 
 
 class LogStateChanged(Exception):
@@ -38,12 +38,12 @@ def load_signing_key(config) -> SigningKey:
     A generated key is written once, readable by its owner only, and its verifier key is
     logged: publish that verifier key where the public can find it independently of us.
     """
-    if config.get("LOG_SIGNING_KEY"):
-        return SigningKey.parse(config["LOG_SIGNING_KEY"])
-    path = Path(config.get("LOG_SIGNING_KEY_FILE") or "var/transparency-log.key")
+    if settings.value(config, "LOG_SIGNING_KEY"):
+        return SigningKey.parse(settings.value(config, "LOG_SIGNING_KEY"))
+    path = Path(settings.value(config, "LOG_SIGNING_KEY_FILE"))
     if path.exists():
         return SigningKey.parse(path.read_text())
-    key = SigningKey.generate(config.get("LOG_ORIGIN") or DEFAULT_ORIGIN)
+    key = SigningKey.generate(settings.value(config, "LOG_ORIGIN"))
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -63,7 +63,7 @@ class TransparencyLog(DependencyProvider):
     def setup(self):
         config = self.container.config
         self.key = load_signing_key(config)
-        self.checkpoint_every = timedelta(seconds=float(config.get("LOG_CHECKPOINT_SECONDS", 10)))
+        self.checkpoint_every = timedelta(seconds=settings.value(config, "LOG_CHECKPOINT_SECONDS"))
 
     def get_dependency(self, worker_ctx):
         return self

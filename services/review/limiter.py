@@ -14,7 +14,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.review import documents
 from services.review.domain.limits import Limits
-from shared import forwarded, ratelimit
+from shared import forwarded, ratelimit, settings
 from shared.http import TooManyRequests
 
 CAS_ATTEMPTS = 20
@@ -62,7 +62,7 @@ class AnonymousWrites(DependencyProvider):
     def setup(self):
         config = self.container.config
         self.limits = Limits.from_config(config)
-        self.trusted_proxies = forwarded.parse_networks(config.get("TRUSTED_PROXIES"))
+        self.trusted_proxies = forwarded.parse_networks(settings.value(config, "TRUSTED_PROXIES"))
 
     def get_dependency(self, worker_ctx):
         return self

@@ -38,7 +38,9 @@ from shared import access, disclosure, runtime
 from shared.auth import Forbidden, Unauthorized
 from shared.clock import iso, utcnow
 from shared.contracts.events import (
-    REVIEW_APPROVED, REVIEW_ASSIGNED, REVIEW_RETURNED, REVIEW_SUBMITTED, SELF_ASSESSMENT_SUBMITTED, build_event,
+    REVIEW_ACCEPTED, REVIEW_APPROVED, REVIEW_ASSIGNED, REVIEW_CORRECTION_OPENED, REVIEW_PUBLIC_COMMENT_OPENED,
+    REVIEW_QUALITY_APPROVED, REVIEW_RETURNED, REVIEW_SUBMITTED, REVIEW_UNASSIGNED, SELF_ASSESSMENT_SUBMITTED,
+    build_event,
 )
 from shared.contracts.ratings import CommitmentRatingsSchema, PlanAssessmentSchema
 from shared.http import Conflict, NotFound, Unprocessable, api_endpoint, json_response, read_json, read_query
@@ -114,11 +116,13 @@ class ReviewService(runtime.ServiceShell):
                                 "assignment": {"reason": decision.reason, "candidates": candidates}})
             uow.record(case_id=case.case_id, action="review.unassigned", actor=SYSTEM, reason=reason_prefix + decision.reason,
                        data={"candidates": candidates}, correlation_id=case.correlation_id)
+            uow.emit(build_event(REVIEW_UNASSIGNED, {"case_id": case.case_id, "member_code": case.member["code"],
+                                                     "reason": reason_prefix + decision.reason},
+                                 correlation_id=case.correlation_id, actor=SYSTEM))
             return False
         status = workflow.next_state(case.status, "assign", "system")
         chosen = next(e for e in experts if e.expert_id == decision.expert_id)
-        if uow.update(documents.Expert, {"_id": chosen.expert_id, "active_cases": {"$lt": chosen.capacity}},
-                      {"$inc": {"active_cases": 1}}) != 1:
+        if not take_capacity(uow, chosen):
             raise RuntimeError(f"expert {chosen.expert_id} changed during assignment")  # retried whole
         _update(uow, case, {"status": status, "expert_id": chosen.expert_id, "stage_started_at": now,
                             "deadline_at": deadlines.deadline(status, now, self.timing), "reminded_at": None,
@@ -137,7 +141,7 @@ class ReviewService(runtime.ServiceShell):
         never offer them this case again, and find another expert in the same step."""
         expert_id = case.expert_id
         status = workflow.next_state(case.status, action, actor["role"])
-        uow.update(documents.Expert, {"_id": expert_id, "active_cases": {"$gt": 0}}, {"$inc": {"active_cases": -1}})
+        release_capacity(uow, expert_id)
         if conflict:  # a discovered conflict of interest is remembered for every future case
             uow.update(documents.Expert, {"_id": expert_id}, {"$addToSet": {"affiliations": case.member["code"]}})
         _update(uow, case, {"status": status, "excluded_experts": list(case.excluded_experts or []) + [expert_id],
@@ -304,6 +308,7 @@ class ReviewService(runtime.ServiceShell):
             uow.record(case_id=case_id, action="review.accepted", actor=principal.as_actor(),
                        reason=f"{principal.subject} accepted the case; the draft is due {iso(deadline_at)}.",
                        data={"deadline_at": iso(deadline_at)}, correlation_id=case.correlation_id)
+            uow.emit(_stage_event(REVIEW_ACCEPTED, case, principal.as_actor(), deadline_at=iso(deadline_at)))
             return deadline_at
 
         deadline_at = self.store.run(work)
@@ -424,6 +429,8 @@ class ReviewService(runtime.ServiceShell):
                        reason=f"Quality review approved the draft; the government may comment until {iso(window_ends)}.",
                        data={**_comments_summary(body["comments"]), "government_review_until": iso(window_ends)},
                        sealed={"comments": body["comments"]}, correlation_id=case.correlation_id)
+            uow.emit(_stage_event(REVIEW_QUALITY_APPROVED, case, actor, reviewer_id=principal.subject,
+                                  government_review_until=iso(window_ends)))
             return status
 
         status = self.store.run(work)
@@ -495,6 +502,7 @@ class ReviewService(runtime.ServiceShell):
                        reason=f"The draft findings are open to public comment until {iso(closes)}.",
                        data={"closes_at": iso(closes), "government_comments": len(government_comments)},
                        correlation_id=case.correlation_id)
+            uow.emit(_stage_event(REVIEW_PUBLIC_COMMENT_OPENED, case, principal.as_actor(), closes_at=iso(closes)))
             return closes
 
         closes = self.store.run(work)
@@ -544,7 +552,7 @@ class ReviewService(runtime.ServiceShell):
             status = move(case, "finalise", principal.role)
             _within_window(case, "finalise", utcnow())
             _update(uow, case, {"status": status})
-            uow.update(documents.Expert, {"_id": case.expert_id, "active_cases": {"$gt": 0}}, {"$inc": {"active_cases": -1}})
+            release_capacity(uow, case.expert_id)
             government_comments = documents.comments_of(case, "government", session=uow.session)
             public_comments = documents.comments_of(case, "public", session=uow.session)
             public = [views.public_comment(c) for c in public_comments if not c.get("confidential")]
@@ -583,21 +591,51 @@ class ReviewService(runtime.ServiceShell):
             case = _case(uow, case_id, principal, "correct")
             status = move(case, "correct", principal.role)
             now = utcnow()
-            uow.update(documents.Expert, {"_id": case.expert_id}, {"$inc": {"active_cases": 1}})
-            _update(uow, case, {"status": status, "stage_started_at": now, "reminded_at": None,
-                                "deadline_at": deadlines.deadline(status, now, self.timing),
+            # The same expert revises, and the correction counts against their capacity like any
+            # assignment: at capacity it is refused (409) until the registry gives them room.
+            expert = uow.get(documents.Expert, {"_id": case.expert_id})
+            if expert is None or not take_capacity(uow, expert):
+                load = f"{expert.active_cases} of {expert.capacity}" if expert else "not in the registry"
+                raise Conflict(f"Expert {case.expert_id} is at capacity ({load} cases): raise their capacity "
+                               f"(PUT /api/v1/experts/{case.expert_id}) or let them finish a case, then correct again.")
+            deadline_at = deadlines.deadline(status, now, self.timing)
+            _update(uow, case, {"status": status, "stage_started_at": now, "reminded_at": None, "deadline_at": deadline_at,
                                 # A new round of comments; the earlier round's stay, attached to it.
                                 "comment_round": case.comment_round + 1, "government_comment_count": 0,
                                 "public_comment_count": 0})
             uow.record(case_id=case_id, action="review.correction_opened", actor=principal.as_actor(),
                        reason=f"Correction: {body['reason']}", data={"expert_id": case.expert_id},
                        correlation_id=case.correlation_id)
+            uow.emit(_stage_event(REVIEW_CORRECTION_OPENED, case, principal.as_actor(), reason=body["reason"],
+                                  deadline_at=iso(deadline_at)))
 
         self.store.run(work)
         return json_response({"case_id": case_id, "status": "in_review"})
 
     def _expert_case(self, uow, principal, case_id):
         return _case(uow, case_id, principal, "expert_work")
+
+
+def _stage_event(event_type, case, actor, **details):
+    """The event announcing that a case entered a stage (its contract: shared/contracts/events.py)."""
+    return build_event(event_type, {"case_id": case.case_id, "member_code": case.member["code"], "expert_id": case.expert_id,
+                                    **details}, correlation_id=case.correlation_id, actor=actor)
+
+
+def take_capacity(uow, expert) -> bool:
+    """Count one more case against an expert, only while they are under capacity.
+
+    The one guard every assignment goes through (first assignment, reassignment, correction):
+    the filter repeats what was read in this transaction, so a concurrent assignment or a
+    registry change makes it match nothing (False) instead of going over capacity.
+    """
+    return uow.update(documents.Expert, {"_id": expert.expert_id, "capacity": expert.capacity,
+                                         "active_cases": {"$lt": expert.capacity}}, {"$inc": {"active_cases": 1}}) == 1
+
+
+def release_capacity(uow, expert_id) -> None:
+    """The expert no longer holds the case (declined, missed a deadline, finalised); never below zero."""
+    uow.update(documents.Expert, {"_id": expert_id, "active_cases": {"$gt": 0}}, {"$inc": {"active_cases": -1}})
 
 
 def _case(uow, case_id, principal=None, operation=None):

@@ -77,6 +77,40 @@ class ReviewSubmitted(Schema):
     expert_id = fields.String(required=True)
 
 
+class ReviewStage(Schema):
+    """A case entered a stage of the review: enough for anyone to show where it is."""
+
+    case_id = fields.String(required=True)
+    member_code = fields.String(required=True, validate=MEMBER_CODE)
+    expert_id = fields.String(required=True)
+
+
+class ReviewUnassigned(Schema):
+    """No expert qualifies for the case now: it waits, and is retried when the registry changes."""
+
+    case_id = fields.String(required=True)
+    member_code = fields.String(required=True, validate=MEMBER_CODE)
+    reason = fields.String(required=True)
+
+
+class ReviewAccepted(ReviewStage):
+    deadline_at = fields.String(required=True, validate=ISO_UTC)  # the draft is due then
+
+
+class ReviewQualityApproved(ReviewStage):
+    reviewer_id = fields.String(required=True)
+    government_review_until = fields.String(required=True, validate=ISO_UTC)
+
+
+class ReviewPublicCommentOpened(ReviewStage):
+    closes_at = fields.String(required=True, validate=ISO_UTC)
+
+
+class ReviewCorrectionOpened(ReviewStage):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))  # the operator's, as in the audit trail
+    deadline_at = fields.String(required=True, validate=ISO_UTC)
+
+
 class CommitmentComment(Schema):
     commitment_id = fields.String(load_default=None, allow_none=True)
     text = LocalizedText(required=True, max_length=10000)
@@ -154,6 +188,11 @@ REVIEW_ASSIGNED = "review.assigned"
 REVIEW_SUBMITTED = "review.submitted"
 REVIEW_RETURNED = "review.returned"
 REVIEW_APPROVED = "review.approved"
+REVIEW_UNASSIGNED = "review.unassigned"
+REVIEW_ACCEPTED = "review.accepted"
+REVIEW_QUALITY_APPROVED = "review.quality_approved"
+REVIEW_PUBLIC_COMMENT_OPENED = "review.public_comment_opened"
+REVIEW_CORRECTION_OPENED = "review.correction_opened"
 FINDING_PUBLISHED = "finding.published"
 
 
@@ -172,7 +211,12 @@ CONTRACTS = {
         EventContract(REVIEW_ASSIGNED, "review", ReviewAssigned),
         EventContract(REVIEW_SUBMITTED, "review", ReviewSubmitted),
         EventContract(REVIEW_RETURNED, "review", ReviewReturned),
+        EventContract(REVIEW_UNASSIGNED, "review", ReviewUnassigned),
+        EventContract(REVIEW_ACCEPTED, "review", ReviewAccepted),
+        EventContract(REVIEW_QUALITY_APPROVED, "review", ReviewQualityApproved),
+        EventContract(REVIEW_PUBLIC_COMMENT_OPENED, "review", ReviewPublicCommentOpened),
         EventContract(REVIEW_APPROVED, "review", ReviewApproved),
+        EventContract(REVIEW_CORRECTION_OPENED, "review", ReviewCorrectionOpened),
         EventContract(FINDING_PUBLISHED, "publication", FindingPublished),
     )
 }

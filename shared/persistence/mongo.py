@@ -9,6 +9,14 @@ def database_name(uri: str, default: str = DEFAULT_DB) -> str:
     return parse_uri(uri).get("database") or default
 
 
+def with_database(uri: str, db_name: str) -> str:
+    """The URI naming `db_name` as its database (mongoengine takes the URI's over its `db` argument)."""
+    prefix, _, query = uri.partition("?")
+    scheme, _, rest = prefix.partition("://")
+    hosts = rest.split("/", 1)[0]
+    return f"{scheme}://{hosts}/{db_name}" + (f"?{query}" if query else "")
+
+
 def connect(uri: str, db_name: str | None = None):
     """Connect mongoengine's default alias once per process and return the pymongo client.
 
@@ -24,7 +32,7 @@ def connect(uri: str, db_name: str | None = None):
         return mongoengine.connection.get_connection()
     mongoengine.disconnect()
     # tz_aware: datetimes come back as UTC-aware, never naive.
-    return mongoengine.connect(db=db_name, host=uri, tz_aware=True, uuidRepresentation="standard")
+    return mongoengine.connect(db=db_name, host=with_database(uri, db_name), tz_aware=True, uuidRepresentation="standard")
 
 
 def ensure_indexes(documents) -> None:

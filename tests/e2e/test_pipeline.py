@@ -68,7 +68,8 @@ def test_one_case_from_upload_to_published_finding_and_audit_trail(stack, capsys
     assert finding["audit_head"] == {"seq": 20, "hash": trail["entries"][-1]["hash"]}
 
     history = [step["status"] for step in result["poc_view"]["case"]["history"]]
-    assert history == ["submitted", "assigned", "assigned", "quality_review", "in_review", "quality_review", "approved", "published"]
+    assert history == ["submitted", "assigned", "assigned", "in_review", "quality_review", "in_review", "quality_review",
+                       "government_review", "public_comment", "approved", "published"]
 
     # Anyone finds it in the public list.
     listing = requests.get(f"{stack.base_url}/api/v1/findings", params={"member": "TN", "cycle": "2023-2025"}, timeout=10).json()

@@ -60,8 +60,10 @@ def test_an_event_cannot_be_built_against_its_contract():
 
 
 def test_each_event_has_one_contract_and_a_known_source():
-    assert set(events.CONTRACTS) == {"self_assessment.submitted", "review.assigned", "review.submitted",
-                                     "review.returned", "review.approved", "finding.published"}
+    assert set(events.CONTRACTS) == {
+        "self_assessment.submitted", "review.unassigned", "review.assigned", "review.accepted", "review.submitted",
+        "review.returned", "review.quality_approved", "review.public_comment_opened", "review.approved",
+        "review.correction_opened", "finding.published"}
     assert {c.source for c in events.CONTRACTS.values()} == {"intake", "review", "publication"}
 
 

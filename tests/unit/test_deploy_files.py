@@ -23,8 +23,15 @@ def test_compose_starts_every_service_after_healthy_dependencies():
     assert set(services["gateway"]["depends_on"]) == {"intake", "review", "publication"}
     assert all(v["condition"] == "service_healthy" for v in services["gateway"]["depends_on"].values())
 
+# deploy/nameko.yaml itself: tests/unit/test_settings.py (generated from shared/settings.py).
 
-def test_the_nameko_config_reads_the_environment():
-    config = (ROOT / "deploy" / "nameko.yaml").read_text()
-    for key in ("AMQP_URI", "MONGODB_URI", "WEB_SERVER_ADDRESS"):
-        assert f"{key}: ${{{key}:" in config
+
+def test_compose_keeps_the_log_key_on_a_named_volume():
+    """A recreated publication container must sign with the same key, or every verifier breaks."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    publication = compose["services"]["publication"]
+    key_file = Path(publication["environment"]["LOG_SIGNING_KEY_FILE"])
+    mounts = {mount.split(":")[1]: mount.split(":")[0] for mount in publication["volumes"]}
+    assert str(key_file.parent) in mounts and mounts[str(key_file.parent)] in compose["volumes"]
+    assert publication["environment"]["MONGODB_URI"] == compose["services"]["review"]["environment"]["MONGODB_URI"]
+    assert f"chown app:app {key_file.parent}" in (ROOT / "deploy" / "Dockerfile").read_text()

@@ -74,3 +74,24 @@ def test_merged_openapi_document_joins_the_services_and_refuses_conflicts():
     clash["components"]["schemas"]["Error"] = {"type": "string"}
     with pytest.raises(ValueError, match="schemas/Error"):
         merge([first, clash])
+
+
+def test_intake_can_show_every_stage_a_review_rests_in():
+    """Each state a case can rest in has an event that makes intake show it. Not needed:
+    `submitted` (intake's own submission) and `declined` (left in the same transaction, for
+    `assigned` or `unassigned`)."""
+    from services.review.domain import workflow
+    from shared.contracts.events import CONTRACTS
+
+    shown = set(intake_domain.STATUS_AFTER.values())
+    assert set(workflow.STATES) - {"submitted", "declined"} <= shown
+    for event_type in intake_domain.STATUS_AFTER:
+        assert event_type in CONTRACTS
+
+
+def test_a_database_name_replaces_the_one_the_uri_names():
+    from shared.persistence.mongo import database_name, with_database
+
+    uri = with_database("mongodb://a:1,b:2/irm?replicaSet=rs0&retryWrites=false", "irm_other")
+    assert uri == "mongodb://a:1,b:2/irm_other?replicaSet=rs0&retryWrites=false" and database_name(uri) == "irm_other"
+    assert with_database("mongodb://127.0.0.1:27017", "irm") == "mongodb://127.0.0.1:27017/irm"

@@ -1,10 +1,12 @@
 """Time rules of a review: stage deadlines, reminders, and the comment windows.
 
-All durations are configurable (deploy/nameko.yaml); the defaults follow the IRM's
+All durations are configurable (shared/settings.py); the defaults follow the IRM's
 practice. The public comment period can be set longer but never under its minimum.
 """
 from dataclasses import dataclass
 from datetime import timedelta
+
+from shared import settings
 
 DAY = 24 * 3600
 
@@ -19,17 +21,12 @@ class Timing:
 
     @classmethod
     def from_config(cls, config) -> "Timing":
-        def setting(key):
-            value = config.get(key)
-            return None if value in (None, "") else int(value)  # 0 is a setting, not a missing one
-
-        values = {name: setting(key) for name, key in (
-            ("accept_seconds", "ACCEPT_DEADLINE_SECONDS"), ("review_seconds", "REVIEW_DEADLINE_SECONDS"),
-            ("government_review_seconds", "GOVERNMENT_REVIEW_SECONDS"), ("public_comment_seconds", "PUBLIC_COMMENT_SECONDS"),
-        ) if setting(key) is not None}
-        minimum = setting("PUBLIC_COMMENT_MIN_SECONDS")
-        minimum = 14 * DAY if minimum is None else minimum
-        timing = cls(**values)
+        """From nameko's config; an absent setting is its declared default (shared/settings.py)."""
+        timing = cls(accept_seconds=settings.value(config, "ACCEPT_DEADLINE_SECONDS"),
+                     review_seconds=settings.value(config, "REVIEW_DEADLINE_SECONDS"),
+                     government_review_seconds=settings.value(config, "GOVERNMENT_REVIEW_SECONDS"),
+                     public_comment_seconds=settings.value(config, "PUBLIC_COMMENT_SECONDS"))
+        minimum = settings.value(config, "PUBLIC_COMMENT_MIN_SECONDS")
         if timing.public_comment_seconds < minimum:
             raise ValueError(f"PUBLIC_COMMENT_SECONDS ({timing.public_comment_seconds}) is under the minimum ({minimum})")
         return timing

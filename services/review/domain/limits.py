@@ -16,6 +16,7 @@ Typical text is far smaller (Arabic and French take 2 bytes or less per characte
 """
 from dataclasses import dataclass
 
+from shared import settings
 from shared.ratelimit import Rate
 
 MONGODB_DOCUMENT_LIMIT = 16 * 1024 * 1024
@@ -27,27 +28,23 @@ COMMENT_OVERHEAD_BYTES = 512  # comment id, commitment id, time, author id, fiel
 
 @dataclass(frozen=True)
 class Limits:
-    comment_max_characters: int = 2000  # one comment's text, counted across all its languages
-    public_comments_per_case: int = 300  # per review round (a correction starts a new round)
-    government_comments_per_case: int = 100  # per review round
-    per_client: Rate = Rate(10, 3600)  # anonymous writes from one client address, all cases together
-    per_case: Rate = Rate(60, 3600)  # anonymous writes to one case, all clients together
+    # The defaults are the declared settings' (shared/settings.py): one place for every number.
+    comment_max_characters: int = settings.default("COMMENT_MAX_CHARACTERS")  # across all its languages
+    public_comments_per_case: int = settings.default("PUBLIC_COMMENTS_PER_CASE")  # per review round
+    government_comments_per_case: int = settings.default("GOVERNMENT_COMMENTS_PER_CASE")  # per review round
+    # anonymous writes from one client address, all cases together; to one case, all clients together
+    per_client: Rate = Rate(settings.default("ANONYMOUS_WRITES_PER_CLIENT"), settings.default("ANONYMOUS_WRITES_CLIENT_SECONDS"))
+    per_case: Rate = Rate(settings.default("ANONYMOUS_WRITES_PER_CASE"), settings.default("ANONYMOUS_WRITES_CASE_SECONDS"))
 
     @classmethod
     def from_config(cls, config) -> "Limits":
-        def setting(key, default):
-            value = config.get(key)
-            return default if value in (None, "") else int(value)
-
-        defaults = cls()
+        setting = settings.value
         limits = cls(
-            comment_max_characters=setting("COMMENT_MAX_CHARACTERS", defaults.comment_max_characters),
-            public_comments_per_case=setting("PUBLIC_COMMENTS_PER_CASE", defaults.public_comments_per_case),
-            government_comments_per_case=setting("GOVERNMENT_COMMENTS_PER_CASE", defaults.government_comments_per_case),
-            per_client=Rate(setting("ANONYMOUS_WRITES_PER_CLIENT", defaults.per_client.limit),
-                            setting("ANONYMOUS_WRITES_CLIENT_SECONDS", int(defaults.per_client.period_seconds))),
-            per_case=Rate(setting("ANONYMOUS_WRITES_PER_CASE", defaults.per_case.limit),
-                          setting("ANONYMOUS_WRITES_CASE_SECONDS", int(defaults.per_case.period_seconds))),
+            comment_max_characters=setting(config, "COMMENT_MAX_CHARACTERS"),
+            public_comments_per_case=setting(config, "PUBLIC_COMMENTS_PER_CASE"),
+            government_comments_per_case=setting(config, "GOVERNMENT_COMMENTS_PER_CASE"),
+            per_client=Rate(setting(config, "ANONYMOUS_WRITES_PER_CLIENT"), setting(config, "ANONYMOUS_WRITES_CLIENT_SECONDS")),
+            per_case=Rate(setting(config, "ANONYMOUS_WRITES_PER_CASE"), setting(config, "ANONYMOUS_WRITES_CASE_SECONDS")),
         )
         if min(limits.comment_max_characters, limits.public_comments_per_case, limits.government_comments_per_case) < 1:
             raise ValueError("COMMENT_MAX_CHARACTERS, PUBLIC_COMMENTS_PER_CASE and GOVERNMENT_COMMENTS_PER_CASE must be at least 1")

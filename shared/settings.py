@@ -1,0 +1,207 @@
+"""Every setting, declared once: its name, default, meaning and who reads it.
+
+The services read theirs from nameko's config, which `nameko run --config deploy/nameko.yaml`
+builds from that file only: a key the file does not declare never reaches them, whatever the
+environment says. So deploy/nameko.yaml is generated from this table, as is README's
+settings table:
+
+    python -m shared.settings          # rewrites deploy/nameko.yaml and README's table (`make settings`)
+
+Adding a setting is one entry below (then `make settings`). tests/unit/test_settings.py
+fails on any key the code reads (config, environment) that is not declared here, and on a
+deploy/nameko.yaml or README that is not what this table generates.
+
+Read a setting with `value(config, NAME)` in a service and `env(NAME)` elsewhere: both
+apply the declared default (an absent or empty value is the default) and its type.
+"""
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NAMEKO_CONFIG = ROOT / "deploy" / "nameko.yaml"
+README = ROOT / "README.md"
+
+SERVICES = ("intake", "review", "publication")  # they read nameko's config
+GATEWAY, IRMCTL, IRM, MAKE_DEV, MAKE_DEMO = "gateway", "irmctl", "irm", "make dev", "make demo"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str               # the environment variable
+    default: str            # as text, exactly as in `${NAME:default}`; "" is "not set"
+    meaning: str
+    read_by: tuple
+    kind: type = str        # str, int or float: what value() and env() return
+    config_key: str = ""    # nameko's own key, when it is not the variable's name (max_workers)
+
+    @property
+    def key(self) -> str:
+        return self.config_key or self.name
+
+    @property
+    def in_nameko_config(self) -> bool:
+        return any(reader in SERVICES for reader in self.read_by)
+
+
+ALL = (
+    # --- where things are --------------------------------------------------------------------
+    Setting("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/", "The RabbitMQ broker and vhost.",
+            SERVICES + (IRMCTL, MAKE_DEV)),
+    Setting("MONGODB_URI", "mongodb://127.0.0.1:27017/irm",
+            "The MongoDB server (a replica set: the services use transactions). `make dev` starts an embedded "
+            "SecantusDB when it is not set.", SERVICES + (IRMCTL, MAKE_DEV, MAKE_DEMO)),
+    Setting("MONGODB_DB", "", "The database, when it is not the one MONGODB_URI names (default: the URI's, else `irm`). With credentials, give authSource in the URI.",
+            SERVICES + (IRMCTL,)),
+    Setting("WEB_SERVER_ADDRESS", "0.0.0.0:8000", "Where a service listens for HTTP.", SERVICES),
+    Setting("MAX_WORKERS", "10", "Concurrent workers per service (also the broker prefetch).", SERVICES, int,
+            config_key="max_workers"),
+    Setting("LOG_LEVEL", "INFO", "Log level of the JSON log lines.", SERVICES + (GATEWAY,)),
+    # --- delivery -------------------------------------------------------------------------------
+    Setting("RETRY_DELAYS_MS", "1000,5000,30000",
+            "A failed handler's message is retried after each delay (ms), then parked on irm.dead-letters.", SERVICES),
+    # --- intake ---------------------------------------------------------------------------------
+    Setting("EVIDENCE_MAX_BYTES", "20971520",
+            "Evidence files and commitment spreadsheets larger than this are refused (bytes); the gateway refuses an "
+            "upload body over this plus 64 KiB of multipart frame.", ("intake", GATEWAY), int),
+    # --- the edge ---------------------------------------------------------------------------------
+    Setting("PUBLIC_BASE_URL", "http://127.0.0.1:8000",
+            "The address the public uses (scheme://host[:port], no path): absolute links in feeds and the open-data "
+            "dictionary name it, and https:// turns on Strict-Transport-Security. Checked at start-up; the Host and "
+            "X-Forwarded-Host headers are never used for links.", SERVICES + (GATEWAY,)),
+    Setting("TRUSTED_PROXIES", "127.0.0.1/32,::1/128",
+            "Proxies whose X-Forwarded-For is believed (comma-separated CIDRs): the client is the right-most forwarded "
+            "address that is not one of them. From any other peer the header is ignored.", ("review",)),
+    # --- review timing (seconds) ---------------------------------------------------------------
+    Setting("ACCEPT_DEADLINE_SECONDS", "604800",
+            "An assigned expert accepts or declines within this, or the case is reassigned.", ("review",), int),
+    Setting("REVIEW_DEADLINE_SECONDS", "5184000",
+            "An accepted expert submits the draft within this, or the case is reassigned.", ("review",), int),
+    Setting("GOVERNMENT_REVIEW_SECONDS", "1209600", "The government comments on the draft within this.", ("review",), int),
+    Setting("PUBLIC_COMMENT_SECONDS", "1209600", "The draft is public for comment this long.", ("review",), int),
+    Setting("PUBLIC_COMMENT_MIN_SECONDS", "1209600",
+            "PUBLIC_COMMENT_SECONDS may never be shorter: review refuses to start otherwise.", ("review",), int),
+    # --- what commenters may write (services/review/domain/limits.py explains the arithmetic) ------
+    Setting("COMMENT_MAX_CHARACTERS", "2000",
+            "One comment's or answer's text, in characters counted across all its languages. Settings whose worst case "
+            "passes 8 MB of comments per case (half MongoDB's document limit) stop start-up.", ("review",), int),
+    Setting("PUBLIC_COMMENTS_PER_CASE", "300", "Public comments a case takes per review round (a correction starts a new one).",
+            ("review",), int),
+    Setting("GOVERNMENT_COMMENTS_PER_CASE", "100", "Government comments a case takes per review round.", ("review",), int),
+    Setting("ANONYMOUS_WRITES_PER_CLIENT", "10",
+            "Public comments one client address (an IPv6 /64) may send per ANONYMOUS_WRITES_CLIENT_SECONDS, over all "
+            "cases: a burst of the whole limit, then one per period/limit (GCRA); beyond, 429 with Retry-After.",
+            ("review",), int),
+    Setting("ANONYMOUS_WRITES_CLIENT_SECONDS", "3600", "The period of ANONYMOUS_WRITES_PER_CLIENT.", ("review",), int),
+    Setting("ANONYMOUS_WRITES_PER_CASE", "60", "Public comments one case takes per ANONYMOUS_WRITES_CASE_SECONDS from everyone.",
+            ("review",), int),
+    Setting("ANONYMOUS_WRITES_CASE_SECONDS", "3600", "The period of ANONYMOUS_WRITES_PER_CASE.", ("review",), int),
+    # --- the transparency log (publication) ----------------------------------------------------
+    Setting("LOG_SIGNING_KEY", "", "The log's Ed25519 signing key itself (`irmctl log keygen`); wins over the file.",
+            ("publication",)),
+    Setting("LOG_SIGNING_KEY_FILE", "var/transparency-log.key",
+            "The file holding the signing key; created on first start (mode 0600) when missing. Keep it on a volume.",
+            ("publication",)),
+    Setting("LOG_ORIGIN", "irm-review.localhost/audit-log",
+            "The log's name in a key created on first start (a configured key carries its own).", ("publication",)),
+    Setting("LOG_CHECKPOINT_SECONDS", "10",
+            "A checkpoint is signed when the log grew and this long passed since the last one.", ("publication",), float),
+    # --- the gateway -----------------------------------------------------------------------------
+    Setting("GATEWAY_ADDRESS", "127.0.0.1:8000", "Where the gateway listens.", (GATEWAY,)),
+    Setting("INTAKE_URL", "http://127.0.0.1:8001", "Where the gateway finds intake.", (GATEWAY,)),
+    Setting("REVIEW_URL", "http://127.0.0.1:8002", "Where the gateway finds review.", (GATEWAY,)),
+    Setting("PUBLICATION_URL", "http://127.0.0.1:8003", "Where the gateway finds publication.", (GATEWAY,)),
+    # --- make dev ----------------------------------------------------------------------------------
+    Setting("GATEWAY_PORT", "8000", "`make dev`'s gateway port; the services take the next three.", (MAKE_DEV,), int),
+    Setting("EMBEDDED_MONGO_PORT", "27027", "`make dev`'s embedded SecantusDB port (without MONGODB_URI).", (MAKE_DEV,), int),
+    Setting("BASE_URL", "", "The stack `make demo` talks to (default: the one `make dev` wrote to var/dev.env).",
+            (MAKE_DEMO,)),
+    # --- the public's command (irm) ------------------------------------------------------------
+    Setting("IRM_URL", "http://127.0.0.1:8000", "`irm verify` / `irm follow`: the public base URL (--url, --base-url).",
+            (IRM,)),
+    Setting("IRM_LOG_KEY", "", "`irm verify`: the log's verifier key, when --key is not given.", (IRM,)),
+    Setting("IRM_VERIFY_STATE", "~/.irm-verify/checkpoints.json", "`irm verify`: the checkpoints it saw last.", (IRM,)),
+    Setting("IRM_PUBLIC_AMQP", "amqp://irm-public:irm-public@127.0.0.1:5672/%2F",
+            "`irm follow`: the broker's public account (--amqp).", (IRM,)),
+)
+SETTINGS = {setting.name: setting for setting in ALL}
+BY_KEY = {setting.key: setting for setting in ALL}
+# nameko's own keys that are not settings (the same in every deployment).
+NAMEKO_FIXED = {"serializer": "json"}
+# The operating system's variables a command may read; not ours to declare.
+SYSTEM_VARIABLES = frozenset({"USER", "HOME", "PATH"})
+
+
+def _typed(setting: Setting, raw):
+    if raw is None or raw == "":
+        raw = setting.default
+    if raw == "":
+        return None
+    return raw if isinstance(raw, setting.kind) else setting.kind(raw)
+
+
+def default(name: str):
+    """A setting's declared default, typed: what code that needs a default names, instead of a copy."""
+    return _typed(SETTINGS[name], None)
+
+
+def value(config, name: str):
+    """A service's setting from nameko's config (deploy/nameko.yaml), with its declared default and type."""
+    setting = SETTINGS[name]
+    return _typed(setting, config.get(setting.key))
+
+
+def env(name: str, environ=None):
+    """A setting of the gateway or a command, from the environment, with its declared default and type."""
+    return _typed(SETTINGS[name], (os.environ if environ is None else environ).get(name))
+
+
+# --- what is generated from the table ------------------------------------------------------------
+def nameko_yaml() -> str:
+    lines = ["# GENERATED from shared/settings.py by `make settings`: edit that table, not this file.",
+             "# One nameko config for all three services; `nameko run --config` expands ${VAR:default}",
+             "# (nameko exposes only the keys declared here)."]
+    for setting in ALL:
+        if not setting.in_nameko_config:
+            continue
+        lines.append(f"# {setting.meaning}")
+        # Text is kept as text (`!raw_env_var`): YAML would make `yes` a boolean and `0123` a number.
+        tag = "!raw_env_var " if setting.kind is str else ""
+        lines.append(f"{setting.key}: {tag}${{{setting.name}:{setting.default}}}")
+    lines += [f"{key}: {fixed}" for key, fixed in NAMEKO_FIXED.items()]
+    return "\n".join(lines) + "\n"
+
+
+TABLE_BEGIN, TABLE_END = "<!-- settings:begin (generated from shared/settings.py: make settings) -->", "<!-- settings:end -->"
+
+
+def markdown_table() -> str:
+    rows = ["| setting | default | read by | meaning |", "|---|---|---|---|"]
+    for setting in ALL:
+        default = f"`{setting.default}`" if setting.default else "—"
+        readers = list(setting.read_by)
+        if set(SERVICES) <= set(readers):  # "services" for all three
+            readers = ["services"] + [reader for reader in readers if reader not in SERVICES]
+        readers = ", ".join(readers)
+        rows.append(f"| `{setting.name}` | {default} | {readers} | {setting.meaning.replace('|', '/')} |")
+    return "\n".join([TABLE_BEGIN, *rows, TABLE_END])
+
+
+def readme_with_table(readme: str) -> str:
+    pattern = re.compile(re.escape(TABLE_BEGIN) + ".*?" + re.escape(TABLE_END), re.S)
+    if not pattern.search(readme):
+        raise ValueError(f"README.md has no {TABLE_BEGIN} ... {TABLE_END} block")
+    return pattern.sub(lambda _: markdown_table(), readme)
+
+
+def main() -> int:
+    NAMEKO_CONFIG.write_text(nameko_yaml())
+    README.write_text(readme_with_table(README.read_text()))
+    print(f"wrote {NAMEKO_CONFIG.relative_to(ROOT)} and README.md's settings table ({len(ALL)} settings)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
