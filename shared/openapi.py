@@ -47,6 +47,7 @@ ERROR_STATUSES = {
     "415": "Wrong content type",
     "422": "Field-level validation errors",
     "428": "If-Match is required",
+    "429": "Too many requests from this client or to this case: retry after the Retry-After header's seconds",
 }
 
 # Schemas for bodies that are not JSON.

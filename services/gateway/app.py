@@ -27,6 +27,7 @@ import sys  # noqa: E402
 from http import HTTPStatus  # noqa: E402
 
 import urllib3  # noqa: E402
+from urllib.parse import quote  # noqa: E402
 from eventlet import wsgi  # noqa: E402
 
 from shared import edge, openapi, settings  # noqa: E402
@@ -162,7 +163,11 @@ class Gateway:
         method = environ["REQUEST_METHOD"]
         body = read_body(environ, edge.body_max_bytes(method, path, self.evidence_max_bytes))
         query = environ.get("QUERY_STRING")
-        url = self.upstreams[service] + path + (f"?{query}" if query else "")
+        # The path as the client sent it, still percent-encoded: re-sending the decoded one would
+        # turn an id's %3F into a query and its %2F into another path (found by schemathesis).
+        # The service's server decodes it exactly as this one did, so both route the same path.
+        wire_path = environ.get("RAW_PATH_INFO") or quote(path.encode("latin-1"), safe="/")
+        url = self.upstreams[service] + wire_path + (f"?{query}" if query else "")
         headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")}
         headers = {k: v for k, v in headers.items() if k.lower() not in NOT_FORWARDED}
         # The chain of addresses so far, then the one this gateway saw (review trusts the chain

@@ -2,7 +2,7 @@
 from the marshmallow schemas the service validates them with, responses as it renders them."""
 import functools
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from services.publication import open_data
 from services.publication.service import (
@@ -130,6 +130,27 @@ class ActorSchema(Schema):
     id = fields.String(required=True)
 
 
+class SealedSchema(Schema):
+    salt = fields.String(required=True)
+    content = fields.Dict(required=True, metadata={"description": "What people wrote, or the draft's values"})
+
+
+class WithheldSchema(Schema):
+    until = fields.String(required=True, allow_none=True, validate=validate.OneOf(("public_comment", "publication", "never")),
+                          metadata={"description": "The moment the disclosure rule makes it public; null once erased"})
+    erased = fields.Boolean(metadata={"description": "Disclosed, but deleted from the store (personal data)"})
+
+
+# What the disclosure rule (shared/disclosure.py) adds to an entry whose data holds `sealed_sha256`.
+def sealed_field():
+    return fields.Nested(SealedSchema, metadata={
+        "description": "The sealed content with its salt, once public: its canonical-JSON SHA-256 is data.sealed_sha256"})
+
+
+def withheld_field():
+    return fields.Nested(WithheldSchema, metadata={"description": "Until when the sealed content stays private"})
+
+
 class AuditEntrySchema(Schema):
     class Meta:
         unknown = "include"  # what a decision's entry adds (its disclosed content, its log index)
@@ -145,6 +166,8 @@ class AuditEntrySchema(Schema):
     data = fields.Dict(required=True)
     correlation_id = fields.String(required=True)
     hash = fields.String(required=True)
+    sealed = sealed_field()
+    withheld = withheld_field()
 
 
 class LoggedEntrySchema(AuditEntrySchema):
@@ -176,6 +199,8 @@ class TimelineEventSchema(Schema):
     details = fields.Dict(required=True)
     service = fields.String(required=True)
     entry_hash = fields.String(required=True)
+    sealed = sealed_field()
+    withheld = withheld_field()
 
 
 class TimelineSchema(Schema):

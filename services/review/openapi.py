@@ -260,7 +260,7 @@ def document() -> dict:
                   responses={"200": ("Open", "PublicCommentOpened")}, errors=("409",))
     api.operation("post", f"{case}/public-comments", body="PublicComment",
                   summary="Anyone comments on a draft in public comment (anonymous: a token is refused)",
-                  responses={"201": ("Kept", "PublicCommentCreated")}, errors=("401", "409"))
+                  responses={"201": ("Kept", "PublicCommentCreated")}, errors=("401", "409", "429"))
     api.operation("post", f"{case}/finalise", roles=("expert",),
                   summary="After the public comment period: approved for publication",
                   responses={"200": ("Approved", "CaseStatus")}, errors=("409",))

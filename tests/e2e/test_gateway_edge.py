@@ -200,3 +200,13 @@ def test_the_gateways_own_answers_are_json_with_the_security_headers(gateway):
             assert answer.headers.get(name) == value, (answer.url, name, answer.headers)
     unrouted = requests.get(base + "/nowhere", timeout=10)
     assert unrouted.status_code == 404 and unrouted.json()["error"]["code"] == "not_found"
+
+
+def test_an_encoded_path_reaches_the_service_as_sent(gateway):
+    """Found by schemathesis: a case id holding %3F was forwarded decoded, so the service read a
+    query where the id ended and answered another endpoint."""
+    _, base, _ = gateway
+    seen = requests.get(base + "/api/v1/cases/a%3Fb%20%C3%A9%2Fc/public-draft", timeout=10).json()
+    assert seen["path"] == "/api/v1/cases/a%3Fb%20%C3%A9%2Fc/public-draft"
+    with_query = requests.get(base + "/api/v1/findings/fnd%231", params={"member": "TN"}, timeout=10).json()
+    assert with_query["path"] == "/api/v1/findings/fnd%231?member=TN"
