@@ -18,6 +18,7 @@ import socket  # noqa: E402
 import urllib3  # noqa: E402
 from eventlet import wsgi  # noqa: E402
 
+from shared import metrics  # noqa: E402
 from shared.ids import new_id  # noqa: E402
 from shared.logging import configure_logging  # noqa: E402
 
@@ -40,6 +41,13 @@ ROUTES = (
 )
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
               "transfer-encoding", "upgrade", "host", "content-length"}
+
+
+def route_label(path: str) -> str:
+    """The metrics label of a request: the ROUTES pattern it matched (bounded), never the path."""
+    if path == "/health":
+        return path
+    return next((pattern.pattern for pattern, _ in ROUTES if pattern.match(path)), "unrouted")
 
 
 def route(path: str):
@@ -118,7 +126,8 @@ def main():
     # eventlet writes a response in 16 KiB pieces; without TCP_NODELAY the last piece of a
     # larger body waits ~40 ms for the client's delayed ACK (measured by bench/).
     listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    wsgi.server(listener, Gateway(upstreams), log_output=False)
+    # GET /metrics, and every request counted by route, method, status and latency.
+    wsgi.server(listener, metrics.InstrumentedWsgi(Gateway(upstreams), "gateway", route_label), log_output=False)
 
 
 if __name__ == "__main__":

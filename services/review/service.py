@@ -27,6 +27,7 @@ from nameko.timer import timer
 from shared.webserver import http
 
 from services.review import documents, views
+from services.review import metrics as review_metrics
 from services.review.schemas import (
     CaseListQuery, DeclineSchema, ExpertSchema, GovernmentCommentSchema, PublicCommentSchema, QualityDecisionSchema,
     TextSchema,
@@ -75,6 +76,7 @@ class ReviewService(runtime.ServiceShell):
     name = "review"
 
     store = Store(documents=documents.ALL)
+    metric_gauges = (review_metrics.gauges,)  # scraped at /metrics (shared/metrics.py)
     auth = Auth()
     timing = ReviewTiming()
 
