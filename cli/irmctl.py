@@ -104,6 +104,8 @@ def build_parser():
     public_user.add_argument("--password", default="irm-public", help="no secret: the account is public, its permissions protect")
     public_user.add_argument("--print", action="store_true", help="print the commands (e.g. for docker compose exec rabbitmq)")
 
+    migrate = sub.add_parser("migrate", help="bring stored data to this version").add_subparsers(dest="action", required=True)
+    migrate.add_parser("comments", help="move comments embedded in review cases to their own collection")
     log_key = sub.add_parser("log", help="the transparency log").add_subparsers(dest="action", required=True)
     keygen = log_key.add_parser("keygen", help="make a signing key: put it in LOG_SIGNING_KEY(_FILE), publish its verifier key")
     keygen.add_argument("--origin", required=True, help="the log's name, e.g. irm-review.example.org/audit-log")
@@ -147,6 +149,10 @@ def main(argv=None):
             result = operations.verify_case(args.case_id)
             print(json.dumps(result.as_dict(), indent=2))
             return 0 if result.valid and result.entries else 1
+        elif args.command == "migrate":
+            from services.review.documents import move_embedded_comments
+
+            print(f"{move_embedded_comments()} case(s) had their comments moved to review_comments")
         elif args.command == "dead-letters":
             return dead_letters(args)
         elif args.command == "import-commitments":

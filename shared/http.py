@@ -55,6 +55,21 @@ class Unprocessable(ApiError):
     status, code = 422, "validation_failed"
 
 
+class TooManyRequests(ApiError):
+    """A rate limit refused the request: 429 with Retry-After (whole seconds), in the JSON error format."""
+
+    status, code = 429, "too_many_requests"
+
+    def __init__(self, message, retry_after: int):
+        super().__init__(message, {"retry_after_seconds": retry_after})
+        self.retry_after = retry_after
+
+    def response(self, correlation_id=None) -> Response:
+        answer = error_response(self.status, self.code, self.message, self.details, correlation_id)
+        answer.headers["Retry-After"] = str(self.retry_after)
+        return answer
+
+
 def flatten_errors(messages, prefix="") -> dict:
     """marshmallow's nested messages as {"commitments[3].evidence[0].url": [...]}."""
     flat = {}

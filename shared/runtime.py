@@ -21,11 +21,12 @@ from nameko.timer import timer
 from werkzeug.wrappers import Response
 from shared.webserver import http
 
+from shared import access
 from shared import auth as auth_rules
 from shared import delivery, metrics, topology
 from shared.clock import utcnow
 from shared.contracts.events import CONTRACTS, MalformedEvent, parse_event
-from shared.http import json_response
+from shared.http import NotFound, json_response
 from shared.logging import bind, bind_correlation, configure_logging
 from shared.persistence import mongo
 from shared.persistence.documents import SHARED_DOCUMENTS, ApiToken, DeliveryAttempt, OutboxMessage, RejectedMessage
@@ -195,6 +196,26 @@ class AuthHandle:
             auth_rules.require_role(principal, *roles)
         bind(actor_role=principal.role, actor_id=principal.subject)
         return principal
+
+    def caller(self, request, operation) -> auth_rules.Principal:
+        """The caller, authenticated, whose role may ask for `operation` at all (shared/access.py); 403 otherwise."""
+        principal = self.principal(request)
+        self.authorize(principal, operation)
+        return principal
+
+    @staticmethod
+    def authorize(principal, operation, target=None, not_found="Not found."):
+        """Raise the HTTP answer when shared/access.py refuses: 403 the wrong role, 404 not yours."""
+        decision = access.decide(principal, operation, target)
+        if decision == access.FORBIDDEN:
+            roles = access.OPERATIONS[operation]
+            if isinstance(target, access.Member):
+                raise auth_rules.Forbidden(f"This token acts for member {principal.member_code}, not {target.code}.")
+            if principal.role in roles:
+                raise auth_rules.Forbidden("A quality reviewer never reviews their own work.")
+            raise auth_rules.Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
+        if decision == access.NOT_FOUND:
+            raise NotFound(not_found)
 
 
 class Auth(DependencyProvider):

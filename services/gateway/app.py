@@ -18,7 +18,7 @@ import socket  # noqa: E402
 import urllib3  # noqa: E402
 from eventlet import wsgi  # noqa: E402
 
-from shared import metrics  # noqa: E402
+from shared import metrics, openapi  # noqa: E402
 from shared.ids import new_id  # noqa: E402
 from shared.logging import configure_logging  # noqa: E402
 
@@ -31,7 +31,9 @@ ROUTES = (
     (re.compile(r"^/api/v1/self-assessments(/|$)"), "intake"),
     (re.compile(r"^/api/v1/evidence(/|$)"), "intake"),
     (re.compile(r"^/api/v1/action-plans(/|$)"), "intake"),
-    (re.compile(r"^/api/v1/openapi\.json$"), "intake"),
+    (re.compile(r"^/api/v1/openapi/intake\.json$"), "intake"),
+    (re.compile(r"^/api/v1/openapi/review\.json$"), "review"),
+    (re.compile(r"^/api/v1/openapi/publication\.json$"), "publication"),
     (re.compile(r"^/api/v1/findings(/|$)"), "publication"),
     (re.compile(r"^/api/v1/feeds/"), "publication"),
     (re.compile(r"^/api/v1/open-data/"), "publication"),
@@ -66,6 +68,8 @@ class Gateway:
         path = environ.get("PATH_INFO", "")
         if path == "/health":
             return self.health(start_response)
+        if path == openapi.MERGED_PATH:
+            return self.openapi(start_response)
         service = route(path)
         if service is None:
             return _json(start_response, 404, {"error": {"code": "not_found", "message": f"No endpoint at {path}."}})
@@ -93,6 +97,19 @@ class Gateway:
         reply_headers.append(("Content-Length", str(len(upstream.data))))
         start_response(f"{upstream.status} {upstream.reason or ''}".strip(), reply_headers)
         return [upstream.data]
+
+    def openapi(self, start_response):
+        """Every service's OpenAPI document, merged: each service describes its own routes."""
+        documents = []
+        for service, base in self.upstreams.items():
+            try:
+                answer = self.http.request("GET", base + openapi.document_path(service))
+            except urllib3.exceptions.HTTPError:
+                answer = None
+            if answer is None or answer.status != 200:
+                return _json(start_response, 502, {"error": {"code": "bad_gateway", "message": f"The {service} service is not answering."}})
+            documents.append(json.loads(answer.data))
+        return _json(start_response, 200, openapi.merge(documents))
 
     def health(self, start_response):
         report = {}

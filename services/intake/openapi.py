@@ -1,23 +1,13 @@
-"""The intake API as an OpenAPI 3 document, generated from the same marshmallow schemas
-that validate requests (so the document cannot drift from what the service accepts)."""
+"""The intake API as an OpenAPI 3 document (shared/openapi.py builds it), generated from the
+same marshmallow schemas that validate requests, so it cannot drift from what the service accepts."""
 import functools
 
-from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
+from services.intake.evidence import ALLOWED as EVIDENCE_MEDIA_TYPES
+from services.intake.service import VersionsQuery
 from shared.contracts.self_assessment import SelfAssessmentSchema
-
-
-class ErrorBody(Schema):
-    code = fields.String(required=True, metadata={"example": "validation_failed"})
-    message = fields.String(required=True)
-    fields_ = fields.Dict(data_key="fields", keys=fields.String(), values=fields.List(fields.String()),
-                          metadata={"description": "Field path (e.g. commitments[3].evidence[0].url) to messages."})
-
-
-class ErrorSchema(Schema):
-    error = fields.Nested(ErrorBody, required=True)
+from shared.openapi import ApiDocument, integer
 
 
 class CreatedSchema(Schema):
@@ -58,84 +48,116 @@ EXAMPLES = {
     "fr": {"summary": "En français", "value": _example("fr", "Publication des données budgétaires", "Le portail publie les données trimestrielles.", "Ministère des Finances")},
     "en": {"summary": "In English", "value": _example("en", "Open budget data", "The portal publishes quarterly data.", "Ministry of Finance")},
 }
-ERRORS = {status: {"description": text, "content": {"application/json": {"schema": "ErrorSchema"}}} for status, text in {
-    "400": "The body is not JSON", "401": "No or unknown bearer token", "403": "Not allowed for this token",
-    "404": "Not found", "413": "Too large", "415": "Wrong content type", "422": "Field-level validation errors",
-}.items()}
 
 
-def _errors(*statuses):
-    return {status: ERRORS[status] for status in statuses}
+class VersionItemSchema(Schema):
+    id = fields.String(required=True)
+    url = fields.String(required=True)
+    member = fields.String(required=True)
+    cycle = fields.String(required=True)
+    plan_number = fields.Integer(required=True)
+    version = fields.Integer(required=True)
+    case_id = fields.String(required=True)
+    case_status = fields.String(required=True)
+    submitted_at = fields.String(required=True)
+
+
+class VersionsSchema(Schema):
+    items = fields.List(fields.Nested(VersionItemSchema), required=True)
+
+
+class CaseProgressSchema(Schema):
+    status = fields.String(required=True)
+    updated_at = fields.String(required=True)
+    history = fields.List(fields.Dict(), required=True)
+    audit_url = fields.String(required=True)
+
+
+class SelfAssessmentViewSchema(Schema):
+    id = fields.String(required=True)
+    case_id = fields.String(required=True)
+    member = fields.String(required=True)
+    action_plan = fields.Dict(required=True)
+    version = fields.Integer(required=True)
+    previous_version_id = fields.String(required=True, allow_none=True)
+    previous_version_url = fields.String(required=True, allow_none=True)
+    changes = fields.Raw(required=True, allow_none=True)
+    languages = fields.List(fields.String(), required=True)
+    commitments = fields.List(fields.Dict(), required=True)
+    co_creation = fields.Dict(required=True, allow_none=True)
+    content_sha256 = fields.String(required=True)
+    submitted_by = fields.String(required=True)
+    submitted_at = fields.String(required=True)
+    case = fields.Nested(CaseProgressSchema, required=True)
+
+
+class RejectedRowSchema(Schema):
+    row = fields.Integer(required=True)
+    commitment_id = fields.String(required=True, allow_none=True)
+    reason = fields.String(required=True)
+
+
+class ImportReportSchema(Schema):
+    imported = fields.Integer(required=True)
+    rejected = fields.List(fields.Nested(RejectedRowSchema), required=True)
+    commitments_url = fields.String(required=True)
+
+
+class PlanCommitmentSchema(Schema):
+    commitment_id = fields.String(required=True)
+    number = fields.Integer(required=True)
+    title = fields.Dict(required=True)
+    full_text = fields.Dict(required=True, allow_none=True)
+    lead_institution = fields.String(required=True, allow_none=True)
+    supporting_institutions = fields.List(fields.String(), required=True)
+
+
+class PlanCommitmentsSchema(Schema):
+    member = fields.String(required=True)
+    plan_number = fields.Integer(required=True)
+    commitments = fields.List(fields.Nested(PlanCommitmentSchema), required=True)
 
 
 @functools.lru_cache(maxsize=1)
 def document() -> dict:
-    spec = APISpec(
-        title="irm-review intake", version="1.0.0", openapi_version="3.0.3", plugins=[MarshmallowPlugin()],
-        info={"description": "Self-assessments of OGP action plans and their evidence, by governments' points of contact."},
-        servers=[{"url": "/"}],
-    )
-    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for name, schema in (("SelfAssessment", SelfAssessmentSchema), ("ErrorSchema", ErrorSchema),
-                         ("Created", CreatedSchema), ("EvidenceFile", EvidenceFileSchema)):
-        spec.components.schema(name, schema=schema)
-    secured = [{"bearer": []}]
-    spec.path(path="/api/v1/self-assessments", operations={
-        "post": {
-            "summary": "Submit a self-assessment (a resubmission of the same plan is a new version)",
-            "security": secured,
-            "parameters": [{"in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string", "maxLength": 128},
-                            "description": "A retry with the same key returns the first result."}],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": "SelfAssessment", "examples": EXAMPLES}}},
-            "responses": {"201": {"description": "Stored", "content": {"application/json": {"schema": "Created"}}},
-                          **_errors("400", "401", "403", "413", "415", "422")},
-        },
-        "get": {
-            "summary": "List versions of self-assessments", "security": secured,
-            "parameters": [{"in": "query", "name": name, "required": False, "schema": {"type": kind}}
-                           for name, kind in (("member", "string"), ("cycle", "string"), ("plan_number", "integer"))],
-            "responses": {"200": {"description": "Versions, newest first"}, **_errors("401", "422")},
-        },
-    })
-    spec.path(path="/api/v1/self-assessments/{self_assessment_id}", operations={"get": {
-        "summary": "A self-assessment, what changed since its previous version, and its case's status",
-        "security": secured,
-        "parameters": [{"in": "path", "name": "self_assessment_id", "required": True, "schema": {"type": "string"}}],
-        "responses": {"200": {"description": "The self-assessment"}, **_errors("401", "404")},
-    }})
-    spec.path(path="/api/v1/evidence", operations={"post": {
-        "summary": "Upload one evidence file (PDF, ODT, DOCX, XLSX, CSV, PNG, JPEG; judged by content)",
-        "security": secured,
-        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    api = ApiDocument("intake", "Self-assessments of OGP action plans and their evidence, by governments' points of contact.")
+    for name, schema in (("SelfAssessment", SelfAssessmentSchema), ("Created", CreatedSchema), ("EvidenceFile", EvidenceFileSchema),
+                         ("SelfAssessmentVersions", VersionsSchema), ("SelfAssessmentView", SelfAssessmentViewSchema),
+                         ("ImportReport", ImportReportSchema), ("PlanCommitments", PlanCommitmentsSchema)):
+        api.schema(name, schema)
+    any_token = ("poc", "expert", "quality_reviewer", "admin")
+    api.operation(
+        "post", "/api/v1/self-assessments", roles=("poc", "admin"),
+        summary="Submit a self-assessment (a resubmission of the same plan is a new version)",
+        headers=[{"in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string", "maxLength": 128},
+                  "description": "A retry with the same key returns the first result."}],
+        body={"application/json": {"schema": {"$ref": "#/components/schemas/SelfAssessment"}, "examples": EXAMPLES}},
+        responses={"201": ("Stored", "Created"), "200": ("A retry with the same Idempotency-Key: the first result", "Created")})
+    api.operation("get", "/api/v1/self-assessments", roles=any_token, summary="List versions of self-assessments",
+                  query=VersionsQuery, responses={"200": ("Versions, newest first", "SelfAssessmentVersions")})
+    api.operation("get", "/api/v1/self-assessments/{self_assessment_id}", roles=any_token,
+                  summary="A self-assessment, what changed since its previous version, and its case's status",
+                  responses={"200": ("The self-assessment", "SelfAssessmentView")})
+    api.operation(
+        "post", "/api/v1/evidence", roles=("poc", "admin"),
+        summary="Upload one evidence file (PDF, ODT, DOCX, XLSX, CSV, PNG, JPEG; judged by content)",
+        body={"multipart/form-data": {"schema": {
             "type": "object", "required": ["file"],
             "properties": {"file": {"type": "string", "format": "binary"},
-                           "member": {"type": "string", "description": "admin only: the member it is evidence for"}}}}}},
-        "responses": {"201": {"description": "Stored", "content": {"application/json": {"schema": "EvidenceFile"}}},
-                      **_errors("401", "403", "413", "415", "422")},
-    }})
-    spec.path(path="/api/v1/evidence/{file_id}", operations={"get": {
-        "summary": "Download an evidence file", "security": secured,
-        "parameters": [{"in": "path", "name": "file_id", "required": True, "schema": {"type": "string"}}],
-        "responses": {"200": {"description": "The file, with its SHA-256 as ETag",
-                              "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
-                      **_errors("401", "404")},
-    }})
-    plan_parameters = [{"in": "path", "name": "member", "required": True, "schema": {"type": "string"}},
-                       {"in": "path", "name": "plan_number", "required": True, "schema": {"type": "integer"}}]
-    spec.path(path="/api/v1/action-plans/{member}/{plan_number}/commitments", operations={
-        "post": {
-            "summary": "Import an action plan's commitments from a CSV or XLSX in OGP's columns",
-            "security": secured, "parameters": plan_parameters,
-            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-                "type": "object", "required": ["file"],
-                "properties": {"file": {"type": "string", "format": "binary"},
-                               "language": {"type": "string", "enum": ["ar", "fr", "en"], "default": "en"}}}}}},
-            "responses": {"200": {"description": "How many rows were imported, and every rejected row with its reason"},
-                          **_errors("401", "403", "413", "415", "422")},
-        },
-        "get": {"summary": "The plan's imported commitments", "security": secured, "parameters": plan_parameters,
-                "responses": {"200": {"description": "Commitments by number"}, **_errors("401")}},
-    })
-    spec.path(path="/api/v1/openapi.json", operations={"get": {
-        "summary": "This document", "responses": {"200": {"description": "OpenAPI 3"}}}})
-    return spec.to_dict()
+                           "member": {"type": "string", "description": "admin only: the member it is evidence for"}}}}},
+        responses={"201": ("Stored", "EvidenceFile")})
+    api.operation("get", "/api/v1/evidence/{file_id}", roles=any_token, summary="Download an evidence file",
+                  responses={"200": ("The file, with its SHA-256 as ETag",
+                                     {media: {"schema": {"type": "string", "format": "binary"}} for media in EVIDENCE_MEDIA_TYPES})})
+    plan = {"path_params": {"member": {"type": "string", "minLength": 1}, "plan_number": integer()}}
+    api.operation(
+        "post", "/api/v1/action-plans/{member}/{plan_number}/commitments", roles=("poc", "admin"), **plan,
+        summary="Import an action plan's commitments from a CSV or XLSX in OGP's columns",
+        body={"multipart/form-data": {"schema": {
+            "type": "object", "required": ["file"],
+            "properties": {"file": {"type": "string", "format": "binary"},
+                           "language": {"type": "string", "enum": ["ar", "fr", "en"], "default": "en"}}}}},
+        responses={"200": ("How many rows were imported, and every rejected row with its reason", "ImportReport")})
+    api.operation("get", "/api/v1/action-plans/{member}/{plan_number}/commitments", roles=any_token, **plan,
+                  summary="The plan's imported commitments", responses={"200": ("Commitments by number", "PlanCommitments")})
+    return api.to_dict()

@@ -9,7 +9,7 @@ GET  /api/v1/self-assessments            ?member=&cycle=&plan_number=: versions,
 GET  /api/v1/self-assessments/{id}       any token (a poc only its member's): the document and case status
 POST /api/v1/action-plans/{member}/{n}/commitments   poc (own member), admin: import a CSV/XLSX of commitments
 GET  /api/v1/action-plans/{member}/{n}/commitments   any token: the plan's imported commitments
-GET  /api/v1/openapi.json                public: this API as OpenAPI 3
+GET  /api/v1/openapi/intake.json         public: this API as OpenAPI 3 (the gateway merges all three at /api/v1/openapi.json)
 """
 import hashlib
 import tempfile
@@ -21,9 +21,8 @@ from shared.webserver import http
 from pymongo.errors import DuplicateKeyError
 from werkzeug.wrappers import Response
 
-from services.intake import bulk_import, documents, domain, evidence, evidence_store, openapi
-from shared import runtime
-from shared.auth import Forbidden
+from services.intake import bulk_import, documents, domain, evidence, evidence_store
+from shared import access, runtime
 from shared.clock import iso, utcnow
 from shared.contracts.events import (
     FINDING_PUBLISHED, REVIEW_APPROVED, REVIEW_ASSIGNED, REVIEW_RETURNED, REVIEW_SUBMITTED,
@@ -58,7 +57,7 @@ class IntakeService(runtime.ServiceShell):
     @http("POST", "/api/v1/evidence")
     @api_endpoint
     def upload_evidence(self, request):
-        principal = self.auth.principal(request, "poc", "admin")
+        principal = self.auth.caller(request, "upload_evidence")
         max_bytes = self._max_upload_bytes()
         if request.content_length and request.content_length > max_bytes + 64 * 1024:
             raise PayloadTooLarge(f"Evidence files are limited to {max_bytes} bytes.")
@@ -86,10 +85,11 @@ class IntakeService(runtime.ServiceShell):
     @http("GET", "/api/v1/evidence/<string:file_id>")
     @api_endpoint
     def download_evidence(self, request, file_id):
-        principal = self.auth.principal(request)
+        principal = self.auth.caller(request, "read_evidence")
         found = evidence_store.open_file(file_id)
-        if found is None or (principal.role == "poc" and principal.member_code != found[0]):
+        if found is None:
             raise NotFound(f"No evidence file {file_id}.")
+        self.auth.authorize(principal, "read_evidence", access.Member(found[0]), not_found=f"No evidence file {file_id}.")
         _, description, stream = found
         return Response(stream.read(), mimetype=description["media_type"], headers={
             "ETag": f'"{description["sha256"]}"', "Digest": f'sha-256={description["sha256"]}',
@@ -100,7 +100,7 @@ class IntakeService(runtime.ServiceShell):
     @http("POST", "/api/v1/self-assessments")
     @api_endpoint
     def submit(self, request):
-        principal = self.auth.principal(request, "poc", "admin")
+        principal = self.auth.caller(request, "submit_self_assessment")
         body = read_json(request, SelfAssessmentSchema())
         idempotency_key = _idempotency_key(request, principal)
         request_fingerprint = domain.content_sha256(body)
@@ -111,8 +111,7 @@ class IntakeService(runtime.ServiceShell):
         member = shared_documents.Member.objects(code=body["member"]).first()
         if member is None:
             raise Unprocessable("Unknown member.", {"member": [f"No member has the code {body['member']}."]})
-        if principal.role == "poc" and principal.member_code != member.code:
-            raise Forbidden(f"This token submits for member {principal.member_code}, not {member.code}.")
+        self.auth.authorize(principal, "submit_self_assessment", access.Member(member.code))
         domain.attach_files(body, _member_files(body, member.code))
 
         self_assessment_id, case_id = new_id("sa"), new_id("case")
@@ -180,13 +179,14 @@ class IntakeService(runtime.ServiceShell):
     @http("GET", "/api/v1/self-assessments")
     @api_endpoint
     def list_versions(self, request):
-        principal = self.auth.principal(request)
+        principal = self.auth.caller(request, "read_self_assessments")
         query = read_query(request, VersionsQuery())
         filters = {key: query[name] for key, name in (("member_code", "member"), ("cycle", "cycle"), ("plan_number", "plan_number"))
                    if query[name] is not None}
-        if principal.role == "poc":
+        if principal.role == "poc":  # narrows the query; shared/access.py still decides each row
             filters["member_code"] = principal.member_code
-        found = documents.SelfAssessment.objects(**filters).order_by("-submitted_at").limit(200)
+        found = [r for r in documents.SelfAssessment.objects(**filters).order_by("-submitted_at").limit(200)
+                 if access.decide(principal, "read_self_assessments", access.Member(r.member_code)) == access.ALLOWED]
         return json_response({"items": [
             {"id": r.id, "url": f"/api/v1/self-assessments/{r.id}", "member": r.member_code, "cycle": r.cycle,
              "plan_number": r.plan_number, "version": r.version, "case_id": r.case_id, "case_status": r.case_status,
@@ -195,11 +195,13 @@ class IntakeService(runtime.ServiceShell):
     @http("GET", "/api/v1/self-assessments/<string:self_assessment_id>")
     @api_endpoint
     def show(self, request, self_assessment_id):
-        principal = self.auth.principal(request)
+        principal = self.auth.caller(request, "read_self_assessments")
         record = documents.SelfAssessment.objects(id=self_assessment_id).first()
-        if record is None or (principal.role == "poc" and principal.member_code != record.member_code):
-            # A poc of another member learns nothing, not even that it exists.
+        if record is None:
             raise NotFound(f"No self-assessment {self_assessment_id}.")
+        # A poc of another member learns nothing, not even that it exists.
+        self.auth.authorize(principal, "read_self_assessments", access.Member(record.member_code),
+                            not_found=f"No self-assessment {self_assessment_id}.")
         return json_response({
             "id": record.id, "case_id": record.case_id, "member": record.member_code,
             "action_plan": {"cycle": record.cycle, "plan_number": record.plan_number},
@@ -217,9 +219,8 @@ class IntakeService(runtime.ServiceShell):
     @api_endpoint
     def import_commitments(self, request, member, plan_number):
         """Bulk import (CSV or XLSX in OGP's columns): good rows are kept, bad rows reported."""
-        principal = self.auth.principal(request, "poc", "admin")
-        if principal.role == "poc" and principal.member_code != member:
-            raise Forbidden(f"This token acts for member {principal.member_code}, not {member}.")
+        principal = self.auth.caller(request, "import_commitments")
+        self.auth.authorize(principal, "import_commitments", access.Member(member))
         if request.mimetype != "multipart/form-data":
             raise UnsupportedMediaType("Send the spreadsheet as multipart/form-data, in the field 'file'.")
         upload = request.files.get("file")
@@ -251,16 +252,19 @@ class IntakeService(runtime.ServiceShell):
     @http("GET", "/api/v1/action-plans/<string:member>/<int:plan_number>/commitments")
     @api_endpoint
     def list_commitments(self, request, member, plan_number):
-        self.auth.principal(request)
+        principal = self.auth.caller(request, "read_commitments")
+        self.auth.authorize(principal, "read_commitments", access.Member(member))
         found = documents.ActionPlanCommitment.objects(member_code=member, plan_number=plan_number).order_by("number")
         return json_response({"member": member, "plan_number": plan_number, "commitments": [
             {"commitment_id": c.commitment_id, "number": c.number, "title": c.title, "full_text": c.full_text or None,
              "lead_institution": c.lead_institution, "supporting_institutions": c.supporting_institutions}
             for c in found]})
 
-    @http("GET", "/api/v1/openapi.json")
+    @http("GET", "/api/v1/openapi/intake.json")
     @api_endpoint
     def openapi_document(self, request):
+        from services.intake import openapi  # here: it reads this module's query schemas
+
         return json_response(openapi.document())
 
     def _max_upload_bytes(self) -> int:

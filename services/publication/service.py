@@ -156,7 +156,7 @@ class PublicationService(runtime.ServiceShell):
     @api_endpoint
     def withdraw_finding(self, request, finding_id):
         """Withdraw the latest version of a finding: a new version, marked withdrawn, with the reason."""
-        principal = self.auth.principal(request, "quality_reviewer", "admin")
+        principal = self.auth.caller(request, "withdraw_finding")
         body = read_json(request, WithdrawalBody())
 
         def work(uow):
@@ -316,6 +316,13 @@ class PublicationService(runtime.ServiceShell):
         if not entries:
             raise NotFound(f"No audit trail for case {case_id}.")
         return finding, trail.disclosed(case_id, entries), verification, self.transparency.leaves_of_case(case_id)
+
+    @http("GET", "/api/v1/openapi/publication.json")
+    @api_endpoint
+    def openapi_document(self, request):
+        from services.publication import openapi  # here: it reads this module's schemas
+
+        return json_response(openapi.document())
 
     # --- the transparency log -----------------------------------------------------------------
     @http("GET", "/api/v1/log/key")

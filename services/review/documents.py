@@ -1,5 +1,5 @@
 """Review's documents. Imported as a module by the service, never as classes (see shared/persistence/documents.py)."""
-from mongoengine import BooleanField, DateTimeField, DictField, Document, IntField, ListField, StringField
+from mongoengine import BooleanField, DateTimeField, DictField, Document, FloatField, IntField, ListField, StringField
 
 
 class Expert(Document):
@@ -41,10 +41,14 @@ class Case(Document):
     deadline_at = DateTimeField()
     reminded_at = DateTimeField()
     government_review_until = DateTimeField()
-    government_comments = ListField(DictField())
     public_comment_opened_at = DateTimeField()
     public_comment_closes_at = DateTimeField()
-    public_comments = ListField(DictField())
+    # The case's comments are Comment documents, never embedded here: a case's size must not
+    # depend on how many people comment. The case keeps only the current round and how many
+    # comments of each kind it has (atomic counters, so a cap holds under concurrent writers).
+    comment_round = IntField(required=True, default=1)  # a correction starts round 2, 3, ...
+    government_comment_count = IntField(required=True, default=0)
+    public_comment_count = IntField(required=True, default=0)
     correlation_id = StringField(required=True)
     version = IntField(required=True, default=1)  # optimistic concurrency for drafts
     opened_at = DateTimeField(required=True)
@@ -52,4 +56,78 @@ class Case(Document):
     meta = {"collection": "review_cases", "indexes": [("expert_id", "status"), "status", ("status", "deadline_at")]}
 
 
-ALL = (Expert, Case)
+class Comment(Document):
+    """A government comment (with the expert's response) or a public comment, in its own
+    document. `round` ties it to the review round it was made in: a correction's new round
+    starts without comments, and the earlier rounds' comments stay, attached to their round."""
+
+    comment_id = StringField(primary_key=True)
+    case_id = StringField(required=True)
+    round = IntField(required=True)
+    kind = StringField(required=True, choices=("government", "public"))
+    seq = IntField(required=True)  # 1, 2, ... per case, round and kind: the order they came in
+    commitment_id = StringField()
+    text = DictField(required=True)
+    at = StringField(required=True)
+    author_id = StringField()  # government: the PoC
+    response = DictField(default=None)  # government: the expert's answer
+    author = StringField()  # public: a name the commenter chose to give, or none
+    confidential = BooleanField()  # public: kept out of the publication
+    meta = {"collection": "review_comments", "indexes": [
+        {"fields": ["case_id", "round", "kind", "seq"], "unique": True},
+    ]}
+
+
+class RateLimit(Document):
+    """One rate-limited key's state (shared/ratelimit.py): shared by every instance of the
+    service, and forgotten by MongoDB once it no longer limits anything (TTL index)."""
+
+    key = StringField(primary_key=True)
+    tat = FloatField(required=True)  # theoretical arrival time, epoch seconds
+    expires_at = DateTimeField(required=True)  # = tat: from then on the key is as if never seen
+    meta = {"collection": "rate_limits", "indexes": [{"fields": ["expires_at"], "expireAfterSeconds": 0}]}
+
+
+API_FIELDS = {
+    "government": ("comment_id", "commitment_id", "text", "author_id", "at", "response"),
+    "public": ("comment_id", "commitment_id", "text", "author", "confidential", "at"),
+}
+
+
+def comments_of(case, kind, session=None, published_only=False) -> list:
+    """A case's comments of one kind in its current round, in order, as the API shows them.
+
+    An index range on (case_id, round, kind, seq), bounded by the case's own counter, which the
+    per-case cap bounded when each comment was written."""
+    count = case.public_comment_count if kind == "public" else case.government_comment_count
+    if not count:
+        return []  # (a limit of 0 would mean no limit)
+    query = {"case_id": case.case_id, "round": case.comment_round, "kind": kind, "seq": {"$lte": count}}
+    if published_only:
+        query["confidential"] = False
+    cursor = Comment._get_collection().find(query, session=session).sort("seq", 1).limit(count)
+    return [{key: raw.get("_id" if key == "comment_id" else key) for key in API_FIELDS[kind]} for raw in cursor]
+
+
+def move_embedded_comments() -> int:
+    """Cases stored before comments had their own collection kept them in two lists, which
+    this version cannot read: move them out (round 1, in their order) and set the counters.
+    Safe to run again (`irmctl migrate comments`); returns the cases moved."""
+    cases, comments, moved = Case._get_collection(), Comment._get_collection(), 0
+    for raw in cases.find({"$or": [{"government_comments": {"$exists": True}}, {"public_comments": {"$exists": True}}]},
+                          {"government_comments": 1, "public_comments": 1}):
+        counts = {}
+        for kind in ("government", "public"):
+            embedded = raw.get(f"{kind}_comments") or []
+            counts[f"{kind}_comment_count"] = len(embedded)
+            for seq, comment in enumerate(embedded, 1):
+                stored = {"_id": comment["comment_id"], "case_id": raw["_id"], "round": 1, "kind": kind, "seq": seq,
+                          **{key: value for key, value in comment.items() if key != "comment_id"}}
+                comments.replace_one({"_id": stored["_id"]}, stored, upsert=True)
+        cases.update_one({"_id": raw["_id"]}, {"$set": {"comment_round": 1, **counts},
+                                                "$unset": {"government_comments": "", "public_comments": ""}})
+        moved += 1
+    return moved
+
+
+ALL = (Expert, Case, Comment, RateLimit)

@@ -1,7 +1,7 @@
 """What the review API accepts: one marshmallow schema per request body or query."""
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from services.review.domain import workflow
+from services.review.domain import limits, workflow
 from shared.contracts.events import CommitmentComment
 from shared.contracts.fields import LocalizedText
 
@@ -22,7 +22,20 @@ class DeclineSchema(Schema):
 
 
 class TextSchema(Schema):
+    """A comment or an answer: its text, at most `max_characters` across its languages (the
+    service passes COMMENT_MAX_CHARACTERS; see domain/limits.py for why)."""
+
     text = LocalizedText(required=True, max_length=10000)
+
+    def __init__(self, *, max_characters=None, **kwargs):
+        super().__init__(**kwargs)
+        self.max_characters = max_characters
+
+    @validates("text")
+    def within_the_size_limit(self, value, **kwargs):
+        problem = limits.too_long(value, self.max_characters)
+        if problem:
+            raise ValidationError(problem)
 
 
 class GovernmentCommentSchema(TextSchema):
@@ -31,7 +44,7 @@ class GovernmentCommentSchema(TextSchema):
 
 class PublicCommentSchema(TextSchema):
     commitment_id = fields.String(load_default=None)
-    author = fields.String(load_default=None, validate=validate.Length(max=200))
+    author = fields.String(load_default=None, validate=validate.Length(max=limits.AUTHOR_MAX_CHARACTERS))
     confidential = fields.Boolean(load_default=False, truthy={True}, falsy={False})
 
 

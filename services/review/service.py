@@ -24,16 +24,18 @@ from datetime import timedelta, timezone
 
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
+from pymongo import ReturnDocument
 from shared.webserver import http
 
 from services.review import documents, views
 from services.review import metrics as review_metrics
+from services.review.limiter import AnonymousWrites
 from services.review.schemas import (
     CaseListQuery, DeclineSchema, ExpertSchema, GovernmentCommentSchema, PublicCommentSchema, QualityDecisionSchema,
     TextSchema,
 )
-from services.review.domain import assignment, deadlines, rubric, workflow
-from shared import runtime
+from services.review.domain import assignment, deadlines, limits, rubric, windows, workflow
+from shared import access, disclosure, runtime
 from shared.auth import Forbidden, Unauthorized
 from shared.clock import iso, utcnow
 from shared.contracts.events import (
@@ -79,6 +81,7 @@ class ReviewService(runtime.ServiceShell):
     metric_gauges = (review_metrics.gauges,)  # scraped at /metrics (shared/metrics.py)
     auth = Auth()
     timing = ReviewTiming()
+    anonymous_writes = AnonymousWrites()
 
     # --- opening and (re)assigning a case ------------------------------------------
     @consumes(SELF_ASSESSMENT_SUBMITTED)
@@ -201,19 +204,19 @@ class ReviewService(runtime.ServiceShell):
     @http("GET", "/api/v1/experts")
     @api_endpoint
     def list_experts(self, request):
-        self.auth.principal(request, "admin")
+        self.auth.caller(request, "manage_experts")
         return json_response({"experts": [_expert_view(e) for e in documents.Expert.objects.order_by("expert_id")]})
 
     @http("POST", "/api/v1/experts")
     @api_endpoint
     def add_expert(self, request):
-        self.auth.principal(request, "admin")
+        self.auth.caller(request, "manage_experts")
         return self._save_expert(read_json(request, ExpertSchema()), create=True)
 
     @http("PUT", "/api/v1/experts/<string:expert_id>")
     @api_endpoint
     def update_expert(self, request, expert_id):
-        self.auth.principal(request, "admin")
+        self.auth.caller(request, "manage_experts")
         body = read_json(request, ExpertSchema())
         if body["expert_id"] != expert_id:
             raise Unprocessable("The body names another expert.", {"expert_id": [f"Must be {expert_id}."]})
@@ -232,60 +235,72 @@ class ReviewService(runtime.ServiceShell):
         self._retry_waiting("Retried after a registry change: ")  # waiting cases may have an expert now
         return json_response(_expert_view(expert), status=201 if create else 200)
 
+    @http("GET", "/api/v1/openapi/review.json")
+    @api_endpoint
+    def openapi_document(self, request):
+        from services.review import openapi  # here: it reads this module's schemas
+
+        return json_response(openapi.document())
+
     # --- reading ------------------------------------------------------------------------
     @http("GET", "/api/v1/cases")
     @api_endpoint
     def list_cases(self, request):
-        principal = self.auth.principal(request, "expert", "quality_reviewer", "admin")
+        principal = self.auth.caller(request, "list_cases")
         query = read_query(request, CaseListQuery())
-        filters = {"expert_id": principal.subject} if principal.role == "expert" else {}
+        # The query only narrows; shared/access.py decides each case (an expert's own and past ones).
+        filters = ({"$or": [{"expert_id": principal.subject}, {"excluded_experts": principal.subject}]}
+                   if principal.role == "expert" else {})
         if query["status"]:
             filters["status"] = query["status"]
-        cases = documents.Case.objects(**filters).order_by("-updated_at").limit(200)
-        return json_response({"cases": [
-            {"case_id": c.case_id, "status": c.status, "member": c.member["code"], "cycle": c.action_plan["cycle"],
-             "expert_id": c.expert_id, "deadline_at": iso(c.deadline_at) if c.deadline_at else None,
-             "url": f"/api/v1/cases/{c.case_id}"} for c in cases
-        ]})
+        listed = []
+        for case in documents.Case.objects(__raw__=filters).order_by("-updated_at"):
+            facts = access.case_facts(case)
+            if access.decide(principal, "list_cases", facts) != access.ALLOWED:
+                continue
+            content = access.sees_case_content(principal, facts)
+            listed.append({"case_id": case.case_id, "status": case.status, "member": case.member["code"],
+                           "cycle": case.action_plan["cycle"], "expert_id": case.expert_id if content else None,
+                           "deadline_at": iso(case.deadline_at) if content and case.deadline_at else None,
+                           "url": f"/api/v1/cases/{case.case_id}" if content else None})
+            if len(listed) == 200:
+                break
+        return json_response({"cases": listed})
 
     @http("GET", "/api/v1/cases/<string:case_id>")
     @api_endpoint
     def show_case(self, request, case_id):
-        principal = self.auth.principal(request, "expert", "quality_reviewer", "admin")
-        case = documents.Case.objects(case_id=case_id).first()
-        if case is None or (principal.role == "expert" and case.expert_id != principal.subject):
-            raise NotFound(f"No case {case_id} for you.")
-        return json_response(views.case_view(case), headers={"ETag": f'"{case.version}"'})
+        principal = self.auth.caller(request, "read_case")
+        case = _readable(principal, "read_case", documents.Case.objects(case_id=case_id).first(), case_id)
+        return json_response(views.case_view(case, documents.comments_of(case, "government"), documents.comments_of(case, "public")),
+                             headers={"ETag": f'"{case.version}"'})
 
     @http("GET", "/api/v1/cases/<string:case_id>/draft")
     @api_endpoint
     def government_draft(self, request, case_id):
-        principal = self.auth.principal(request, "poc", "expert", "quality_reviewer", "admin")
-        case = documents.Case.objects(case_id=case_id).first()
-        visible = case is not None and (principal.role != "poc" or (
-            principal.member_code == case.member["code"] and case.status in ("government_review", "public_comment", "approved")))
-        if not visible:
-            raise NotFound(f"No draft findings of case {case_id} for you.")
-        return json_response(views.draft_view(case))
+        principal = self.auth.caller(request, "read_draft")
+        case = _readable(principal, "read_draft", documents.Case.objects(case_id=case_id).first(), case_id)
+        return json_response(views.draft_view(case, documents.comments_of(case, "government")))
 
     @http("GET", "/api/v1/cases/<string:case_id>/public-draft")
     @api_endpoint
     def public_draft(self, request, case_id):
         case = documents.Case.objects(case_id=case_id).first()
-        if case is None or case.status not in ("public_comment", "approved"):
+        if case is None or not disclosure.draft_is_public(case.status):
             raise NotFound(f"Case {case_id} has no draft open to the public.")
-        return json_response(views.draft_view(case, public=True))
+        return json_response(views.draft_view(case, documents.comments_of(case, "public", published_only=True), public=True))
 
     # --- the expert's work ----------------------------------------------------------------
     @http("POST", "/api/v1/cases/<string:case_id>/accept")
     @api_endpoint
     def accept(self, request, case_id):
-        principal = self.auth.principal(request, "expert")
+        principal = self.auth.caller(request, "expert_work")
 
         def work(uow):
             case = self._expert_case(uow, principal, case_id)
             status = move(case, "accept", principal.role)
             now = utcnow()
+            _within_window(case, "accept", now)
             deadline_at = deadlines.deadline(status, now, self.timing)
             _update(uow, case, {"status": status, "stage_started_at": now, "deadline_at": deadline_at, "reminded_at": None})
             uow.record(case_id=case_id, action="review.accepted", actor=principal.as_actor(),
@@ -299,11 +314,12 @@ class ReviewService(runtime.ServiceShell):
     @http("POST", "/api/v1/cases/<string:case_id>/decline")
     @api_endpoint
     def decline(self, request, case_id):
-        principal = self.auth.principal(request, "expert")
+        principal = self.auth.caller(request, "expert_work")
         body = read_json(request, DeclineSchema())
 
         def work(uow):
             case = self._expert_case(uow, principal, case_id)
+            move(case, "decline", principal.role)  # 409 outside the expert's stages, before anything changes
             self._release(uow, case, "decline", principal.as_actor(),
                           f"{principal.subject} declined: {body['reason']}", conflict=body["conflict_of_interest"])
 
@@ -313,7 +329,7 @@ class ReviewService(runtime.ServiceShell):
     @http("PUT", "/api/v1/cases/<string:case_id>/ratings/<string:commitment_id>")
     @api_endpoint
     def save_ratings(self, request, case_id, commitment_id):
-        principal = self.auth.principal(request, "expert")
+        principal = self.auth.caller(request, "expert_work")
         expected_version = _if_match(request)
         ratings = read_json(request, CommitmentRatingsSchema())
 
@@ -322,6 +338,7 @@ class ReviewService(runtime.ServiceShell):
             if commitment_id not in {c["commitment_id"] for c in case.commitments}:
                 raise NotFound(f"Case {case_id} has no commitment {commitment_id}.")
             move(case, "save_rating", principal.role)
+            _within_window(case, "save_rating", utcnow())
             changes = rubric.changes(case.ratings.get(commitment_id), ratings)
             _update(uow, case, {f"ratings.{commitment_id}": ratings}, expected_version=expected_version)
             uow.record(case_id=case_id, action="rating.saved", actor=principal.as_actor(),
@@ -336,13 +353,14 @@ class ReviewService(runtime.ServiceShell):
     @http("PUT", "/api/v1/cases/<string:case_id>/plan-assessment")
     @api_endpoint
     def save_plan_assessment(self, request, case_id):
-        principal = self.auth.principal(request, "expert")
+        principal = self.auth.caller(request, "expert_work")
         expected_version = _if_match(request)
         assessment = read_json(request, PlanAssessmentSchema())
 
         def work(uow):
             case = self._expert_case(uow, principal, case_id)
             move(case, "save_rating", principal.role)
+            _within_window(case, "save_rating", utcnow())
             merged = {**(case.plan_assessment or {}), **{k: v for k, v in assessment.items() if v is not None}}
             _update(uow, case, {"plan_assessment": merged}, expected_version=expected_version)
             uow.record(case_id=case_id, action="plan_assessment.saved", actor=principal.as_actor(),
@@ -356,11 +374,12 @@ class ReviewService(runtime.ServiceShell):
     @http("POST", "/api/v1/cases/<string:case_id>/submit")
     @api_endpoint
     def submit(self, request, case_id):
-        principal = self.auth.principal(request, "expert")
+        principal = self.auth.caller(request, "expert_work")
 
         def work(uow):
             case = self._expert_case(uow, principal, case_id)
             status = move(case, "submit", principal.role)
+            _within_window(case, "submit", utcnow())
             missing = views.missing(case)
             if missing:
                 raise Unprocessable("Ratings are missing; the draft was not submitted.", {"ratings": missing})
@@ -378,13 +397,11 @@ class ReviewService(runtime.ServiceShell):
     @http("POST", "/api/v1/cases/<string:case_id>/quality-decision")
     @api_endpoint
     def quality_decision(self, request, case_id):
-        principal = self.auth.principal(request, "quality_reviewer")
+        principal = self.auth.caller(request, "quality_decision")
         body = read_json(request, QualityDecisionSchema())
 
         def work(uow):
-            case = _case(uow, case_id)
-            if case.expert_id == principal.subject:
-                raise Forbidden("A quality reviewer never reviews their own work.")
+            case = _case(uow, case_id, principal, "quality_decision")
             action = body["decision"]
             status = move(case, action, principal.role)
             now = utcnow()
@@ -418,21 +435,19 @@ class ReviewService(runtime.ServiceShell):
     @http("POST", "/api/v1/cases/<string:case_id>/government-comments")
     @api_endpoint
     def government_comment(self, request, case_id):
-        principal = self.auth.principal(request, "poc")
-        body = read_json(request, GovernmentCommentSchema())
+        principal = self.auth.caller(request, "comment_government")
+        limit = self.anonymous_writes.limits
+        body = read_json(request, GovernmentCommentSchema(max_characters=limit.comment_max_characters))
 
         def work(uow):
-            case = _case(uow, case_id)
-            if principal.member_code != case.member["code"]:
-                raise NotFound(f"No draft findings of case {case_id} for you.")
+            case = _case(uow, case_id, principal, "comment_government")
             move(case, "comment_government", principal.role)
             now = utcnow()
-            if now >= _aware(case.government_review_until):
-                raise Conflict(f"The government review window closed at {iso(case.government_review_until)}.")
+            _within_window(case, "comment_government", now)
             _check_commitment(case, body["commitment_id"])
             comment = {"comment_id": new_id("gc"), "commitment_id": body["commitment_id"], "text": body["text"],
                        "author_id": principal.subject, "at": iso(now), "response": None}
-            _update(uow, case, {}, push={"government_comments": [comment]})
+            _add_comment(uow, case, "government", limit.government_comments_per_case, comment)
             uow.record(case_id=case_id, action="government.commented", actor=principal.as_actor(),
                        reason=f"The government commented on {body['commitment_id'] or 'the draft'}.",
                        data={"comment_id": comment["comment_id"], "commitment_id": body["commitment_id"]},
@@ -444,17 +459,16 @@ class ReviewService(runtime.ServiceShell):
     @http("POST", "/api/v1/cases/<string:case_id>/government-comments/<string:comment_id>/response")
     @api_endpoint
     def respond(self, request, case_id, comment_id):
-        principal = self.auth.principal(request, "expert")
-        body = read_json(request, TextSchema())
+        principal = self.auth.caller(request, "expert_work")
+        body = read_json(request, TextSchema(max_characters=self.anonymous_writes.limits.comment_max_characters))
 
         def work(uow):
             case = self._expert_case(uow, principal, case_id)
             move(case, "respond", principal.role)
-            index = next((i for i, c in enumerate(case.government_comments) if c["comment_id"] == comment_id), None)
-            if index is None:
-                raise NotFound(f"Case {case_id} has no government comment {comment_id}.")
             response = {"text": body["text"], "expert_id": principal.subject, "at": iso(utcnow())}
-            _update(uow, case, {f"government_comments.{index}.response": response})
+            if uow.update(documents.Comment, {"_id": comment_id, "case_id": case_id, "round": case.comment_round,
+                                              "kind": "government"}, {"$set": {"response": response}}) != 1:
+                raise NotFound(f"Case {case_id} has no government comment {comment_id} in this review.")
             uow.record(case_id=case_id, action="government.comment_answered", actor=principal.as_actor(),
                        reason=f"The expert answered government comment {comment_id}.",
                        data={"comment_id": comment_id}, sealed={"text": body["text"]}, correlation_id=case.correlation_id)
@@ -465,15 +479,15 @@ class ReviewService(runtime.ServiceShell):
     @http("POST", "/api/v1/cases/<string:case_id>/open-public-comment")
     @api_endpoint
     def open_public_comment(self, request, case_id):
-        principal = self.auth.principal(request, "expert", "admin")
+        principal = self.auth.caller(request, "open_public_comment")
 
         def work(uow):
-            case = self._expert_case(uow, principal, case_id) if principal.role == "expert" else _case(uow, case_id)
+            case = _case(uow, case_id, principal, "open_public_comment")
             status = move(case, "open_public_comment", principal.role)
             now = utcnow()
-            if now < _aware(case.government_review_until):
-                raise Conflict(f"The government may comment until {iso(case.government_review_until)}.")
-            unanswered = [c["comment_id"] for c in case.government_comments if not c.get("response")]
+            _within_window(case, "open_public_comment", now)
+            government_comments = documents.comments_of(case, "government", session=uow.session)
+            unanswered = [c["comment_id"] for c in government_comments if not c.get("response")]
             if unanswered:
                 raise Conflict(f"Answer every government comment first: {', '.join(unanswered)}.")
             closes = now + timedelta(seconds=self.timing.public_comment_seconds)
@@ -481,7 +495,7 @@ class ReviewService(runtime.ServiceShell):
                                 "stage_started_at": now})
             uow.record(case_id=case_id, action="review.public_comment_opened", actor=principal.as_actor(),
                        reason=f"The draft findings are open to public comment until {iso(closes)}.",
-                       data={"closes_at": iso(closes), "government_comments": len(case.government_comments)},
+                       data={"closes_at": iso(closes), "government_comments": len(government_comments)},
                        correlation_id=case.correlation_id)
             return closes
 
@@ -495,15 +509,21 @@ class ReviewService(runtime.ServiceShell):
     def public_comment(self, request, case_id):
         if request.headers.get("Authorization"):
             raise Unauthorized("Public comments are anonymous: send no token.")
-        body = read_json(request, PublicCommentSchema())
+        refused = self.anonymous_writes.refusal(request, case_id, utcnow())
+        if refused:
+            return refused.response(request.correlation_id)
+        limit = self.anonymous_writes.limits
+        body = read_json(request, PublicCommentSchema(max_characters=limit.comment_max_characters))
 
         def work(uow):
             case = _case(uow, case_id)
             move(case, "comment_public", "public")
+            now = utcnow()
+            _within_window(case, "comment_public", now)
             _check_commitment(case, body["commitment_id"])
             comment = {"comment_id": new_id("pc"), "commitment_id": body["commitment_id"], "text": body["text"],
-                       "author": body["author"], "confidential": body["confidential"], "at": iso(utcnow())}
-            _update(uow, case, {}, push={"public_comments": [comment]})
+                       "author": body["author"], "confidential": body["confidential"], "at": iso(now)}
+            _add_comment(uow, case, "public", limit.public_comments_per_case, comment)
             # The log keeps a salted fingerprint: a commenter's words and name stay removable from the document store.
             uow.record(case_id=case_id, action="public.commented", actor={"role": "public", "id": "anonymous"},
                        reason=f"A public comment on {body['commitment_id'] or 'the draft'}"
@@ -519,22 +539,23 @@ class ReviewService(runtime.ServiceShell):
     @http("POST", "/api/v1/cases/<string:case_id>/finalise")
     @api_endpoint
     def finalise(self, request, case_id):
-        principal = self.auth.principal(request, "expert")
+        principal = self.auth.caller(request, "expert_work")
 
         def work(uow):
             case = self._expert_case(uow, principal, case_id)
             status = move(case, "finalise", principal.role)
-            if utcnow() < _aware(case.public_comment_closes_at):
-                raise Conflict(f"The public comment period runs until {iso(case.public_comment_closes_at)}.")
+            _within_window(case, "finalise", utcnow())
             _update(uow, case, {"status": status})
             uow.update(documents.Expert, {"_id": case.expert_id, "active_cases": {"$gt": 0}}, {"$inc": {"active_cases": -1}})
-            public = [views.public_comment(c) for c in case.public_comments if not c.get("confidential")]
+            government_comments = documents.comments_of(case, "government", session=uow.session)
+            public_comments = documents.comments_of(case, "public", session=uow.session)
+            public = [views.public_comment(c) for c in public_comments if not c.get("confidential")]
             uow.record(case_id=case_id, action="review.approved", actor=principal.as_actor(),
-                       reason=f"The expert finalised the findings after {len(case.public_comments)} public comment(s); "
+                       reason=f"The expert finalised the findings after {len(public_comments)} public comment(s); "
                               "approved for publication.",
                        data={"expert_id": case.expert_id, "reviewer_id": case.reviewer_id,
                              "public_comments_published": len(public),
-                             "public_comments_confidential": len(case.public_comments) - len(public)},
+                             "public_comments_confidential": len(public_comments) - len(public)},
                        correlation_id=case.correlation_id)
             uow.emit(build_event(REVIEW_APPROVED, {
                 "case_id": case_id, "self_assessment_id": case.self_assessment_id, "member": case.member,
@@ -546,7 +567,7 @@ class ReviewService(runtime.ServiceShell):
                     for c in case.commitments
                 ],
                 "plan_assessment": case.plan_assessment or None,
-                "government_comments": list(case.government_comments), "public_comments": public,
+                "government_comments": government_comments, "public_comments": public,
             }, correlation_id=case.correlation_id, actor=principal.as_actor()))
 
         self.store.run(work)
@@ -557,17 +578,19 @@ class ReviewService(runtime.ServiceShell):
     def correct(self, request, case_id):
         """Reopen published findings for a correction: the same expert revises, the case goes
         through quality review and comments again, and publication issues a new version."""
-        principal = self.auth.principal(request, "admin")
+        principal = self.auth.caller(request, "correct")
         body = read_json(request, DeclineSchema(only=("reason",)))
 
         def work(uow):
-            case = _case(uow, case_id)
+            case = _case(uow, case_id, principal, "correct")
             status = move(case, "correct", principal.role)
             now = utcnow()
             uow.update(documents.Expert, {"_id": case.expert_id}, {"$inc": {"active_cases": 1}})
             _update(uow, case, {"status": status, "stage_started_at": now, "reminded_at": None,
                                 "deadline_at": deadlines.deadline(status, now, self.timing),
-                                "government_comments": [], "public_comments": []})
+                                # A new round of comments; the earlier round's stay, attached to it.
+                                "comment_round": case.comment_round + 1, "government_comment_count": 0,
+                                "public_comment_count": 0})
             uow.record(case_id=case_id, action="review.correction_opened", actor=principal.as_actor(),
                        reason=f"Correction: {body['reason']}", data={"expert_id": case.expert_id},
                        correlation_id=case.correlation_id)
@@ -576,17 +599,25 @@ class ReviewService(runtime.ServiceShell):
         return json_response({"case_id": case_id, "status": "in_review"})
 
     def _expert_case(self, uow, principal, case_id):
-        case = uow.get(documents.Case, {"_id": case_id})
-        if case is None or case.expert_id != principal.subject:
-            raise NotFound(f"No case {case_id} for you.")
-        bind(case_id=case_id)
-        return case
+        return _case(uow, case_id, principal, "expert_work")
 
 
-def _case(uow, case_id):
+def _case(uow, case_id, principal=None, operation=None):
+    """The case, read in this unit of work; with a principal, only if shared/access.py lets them `operation` it."""
     case = uow.get(documents.Case, {"_id": case_id})
+    if principal is not None:
+        return _readable(principal, operation, case, case_id)
     if case is None:
         raise NotFound(f"No case {case_id}.")
+    bind(case_id=case_id)
+    return case
+
+
+def _readable(principal, operation, case, case_id):
+    """`case` if the principal may `operation` it; otherwise the same 404 as for a case that does not exist."""
+    if case is None:
+        raise NotFound(f"No case {case_id} for you.")
+    runtime.AuthHandle.authorize(principal, operation, access.case_facts(case), not_found=f"No case {case_id} for you.")
     bind(case_id=case_id)
     return case
 
@@ -600,6 +631,28 @@ def _update(uow, case, changes, expected_version=None, push=None):
     if uow.update(documents.Case, {"_id": case.case_id, "version": version}, update) != 1:
         raise Conflict(f"The case changed since version {version} (now {case.version}); reload it and try again.")
     case.version = version + 1
+
+
+def _within_window(case, action, now):
+    """409 with the reason when the clock says `action` is not open now (domain/windows.py)."""
+    verdict = windows.window(action, now, government_review_until=_aware(case.government_review_until),
+                             public_comment_closes_at=_aware(case.public_comment_closes_at),
+                             deadline_at=_aware(case.deadline_at))
+    if not verdict.open:
+        raise Conflict(verdict.reason)
+
+
+def _add_comment(uow, case, kind, cap, comment):
+    """Store a comment in its own document, numbered by the case's counter for its kind. The
+    counter is raised only below the cap, atomically: concurrent writers can never pass it."""
+    field = f"{kind}_comment_count"
+    refusal = limits.cap_reached(kind, getattr(case, field), cap)
+    counted = None if refusal else documents.Case._get_collection().find_one_and_update(
+        {"_id": case.case_id, field: {"$lt": cap}}, {"$inc": {field: 1}}, projection={field: 1},
+        return_document=ReturnDocument.AFTER, session=uow.session)
+    if counted is None:
+        raise Conflict(refusal or limits.cap_reached(kind, cap, cap))
+    uow.insert(documents.Comment(case_id=case.case_id, round=case.comment_round, kind=kind, seq=counted[field], **comment))
 
 
 def _comments_summary(comments) -> dict:

@@ -3,7 +3,8 @@ from services.review.domain import rubric
 from shared.clock import iso
 
 
-def case_view(case) -> dict:
+def case_view(case, government_comments, public_comments) -> dict:
+    """The whole case; its comments are read apart (documents.comments_of) and given here."""
     return {
         "case_id": case.case_id, "self_assessment_id": case.self_assessment_id, "status": case.status,
         "member": case.member, "action_plan": case.action_plan, "languages": case.languages,
@@ -16,15 +17,16 @@ def case_view(case) -> dict:
         "missing": missing(case),
         "quality_comments": case.quality_comments, "reviewer_id": case.reviewer_id,
         "government_review_until": iso(case.government_review_until) if case.government_review_until else None,
-        "government_comments": case.government_comments,
+        "government_comments": government_comments,
         "public_comment_closes_at": iso(case.public_comment_closes_at) if case.public_comment_closes_at else None,
-        "public_comments": case.public_comments,
+        "public_comments": public_comments,
         "version": case.version, "audit_url": f"/api/v1/cases/{case.case_id}/audit",
     }
 
 
-def draft_view(case, public=False) -> dict:
-    """The draft findings as the government (or, in the comment period, the public) sees them."""
+def draft_view(case, comments, public=False) -> dict:
+    """The draft findings as the government (or, in the comment period, the public) sees them,
+    with the comments that audience sees (government comments, or published public ones)."""
     view = {
         "case_id": case.case_id, "status": case.status, "member": case.member, "action_plan": case.action_plan,
         "commitments": [{"commitment_id": c["commitment_id"], "number": c["number"], "title": c["title"],
@@ -33,11 +35,11 @@ def draft_view(case, public=False) -> dict:
     }
     if public:
         view["public_comment_closes_at"] = iso(case.public_comment_closes_at) if case.public_comment_closes_at else None
-        view["comments"] = [public_comment(c) for c in case.public_comments if not c.get("confidential")]
+        view["comments"] = [public_comment(c) for c in comments if not c.get("confidential")]
         view["comments_url"] = f"/api/v1/cases/{case.case_id}/public-comments"
     else:
         view["government_review_until"] = iso(case.government_review_until) if case.government_review_until else None
-        view["government_comments"] = case.government_comments
+        view["government_comments"] = comments
     return view
 
 

@@ -13,12 +13,14 @@ from shared.irm import (
 )
 
 
-def _rated(value_field):
+def _rated(name, value_field):
     class Rated(Schema):
         value = value_field
         justification = LocalizedText(required=True, max_length=10000)
         evidence = fields.List(fields.Url(schemes={"http", "https"}), load_default=list, validate=validate.Length(max=50))
 
+    # Named after its indicator, so the OpenAPI documents name each one (not Rated, Rated1, ...).
+    Rated.__name__ = Rated.__qualname__ = f"{name}Rating"
     return fields.Nested(Rated, load_default=None, allow_none=True)
 
 
@@ -36,11 +38,11 @@ class LensSchema(Schema):
 
 
 class CommitmentRatingsSchema(Schema):
-    verifiability = _rated(fields.String(required=True, validate=validate.OneOf(VERIFIABILITY)))
-    open_government_lens = _rated(fields.Nested(LensSchema, required=True))
-    potential_for_results = _rated(fields.String(required=True, validate=validate.OneOf(POTENTIAL_FOR_RESULTS)))
-    completion = _rated(fields.String(required=True, validate=validate.OneOf(COMPLETION)))
-    did_it_open_government = _rated(fields.String(required=True, validate=validate.OneOf(DID_IT_OPEN_GOVERNMENT)))
+    verifiability = _rated("Verifiability", fields.String(required=True, validate=validate.OneOf(VERIFIABILITY)))
+    open_government_lens = _rated("OpenGovernmentLens", fields.Nested(LensSchema, required=True))
+    potential_for_results = _rated("PotentialForResults", fields.String(required=True, validate=validate.OneOf(POTENTIAL_FOR_RESULTS)))
+    completion = _rated("Completion", fields.String(required=True, validate=validate.OneOf(COMPLETION)))
+    did_it_open_government = _rated("DidItOpenGovernment", fields.String(required=True, validate=validate.OneOf(DID_IT_OPEN_GOVERNMENT)))
 
     @validates_schema
     def not_verifiable_stops_there(self, data, **kwargs):

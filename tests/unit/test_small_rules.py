@@ -32,7 +32,8 @@ def test_roles_are_enforced():
     ("/api/v1/cases/case_1/audit", "publication"), ("/api/v1/cases", "review"),
     ("/api/v1/cases/case_1", "review"), ("/api/v1/cases/case_1/ratings/TN0501", "review"),
     ("/api/v1/cases/case_1/submit", "review"), ("/api/v1/other", None), ("/api/v1/findingsX", None),
-    ("/api/v1/evidence", "intake"), ("/api/v1/action-plans/TN/5/commitments", "intake"), ("/api/v1/evidence/65a1b2c3d4e5f60718293a4b", "intake"), ("/api/v1/openapi.json", "intake"),
+    ("/api/v1/evidence", "intake"), ("/api/v1/action-plans/TN/5/commitments", "intake"), ("/api/v1/evidence/65a1b2c3d4e5f60718293a4b", "intake"), ("/api/v1/openapi/intake.json", "intake"),
+    ("/api/v1/openapi/review.json", "review"), ("/api/v1/openapi/publication.json", "publication"),
 ])
 def test_gateway_routes_each_path_to_its_owner(path, service):
     assert route(path) == service
@@ -50,3 +51,26 @@ def test_judgements_follow_the_irm_definitions():
                        "high_completion": True, "strong_early_results": True, "starred": True}
     assert publication_domain.judgements(demo.RATINGS["TN0502"])["starred"] is False
     assert not any(publication_domain.judgements(demo.RATINGS["TN0503"]).values())
+
+
+def test_merged_openapi_document_joins_the_services_and_refuses_conflicts():
+    from openapi_spec_validator import validate
+
+    from shared.openapi import ApiDocument, MERGED_PATH, merge
+
+    def one(service, path, schema):
+        api = ApiDocument(service, service)
+        api.operation("get", path, summary=path, responses={"200": ("ok", {"application/json": {"schema": schema}})})
+        return api.to_dict()
+
+    first, second = one("a", "/api/v1/a", {"type": "string"}), one("b", "/api/v1/b", {"type": "integer"})
+    merged = merge([first, second])
+    validate(merged)
+    assert set(merged["paths"]) == {"/api/v1/a", "/api/v1/b", "/api/v1/openapi/a.json", "/api/v1/openapi/b.json", MERGED_PATH}
+    assert [tag["name"] for tag in merged["tags"]] == ["a", "b"]
+    with pytest.raises(ValueError, match="GET /api/v1/a"):
+        merge([first, one("b", "/api/v1/a", {"type": "integer"})])
+    clash = one("b", "/api/v1/b", {"type": "integer"})
+    clash["components"]["schemas"]["Error"] = {"type": "string"}
+    with pytest.raises(ValueError, match="schemas/Error"):
+        merge([first, clash])
