@@ -149,7 +149,9 @@ class ServiceStack:
 
     def _env(self, **more):
         env = dict(os.environ)
-        env.update({"AMQP_URI": self.amqp_uri, "MONGODB_URI": self.mongodb_uri, "PYTHONUNBUFFERED": "1"})
+        env.update({"AMQP_URI": self.amqp_uri, "MONGODB_URI": self.mongodb_uri, "PYTHONUNBUFFERED": "1",
+                    # Links name this stack's own gateway unless the environment says otherwise.
+                    "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL") or self.base_url})
         env.update(self.extra_env)
         env.update(more)
         return env

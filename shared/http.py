@@ -3,20 +3,30 @@
 `api_endpoint` wraps a nameko @http method: it binds a correlation id to the logs,
 turns the errors below into JSON answers with the right status, and turns anything
 unexpected into a 500 that names a log line instead of leaking a traceback.
+
+`read_json` is the one JSON reader: every body is size-limited, parsed without recursion
+blow-ups, NaN/Infinity or integers MongoDB cannot hold, and every string in it (keys too) is
+checked for control characters before any schema sees it. Checking here, on the parsed body,
+rather than in a field type, means no schema can forget it: a new text field is covered the
+day it is added, and the error names the path as sent (`commitments[0].title.fr`).
 """
 import functools
 import json
+import math
 import time
 
 import structlog
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
+from shared import edge
 from shared.auth import Forbidden, Unauthorized
 from shared.ids import new_id
 from shared.logging import bind_correlation
 
-MAX_JSON_BODY = 2 * 1024 * 1024
+MAX_JSON_BODY = edge.JSON_BODY_MAX_BYTES
+# Deeper than any schema here (a self-assessment is 5 levels): anything deeper is not ours.
+MAX_JSON_DEPTH = 32
 CORRELATION_HEADER = "X-Correlation-ID"
 log = structlog.get_logger("irm.http")
 
@@ -106,19 +116,91 @@ def error_response(status, code, message, details=None, correlation_id=None) -> 
     return json_response({"error": error}, status=status, headers=headers)
 
 
+class _Unstorable:
+    """Stands in, while parsing, for a number that no field can hold (checked in the walk)."""
+
+    def __init__(self, literal):
+        self.literal = literal
+
+
+class _NotJson(ValueError):
+    pass
+
+
+def _parse_int(literal):
+    # Beyond 19 digits it cannot be an int64, and int() of a long literal costs quadratic time
+    # (Python refuses past 4,300 digits with a ValueError): never convert it.
+    return _Unstorable(literal) if len(literal.lstrip("-")) > 19 else int(literal)
+
+
+def _parse_float(literal):
+    value = float(literal)
+    return value if math.isfinite(value) else _Unstorable(literal)
+
+
+def _refuse_constant(name):
+    raise _NotJson(f"{name} is not JSON.")
+
+
+def parse_json_body(raw: bytes):
+    """`raw` as JSON within the limits, or BadRequest / Unprocessable naming what is wrong."""
+    if len(raw) > MAX_JSON_BODY:
+        raise PayloadTooLarge(f"The body is larger than {MAX_JSON_BODY} bytes.")
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_int=_parse_int, parse_float=_parse_float,
+                          parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError, _NotJson) as exc:
+        raise BadRequest(f"The body is not valid UTF-8 JSON: {exc}") from None
+    except RecursionError:
+        raise BadRequest(f"The body is nested deeper than {MAX_JSON_DEPTH} levels.") from None
+    problems = json_problems(data)
+    if problems is not None:
+        raise problems
+    return data
+
+
+def json_problems(data):
+    """The first structural error (too deep) or every field error (control characters,
+    unstorable numbers) of a parsed body, as the ApiError to raise; None if it is clean."""
+    fields = {}
+    stack = [(data, "", 1)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return BadRequest(f"The body is nested deeper than {MAX_JSON_DEPTH} levels.")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                item_path = f"{path}.{key}" if path else key
+                bad = edge.forbidden_character(key)
+                if bad:
+                    fields.setdefault(item_path, []).append(f"The name holds the control character {bad}.")
+                stack.append((item, item_path, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}[{index}]", depth + 1) for index, item in enumerate(value))
+        elif isinstance(value, str):
+            bad = edge.forbidden_character(value)
+            if bad:
+                fields.setdefault(path or "_schema", []).append(
+                    f"Text may not hold control characters other than tab and newline (found {bad}).")
+        elif isinstance(value, _Unstorable):
+            fields.setdefault(path or "_schema", []).append(
+                f"Numbers must be finite and integers between {edge.INT64_MIN} and {edge.INT64_MAX}.")
+        elif isinstance(value, int) and not isinstance(value, bool) and not edge.INT64_MIN <= value <= edge.INT64_MAX:
+            fields.setdefault(path or "_schema", []).append(
+                f"Integers must be between {edge.INT64_MIN} and {edge.INT64_MAX}.")
+    if fields:
+        return Unprocessable("The body has invalid fields.", dict(sorted(fields.items())))
+    return None
+
+
 def read_json(request, schema):
     """The request body, parsed and validated by `schema`, or the matching ApiError."""
     if request.content_length and request.content_length > MAX_JSON_BODY:
         raise PayloadTooLarge(f"The body is larger than {MAX_JSON_BODY} bytes.")
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("Send the body as application/json.")
-    raw = request.get_data(cache=True)
-    if len(raw) > MAX_JSON_BODY:
-        raise PayloadTooLarge(f"The body is larger than {MAX_JSON_BODY} bytes.")
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadRequest(f"The body is not valid UTF-8 JSON: {exc}") from None
+    # Read at most one byte past the limit, whatever the body claims to be.
+    data = parse_json_body(request.stream.read(MAX_JSON_BODY + 1))
     try:
         return schema.load(data)
     except ValidationError as exc:

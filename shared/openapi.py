@@ -126,7 +126,23 @@ class ApiDocument:
                 for parameter in operation.get("parameters", ()):
                     if parameter["in"] == "query":
                         _not_null(parameter["schema"])
+        _ecma_patterns(document)
         return document
+
+
+def _ecma_patterns(node) -> None:
+    """OpenAPI patterns are ECMA-262 regular expressions, which have no `\\Z`. Our patterns end
+    in `\\Z` because Python's `$` also matches before a final newline; in ECMA-262 (no
+    multiline flag) `$` means the end of the input only, so it is the exact translation."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "pattern" and isinstance(value, str) and value.endswith("\\Z"):
+                node[key] = value[:-2] + "$"
+            else:
+                _ecma_patterns(value)
+    elif isinstance(node, list):
+        for item in node:
+            _ecma_patterns(item)
 
 
 def _not_null(schema: dict) -> None:

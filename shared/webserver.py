@@ -1,4 +1,21 @@
-"""nameko's web server with TCP_NODELAY on every accepted connection.
+"""nameko's web server, customised in one place: TCP_NODELAY on every accepted connection;
+every answer, routed or not, an error in the JSON format and with the security headers;
+path integers bounded to what MongoDB holds; PUBLIC_BASE_URL checked at start-up.
+
+Errors and headers (nameko 2.14.1, nameko/web/server.py): `WsgiApp.__call__` matches the URL
+map and turns werkzeug's routing exceptions (NotFound, MethodNotAllowed) into werkzeug's own
+HTML pages; `HttpRequestHandler.response_from_exception` answers an exception that escaped
+an entrypoint as "Error: ..." text. `JsonWsgiApp` (through `WebServer.get_wsgi_app`, the
+documented hook) answers routing errors with shared/http.py's JSON error and adds
+shared/edge.py's security headers to every response, whatever produced it; the entrypoint
+below answers escaped exceptions the same way. Only what eventlet refuses before any WSGI
+code runs (a malformed request line, a header block over its limit) stays eventlet's text.
+
+Path integers: werkzeug's `int` converter accepts any number of digits, and a value beyond
+2**63 makes pymongo raise OverflowError (a 500). The URL map here replaces `int` with one
+bounded to int64, so every `<int:...>` route answers such a path with a JSON 404.
+
+TCP_NODELAY:
 
 Why: eventlet's WSGI server (nameko's `WebServer` runs `eventlet.wsgi.Server`) writes a
 response through a 16 KiB buffered file (`HttpProtocol.wbufsize = 16 << 10`). When the body
@@ -41,8 +58,18 @@ first, every entrypoint of the service is served with TCP_NODELAY.
 import socket
 import time
 
+import structlog
+
+from nameko.exceptions import BadRequest as NamekoBadRequest, ConfigurationError
 from nameko.web.handlers import HttpRequestHandler as NamekoHttpRequestHandler
-from nameko.web.server import WebServer
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, Map
+from werkzeug.wrappers import Request
+
+from shared import edge
+from shared.http import error_response
+from shared.ids import new_id
 
 from shared import metrics
 
@@ -56,8 +83,71 @@ def set_nodelay(sock) -> None:
         pass
 
 
+class BoundedIntConverter(IntegerConverter):
+    """werkzeug's `int`, limited to what MongoDB holds; larger values do not match (404)."""
+
+    def __init__(self, map, fixed_digits=0, min=0, max=edge.INT64_MAX, signed=False):  # noqa: A002 -- werkzeug's names
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+ERROR_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+def routing_error_response(exc: HTTPException):
+    """A werkzeug routing error as the JSON error format (405 keeps its Allow header)."""
+    code = ERROR_CODES.get(exc.code) or (exc.name or "error").lower().replace(" ", "_")
+    message = {404: "No endpoint at this path.", 405: "This path does not take that method."}.get(exc.code, exc.description)
+    response = error_response(exc.code, code, message)
+    if getattr(exc, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
+
+
+class JsonWsgiApp(WsgiApp):
+    """nameko's WsgiApp: routing errors answered as JSON, and every answer with the security headers."""
+
+    def __call__(self, environ, start_response):
+        base_url = self.server.public_base_url
+
+        def start_with_headers(status, headers, exc_info=None):
+            return start_response(status, edge.with_security_headers(headers, base_url), exc_info)
+
+        request = Request(environ, shallow=True)
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+        except HTTPException as exc:
+            # A redirect (werkzeug's strict slashes) is an answer, not an error.
+            answer = exc.get_response(environ) if exc.code and exc.code < 400 else routing_error_response(exc)
+            return answer(environ, start_with_headers)
+        request.path_values = values
+        return provider.handle_request(request)(environ, start_with_headers)
+
+
 class NoDelayWebServer(WebServer):
     """nameko's WebServer; every accepted connection gets TCP_NODELAY before it is served."""
+
+    public_base_url = edge.DEFAULT_PUBLIC_BASE_URL
+
+    def setup(self):
+        # Checked at start-up: a malformed PUBLIC_BASE_URL stops the service rather than
+        # serving wrong links (or HSTS decided on a typo).
+        try:
+            self.public_base_url = edge.public_base_url(self.container.config.get("PUBLIC_BASE_URL"))
+        except edge.BadPublicBaseUrl as exc:
+            raise ConfigurationError(str(exc)) from None
+        super().setup()
+
+    def get_wsgi_app(self):
+        return JsonWsgiApp(self)
+
+    def make_url_map(self):
+        url_map = Map(converters={"int": BoundedIntConverter})
+        for provider in self._providers:
+            rule = provider.get_url_rule()
+            rule.endpoint = provider
+            url_map.add(rule)
+        return url_map
 
     @property
     def sharing_key(self):
@@ -92,5 +182,15 @@ class HttpRequestHandler(NamekoHttpRequestHandler):
         metrics.observe_request(self.container.service_name, self.url, request.method, response.status_code, time.perf_counter() - started)
         return response
 
+    def response_from_exception(self, exc):
+        # nameko answers an exception that escaped the entrypoint (api_endpoint catches what
+        # it can) as "Error: ..." text: answer it in the JSON format, naming nothing internal.
+        if isinstance(exc, self.expected_exceptions) or isinstance(exc, NamekoBadRequest):
+            return error_response(400, "bad_request", str(exc))
+        error_id = new_id("err")
+        log.error("request_failed", error_id=error_id, exc_info=exc)
+        return error_response(500, "internal_error", f"Something failed on our side; quote {error_id} when reporting it.")
 
+
+log = structlog.get_logger("irm.webserver")
 http = HttpRequestHandler.decorator

@@ -4,7 +4,16 @@ It holds no logic of its own: it forwards method, path, query, headers and body,
 answers 502 (as JSON) if the owner cannot be reached. In docker-compose it is the one
 published port.
 
-    python -m services.gateway.app      # GATEWAY_ADDRESS, INTAKE_URL, REVIEW_URL, PUBLICATION_URL
+What it does guard is its own memory: a request body is read in pieces, at most the route's
+limit (shared/edge.py: the upload routes EVIDENCE_MAX_BYTES plus the multipart frame, every
+other route the JSON limit). A Content-Length over the limit is refused with 413 before a
+byte of the body is read, and the connection is closed so the rest is never read either; a
+chunked body is read up to the limit and forwarded with its length, or refused with 413 as
+soon as it passes it. Every answer carries the security headers, and the client's address is
+appended to X-Forwarded-For (review's rate limits trust it only from configured proxies).
+
+    python -m services.gateway.app      # GATEWAY_ADDRESS, INTAKE_URL, REVIEW_URL, PUBLICATION_URL,
+                                        # EVIDENCE_MAX_BYTES, PUBLIC_BASE_URL (as deploy/nameko.yaml)
 """
 import eventlet
 
@@ -14,11 +23,13 @@ import json  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
 import socket  # noqa: E402
+import sys  # noqa: E402
+from http import HTTPStatus  # noqa: E402
 
 import urllib3  # noqa: E402
 from eventlet import wsgi  # noqa: E402
 
-from shared import metrics, openapi  # noqa: E402
+from shared import edge, metrics, openapi  # noqa: E402
 from shared.ids import new_id  # noqa: E402
 from shared.logging import configure_logging  # noqa: E402
 
@@ -28,21 +39,78 @@ log = structlog.get_logger("irm.gateway")
 
 # First match wins: the audit trail is publication's, the rest of /cases is review's.
 ROUTES = (
-    (re.compile(r"^/api/v1/self-assessments(/|$)"), "intake"),
-    (re.compile(r"^/api/v1/evidence(/|$)"), "intake"),
-    (re.compile(r"^/api/v1/action-plans(/|$)"), "intake"),
-    (re.compile(r"^/api/v1/openapi/intake\.json$"), "intake"),
-    (re.compile(r"^/api/v1/openapi/review\.json$"), "review"),
-    (re.compile(r"^/api/v1/openapi/publication\.json$"), "publication"),
-    (re.compile(r"^/api/v1/findings(/|$)"), "publication"),
+    (re.compile(r"^/api/v1/self-assessments(/|\Z)"), "intake"),
+    (re.compile(r"^/api/v1/evidence(/|\Z)"), "intake"),
+    (re.compile(r"^/api/v1/action-plans(/|\Z)"), "intake"),
+    (re.compile(r"^/api/v1/openapi/intake\.json\Z"), "intake"),
+    (re.compile(r"^/api/v1/openapi/review\.json\Z"), "review"),
+    (re.compile(r"^/api/v1/openapi/publication\.json\Z"), "publication"),
+    (re.compile(r"^/api/v1/findings(/|\Z)"), "publication"),
     (re.compile(r"^/api/v1/feeds/"), "publication"),
     (re.compile(r"^/api/v1/open-data/"), "publication"),
-    (re.compile(r"^/api/v1/cases/[^/]+/(audit|timeline)/?$"), "publication"),
+    (re.compile(r"^/api/v1/cases/[^/]+/(audit|timeline)/?\Z"), "publication"),
     (re.compile(r"^/api/v1/log/"), "publication"),
-    (re.compile(r"^/api/v1/cases(/|$)"), "review"),
+    (re.compile(r"^/api/v1/cases(/|\Z)"), "review"),
 )
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
               "transfer-encoding", "upgrade", "host", "content-length"}
+# Never passed on from a client: links come from PUBLIC_BASE_URL, and X-Forwarded-For is
+# rebuilt below with the address this gateway saw.
+NOT_FORWARDED = HOP_BY_HOP | {"x-forwarded-host", "x-forwarded-proto", "x-forwarded-for", "forwarded"}
+READ_PIECE = 64 * 1024
+
+
+class GatewayProtocol(wsgi.HttpProtocol):
+    """eventlet's HTTP protocol, letting the application close the connection after its answer.
+
+    Why: after an answer eventlet reads and discards whatever body the application left
+    unread, to reuse the connection: for a refused 400 MB body that is 400 MB read for
+    nothing. `environ["irm.close_connection"]()` marks the connection to close instead (eventlet
+    then sends `Connection: close` and reads no more)."""
+
+    def get_environ(self):
+        environ = super().get_environ()
+        environ["irm.close_connection"] = self._close_after_answer
+        return environ
+
+    def _close_after_answer(self):
+        self.close_connection = 1
+
+
+class Refused(Exception):
+    def __init__(self, status, code, message):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def read_body(environ, limit: int):
+    """The request body, read in pieces and never past `limit`: bytes, or None when there is none."""
+    chunked = environ.get("HTTP_TRANSFER_ENCODING", "").strip().lower()
+    if chunked and chunked != "chunked":
+        raise Refused(501, "not_implemented", "Only Transfer-Encoding: chunked is supported.")
+    declared = environ.get("CONTENT_LENGTH")
+    if not chunked:
+        if not declared:
+            return None
+        if not declared.isdigit():
+            raise Refused(400, "bad_request", "Content-Length is not a number.")
+        if int(declared) > limit:
+            raise Refused(413, "payload_too_large", f"The body is larger than {limit} bytes, the limit of this endpoint.")
+    stream, pieces, size = environ["wsgi.input"], [], 0
+    try:
+        while True:
+            piece = stream.read(READ_PIECE)
+            if not piece:
+                break
+            size += len(piece)
+            if size > limit:
+                raise Refused(413, "payload_too_large", f"The body is larger than {limit} bytes, the limit of this endpoint.")
+            pieces.append(piece)
+    except wsgi.ChunkReadError as exc:
+        raise Refused(400, "bad_request", f"The chunked body is malformed: {exc}.") from None
+    except OSError:  # the client went away mid-body (or stalled past the socket timeout)
+        raise Refused(400, "bad_request", "The body ended before its declared length.") from None
+    return b"".join(pieces)
 
 
 def route_label(path: str) -> str:
@@ -60,11 +128,35 @@ def route(path: str):
 
 
 class Gateway:
-    def __init__(self, upstreams: dict):
+    def __init__(self, upstreams: dict, evidence_max_bytes: int = edge.EVIDENCE_MAX_BYTES,
+                 public_base_url: str = edge.DEFAULT_PUBLIC_BASE_URL):
         self.upstreams = upstreams
+        self.evidence_max_bytes = evidence_max_bytes
+        self.public_base_url = public_base_url
         self.http = urllib3.PoolManager(maxsize=50, retries=False, timeout=urllib3.Timeout(connect=2, read=30))
 
     def __call__(self, environ, start_response):
+        def start_with_headers(status, headers, exc_info=None):
+            return start_response(status, edge.with_security_headers(headers, self.public_base_url), exc_info)
+
+        try:
+            return self.forward(environ, start_with_headers)
+        except Refused as refused:
+            if refused.status in (400, 413, 501):
+                # The rest of the body is not read: close instead of reusing the connection.
+                environ.get("irm.close_connection", lambda: None)()
+            log.info("request_refused", method=environ.get("REQUEST_METHOD"), path=environ.get("PATH_INFO", ""),
+                     status=refused.status, reason=refused.message)
+            return _json(start_with_headers, refused.status, {"error": {"code": refused.code, "message": refused.message}})
+        except Exception:  # noqa: BLE001 -- still a JSON answer, naming a log line, never eventlet's text page
+            error_id = new_id("err")
+            log.exception("gateway_failed", method=environ.get("REQUEST_METHOD"), path=environ.get("PATH_INFO", ""),
+                          error_id=error_id)
+            environ.get("irm.close_connection", lambda: None)()
+            return _json(start_with_headers, 500, {"error": {"code": "internal_error",
+                                                            "message": f"Something failed on our side; quote {error_id} when reporting it."}})
+
+    def forward(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path == "/health":
             return self.health(start_response)
@@ -73,25 +165,27 @@ class Gateway:
         service = route(path)
         if service is None:
             return _json(start_response, 404, {"error": {"code": "not_found", "message": f"No endpoint at {path}."}})
+        method = environ["REQUEST_METHOD"]
+        body = read_body(environ, edge.body_max_bytes(method, path, self.evidence_max_bytes))
         query = environ.get("QUERY_STRING")
         url = self.upstreams[service] + path + (f"?{query}" if query else "")
         headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")}
-        headers = {k: v for k, v in headers.items() if k.lower() not in HOP_BY_HOP}
-        # Absolute links (feeds, data dictionary) must name this address, not the service's.
-        headers["X-Forwarded-Host"] = environ.get("HTTP_HOST", "")
-        headers["X-Forwarded-Proto"] = environ.get("wsgi.url_scheme", "http")
+        headers = {k: v for k, v in headers.items() if k.lower() not in NOT_FORWARDED}
+        # The chain of addresses so far, then the one this gateway saw (review trusts the chain
+        # only as far as its configured proxies).
+        client = environ.get("REMOTE_ADDR", "")
+        earlier = environ.get("HTTP_X_FORWARDED_FOR", "").strip()
+        headers["X-Forwarded-For"] = f"{earlier}, {client}" if earlier else client
         # Name the request here, so the gateway's line and the service's share one id.
         correlation_id = headers.setdefault("X-Correlation-Id", new_id("corr"))
         if environ.get("CONTENT_TYPE"):
             headers["Content-Type"] = environ["CONTENT_TYPE"]
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else None
         try:
-            upstream = self.http.request(environ["REQUEST_METHOD"], url, body=body, headers=headers, preload_content=True)
+            upstream = self.http.request(method, url, body=body, headers=headers, preload_content=True)
         except urllib3.exceptions.HTTPError as exc:
             log.warning("upstream_unreachable", service=service, error=str(exc))
             return _json(start_response, 502, {"error": {"code": "bad_gateway", "message": f"The {service} service is not answering."}})
-        log.info("request_forwarded", method=environ["REQUEST_METHOD"], path=path, upstream=service,
+        log.info("request_forwarded", method=method, path=path, upstream=service,
                  status=upstream.status, correlation_id=correlation_id)
         reply_headers = [(k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP]
         reply_headers.append(("Content-Length", str(len(upstream.data))))
@@ -125,8 +219,7 @@ class Gateway:
 
 def _json(start_response, status, payload):
     body = json.dumps(payload).encode()
-    reason = {200: "OK", 404: "Not Found", 502: "Bad Gateway", 503: "Service Unavailable"}[status]
-    start_response(f"{status} {reason}", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    start_response(f"{status} {HTTPStatus(status).phrase}", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]
 
 
@@ -138,13 +231,20 @@ def main():
         "review": os.environ.get("REVIEW_URL", "http://127.0.0.1:8002"),
         "publication": os.environ.get("PUBLICATION_URL", "http://127.0.0.1:8003"),
     }
-    log.info("gateway_listening", address=f"{host}:{port}", upstreams=upstreams)
+    try:
+        public_base_url = edge.public_base_url(os.environ.get("PUBLIC_BASE_URL"))
+    except edge.BadPublicBaseUrl as exc:
+        sys.exit(str(exc))
+    evidence_max_bytes = int(os.environ.get("EVIDENCE_MAX_BYTES") or edge.EVIDENCE_MAX_BYTES)
+    log.info("gateway_listening", address=f"{host}:{port}", upstreams=upstreams, public_base_url=public_base_url,
+             json_body_max_bytes=edge.JSON_BODY_MAX_BYTES, upload_body_max_bytes=edge.upload_body_max_bytes(evidence_max_bytes))
     listener = eventlet.listen((host or "0.0.0.0", int(port)))
     # eventlet writes a response in 16 KiB pieces; without TCP_NODELAY the last piece of a
     # larger body waits ~40 ms for the client's delayed ACK (measured by bench/).
     listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     # GET /metrics, and every request counted by route, method, status and latency.
-    wsgi.server(listener, metrics.InstrumentedWsgi(Gateway(upstreams), "gateway", route_label), log_output=False)
+    wsgi.server(listener, metrics.InstrumentedWsgi(Gateway(upstreams, evidence_max_bytes, public_base_url), "gateway", route_label),
+                log_output=False, protocol=GatewayProtocol)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from services.intake import documents as intake_documents
 from shared.clock import utcnow
+from shared.edge import forbidden_character
 from shared.irm import LANGUAGES
 from shared.persistence import documents as shared_documents
 
@@ -48,7 +49,7 @@ REQUIRED_COLUMNS = (ID, COUNTRY, PLAN_NUMBER, NUMBER, TITLE, FULL_TEXT, LEAD, SU
 
 # The same rule as the self-assessment contract: the id becomes a MongoDB key and a URL
 # segment, so no '.', '$' or '/'.
-COMMITMENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+COMMITMENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z")
 MAX_TITLE = 500
 MAX_FULL_TEXT = 20_000
 COMMITMENT_NUMBERS = range(1, 1000)
@@ -209,6 +210,14 @@ def validate_row(row: dict, *, member_code: str, member_names: dict, plan_number
     if len(full_text) > MAX_FULL_TEXT:
         raise RowRejected(f"{FULL_TEXT} has {len(full_text)} characters (at most {MAX_FULL_TEXT})")
 
+    lead = _text(row.get(LEAD))
+    supporting = _text(row.get(SUPPORTING))
+    # The same rule as every JSON body (shared/http.py): no control characters but tab and newline.
+    for column, text in ((TITLE, title), (FULL_TEXT, full_text), (LEAD, lead), (SUPPORTING, supporting)):
+        bad = forbidden_character(text)
+        if bad:
+            raise RowRejected(f"{column} holds the control character {bad} (only tab and newline are allowed)")
+
     return {
         "commitment_id": commitment_id,
         "member_code": member_code,
@@ -216,8 +225,8 @@ def validate_row(row: dict, *, member_code: str, member_names: dict, plan_number
         "number": number,
         "title": {language: title},
         "full_text": {language: full_text} if full_text else {},
-        "lead_institution": _text(row.get(LEAD)) or None,
-        "supporting_institutions": split_institutions(_text(row.get(SUPPORTING))),
+        "lead_institution": lead or None,
+        "supporting_institutions": split_institutions(supporting),
     }
 
 

@@ -22,13 +22,13 @@ from pymongo.errors import DuplicateKeyError
 from werkzeug.wrappers import Response
 
 from services.intake import bulk_import, documents, domain, evidence, evidence_store
-from shared import access, runtime
+from shared import access, edge, runtime
 from shared.clock import iso, utcnow
 from shared.contracts.events import (
     FINDING_PUBLISHED, REVIEW_APPROVED, REVIEW_ASSIGNED, REVIEW_RETURNED, REVIEW_SUBMITTED,
     SELF_ASSESSMENT_SUBMITTED, build_event,
 )
-from shared.contracts.fields import MEMBER_CODE, Cycle
+from shared.contracts.fields import MEMBER_CODE, Cycle, Integer
 from shared.contracts.self_assessment import SelfAssessmentSchema
 from shared.http import (
     NotFound, PayloadTooLarge, UnsupportedMediaType, Unprocessable, api_endpoint, json_response, read_json, read_query,
@@ -37,13 +37,13 @@ from shared.ids import new_id
 from shared.persistence import documents as shared_documents
 from shared.runtime import Auth, Store, consumes
 
-EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
+EVIDENCE_MAX_BYTES = edge.EVIDENCE_MAX_BYTES
 
 
 class VersionsQuery(Schema):
     member = fields.String(validate=MEMBER_CODE, load_default=None)
     cycle = Cycle(load_default=None)
-    plan_number = fields.Integer(validate=validate.Range(min=1, max=99), load_default=None)
+    plan_number = Integer(validate=validate.Range(min=1, max=99), load_default=None)
 
 
 class IntakeService(runtime.ServiceShell):
@@ -59,7 +59,7 @@ class IntakeService(runtime.ServiceShell):
     def upload_evidence(self, request):
         principal = self.auth.caller(request, "upload_evidence")
         max_bytes = self._max_upload_bytes()
-        if request.content_length and request.content_length > max_bytes + 64 * 1024:
+        if request.content_length and request.content_length > edge.upload_body_max_bytes(max_bytes):
             raise PayloadTooLarge(f"Evidence files are limited to {max_bytes} bytes.")
         if request.mimetype != "multipart/form-data":
             raise UnsupportedMediaType("Send the file as multipart/form-data, in the field 'file'.")

@@ -24,7 +24,7 @@ MAX_BYTES = 32 * 1024 * 1024  # bodies kept at most; a body over a quarter of th
 class Freshness(DependencyProvider):
     def setup(self):
         self.marker = None
-        self.bodies = OrderedDict()  # (marker, url, forwarded host, forwarded proto) -> (body, headers), LRU
+        self.bodies = OrderedDict()  # (marker, path and query) -> (body, headers), LRU
         self.bytes = 0
         self.rendering = {}  # key -> Semaphore held by the one render of that key
 
@@ -56,8 +56,8 @@ class Freshness(DependencyProvider):
             headers["Last-Modified"] = marker[0].strftime("%a, %d %b %Y %H:%M:%S GMT")
         if etag in [value.strip() for value in (request.headers.get("If-None-Match") or "").split(",")]:
             return Response(status=304, headers=headers)  # no database read
-        # The render reads the URL and, for absolute links, the forwarded host and scheme.
-        key = (marker, request.url, request.headers.get("X-Forwarded-Host"), request.headers.get("X-Forwarded-Proto"))
+        # The render reads the path and query only: absolute links come from PUBLIC_BASE_URL.
+        key = (marker, request.full_path)
         kept = self._kept(key)
         if kept is None:
             lock = self.rendering.setdefault(key, Semaphore())

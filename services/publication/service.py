@@ -16,6 +16,7 @@ import base64
 from urllib.parse import urlencode
 
 from marshmallow import Schema, fields, validate
+from nameko.dependency_providers import Config
 from nameko.timer import timer
 from shared.webserver import http
 from werkzeug.wrappers import Response
@@ -27,14 +28,14 @@ from services.publication.public_feed import PublicFeed, public_message
 from services.publication.transparency_log import TransparencyLog
 from shared.clock import iso, utcnow
 from shared.contracts.events import FINDING_PUBLISHED, REVIEW_APPROVED, build_event
-from shared.contracts.fields import MEMBER_CODE, Cycle
+from shared.contracts.fields import MEMBER_CODE, Cycle, Integer
 from shared.irm import (
     COMPLETION, DID_IT_OPEN_GOVERNMENT, LANGUAGES, MEMBER_KINDS, POTENTIAL_FOR_RESULTS, VERIFIABILITY,
 )
 from shared.audit import log_leaf
 from shared.http import Conflict, NotFound, Unprocessable, api_endpoint, json_response, read_json, read_query
 from shared.ids import new_id
-from shared import runtime
+from shared import edge, runtime
 from shared.runtime import Auth, Store, consumes
 
 SYSTEM = {"role": "system", "id": "publication"}
@@ -51,7 +52,7 @@ class FindingsQuery(Schema):
     did_it_open_government = fields.String(validate=validate.OneOf(DID_IT_OPEN_GOVERNMENT), load_default=None)
     status = fields.String(validate=validate.OneOf(("published", "withdrawn")), load_default=None)
     all_versions = fields.Boolean(load_default=False)
-    limit = fields.Integer(validate=validate.Range(min=1, max=100), load_default=20)
+    limit = Integer(validate=validate.Range(min=1, max=100), load_default=20)
     cursor = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
@@ -70,23 +71,23 @@ FEED_QUERY = FeedQuery()
 
 
 class InclusionQuery(Schema):
-    index = fields.Integer(required=True, strict=False, validate=validate.Range(min=0))
-    size = fields.Integer(required=True, strict=False, validate=validate.Range(min=1))
+    index = Integer(required=True, strict=False, validate=validate.Range(min=0))
+    size = Integer(required=True, strict=False, validate=validate.Range(min=1))
 
 
 class ConsistencyQuery(Schema):
-    old_size = fields.Integer(required=True, data_key="from", validate=validate.Range(min=1))
-    new_size = fields.Integer(required=True, data_key="to", validate=validate.Range(min=1))
+    old_size = Integer(required=True, data_key="from", validate=validate.Range(min=1))
+    new_size = Integer(required=True, data_key="to", validate=validate.Range(min=1))
 
 
 class LogRangeQuery(Schema):
-    start = fields.Integer(load_default=0, validate=validate.Range(min=0))
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    start = Integer(load_default=0, validate=validate.Range(min=0))
+    limit = Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
 class CheckpointsQuery(Schema):
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    after = Integer(load_default=0, validate=validate.Range(min=0))
+    limit = Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
 INDICATOR_FILTERS = ("verifiability", "potential_for_results", "completion", "did_it_open_government")
@@ -118,6 +119,7 @@ class PublicationService(runtime.ServiceShell):
     transparency = TransparencyLog()
     public_feed = PublicFeed()
     auth = Auth()
+    config = Config()
 
     @consumes(REVIEW_APPROVED)
     def on_review_approved(self, event, uow):
@@ -262,7 +264,7 @@ class PublicationService(runtime.ServiceShell):
             versions.setdefault(raw["case_id"], []).append(raw["_id"])
         items = feeds.entries([{**finding_view(f), "first_published_at": first_published[f.case_id]} for f in latest],
                               {case_id: ids[:-1] for case_id, ids in versions.items()})
-        base = _base_url(request)
+        base = self._public_base_url()
         self_url = request.full_path.rstrip("?")
         if kind == "atom":
             updated = max((i["updated"] for i in items), default="1970-01-01T00:00:00.000Z")
@@ -286,7 +288,7 @@ class PublicationService(runtime.ServiceShell):
     @http("GET", "/api/v1/open-data/data-dictionary.json")
     @api_endpoint
     def data_dictionary(self, request):
-        return json_response(open_data.data_dictionary(_base_url(request)))
+        return json_response(open_data.data_dictionary(self._public_base_url()))
 
     @http("GET", "/api/v1/cases/<string:case_id>/audit")
     @api_endpoint
@@ -401,6 +403,10 @@ class PublicationService(runtime.ServiceShell):
         return json_response({"tree_size": size, "items": items,
                               "next": f"/api/v1/log/entries?start={end}&limit={query['limit']}" if end < size else None})
 
+    def _public_base_url(self) -> str:
+        # Never the request's Host or X-Forwarded-Host: these bodies are cached as public.
+        return edge.public_base_url(self.config.get("PUBLIC_BASE_URL"))
+
     def _require_size(self, size):
         current, _ = self.transparency.state()
         if size > current:
@@ -445,7 +451,3 @@ def _latest_findings(member=None, limit=0, in_force_only=False):
     return documents.Finding.objects(__raw__=filters).order_by("-published_at_dt").limit(limit)
 
 
-def _base_url(request) -> str:
-    host = request.headers.get("X-Forwarded-Host") or request.host
-    proto = request.headers.get("X-Forwarded-Proto") or request.scheme
-    return f"{proto}://{host}"

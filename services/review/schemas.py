@@ -3,7 +3,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from services.review.domain import limits, workflow
 from shared.contracts.events import CommitmentComment
-from shared.contracts.fields import LocalizedText
+from shared.contracts.fields import Integer, LocalizedText
 
 
 class QualityDecisionSchema(Schema):
@@ -49,12 +49,12 @@ class PublicCommentSchema(TextSchema):
 
 
 class ExpertSchema(Schema):
-    expert_id = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,63}$"))
+    expert_id = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,63}\Z"))
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     languages = fields.List(fields.String(validate=validate.OneOf(("ar", "fr", "en"))), required=True, validate=validate.Length(min=1))
     affiliations = fields.List(fields.String(), load_default=list)
     expertise = fields.List(fields.String(), load_default=list)
-    capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=1000))
+    capacity = Integer(required=True, strict=True, validate=validate.Range(min=0, max=1000))
     available = fields.Boolean(load_default=True, truthy={True}, falsy={False})
 
 

@@ -23,7 +23,7 @@ from shared.contracts.self_assessment import ActionPlanSchema, CoCreationSchema,
 from shared.ids import new_id
 from shared.irm import LANGUAGES, ROLES
 
-ISO_UTC = validate.Regexp(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$", error="Must be ISO-8601 UTC with milliseconds.")
+ISO_UTC = validate.Regexp(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\Z", error="Must be ISO-8601 UTC with milliseconds.")
 
 
 class ActorSchema(Schema):

@@ -3,10 +3,11 @@ import re
 
 from marshmallow import ValidationError, fields, validate
 
+from shared.edge import INT64_MAX, INT64_MIN
 from shared.irm import LANGUAGES
 
-MEMBER_CODE = validate.Regexp(r"^[A-Z0-9][A-Z0-9-]{1,31}$", error="Member codes are upper-case letters, digits and '-', e.g. TN or MA-BMK.")
-CYCLE_PATTERN = re.compile(r"^(\d{4})-(\d{4})$")
+MEMBER_CODE = validate.Regexp(r"^[A-Z0-9][A-Z0-9-]{1,31}\Z", error="Member codes are upper-case letters, digits and '-', e.g. TN or MA-BMK.")
+CYCLE_PATTERN = re.compile(r"^(\d{4})-(\d{4})\Z")
 
 
 class LocalizedText(fields.Dict):
@@ -27,6 +28,19 @@ class LocalizedText(fields.Dict):
         if not any(text.strip() for text in result.values()):
             raise ValidationError("Give the text in at least one of ar, fr, en.")
         return result
+
+
+class Integer(fields.Integer):
+    """An integer MongoDB can hold (signed 64-bit). Every query and body integer is one of these:
+    a larger one cannot even be compared in a query (pymongo raises OverflowError: a 500)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and len(value.strip().lstrip("+-")) > 19:  # never int() a 5,000-digit string
+            raise ValidationError(f"Must be an integer between {INT64_MIN} and {INT64_MAX}.")
+        number = super()._deserialize(value, attr, data, **kwargs)
+        if not INT64_MIN <= number <= INT64_MAX:
+            raise ValidationError(f"Must be an integer between {INT64_MIN} and {INT64_MAX}.")
+        return number
 
 
 class Cycle(fields.String):

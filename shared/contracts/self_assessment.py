@@ -10,7 +10,7 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from shared.contracts.fields import Cycle, LocalizedText, MEMBER_CODE
+from shared.contracts.fields import Cycle, Integer, LocalizedText, MEMBER_CODE
 from shared.irm import COMPLETION, SELF_REPORTED_COMPLETION
 
 # The five OGP Participation & Co-Creation Standards (2022), in their order.
@@ -41,13 +41,13 @@ class EvidenceSchema(Schema):
     """A link, or a file uploaded to POST /api/v1/evidence (then its file_id)."""
 
     url = fields.Url(load_default=None, schemes={"http", "https"}, validate=validate.Length(max=2048))
-    file_id = fields.String(load_default=None, validate=validate.Regexp(r"^[0-9a-f]{24}$", error="Not an evidence file id."))
+    file_id = fields.String(load_default=None, validate=validate.Regexp(r"^[0-9a-f]{24}\Z", error="Not an evidence file id."))
     description = LocalizedText(max_length=2000, load_default=None)
     # Filled in by intake from the stored file; what a client sends here is replaced.
     sha256 = fields.String(load_default=None)
     media_type = fields.String(load_default=None)
     filename = fields.String(load_default=None)
-    size = fields.Integer(load_default=None)
+    size = Integer(load_default=None)
     download_url = fields.String(load_default=None)
 
     @validates_schema
@@ -65,8 +65,8 @@ class MilestoneSchema(Schema):
 class CommitmentSchema(Schema):
     # OGP data calls it "Commitment Unique Identifier" (e.g. TN0101).
     # No '.' or '$': the id is a key in stored documents (ratings by commitment).
-    commitment_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$", error="Use letters, digits, '_' or '-' (at most 64)."))
-    number = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=999))
+    commitment_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z", error="Use letters, digits, '_' or '-' (at most 64)."))
+    number = Integer(required=True, strict=True, validate=validate.Range(min=1, max=999))
     title = LocalizedText(required=True, max_length=500)
     full_text = LocalizedText(load_default=None, max_length=20000)
     lead_institution = fields.String(load_default=None, validate=validate.Length(min=1, max=300))
@@ -99,7 +99,7 @@ class CoCreationSchema(Schema):
 
 class ActionPlanSchema(Schema):
     cycle = Cycle(required=True)
-    plan_number = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=99))
+    plan_number = Integer(required=True, strict=True, validate=validate.Range(min=1, max=99))
 
 
 class SelfAssessmentSchema(Schema):

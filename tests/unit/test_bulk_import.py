@@ -228,3 +228,10 @@ def test_an_empty_file_says_what_row_1_must_hold(tmp_path):
     path.write_bytes(b"")
     with pytest.raises(ValueError, match="is empty: row 1 must name the columns"):
         next(read_rows(path))
+
+
+@pytest.mark.parametrize("column", ["Commitment Title", "Full Text", "Lead Institution", "Supporting Institution(s)"])
+def test_a_cell_with_a_control_character_is_refused_like_any_free_text(column):
+    assert "U+0000" in rejection(good_row(**{column: "Open\x00budget"}))
+    assert validate(good_row(**{column: "Open\tbudget\nquarterly"}))  # tab and newline are text
+

@@ -1,0 +1,101 @@
+"""What every HTTP request and answer at the edge shares, defined once: how large a body may
+be on each route, the security headers, and the public base URL that absolute links name.
+
+Pure (no nameko, no WSGI server): the gateway (services/gateway/app.py), the services' web
+server (shared/webserver.py), their JSON reader (shared/http.py) and intake's upload checks
+all read these.
+"""
+import re
+from urllib.parse import urlsplit
+
+# --- body limits ------------------------------------------------------------------------------
+# Any JSON body: a self-assessment with 999 commitments in three languages stays well under it.
+JSON_BODY_MAX_BYTES = 2 * 1024 * 1024
+# An evidence file or a spreadsheet (EVIDENCE_MAX_BYTES in deploy/nameko.yaml, this by default).
+EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
+# A multipart body is its file plus boundaries, part headers and small form fields.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+# The routes whose body is an uploaded file (multipart): evidence, and bulk import of commitments.
+UPLOAD_ROUTES = re.compile(r"/api/v1/evidence/?|/api/v1/action-plans/[^/]+/[^/]+/commitments/?")
+
+
+def upload_body_max_bytes(evidence_max_bytes: int) -> int:
+    """The largest multipart body an upload route reads: the file limit plus the multipart frame."""
+    return evidence_max_bytes + MULTIPART_OVERHEAD_BYTES
+
+
+def body_max_bytes(method: str, path: str, evidence_max_bytes: int) -> int:
+    """The largest request body `method path` may carry."""
+    if method == "POST" and UPLOAD_ROUTES.fullmatch(path):
+        return upload_body_max_bytes(evidence_max_bytes)
+    return JSON_BODY_MAX_BYTES
+
+
+# --- integers ---------------------------------------------------------------------------------
+# What MongoDB stores as an integer (BSON int64); anything beyond it cannot even be queried.
+INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
+
+
+# --- text -------------------------------------------------------------------------------------
+# C0 controls but tab and newline, DEL, C1 controls, and lone surrogates (JSON's "\ud800" parses
+# to one, and it cannot be encoded to UTF-8, so it could not be stored or hashed either).
+FORBIDDEN_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def forbidden_character(text: str):
+    """The first character free text may not hold, as 'U+0000', or None."""
+    found = FORBIDDEN_IN_TEXT.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None
+
+
+# --- the public base URL ------------------------------------------------------------------------
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+
+
+class BadPublicBaseUrl(ValueError):
+    pass
+
+
+def public_base_url(configured) -> str:
+    """PUBLIC_BASE_URL, checked: scheme and host (and port), nothing else; no trailing '/'.
+
+    Absolute links in public, cached bodies (feeds, data dictionary) are built from it and
+    never from a request's Host or X-Forwarded-Host, which any client can set."""
+    value = (configured or DEFAULT_PUBLIC_BASE_URL).strip().rstrip("/")
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 -- raises on a port that is not a number
+    except ValueError:
+        raise BadPublicBaseUrl(f"PUBLIC_BASE_URL {value!r} has a bad port.") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadPublicBaseUrl(f"PUBLIC_BASE_URL {value!r} must be http(s)://host[:port], e.g. https://irm.example.org.")
+    if parts.username or parts.password or parts.path or parts.query or parts.fragment:
+        raise BadPublicBaseUrl(f"PUBLIC_BASE_URL {value!r} must be only scheme, host and port (no user, path or query).")
+    return value
+
+
+# --- security headers --------------------------------------------------------------------------
+# Nothing served here is a page: JSON, Atom, CSV, plain text and uploaded files. So a browser
+# may load nothing on their behalf, frame them or resolve relative URLs against them.
+CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+HSTS_MAX_AGE_SECONDS = 365 * 24 * 3600
+
+
+def security_headers(base_url: str) -> dict:
+    """The headers every answer carries, errors included. HSTS only when served over TLS.
+
+    Referrer-Policy is no-referrer rather than strict-origin-when-cross-origin: there are no
+    pages here whose outgoing links need to tell the target where a reader came from, and
+    a finding's or evidence file's URL is not the business of the site it links to."""
+    headers = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+               "Content-Security-Policy": CONTENT_SECURITY_POLICY}
+    if base_url.startswith("https://"):
+        headers["Strict-Transport-Security"] = f"max-age={HSTS_MAX_AGE_SECONDS}"
+    return headers
+
+
+def with_security_headers(headers: list, base_url: str) -> list:
+    """WSGI response headers with the security headers set (replacing any of the same name)."""
+    ours = security_headers(base_url)
+    lowered = {name.lower() for name in ours}
+    return [(k, v) for k, v in headers if k.lower() not in lowered] + list(ours.items())

@@ -1,0 +1,202 @@
+"""The gateway as a real process (`python -m services.gateway.app`, as `make dev` and docker
+compose run it): request bodies are bounded before they are read, chunked bodies are
+forwarded, forwarded headers and its own errors are what the services expect.
+
+Its upstream here is a small HTTP server in this test that answers with what it received,
+so the test sees exactly what the gateway forwarded; the services themselves are covered by
+tests/e2e/test_pipeline.py and tests/integration/test_edge.py."""
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import psutil
+import pytest
+import requests
+
+from cli.localstack import free_port, port_open
+from shared import edge
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+EVIDENCE_MAX_BYTES = 3 * 1024 * 1024  # small, so the upload route's limit is quick to cross
+
+
+class Echo(BaseHTTPRequestHandler):
+    """Answers every request with its method, path, headers and body length as JSON."""
+    protocol_version = "HTTP/1.1"
+
+    def _answer(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        reply = json.dumps({"method": self.command, "path": self.path, "headers": dict(self.headers.items()),
+                            "body": body.decode("utf-8", "replace") if len(body) < 4096 else None,
+                            "length": len(body)}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
+    do_GET = do_POST = do_PUT = _answer
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def upstream():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def gateway(upstream, tmp_path_factory):
+    port = free_port()
+    env = {**os.environ, "GATEWAY_ADDRESS": f"127.0.0.1:{port}", "INTAKE_URL": upstream, "REVIEW_URL": upstream,
+           "PUBLICATION_URL": upstream, "EVIDENCE_MAX_BYTES": str(EVIDENCE_MAX_BYTES), "PYTHONWARNINGS": "ignore"}
+    log = open(tmp_path_factory.mktemp("gateway") / "gateway.log", "wb")
+    process = subprocess.Popen([sys.executable, "-m", "services.gateway.app"], cwd=ROOT, env=env, stdout=log,
+                               stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while not port_open("127.0.0.1", port):
+        assert process.poll() is None and time.monotonic() < deadline, "the gateway did not start"
+        time.sleep(0.05)
+    yield process, f"http://127.0.0.1:{port}", port
+    process.terminate()
+    process.wait(10)
+
+
+def raw_exchange(port, head: bytes, body_pieces=(), read_timeout=15) -> tuple:
+    """Send a request head, then body pieces for as long as the gateway takes them, and read
+    the answer: (status, headers, body). A sender the gateway stops reading from is normal."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=read_timeout)
+
+    def send_body():
+        try:
+            for piece in body_pieces:
+                sock.sendall(piece)
+        except OSError:  # refused and closed by the gateway: what a too-large body should meet
+            pass
+
+    sock.sendall(head)
+    sender = threading.Thread(target=send_body, daemon=True)
+    sender.start()
+    received = b""
+    try:
+        while b"\r\n\r\n" not in received or len(received) < _expected_length(received):
+            data = sock.recv(65536)
+            if not data:
+                break
+            received += data
+    finally:
+        sock.close()
+    head_part, _, body = received.partition(b"\r\n\r\n")
+    lines = head_part.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    return int(lines[0].split()[1]), headers, body
+
+
+def _expected_length(received: bytes) -> int:
+    head, sep, _ = received.partition(b"\r\n\r\n")
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return len(head) + len(sep) + int(value)
+    return 1 << 62
+
+
+def chunked(pieces):
+    for piece in pieces:
+        yield b"%x\r\n%s\r\n" % (len(piece), piece)
+    yield b"0\r\n\r\n"
+
+
+def rss(process) -> int:
+    return psutil.Process(process.pid).memory_info().rss
+
+
+def test_a_huge_declared_body_is_refused_with_413_before_it_is_read(gateway):
+    process, _, port = gateway
+    before = rss(process)
+    declared = 400 * 1024 * 1024
+    head = (b"POST /api/v1/self-assessments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n" % declared)
+    status, headers, body = raw_exchange(port, head, (b"x" * 65536 for _ in range(declared // 65536)))
+    assert status == 413
+    assert json.loads(body)["error"]["code"] == "payload_too_large"
+    assert headers.get("connection") == "close"
+    assert rss(process) - before < 32 * 1024 * 1024  # nothing like the body was kept
+
+
+def test_the_upload_routes_have_the_evidence_limit_and_the_rest_the_json_limit(gateway):
+    _, base, port = gateway
+    json_limit, upload_limit = edge.JSON_BODY_MAX_BYTES, edge.upload_body_max_bytes(EVIDENCE_MAX_BYTES)
+    assert upload_limit > json_limit
+    between = json_limit + 1024
+    for path, expected in (("/api/v1/self-assessments", 413), ("/api/v1/evidence", 200),
+                           ("/api/v1/action-plans/TN/5/commitments", 200), ("/api/v1/cases/c1/public-comments", 413)):
+        answer = requests.post(base + path, data=b"x" * between, headers={"Content-Type": "application/json"}, timeout=15)
+        assert answer.status_code == expected, (path, answer.status_code, answer.text[:200])
+        if expected == 200:
+            assert answer.json()["length"] == between
+    head = b"POST /api/v1/evidence HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (upload_limit + 1)
+    assert raw_exchange(port, head)[0] == 413
+
+
+def test_a_chunked_json_body_is_forwarded_like_a_sized_one(gateway):
+    _, base, _ = gateway
+    payload = json.dumps({"author": "Association Al Bawsala", "text": {"fr": "Très bien " * 50}}).encode()
+    sized = requests.post(base + "/api/v1/cases/c1/public-comments", data=payload,
+                          headers={"Content-Type": "application/json"}, timeout=10).json()
+    streamed = requests.post(base + "/api/v1/cases/c1/public-comments",
+                             data=(payload[i:i + 100] for i in range(0, len(payload), 100)),
+                             headers={"Content-Type": "application/json"}, timeout=10)
+    assert streamed.status_code == 200, streamed.text
+    streamed = streamed.json()
+    assert streamed["body"] == sized["body"] == payload.decode()
+    assert streamed["headers"]["Content-Length"] == str(len(payload))
+    assert "Transfer-Encoding" not in streamed["headers"]
+
+
+def test_a_chunked_body_over_the_limit_is_refused_with_413(gateway):
+    _, _, port = gateway
+    head = (b"POST /api/v1/self-assessments HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n")
+    pieces = chunked(b"y" * 65536 for _ in range(edge.JSON_BODY_MAX_BYTES // 65536 + 4))
+    status, headers, body = raw_exchange(port, head, pieces)
+    assert status == 413 and json.loads(body)["error"]["code"] == "payload_too_large"
+    assert headers.get("connection") == "close"
+
+
+def test_a_broken_chunked_body_is_a_json_400(gateway):
+    _, _, port = gateway
+    head = b"POST /api/v1/self-assessments HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n"
+    status, _, body = raw_exchange(port, head)
+    assert status == 400 and json.loads(body)["error"]["code"] == "bad_request"
+
+
+def test_the_client_address_is_appended_to_x_forwarded_for_and_the_host_is_not_forwarded(gateway):
+    _, base, _ = gateway
+    seen = requests.get(base + "/api/v1/findings", headers={"X-Forwarded-For": "203.0.113.9", "Host": "evil.example",
+                                                            "X-Forwarded-Host": "evil.example"}, timeout=10).json()
+    assert seen["headers"]["X-Forwarded-For"] == "203.0.113.9, 127.0.0.1"
+    assert "X-Forwarded-Host" not in seen["headers"]
+    alone = requests.get(base + "/api/v1/findings", timeout=10).json()
+    assert alone["headers"]["X-Forwarded-For"] == "127.0.0.1"
+
+
+def test_the_gateways_own_answers_are_json_with_the_security_headers(gateway):
+    _, base, _ = gateway
+    for answer in (requests.get(base + "/nowhere", timeout=10), requests.get(base + "/api/v1/findings", timeout=10)):
+        for name, value in edge.security_headers("http://127.0.0.1:8000").items():
+            assert answer.headers.get(name) == value, (answer.url, name, answer.headers)
+    unrouted = requests.get(base + "/nowhere", timeout=10)
+    assert unrouted.status_code == 404 and unrouted.json()["error"]["code"] == "not_found"
