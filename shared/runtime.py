@@ -18,11 +18,12 @@ from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.events import EventDispatcher, event_handler
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
+from werkzeug.wrappers import Response
 from shared.webserver import http
 
 from shared import access
 from shared import auth as auth_rules
-from shared import delivery, settings, topology
+from shared import delivery, metrics, settings, topology
 from shared.clock import utcnow
 from shared.contracts.events import CONTRACTS, MalformedEvent, parse_event
 from shared.http import NotFound, json_response
@@ -64,13 +65,16 @@ class StoreHandle:
             # No queue is bound yet (the consumer never started): keep it for the relay.
             outbox.update_one({"_id": event_id}, {"$inc": {"attempts": 1}})
             log.warning("event_unroutable_kept_for_relay", event_id=event_id, event_type=event_type)
+            metrics.count_publish(self.service, event_type, sent=False)
             return False
         except Exception as exc:  # broker away: the relay will try again
             outbox.update_one({"_id": event_id}, {"$inc": {"attempts": 1}})
             log.warning("event_publish_failed_kept_for_relay", event_id=event_id, event_type=event_type, error=str(exc))
+            metrics.count_publish(self.service, event_type, sent=False)
             return False
         outbox.update_one({"_id": event_id}, {"$set": {"sent_at": utcnow()}})
         log.info("event_published", event_id=event_id, event_type=event_type)
+        metrics.count_publish(self.service, event_type, sent=True)
         return True
 
     def relay_pending(self) -> int:
@@ -115,6 +119,7 @@ class StoreHandle:
             self._provider.delivery.publish(message, exchange=Exchange(delivery.retry_exchange(delay), type="fanout", durable=True),
                                             routing_key=queue)
             log.warning("event_retry_scheduled", failures=failures, delay_ms=delay, error=error)
+            metrics.count_event(self.service, consumer, "retried")
         else:
             self.park(queue, consumer, message, "failed", error, failures)
         return step
@@ -125,6 +130,7 @@ class StoreHandle:
             headers={delivery.H_QUEUE: queue, delivery.H_CONSUMER: consumer, delivery.H_ERROR: error[:2000],
                      delivery.H_ATTEMPTS: attempts, delivery.H_KIND: kind})
         log.error("event_parked_on_dead_letter_queue", kind=kind, attempts=attempts, error=error)
+        metrics.count_event(self.service, consumer, "parked", kind)
         self.record_rejected(consumer, kind, error, message)
 
     def readiness(self) -> dict:
@@ -256,9 +262,11 @@ def consumes(event_type: str):
                 return
             except Exception as exc:
                 log.exception("event_handler_failed")
+                metrics.count_event(self.name, consumer, "failed")
                 self.store.retry_or_park(queue, consumer, event.event_id, message, f"{type(exc).__name__}: {exc}")
                 return
             log.info("event_applied")
+            metrics.count_event(self.name, consumer, "consumed")
 
         handler.__name__ = method.__name__
         handler.__doc__ = method.__doc__
@@ -274,7 +282,7 @@ def _stringify(errors):
 
 
 class ServiceShell:
-    """What every service has besides its own endpoints: /health and the outbox relay.
+    """What every service has besides its own endpoints: /health, /metrics and the outbox relay.
 
     Subclass it as `runtime.ServiceShell` (import the module, not the class): `nameko run`
     treats every class with entrypoints found in the service module as a service to run.
@@ -290,6 +298,12 @@ class ServiceShell:
     def live(self, request):
         """Liveness: the process answers HTTP."""
         return json_response({"service": self.name, "status": "ok"})
+
+    @http("GET", "/metrics")
+    def prometheus_metrics(self, request):
+        """Prometheus text format: this process's counters, and gauges of the stored state (shared/metrics.py)."""
+        body, content_type = metrics.exposition(self.name, metrics.service_state(self, self.store._provider.amqp_uri))
+        return Response(body, content_type=content_type)
 
     @timer(interval=2)
     def relay_outbox(self):

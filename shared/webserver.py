@@ -56,6 +56,7 @@ and this module's entrypoints refuse to start, naming the fix; if one of these i
 first, every entrypoint of the service is served with TCP_NODELAY.
 """
 import socket
+import time
 
 import structlog
 
@@ -69,6 +70,8 @@ from werkzeug.wrappers import Request
 from shared import edge, settings
 from shared.http import error_response
 from shared.ids import new_id
+
+from shared import metrics
 
 
 def set_nodelay(sock) -> None:
@@ -170,6 +173,14 @@ class HttpRequestHandler(NamekoHttpRequestHandler):
                 "first, so this container's web server would not set TCP_NODELAY: import `http` from shared.webserver "
                 "everywhere in the service (its shell included).")
         super().setup()
+
+    def handle_request(self, request):
+        # Counted here, not in api_endpoint: this is where the URL rule (self.url) is known, and
+        # every route passes here (/health and /metrics included).
+        started = time.perf_counter()
+        response = super().handle_request(request)
+        metrics.observe_request(self.container.service_name, self.url, request.method, response.status_code, time.perf_counter() - started)
+        return response
 
     def response_from_exception(self, exc):
         # nameko answers an exception that escaped the entrypoint (api_endpoint catches what

@@ -99,6 +99,7 @@ ENDPOINTS = [
         "/api/v1/log/checkpoints/{size}", "/api/v1/log/proofs/inclusion", "/api/v1/log/proofs/consistency",
         "/api/v1/log/entries", "/api/v1/log/key")),
     *(row(service, "GET", "/health", **PUBLIC) for service in ("intake", "review", "publication")),
+    *(row(service, "GET", "/metrics", **PUBLIC) for service in ("intake", "review", "publication")),
 ]
 
 # README's "Roles" table, row by row. What each role sees of a case is the grid above, in words.

@@ -30,7 +30,7 @@ import urllib3  # noqa: E402
 from urllib.parse import quote  # noqa: E402
 from eventlet import wsgi  # noqa: E402
 
-from shared import edge, openapi, settings  # noqa: E402
+from shared import edge, metrics, openapi, settings  # noqa: E402
 from shared.ids import new_id  # noqa: E402
 from shared.logging import configure_logging  # noqa: E402
 
@@ -113,6 +113,13 @@ def read_body(environ, limit: int):
     except OSError:  # the client went away mid-body (or stalled past the socket timeout)
         raise Refused(400, "bad_request", "The body ended before its declared length.") from None
     return b"".join(pieces)
+
+
+def route_label(path: str) -> str:
+    """The metrics label of a request: the ROUTES pattern it matched (bounded), never the path."""
+    if path == "/health":
+        return path
+    return next((pattern.pattern for pattern, _ in ROUTES if pattern.match(path)), "unrouted")
 
 
 def route(path: str):
@@ -241,7 +248,9 @@ def main():
     # eventlet writes a response in 16 KiB pieces; without TCP_NODELAY the last piece of a
     # larger body waits ~40 ms for the client's delayed ACK (measured by bench/).
     listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    wsgi.server(listener, Gateway(upstreams, evidence_max_bytes, public_base_url), log_output=False, protocol=GatewayProtocol)
+    # GET /metrics, and every request counted by route, method, status and latency.
+    wsgi.server(listener, metrics.InstrumentedWsgi(Gateway(upstreams, evidence_max_bytes, public_base_url), "gateway", route_label),
+                log_output=False, protocol=GatewayProtocol)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from shared.webserver import http
 from werkzeug.wrappers import Response
 
 from services.publication import documents, domain, feeds, open_data, paging, trail
+from services.publication import metrics as publication_metrics
 from services.publication.freshness import Freshness
 from services.publication.public_feed import PublicFeed, public_message
 from services.publication.transparency_log import TransparencyLog
@@ -113,6 +114,7 @@ class PublicationService(runtime.ServiceShell):
     name = "publication"
 
     store = Store(documents=documents.ALL)
+    metric_gauges = (publication_metrics.gauges,)  # scraped at /metrics (shared/metrics.py)
     freshness = Freshness()
     transparency = TransparencyLog()
     public_feed = PublicFeed()

@@ -28,6 +28,7 @@ from pymongo import ReturnDocument
 from shared.webserver import http
 
 from services.review import documents, views
+from services.review import metrics as review_metrics
 from services.review.limiter import AnonymousWrites
 from services.review.schemas import (
     CaseListQuery, DeclineSchema, ExpertSchema, GovernmentCommentSchema, PublicCommentSchema, QualityDecisionSchema,
@@ -79,6 +80,7 @@ class ReviewService(runtime.ServiceShell):
     name = "review"
 
     store = Store(documents=documents.ALL)
+    metric_gauges = (review_metrics.gauges,)  # scraped at /metrics (shared/metrics.py)
     auth = Auth()
     timing = ReviewTiming()
     anonymous_writes = AnonymousWrites()

@@ -15,8 +15,9 @@ from services.intake.service import IntakeService
 from services.publication.service import PublicationService
 from services.review.service import ReviewService
 
-# Each service's own health endpoints are per process; the gateway answers /health itself for all.
-PER_PROCESS = {"/health", "/health/live"}
+# Per process, not forwarded: each service's health (the gateway answers /health itself for
+# all) and its metrics (Prometheus scrapes every process, and the gateway serves its own).
+PER_PROCESS = {"/health", "/health/live", "/metrics"}
 
 
 def http_routes():
