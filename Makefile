@@ -18,7 +18,7 @@ install: $(STAMP)
 
 ## make dev: the whole stack on this machine (no Docker) at http://127.0.0.1:8000
 dev: install
-	$(PY) -m cli.localstack
+	$(PY) -m cli.dev
 
 ## make test: unit, integration (real RabbitMQ + MongoDB-protocol server) and end-to-end tests
 test: install

@@ -1,8 +1,8 @@
 """Published findings for read-path measurements, without running the review pipeline.
 
 Each finding is what publication's `on_review_approved` stores for a case the benchmark
-uploads (bench/cases.py's self-assessment i, rated with cli/demo.py's ratings in turn,
-cli/demo.py's plan assessment, two government comments and one public comment), rendered
+uploads (bench/cases.py's self-assessment i, rated with cli/sample.py's ratings in turn,
+cli/sample.py's plan assessment, two government comments and one public comment), rendered
 by the service's own `domain.render_finding` and stored as a `documents.Finding` through
 mongoengine's `to_mongo()` as the unit of work does. Only the audit entry is left out:
 the list never reads it.
@@ -10,7 +10,7 @@ the list never reads it.
 from datetime import timedelta
 
 from bench import cases
-from cli import demo
+from devtools import sample
 from services.publication import documents, domain
 from shared.clock import iso, utcnow
 
@@ -29,7 +29,7 @@ def approved_payload(index: int) -> dict:
         "member": {"code": code, "kind": kind, "names": names, "region": region},
         "action_plan": sa["action_plan"], "languages": languages,
         "expert_id": cases.EXPERTS[index % len(cases.EXPERTS)][0], "reviewer_id": "iep-bench-quality",
-        "commitments": commitments, "plan_assessment": demo.PLAN_ASSESSMENT,
+        "commitments": commitments, "plan_assessment": sample.PLAN_ASSESSMENT,
         "government_comments": [
             {"comment_id": f"gc-{index}-1", "commitment_id": first, "text": {"fr": "Le portail publie aussi les données mensuelles."},
              "at": "2026-11-20T10:00:00.000Z",

@@ -6,7 +6,8 @@ import subprocess
 import uuid
 from urllib.parse import quote, urlparse
 
-from cli.localstack import DEFAULT_AMQP_URI, EmbeddedMongo, ensure_rabbitmq
+from devtools.embedded_mongo import EmbeddedMongo
+from devtools.rabbitmq import DEFAULT_AMQP_URI, ensure_rabbitmq
 
 
 def with_database(base_uri: str, db_name: str) -> str:

@@ -24,7 +24,9 @@ import requests
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
-from cli.localstack import ROOT, _stop, free_port
+from devtools.ports import free_port
+from devtools.processes import stop_process
+from devtools.stack import ROOT
 
 BODY_2KB = (b'{"event_type":"bench.raw","payload":"' + b"x" * 1990 + b'"}')[:2048]
 
@@ -232,4 +234,4 @@ class TrivialNameko:
         raise RuntimeError("the trivial nameko service did not answer in time")
 
     def stop(self):
-        _stop(self.process, timeout=3)  # a throwaway: no need to wait for a graceful nameko shutdown
+        stop_process(self.process, timeout=3)  # a throwaway: no need to wait for a graceful nameko shutdown

@@ -26,7 +26,7 @@ from pathlib import Path  # noqa: E402
 import psutil  # noqa: E402
 
 from bench import findings_seed  # noqa: E402
-from cli.localstack import EmbeddedMongo  # noqa: E402
+from devtools.embedded_mongo import EmbeddedMongo  # noqa: E402
 from services.publication import documents  # noqa: E402
 from services.publication.service import LIST_PROJECTION  # noqa: E402
 from shared.persistence import mongo  # noqa: E402

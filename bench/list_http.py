@@ -36,7 +36,9 @@ from bench import findings_seed
 from bench.infra import Infrastructure, new_tag
 from bench.limits import TrivialNameko
 from bench.loadgen import LoadGenerator, ensure_wrk
-from cli.localstack import NAMEKO_CONFIG, ROOT, _stop, free_port
+from devtools.ports import free_port
+from devtools.processes import stop_process
+from devtools.stack import NAMEKO_CONFIG, ROOT
 from services.publication import documents
 from shared.persistence import mongo
 
@@ -104,7 +106,7 @@ def start_publication(module, env, log_path, timeout=90, profile_to=None):
         except requests.RequestException:
             pass
         time.sleep(0.3)
-    _stop(process)
+    stop_process(process)
     raise RuntimeError(f"{module} did not answer in time; see {log_path}")
 
 
@@ -223,7 +225,7 @@ def main(argv=None):
                         process.wait(30)
                     except subprocess.TimeoutExpired:
                         pass
-                _stop(process, timeout=5)
+                stop_process(process, timeout=5)
             print(f"\n{label} ({module}{' ' + str(env) if env else ''}):")
             print(f"  idle 5 s (timers only): {', '.join(f'{k} {v}%' for k, v in idle.cpu_share.items())} of one core")
             print(f"  list, {args.connections} conn          {fmt(plain)}")

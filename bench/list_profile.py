@@ -28,7 +28,7 @@ import psutil
 import pymongo
 
 from bench import findings_seed
-from cli.localstack import EmbeddedMongo
+from devtools.embedded_mongo import EmbeddedMongo
 from services.publication import documents
 from services.publication.service import LIST_PROJECTION, FindingsQuery, PublicationService, finding_view
 from shared.http import json_response
@@ -272,7 +272,7 @@ def profile_server(workdir, size, queries=20):
 
     import pymongo
 
-    from cli.localstack import free_port, port_open
+    from devtools.ports import free_port, port_open
 
     port = free_port()
     prof = Path(workdir) / "secantusd.prof"

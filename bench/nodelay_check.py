@@ -19,7 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from cli.localstack import DEFAULT_AMQP_URI, _stop, free_port
+from devtools.ports import free_port
+from devtools.processes import stop_process
+from devtools.rabbitmq import DEFAULT_AMQP_URI
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,7 +45,7 @@ def start(nodelay, body_bytes, workdir):
                 return process, port
         except OSError:
             time.sleep(0.2)
-    _stop(process)
+    stop_process(process)
     raise RuntimeError("the demo service did not start in time")
 
 
@@ -83,7 +85,7 @@ def sweep(sizes, count, workdir):
             for size in sizes:
                 results.setdefault(size, {})[nodelay] = summary(measure(port, count, size, path=f"/body?bytes={size}"))
         finally:
-            _stop(process, timeout=5)
+            stop_process(process, timeout=5)
     for size in sizes:
         a, b = results[size][False], results[size][True]
         print(f"{size:>10} | {a['mean_ms']:>11.1f} {a['p50_ms']:>6.1f} {a['max_ms']:>6.1f} {a['over_30ms']:>6} | "
@@ -109,7 +111,7 @@ def main(argv=None):
         try:
             latencies = measure(port, args.requests, args.bytes)
         finally:
-            _stop(process, timeout=5)
+            stop_process(process, timeout=5)
         results[label] = summary(latencies)
         print(f"\n{label}: {args.requests} sequential GETs of a {args.bytes}-byte body on one keep-alive connection")
         if not args.quiet:

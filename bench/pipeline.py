@@ -10,7 +10,8 @@ import requests
 
 from bench import cases
 from bench.stats import parse_iso, summary_ms
-from cli import demo, operations
+from cli import operations
+from devtools import sample
 
 SUBMITTED, ASSIGNED, APPROVED, PUBLISHED = "self_assessment.submitted", "review.assigned", "review.approved", "finding.published"
 REVIEWER = "iep-bench"
@@ -227,7 +228,7 @@ class Reviewer:
                 body=cases.ratings_for(commitment["number"]), headers={"If-Match": f'"{version}"'}), 200)
             version = answer.json()["version"]
         self._expect(self.http.call("PUT /plan-assessment", "PUT", base + "/plan-assessment", token=expert,
-                                    body=demo.PLAN_ASSESSMENT, headers={"If-Match": f'"{version}"'}), 200)
+                                    body=sample.PLAN_ASSESSMENT, headers={"If-Match": f'"{version}"'}), 200)
         self._expect(self.http.call("POST /submit", "POST", base + "/submit", token=expert, body={}), 200)
         self._expect(self.http.call("POST /quality-decision", "POST", base + "/quality-decision", token=REVIEWER,
                                     body={"decision": "approve"}), 200)

@@ -34,7 +34,8 @@ from bench import limits, pipeline, readpath, report
 from bench.infra import Infrastructure, drop_databases, new_tag
 from bench.loadgen import LoadGenerator, ensure_wrk
 from bench.procmon import ProcessMonitor, find_rabbitmq_pid
-from cli.localstack import ROOT, ServiceStack, free_port
+from devtools.ports import free_port
+from devtools.stack import ROOT, ServiceStack
 
 RESULTS = Path(__file__).resolve().parent / "results"
 STACK_ENV = {"PYTHONWARNINGS": "ignore", "GOVERNMENT_REVIEW_SECONDS": "0", "PUBLIC_COMMENT_SECONDS": "0",

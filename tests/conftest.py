@@ -17,7 +17,8 @@ from urllib.parse import quote  # noqa: E402
 
 import pytest  # noqa: E402
 
-from cli.localstack import DEFAULT_AMQP_URI, EmbeddedMongo, ensure_rabbitmq  # noqa: E402
+from devtools.embedded_mongo import EmbeddedMongo  # noqa: E402
+from devtools.rabbitmq import DEFAULT_AMQP_URI, ensure_rabbitmq  # noqa: E402
 
 
 def _docker_answers() -> bool:

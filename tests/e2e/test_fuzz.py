@@ -17,11 +17,13 @@ from schemathesis.specs.openapi.checks import (
     content_type_conformance, response_schema_conformance, status_code_conformance,
 )
 
-from cli import demo, operations
+from cli import operations
+from devtools import sample
 from services.intake import openapi as intake_openapi
 from services.publication import openapi as publication_openapi
 from services.review import openapi as review_openapi
-from cli.localstack import ServiceStack, free_port
+from devtools.ports import free_port
+from devtools.stack import ServiceStack
 from shared.openapi import MERGED_PATH, document_path
 from tests.conftest import with_database
 
@@ -54,7 +56,7 @@ def stack(mongodb_server, stack_amqp_uri, tmp_path_factory):
 def seeded(stack):
     """One case taken through every stage to a published finding (members, experts, comments,
     log checkpoints), and a token for each role: the fuzzer then reaches real records."""
-    result = demo.run_demo(stack.base_url, stack.mongodb_uri, say=lambda *_: None)
+    result = sample.run_demo(stack.base_url, stack.mongodb_uri, say=lambda *_: None)
     operations.connect(stack.mongodb_uri)
     tag = uuid.uuid4().hex[:6]
     principals = {

@@ -19,7 +19,7 @@ import psutil
 import pytest
 import requests
 
-from cli.localstack import free_port, port_open
+from devtools.ports import free_port, port_open
 from shared import edge
 
 pytestmark = pytest.mark.e2e

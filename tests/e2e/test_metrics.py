@@ -13,9 +13,10 @@ import pytest
 import requests
 from kombu import Connection, Exchange
 
-from cli import demo
+from devtools import sample
 from cli.client import Client
-from cli.localstack import ServiceStack, free_port
+from devtools.ports import free_port
+from devtools.stack import ServiceStack
 from services.gateway.app import route_label
 from shared.contracts.events import SELF_ASSESSMENT_SUBMITTED
 from tests.conftest import with_database
@@ -151,7 +152,7 @@ def test_every_metric_moves_as_cases_flow_and_the_outbox_drains_after_the_broker
     assert value(before["publication"], "irm_transparency_log_checkpoint_interval_seconds") == 1
 
     # One case through every stage of the review.
-    demo.run_demo(stack.base_url, stack.mongodb_uri, say=lambda *_: None)
+    sample.run_demo(stack.base_url, stack.mongodb_uri, say=lambda *_: None)
     wait_until(lambda: value(scrape(services["publication"]), "irm_transparency_log_checkpoint_size") == 21,
                timeout=30, what="the case's 21 entries logged and checkpointed")
     after = {name: scrape(url) for name, url in services.items()}
@@ -170,8 +171,8 @@ def test_every_metric_moves_as_cases_flow_and_the_outbox_drains_after_the_broker
 
     # Intake loses its broker: a submission is committed and waits in the outbox.
     stack.door.close()
-    poc = Client(stack.base_url, demo.provision(stack.mongodb_uri, uuid.uuid4().hex[:8])["poc"], "metrics-outbox")
-    poc.post("/api/v1/self-assessments", {**demo.SELF_ASSESSMENT, "action_plan": {"cycle": "2023-2025", "plan_number": 6}},
+    poc = Client(stack.base_url, sample.provision(stack.mongodb_uri, uuid.uuid4().hex[:8])["poc"], "metrics-outbox")
+    poc.post("/api/v1/self-assessments", {**sample.SELF_ASSESSMENT, "action_plan": {"cycle": "2023-2025", "plan_number": 6}},
              expect=(201,))
     waiting = scrape(services["intake"])
     assert value(waiting, "irm_outbox_backlog") == 1

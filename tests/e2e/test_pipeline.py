@@ -7,7 +7,9 @@ import pytest
 import requests
 
 from cli import demo
-from cli.localstack import ServiceStack, free_port
+from devtools import sample
+from devtools.ports import free_port
+from devtools.stack import ServiceStack
 from tests.conftest import with_database
 
 pytestmark = pytest.mark.e2e
@@ -30,7 +32,7 @@ def stack(mongodb_server, stack_amqp_uri, tmp_path_factory):
 
 
 def test_one_case_from_upload_to_published_finding_and_audit_trail(stack, capsys):
-    result = demo.run_demo(stack.base_url, stack.mongodb_uri, say=lambda *_: None)
+    result = sample.run_demo(stack.base_url, stack.mongodb_uri, say=lambda *_: None)
     demo.print_report(result)  # what `make demo` prints
     printed = capsys.readouterr().out
     assert "Chain verification: VALID (21 entries" in printed and "comment on TN0502" in printed

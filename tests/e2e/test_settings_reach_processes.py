@@ -1,5 +1,5 @@
 """Settings in the environment reach the processes started as `make dev` and compose start them
-(`nameko run --config deploy/nameko.yaml`, cli/localstack.py), and `make dev`'s stack has the
+(`nameko run --config deploy/nameko.yaml`, devtools/stack.py), and `make dev`'s stack has the
 public feed's account on its vhost."""
 import os
 import subprocess
@@ -13,9 +13,10 @@ import pytest
 import requests
 from kombu import Connection, Exchange, Queue
 
-from cli import demo
+from devtools import sample
 from cli.broker import vhost_of
-from cli.localstack import ServiceStack, free_port
+from devtools.ports import free_port
+from devtools.stack import ServiceStack
 from shared.contracts.public import PUBLIC_EXCHANGE
 from shared.transparency.note import SigningKey, VerifierKey, open_checkpoint
 from tests.conftest import with_database
@@ -88,7 +89,7 @@ def test_mongodb_db_picks_the_database_of_every_service_and_of_irmctl(configured
     stack, key, env = configured
     irmctl(stack, env, "member", "add", "TN", "--kind", "national", "--name", "fr=Tunisie", "--name", "ar=تونس")
     poc = irmctl(stack, env, "token", "create", "--role", "poc", "--subject", "poc-tn", "--member", "TN")
-    created = requests.post(f"{stack.base_url}/api/v1/self-assessments", json=demo.SELF_ASSESSMENT, timeout=10,
+    created = requests.post(f"{stack.base_url}/api/v1/self-assessments", json=sample.SELF_ASSESSMENT, timeout=10,
                             headers={"Authorization": f"Bearer {poc}"})
     assert created.status_code == 201, created.text  # the token irmctl stored is where intake looks
     client = pymongo.MongoClient(stack.mongodb_uri)
@@ -106,7 +107,7 @@ def test_checkpoints_follow_the_configured_interval(configured):
     stack, key, env = configured
     first = wait_for(lambda: latest_checkpoint(stack, key), "the first checkpoint")
     poc = irmctl(stack, env, "token", "create", "--role", "poc", "--subject", "poc-tn-2", "--member", "TN")
-    body = {**demo.SELF_ASSESSMENT, "action_plan": {"cycle": "2025-2027", "plan_number": 6}}
+    body = {**sample.SELF_ASSESSMENT, "action_plan": {"cycle": "2025-2027", "plan_number": 6}}
     assert requests.post(f"{stack.base_url}/api/v1/self-assessments", json=body, timeout=10,
                          headers={"Authorization": f"Bearer {poc}"}).status_code == 201
     wait_for(lambda: log_size(stack) > first.size, "the log to grow past the first checkpoint")

@@ -20,8 +20,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from cli import demo, operations
-from cli.localstack import EmbeddedMongo, ServiceStack, free_port
+from cli import operations
+from devtools import sample
+from devtools.embedded_mongo import EmbeddedMongo
+from devtools.ports import free_port
+from devtools.stack import ServiceStack
 from shared import audit
 
 pytestmark = pytest.mark.fault
@@ -93,7 +96,7 @@ class Driver:
         return answer.json() if answer.status_code == 200 else None
 
     def run_case(self, index):
-        created = self.call("POST", "/api/v1/self-assessments", "poc", demo.SELF_ASSESSMENT, ok=(201,),
+        created = self.call("POST", "/api/v1/self-assessments", "poc", sample.SELF_ASSESSMENT, ok=(201,),
                             **{"Idempotency-Key": f"fault-{index}"})
         assert created.status_code == 201, created.text
         case_id = created.json()["case_id"]
@@ -106,10 +109,10 @@ class Driver:
             case = self.case(case_id)
         expert = case["expert_id"]
         self.step(case_id, expert, "/accept", {}, "in_review")
-        for commitment_id, ratings in demo.RATINGS.items():
+        for commitment_id, ratings in sample.RATINGS.items():
             self.save(case_id, expert, f"/ratings/{commitment_id}", ratings,
                       stored=lambda case, cid=commitment_id: next(c for c in case["commitments"] if c["commitment_id"] == cid)["ratings"])
-        self.save(case_id, expert, "/plan-assessment", demo.PLAN_ASSESSMENT, stored=lambda case: case["plan_assessment"])
+        self.save(case_id, expert, "/plan-assessment", sample.PLAN_ASSESSMENT, stored=lambda case: case["plan_assessment"])
         self.step(case_id, expert, "/submit", {}, "quality_review")
         self.step(case_id, "iep-fault", "/quality-decision", {"decision": "approve"}, "government_review")
         self.step(case_id, expert, "/open-public-comment", {}, "public_comment")
@@ -144,7 +147,7 @@ def rabbitmq(command):
 def test_every_case_is_published_exactly_once_through_faults(faulty_stack, capsys):
     stack, mongo = faulty_stack
     operations.connect(stack.mongodb_uri)
-    operations.add_member(demo.MEMBER["code"], demo.MEMBER["kind"], demo.MEMBER["names"])
+    operations.add_member(sample.MEMBER["code"], sample.MEMBER["kind"], sample.MEMBER["names"])
     tokens = {"poc": operations.issue_token("poc", "poc-fault", member_code="TN"),
               "admin": operations.issue_token("admin", "admin-fault"),
               "iep-fault": operations.issue_token("quality_reviewer", "iep-fault")}

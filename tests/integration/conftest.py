@@ -6,7 +6,7 @@ import pytest
 from kombu import Connection, Exchange, Queue
 
 from cli import operations
-from cli.localstack import free_port
+from devtools.ports import free_port
 from shared import topology
 from shared.contracts.events import parse_event
 from shared.persistence import documents as shared_documents

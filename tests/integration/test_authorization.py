@@ -14,8 +14,9 @@ import pytest
 import requests
 from nameko.standalone.events import event_dispatcher
 
-from cli import demo, operations
-from cli.localstack import free_port
+from cli import operations
+from devtools import sample
+from devtools.ports import free_port
 from services.intake import evidence_store
 from services.intake.service import IntakeService
 from services.publication.service import PublicationService
@@ -58,11 +59,11 @@ def seeded_case(stage) -> dict:
     status = {"returned": "in_review", "published": "approved"}.get(stage, stage)
     reviewed = stage not in ("in_review", "quality_review")
     case = review_documents.Case(
-        case_id=f"case_{stage}", self_assessment_id=f"sa_{stage}", member=demo.MEMBER,
-        action_plan=demo.SELF_ASSESSMENT["action_plan"], languages=["ar", "fr"],
-        commitments=[dict(c, narrative=None, evidence=[]) for c in demo.SELF_ASSESSMENT["commitments"]],
-        status=status, expert_id=EXPERT, excluded_experts=[PAST_EXPERT], ratings=copy.deepcopy(demo.RATINGS),
-        plan_assessment=copy.deepcopy(demo.PLAN_ASSESSMENT), reviewer_id=OTHER_REVIEWER if reviewed else None,
+        case_id=f"case_{stage}", self_assessment_id=f"sa_{stage}", member=sample.MEMBER,
+        action_plan=sample.SELF_ASSESSMENT["action_plan"], languages=["ar", "fr"],
+        commitments=[dict(c, narrative=None, evidence=[]) for c in sample.SELF_ASSESSMENT["commitments"]],
+        status=status, expert_id=EXPERT, excluded_experts=[PAST_EXPERT], ratings=copy.deepcopy(sample.RATINGS),
+        plan_assessment=copy.deepcopy(sample.PLAN_ASSESSMENT), reviewer_id=OTHER_REVIEWER if reviewed else None,
         quality_comments=[], government_review_until=now + timedelta(days=14), government_comment_count=1,
         public_comment_opened_at=now, public_comment_closes_at=now + timedelta(days=14),
         deadline_at=now + timedelta(days=60), stage_started_at=now, correlation_id=f"corr-{stage}",
@@ -89,9 +90,9 @@ def request_for(endpoint, ids, tree_size):
         path = path.replace("{" + name + "}", str(value))
     kind = endpoint["method"] + " " + endpoint["path"].rsplit("/", 1)[-1]
     json_bodies = {
-        "POST self-assessments": demo.SELF_ASSESSMENT, "POST experts": {}, "PUT {id}": {},
+        "POST self-assessments": sample.SELF_ASSESSMENT, "POST experts": {}, "PUT {id}": {},
         "POST decline": {"reason": "A conflict of interest."},
-        "PUT {commitment_id}": demo.RATINGS[COMMITMENT], "PUT plan-assessment": demo.PLAN_ASSESSMENT,
+        "PUT {commitment_id}": sample.RATINGS[COMMITMENT], "PUT plan-assessment": sample.PLAN_ASSESSMENT,
         "POST quality-decision": {"decision": "return", "comments": [{"commitment_id": COMMITMENT, "text": {"en": "Why?"}}]},
         "POST government-comments": {"commitment_id": COMMITMENT, "text": {"fr": "Une précision."}},
         "POST response": {"text": {"fr": "Noté."}}, "POST public-comments": {"text": {"en": "A comment."}},
@@ -121,7 +122,7 @@ def expected(endpoint, caller, stage):
 
 @pytest.fixture
 def start(container_factory, service_config):
-    operations.add_member(MEMBER, "national", demo.MEMBER["names"])
+    operations.add_member(MEMBER, "national", sample.MEMBER["names"])
     operations.add_member(OTHER_MEMBER, "national", {"fr": "Maroc"})
     for expert_id in (EXPERT, OTHER_EXPERT, PAST_EXPERT):
         operations.add_expert(expert_id, expert_id, ["ar", "fr"], [], capacity=100)
@@ -145,7 +146,7 @@ def test_every_endpoint_answers_every_caller_as_the_table_says(start, service_co
     (bases, containers), headers_of = start, callers()
     admin = {"Authorization": headers_of["admin"]}
     # The objects asked about, made the way the services make them.
-    submitted = requests.post(bases["intake"] + "/api/v1/self-assessments", json=demo.SELF_ASSESSMENT, headers=admin, timeout=10)
+    submitted = requests.post(bases["intake"] + "/api/v1/self-assessments", json=sample.SELF_ASSESSMENT, headers=admin, timeout=10)
     assert submitted.status_code == 201, submitted.text
     file_id = evidence_store.save(b"%PDF-1.4 x", filename="e.pdf", media_type="application/pdf", sha256="0" * 64,
                                   member_code=MEMBER, uploaded_by="poc-tn")["file_id"]

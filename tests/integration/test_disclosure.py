@@ -6,9 +6,10 @@ import time
 import pytest
 import requests
 
-from cli import demo, operations
+from cli import operations
+from devtools import sample
 from cli import verify as verifier
-from cli.localstack import free_port
+from devtools.ports import free_port
 from services.publication.service import PublicationService
 from services.review.service import ReviewService
 from shared.persistence.documents import AuditEntry, SealedContent, UnloggedEntry
@@ -31,7 +32,7 @@ PLAN_JUSTIFICATION = "MARK-plan-justification"
 
 @pytest.fixture
 def stack(container_factory, service_config):
-    operations.add_member("TN", "national", demo.MEMBER["names"])
+    operations.add_member("TN", "national", sample.MEMBER["names"])
     operations.add_expert("exp-a", "A", ["ar", "fr"], [], capacity=5)
     config = {k: v for k, v in service_config.items() if k != "base_url"}
     config.update({"GOVERNMENT_REVIEW_SECONDS": 2, "PUBLIC_COMMENT_SECONDS": 2, "PUBLIC_COMMENT_MIN_SECONDS": 2})
@@ -68,11 +69,11 @@ def drive_to_public_comment(review):
         return review.call("GET", path, expert).headers["ETag"]
 
     assert review.call("POST", f"{path}/accept", expert).status_code == 200
-    for commitment_id, ratings in demo.RATINGS.items():
+    for commitment_id, ratings in sample.RATINGS.items():
         marked = "completion" if "completion" in ratings else "verifiability"  # not verifiable: nothing else is rated
         ratings = dict(ratings, **{marked: dict(ratings[marked], justification={"fr": f"{JUSTIFICATION} {commitment_id}"})})
         assert review.call("PUT", f"{path}/ratings/{commitment_id}", expert, ratings, **{"If-Match": version()}).status_code == 200
-    plan = dict(demo.PLAN_ASSESSMENT, acted_contrary_to_process={"value": False, "justification": {"en": PLAN_JUSTIFICATION}})
+    plan = dict(sample.PLAN_ASSESSMENT, acted_contrary_to_process={"value": False, "justification": {"en": PLAN_JUSTIFICATION}})
     assert review.call("PUT", f"{path}/plan-assessment", expert, plan, **{"If-Match": version()}).status_code == 200
     assert review.call("POST", f"{path}/submit", expert).status_code == 200
     returned = review.call("POST", f"{path}/quality-decision", reviewer,

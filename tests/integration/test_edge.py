@@ -9,7 +9,8 @@ import json
 import pytest
 import requests
 
-from cli import demo, operations
+from cli import operations
+from devtools import sample
 from services.intake.service import IntakeService
 from services.publication.service import PublicationService
 from services.review.service import ReviewService
@@ -30,7 +31,7 @@ def assert_json_error(answer, status):
 
 @pytest.fixture
 def intake(start_service, db):
-    operations.add_member("TN", "national", demo.MEMBER["names"])
+    operations.add_member("TN", "national", sample.MEMBER["names"])
     return start_service(IntakeService)
 
 
@@ -65,7 +66,7 @@ def test_hostile_json_is_a_4xx_json_error_and_nothing_is_stored(intake, poc, raw
 
 
 def test_an_integer_beyond_64_bits_in_a_body_is_a_field_error(intake, poc):
-    body = copy.deepcopy(demo.SELF_ASSESSMENT)
+    body = copy.deepcopy(sample.SELF_ASSESSMENT)
     body["action_plan"]["plan_number"] = int(ABOVE_INT64)
     error = assert_json_error(post_raw(intake, "/api/v1/self-assessments", json.dumps(body).encode(), poc), 422)
     assert "action_plan.plan_number" in error["fields"]
@@ -108,7 +109,7 @@ def test_a_plan_number_beyond_64_bits_is_a_4xx(intake, poc, method):
     (lambda b: b["commitments"][0]["title"].update(fr="lone \ud800 surrogate"), "commitments[0].title.fr"),
 ])
 def test_control_characters_in_free_text_are_a_field_error(intake, poc, mutate, field):
-    body = copy.deepcopy(demo.SELF_ASSESSMENT)
+    body = copy.deepcopy(sample.SELF_ASSESSMENT)
     mutate(body)
     error = assert_json_error(post_raw(intake, "/api/v1/self-assessments", json.dumps(body).encode(), poc), 422)
     assert field in error["fields"], error
@@ -116,7 +117,7 @@ def test_control_characters_in_free_text_are_a_field_error(intake, poc, mutate, 
 
 
 def test_tab_and_newline_are_kept(intake, poc):
-    body = copy.deepcopy(demo.SELF_ASSESSMENT)
+    body = copy.deepcopy(sample.SELF_ASSESSMENT)
     body["commitments"][0]["title"]["fr"] = "Budget\touvert\nligne deux"
     answer = post_raw(intake, "/api/v1/self-assessments", json.dumps(body).encode(), poc)
     assert answer.status_code == 201, answer.text
@@ -128,7 +129,7 @@ def test_tab_and_newline_are_kept(intake, poc):
     (lambda b: b["action_plan"].update(cycle="2023-2025\n"), "action_plan.cycle"),
 ])
 def test_an_id_ending_in_a_newline_does_not_pass_its_pattern(intake, poc, mutate, field):
-    body = copy.deepcopy(demo.SELF_ASSESSMENT)
+    body = copy.deepcopy(sample.SELF_ASSESSMENT)
     mutate(body)
     error = assert_json_error(post_raw(intake, "/api/v1/self-assessments", json.dumps(body).encode(), poc), 422)
     assert field in error["fields"], error

@@ -3,7 +3,8 @@ import copy
 import pytest
 import requests
 
-from cli import demo, operations
+from cli import operations
+from devtools import sample
 from services.intake import documents as intake_documents
 from services.intake.service import IntakeService
 from shared.persistence.documents import AuditEntry, OutboxMessage
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def intake(start_service, db):
-    operations.add_member("TN", "national", demo.MEMBER["names"])
+    operations.add_member("TN", "national", sample.MEMBER["names"])
     operations.add_member("MA", "national", {"fr": "Maroc", "ar": "المغرب"})
     return start_service(IntakeService)
 
@@ -31,7 +32,7 @@ def test_submission_is_stored_audited_and_announced(intake, tap):
     submitted = tap("intake", "self_assessment.submitted")
     token = operations.issue_token("poc", "poc-tn", member_code="TN")
 
-    answer = post(intake, demo.SELF_ASSESSMENT, token, **{"X-Correlation-ID": "corr-intake-1"})
+    answer = post(intake, sample.SELF_ASSESSMENT, token, **{"X-Correlation-ID": "corr-intake-1"})
 
     assert answer.status_code == 201, answer.text
     body = answer.json()
@@ -45,7 +46,7 @@ def test_submission_is_stored_audited_and_announced(intake, tap):
 
     shown = requests.get(f"{intake}{body['status_url']}", headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
     assert shown["case"]["status"] == "submitted"
-    assert shown["commitments"][1]["title"] == demo.SELF_ASSESSMENT["commitments"][1]["title"]
+    assert shown["commitments"][1]["title"] == sample.SELF_ASSESSMENT["commitments"][1]["title"]
     [entry] = AuditEntry.objects(case_id=body["case_id"])
     assert entry.action == "self_assessment.submitted" and entry.seq == 0
     assert entry.data["content_sha256"] == shown["content_sha256"]
@@ -66,7 +67,7 @@ def test_submission_is_stored_audited_and_announced(intake, tap):
 def test_bad_submission_is_refused_with_field_errors_and_nothing_stored(intake, tap, mutate, status, field):
     submitted = tap("intake", "self_assessment.submitted")
     token = operations.issue_token("poc", "poc-tn", member_code="TN")
-    body = copy.deepcopy(demo.SELF_ASSESSMENT)
+    body = copy.deepcopy(sample.SELF_ASSESSMENT)
     mutate(body)
 
     answer = post(intake, body, token)
@@ -82,22 +83,22 @@ def test_malformed_bodies_and_credentials(intake):
     token = operations.issue_token("poc", "poc-tn", member_code="TN")
     url = f"{intake}/api/v1/self-assessments"
     auth = {"Authorization": f"Bearer {token}"}
-    assert requests.post(url, json=demo.SELF_ASSESSMENT, timeout=10).status_code == 401
-    assert requests.post(url, json=demo.SELF_ASSESSMENT, headers={"Authorization": "Bearer irm_forged"}, timeout=10).status_code == 401
+    assert requests.post(url, json=sample.SELF_ASSESSMENT, timeout=10).status_code == 401
+    assert requests.post(url, json=sample.SELF_ASSESSMENT, headers={"Authorization": "Bearer irm_forged"}, timeout=10).status_code == 401
     assert requests.post(url, data="{not json", headers={**auth, "Content-Type": "application/json"}, timeout=10).status_code == 400
     assert requests.post(url, data="member=TN", headers=auth, timeout=10).status_code == 415
     assert requests.post(url, data=b"[" * (3 * 1024 * 1024), headers={**auth, "Content-Type": "application/json"}, timeout=30).status_code == 413
     assert requests.post(url, json=[1, 2], headers=auth, timeout=10).status_code == 422
     expert_token = operations.issue_token("admin", "admin-1")
     operations.revoke_tokens("admin-1")
-    assert requests.post(url, json=demo.SELF_ASSESSMENT, headers={"Authorization": f"Bearer {expert_token}"}, timeout=10).status_code == 401
+    assert requests.post(url, json=sample.SELF_ASSESSMENT, headers={"Authorization": f"Bearer {expert_token}"}, timeout=10).status_code == 401
     assert stored_counts() == (0, 0, 0)
 
 
 def test_a_poc_cannot_read_another_members_self_assessment(intake):
     tn = operations.issue_token("poc", "poc-tn", member_code="TN")
     ma = operations.issue_token("poc", "poc-ma", member_code="MA")
-    created = post(intake, demo.SELF_ASSESSMENT, tn).json()
+    created = post(intake, sample.SELF_ASSESSMENT, tn).json()
     answer = requests.get(f"{intake}{created['status_url']}", headers={"Authorization": f"Bearer {ma}"}, timeout=10)
     assert answer.status_code == 404
     assert requests.get(f"{intake}{created['status_url']}", timeout=10).status_code == 401
@@ -114,7 +115,7 @@ def test_an_event_nobody_can_receive_yet_waits_in_the_outbox_then_is_relayed(int
         for subscription in topology.SUBSCRIPTIONS:
             connection.default_channel.queue_delete(subscription.queue)
     token = operations.issue_token("poc", "poc-tn", member_code="TN")
-    created = post(intake, demo.SELF_ASSESSMENT, token)  # nothing can receive it
+    created = post(intake, sample.SELF_ASSESSMENT, token)  # nothing can receive it
     assert created.status_code == 201
     [pending] = OutboxMessage.objects
     assert pending.sent_at is None and pending.attempts >= 1
@@ -128,15 +129,15 @@ def test_an_event_nobody_can_receive_yet_waits_in_the_outbox_then_is_relayed(int
 def test_a_retry_with_the_same_idempotency_key_returns_the_first_result(intake, tap):
     submitted = tap("intake", "self_assessment.submitted")
     token = operations.issue_token("poc", "poc-tn", member_code="TN")
-    first = post(intake, demo.SELF_ASSESSMENT, token, **{"Idempotency-Key": "upload-42"})
-    again = post(intake, demo.SELF_ASSESSMENT, token, **{"Idempotency-Key": "upload-42"})
+    first = post(intake, sample.SELF_ASSESSMENT, token, **{"Idempotency-Key": "upload-42"})
+    again = post(intake, sample.SELF_ASSESSMENT, token, **{"Idempotency-Key": "upload-42"})
     assert first.status_code == again.status_code == 201
     assert again.json()["id"] == first.json()["id"] and again.headers["Idempotent-Replayed"] == "true"
-    changed = copy.deepcopy(demo.SELF_ASSESSMENT)
+    changed = copy.deepcopy(sample.SELF_ASSESSMENT)
     changed["commitments"][0]["self_reported_completion"] = "complete"
     reused = post(intake, changed, token, **{"Idempotency-Key": "upload-42"})
     assert reused.status_code == 422 and "Idempotency-Key" in reused.json()["error"]["fields"]
     other = operations.issue_token("admin", "admin-1")  # keys are per caller
-    assert post(intake, demo.SELF_ASSESSMENT, other, **{"Idempotency-Key": "upload-42"}).json()["id"] != first.json()["id"]
+    assert post(intake, sample.SELF_ASSESSMENT, other, **{"Idempotency-Key": "upload-42"}).json()["id"] != first.json()["id"]
     assert intake_documents.SelfAssessment.objects.count() == 2
     assert submitted.next().event_id and submitted.next().event_id and submitted.empty()

@@ -10,7 +10,8 @@ import openpyxl
 import pytest
 import requests
 
-from cli import demo, operations
+from cli import operations
+from devtools import sample
 from services.intake import documents as intake_documents
 from services.intake import evidence_store
 from services.intake.service import IntakeService
@@ -71,7 +72,7 @@ FULL = {
 
 @pytest.fixture
 def intake(container_factory, service_config, db):
-    operations.add_member("TN", "national", demo.MEMBER["names"])
+    operations.add_member("TN", "national", sample.MEMBER["names"])
     operations.add_member("MA", "national", {"fr": "Maroc"})
     config = {k: v for k, v in service_config.items() if k != "base_url"}
     config["EVIDENCE_MAX_BYTES"] = MAX_BYTES

@@ -8,8 +8,9 @@ import bson
 import pytest
 import requests
 
-from cli import demo, operations
-from cli.localstack import free_port
+from cli import operations
+from devtools import sample
+from devtools.ports import free_port
 from services.review import documents as review_documents
 from services.review.service import ReviewService
 from shared.persistence.documents import AuditEntry
@@ -24,7 +25,7 @@ GENEROUS = {"ANONYMOUS_WRITES_PER_CLIENT": 1000, "ANONYMOUS_WRITES_PER_CASE": 10
 
 @pytest.fixture
 def start_review(container_factory, service_config):
-    operations.add_member("TN", "national", demo.MEMBER["names"])
+    operations.add_member("TN", "national", sample.MEMBER["names"])
     operations.add_expert("exp-a", "A", ["ar", "fr"], [], capacity=5)
 
     def start(**settings):
@@ -47,11 +48,11 @@ def open_for_public_comment(review, case_id):
     reviewer = operations.issue_token("quality_reviewer", "iep-1")
     path = f"/api/v1/cases/{case_id}"
     assert review.call("POST", f"{path}/accept", expert).status_code == 200
-    for commitment_id, ratings in demo.RATINGS.items():
+    for commitment_id, ratings in sample.RATINGS.items():
         version = review.call("GET", path, expert).headers["ETag"]
         assert review.call("PUT", f"{path}/ratings/{commitment_id}", expert, ratings, **{"If-Match": version}).status_code == 200
     version = review.call("GET", path, expert).headers["ETag"]
-    assert review.call("PUT", f"{path}/plan-assessment", expert, demo.PLAN_ASSESSMENT, **{"If-Match": version}).status_code == 200
+    assert review.call("PUT", f"{path}/plan-assessment", expert, sample.PLAN_ASSESSMENT, **{"If-Match": version}).status_code == 200
     assert review.call("POST", f"{path}/submit", expert).status_code == 200
     assert review.call("POST", f"{path}/quality-decision", reviewer, {"decision": "approve"}).status_code == 200
     opened = review.call("POST", f"{path}/open-public-comment", expert)
@@ -163,7 +164,7 @@ def test_comments_embedded_by_an_earlier_version_are_moved_to_their_collection(d
 
     monkeypatch.setenv("MONGODB_URI", db)
     review_documents.Case._get_collection().insert_one({
-        "_id": "case_old", "self_assessment_id": "sa_old", "member": demo.MEMBER, "action_plan": {}, "languages": ["fr"],
+        "_id": "case_old", "self_assessment_id": "sa_old", "member": sample.MEMBER, "action_plan": {}, "languages": ["fr"],
         "commitments": [], "status": "approved", "ratings": {}, "correlation_id": "c", "version": 3,
         "opened_at": datetime.now(timezone.utc), "updated_at": datetime.now(timezone.utc),
         "government_comments": [{"comment_id": "gc_1", "commitment_id": None, "text": {"fr": "g"}, "author_id": "poc-tn",

@@ -5,7 +5,7 @@ import pytest
 import requests
 from nameko.standalone.events import event_dispatcher
 
-from cli import demo
+from devtools import sample
 from services.publication import documents as publication_documents
 from services.publication.service import PublicationService
 from shared.contracts.events import REVIEW_APPROVED, build_event
@@ -16,15 +16,15 @@ from tests.integration.conftest import wait_until
 pytestmark = pytest.mark.integration
 
 
-def approved_event(case_id, member=demo.MEMBER, cycle="2023-2025"):
+def approved_event(case_id, member=sample.MEMBER, cycle="2023-2025"):
     payload = {
         "case_id": case_id, "self_assessment_id": f"sa_{case_id}", "member": member,
         "action_plan": {"cycle": cycle, "plan_number": 5}, "languages": ["ar", "fr", "en"],
         "expert_id": "exp-amina", "reviewer_id": "iep-rivera",
         "commitments": [
             {"commitment_id": c["commitment_id"], "number": c["number"], "title": c["title"],
-             "self_reported_completion": c["self_reported_completion"], "ratings": copy.deepcopy(demo.RATINGS[c["commitment_id"]])}
-            for c in demo.SELF_ASSESSMENT["commitments"]
+             "self_reported_completion": c["self_reported_completion"], "ratings": copy.deepcopy(sample.RATINGS[c["commitment_id"]])}
+            for c in sample.SELF_ASSESSMENT["commitments"]
         ],
     }
     return build_event(REVIEW_APPROVED, payload, correlation_id=f"corr-{case_id}", actor={"role": "quality_reviewer", "id": "iep-rivera"})

@@ -2,7 +2,8 @@ import pytest
 import requests
 from nameko.standalone.events import event_dispatcher
 
-from cli import demo, operations
+from cli import operations
+from devtools import sample
 from services.review import documents as review_documents
 from services.review.service import ReviewService
 from shared.contracts.events import SELF_ASSESSMENT_SUBMITTED, build_event
@@ -14,10 +15,10 @@ pytestmark = pytest.mark.integration
 
 def submitted_event(case_id, correlation_id="corr-review"):
     payload = {
-        "self_assessment_id": f"sa_{case_id}", "case_id": case_id, "member": demo.MEMBER,
-        "action_plan": demo.SELF_ASSESSMENT["action_plan"], "languages": ["ar", "fr"],
+        "self_assessment_id": f"sa_{case_id}", "case_id": case_id, "member": sample.MEMBER,
+        "action_plan": sample.SELF_ASSESSMENT["action_plan"], "languages": ["ar", "fr"],
         "commitments": [dict(c, narrative=c.get("narrative"), evidence=c.get("evidence", []))
-                        for c in demo.SELF_ASSESSMENT["commitments"]],
+                        for c in sample.SELF_ASSESSMENT["commitments"]],
     }
     return build_event(SELF_ASSESSMENT_SUBMITTED, payload, correlation_id=correlation_id, actor={"role": "poc", "id": "poc-tn"})
 
@@ -40,7 +41,7 @@ class Review:
 
 @pytest.fixture
 def review(start_service, service_config):
-    operations.add_member("TN", "national", demo.MEMBER["names"])
+    operations.add_member("TN", "national", sample.MEMBER["names"])
     operations.add_expert("exp-salma", "Salma K.", ["ar", "fr"], ["TN"], capacity=5)  # conflicted
     operations.add_expert("exp-amina", "Amina B.", ["ar"], [], capacity=5)
     operations.add_expert("exp-james", "James O.", ["en"], [], capacity=5)  # no shared language
@@ -130,7 +131,7 @@ def test_rating_submitting_and_quality_review_over_http(review, tap):
     assert review.call("GET", "/api/v1/cases?status=lost", reviewer).status_code == 422
     assert [c["case_id"] for c in review.call("GET", "/api/v1/cases", amina).json()["cases"]] == ["case_4"]
     assert review.call("GET", "/api/v1/cases", james).json()["cases"] == []
-    assert save("TN0501", demo.RATINGS["TN0501"]).status_code == 409  # not accepted yet
+    assert save("TN0501", sample.RATINGS["TN0501"]).status_code == 409  # not accepted yet
     assert review.call("POST", f"{path}/accept", amina).status_code == 200
     assert review.call("POST", f"{path}/accept", amina).status_code == 409
 
@@ -139,24 +140,24 @@ def test_rating_submitting_and_quality_review_over_http(review, tap):
                       "completion": {"value": "complete", "justification": {"en": "x"}}}
     answer = save("TN0501", not_reviewable)
     assert answer.status_code == 422 and "completion" in answer.json()["error"]["fields"]
-    assert save("TN9999", demo.RATINGS["TN0503"]).status_code == 404
-    no_precondition = review.call("PUT", f"{path}/ratings/TN0501", amina, demo.RATINGS["TN0501"])
+    assert save("TN9999", sample.RATINGS["TN0503"]).status_code == 404
+    no_precondition = review.call("PUT", f"{path}/ratings/TN0501", amina, sample.RATINGS["TN0501"])
     assert no_precondition.status_code == 428
 
-    saved = save("TN0501", demo.RATINGS["TN0501"])
+    saved = save("TN0501", sample.RATINGS["TN0501"])
     assert saved.status_code == 200, saved.text
-    assert save("TN0502", demo.RATINGS["TN0502"], at=saved.json()["version"] - 1).status_code == 409  # stale
+    assert save("TN0502", sample.RATINGS["TN0502"], at=saved.json()["version"] - 1).status_code == 409  # stale
 
     missing = review.call("POST", f"{path}/submit", amina)
     assert missing.status_code == 422
     assert missing.json()["error"]["fields"]["ratings"] == [
         "TN0502.verifiability", "TN0503.verifiability", "plan.co_creation", "plan.acted_contrary_to_process"]
     for commitment_id in ("TN0502", "TN0503"):
-        assert save(commitment_id, demo.RATINGS[commitment_id]).status_code == 200
+        assert save(commitment_id, sample.RATINGS[commitment_id]).status_code == 200
     contrary_without_reason = {"acted_contrary_to_process": {"value": True, "justification": {"en": "late"}}}
     assert review.call("PUT", f"{path}/plan-assessment", amina, contrary_without_reason,
                        **{"If-Match": f'"{version()}"'}).status_code == 422
-    assert review.call("PUT", f"{path}/plan-assessment", amina, demo.PLAN_ASSESSMENT,
+    assert review.call("PUT", f"{path}/plan-assessment", amina, sample.PLAN_ASSESSMENT,
                        **{"If-Match": f'"{version()}"'}).status_code == 200
     assert review.call("POST", f"{path}/submit", amina).status_code == 200
 

@@ -4,7 +4,8 @@ capacity through the same guard as every other assignment."""
 import pytest
 import requests
 
-from cli import demo, operations
+from cli import operations
+from devtools import sample
 from services.intake.service import IntakeService
 from services.review import documents as review_documents
 from services.review.service import ReviewService
@@ -27,7 +28,7 @@ def start(container_factory, service_config, service_cls):
 
 @pytest.fixture
 def review(container_factory, service_config):
-    operations.add_member("TN", "national", demo.MEMBER["names"])
+    operations.add_member("TN", "national", sample.MEMBER["names"])
     return Review(start(container_factory, service_config, ReviewService), service_config["AMQP_URI"])
 
 
@@ -46,11 +47,11 @@ def load_of(expert_id):
 
 def rate_and_submit(review, case_id, expert):
     path = f"/api/v1/cases/{case_id}"
-    for commitment_id, ratings in demo.RATINGS.items():
+    for commitment_id, ratings in sample.RATINGS.items():
         version = review.call("GET", path, expert).headers["ETag"]
         assert review.call("PUT", f"{path}/ratings/{commitment_id}", expert, ratings, **{"If-Match": version}).status_code == 200
     version = review.call("GET", path, expert).headers["ETag"]
-    assert review.call("PUT", f"{path}/plan-assessment", expert, demo.PLAN_ASSESSMENT, **{"If-Match": version}).status_code == 200
+    assert review.call("PUT", f"{path}/plan-assessment", expert, sample.PLAN_ASSESSMENT, **{"If-Match": version}).status_code == 200
     assert review.call("POST", f"{path}/submit", expert).status_code == 200
 
 
@@ -61,7 +62,7 @@ def test_intake_shows_every_stage_of_the_review_and_of_a_correction(stack):
     expert = operations.issue_token("expert", "exp-a")
     reviewer = operations.issue_token("quality_reviewer", "iep-1")
     admin = operations.issue_token("admin", "ops")
-    created = requests.post(f"{intake}/api/v1/self-assessments", json=demo.SELF_ASSESSMENT, timeout=10,
+    created = requests.post(f"{intake}/api/v1/self-assessments", json=sample.SELF_ASSESSMENT, timeout=10,
                             headers={"Authorization": f"Bearer {poc}"}).json()
     case_id = created["case_id"]
     path = f"/api/v1/cases/{case_id}"

@@ -6,7 +6,8 @@ import time
 import pytest
 import requests
 
-from cli import demo, operations
+from cli import operations
+from devtools import sample
 from services.review import documents as review_documents
 from services.review.service import ReviewService
 from shared.persistence.documents import AuditEntry
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def start_review(container_factory, service_config):
-    operations.add_member("TN", "national", demo.MEMBER["names"])
+    operations.add_member("TN", "national", sample.MEMBER["names"])
     operations.add_member("MA", "national", {"fr": "Maroc"})
 
     def start(**settings):
@@ -91,8 +92,8 @@ def test_two_tabs_saving_the_same_draft_end_in_one_success_and_one_409(start_rev
     token = operations.issue_token("expert", "exp-a")
     assert review.call("POST", "/api/v1/cases/case_tabs/accept", token).status_code == 200
     version = review.call("GET", "/api/v1/cases/case_tabs", token).headers["ETag"]
-    tab_one = dict(demo.RATINGS["TN0502"], completion={"value": "limited", "justification": {"en": "tab one"}})
-    tab_two = dict(demo.RATINGS["TN0502"], completion={"value": "substantial", "justification": {"en": "tab two"}})
+    tab_one = dict(sample.RATINGS["TN0502"], completion={"value": "limited", "justification": {"en": "tab one"}})
+    tab_two = dict(sample.RATINGS["TN0502"], completion={"value": "substantial", "justification": {"en": "tab two"}})
     results, start = {}, threading.Barrier(2)
 
     def save(label, ratings):
@@ -140,10 +141,10 @@ def test_government_and_public_comment_windows(start_review, tap):
     other_poc = operations.issue_token("poc", "poc-ma", member_code="MA")
     path = "/api/v1/cases/case_c"
     review.call("POST", f"{path}/accept", expert)
-    for commitment_id, ratings in demo.RATINGS.items():
+    for commitment_id, ratings in sample.RATINGS.items():
         version = review.call("GET", path, expert).headers["ETag"]
         assert review.call("PUT", f"{path}/ratings/{commitment_id}", expert, ratings, **{"If-Match": version}).status_code == 200
-    review.call("PUT", f"{path}/plan-assessment", expert, demo.PLAN_ASSESSMENT, **{"If-Match": review.call("GET", path, expert).headers["ETag"]})
+    review.call("PUT", f"{path}/plan-assessment", expert, sample.PLAN_ASSESSMENT, **{"If-Match": review.call("GET", path, expert).headers["ETag"]})
     assert review.call("GET", f"{path}/draft", poc).status_code == 404  # not before government review
     review.call("POST", f"{path}/submit", expert)
     assert review.call("POST", f"{path}/quality-decision", reviewer, {"decision": "approve"}).json()["status"] == "government_review"

@@ -3,7 +3,7 @@ import copy
 import pytest
 from marshmallow import ValidationError
 
-from cli import demo
+from devtools import sample
 from shared.contracts import events
 from shared.contracts.ratings import CommitmentRatingsSchema
 from shared.contracts.self_assessment import SelfAssessmentSchema
@@ -68,7 +68,7 @@ def test_each_event_has_one_contract_and_a_known_source():
 
 
 def test_self_assessment_errors_name_the_field_path():
-    body = copy.deepcopy(demo.SELF_ASSESSMENT)
+    body = copy.deepcopy(sample.SELF_ASSESSMENT)
     body["commitments"][0]["evidence"][0]["url"] = "ftp://x"
     body["commitments"][2]["title"] = {"en": "  "}
     with pytest.raises(ValidationError) as error:
@@ -77,14 +77,14 @@ def test_self_assessment_errors_name_the_field_path():
 
 
 def test_arabic_text_is_kept_byte_exact():
-    body = copy.deepcopy(demo.SELF_ASSESSMENT)
+    body = copy.deepcopy(sample.SELF_ASSESSMENT)
     body["commitments"][0]["title"]["ar"] = "الشفافية\u200f  المالية "  # RLM and spaces kept as sent
     loaded = SelfAssessmentSchema().load(body)
     assert loaded["commitments"][0]["title"]["ar"].encode() == body["commitments"][0]["title"]["ar"].encode()
 
 
 def test_ratings_contract_uses_the_exact_irm_values():
-    assert CommitmentRatingsSchema().load(demo.RATINGS["TN0501"])["completion"]["value"] == "substantial"
+    assert CommitmentRatingsSchema().load(sample.RATINGS["TN0501"])["completion"]["value"] == "substantial"
     for bad in ({"verifiability": {"value": "Verifiable", "justification": {"en": "x"}}},
                 {"verifiability": {"value": "verifiable"}},
                 {"open_government_lens": {"value": {"transparency": "yes", "participation": False, "accountability": False},

@@ -79,7 +79,7 @@ def test_every_key_the_code_reads_is_declared():
 
 
 def test_make_dev_s_own_values_are_declared_settings():
-    from cli.localstack import DEV_DEFAULTS
+    from devtools.stack import DEV_DEFAULTS
 
     assert set(DEV_DEFAULTS) <= set(settings.SETTINGS)
 

@@ -1,6 +1,6 @@
 import pytest
 
-from cli import demo
+from devtools import sample
 from services.gateway.app import route
 from services.intake import domain as intake_domain
 from services.publication import domain as publication_domain
@@ -40,17 +40,17 @@ def test_gateway_routes_each_path_to_its_owner(path, service):
 
 
 def test_submission_languages_and_status_ordering():
-    assert intake_domain.submission_languages(demo.SELF_ASSESSMENT) == ["ar", "fr", "en"]
+    assert intake_domain.submission_languages(sample.SELF_ASSESSMENT) == ["ar", "fr", "en"]
     assert intake_domain.status_update("2026-01-01T00:00:01.000Z", "review.assigned", "2026-01-01T00:00:02.000Z") == "assigned"
     assert intake_domain.status_update("2026-01-01T00:00:03.000Z", "review.assigned", "2026-01-01T00:00:02.000Z") is None
 
 
 def test_judgements_follow_the_irm_definitions():
-    starred = publication_domain.judgements(demo.RATINGS["TN0501"])
+    starred = publication_domain.judgements(sample.RATINGS["TN0501"])
     assert starred == {"reviewable": True, "relevant_to_open_government": True, "promising": True,
                        "high_completion": True, "strong_early_results": True, "starred": True}
-    assert publication_domain.judgements(demo.RATINGS["TN0502"])["starred"] is False
-    assert not any(publication_domain.judgements(demo.RATINGS["TN0503"]).values())
+    assert publication_domain.judgements(sample.RATINGS["TN0502"])["starred"] is False
+    assert not any(publication_domain.judgements(sample.RATINGS["TN0503"]).values())
 
 
 def test_merged_openapi_document_joins_the_services_and_refuses_conflicts():

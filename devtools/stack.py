@@ -1,15 +1,10 @@
-"""Run the whole stack on this machine, without Docker: `make dev`, the e2e tests and `make bench`.
-
-- RabbitMQ: the one at AMQP_URI (default the local broker); a local broker that is
-  installed but down is started, a missing one is explained.
-- MongoDB: MONGODB_URI if set, otherwise an embedded SecantusDB process with its data
-  under ./var/mongo (connected with retryWrites=false: it slows ~10x without).
-- intake, review, publication: `nameko run` each, and the gateway in front of them.
-"""
+"""The whole stack as processes on this machine, without Docker, for `make dev`, the e2e and
+fault tests and `make bench`: `nameko run` for each service (deploy/nameko.yaml, as compose
+does) and the gateway in front, restarted when one exits on its own as compose's restart
+policy does."""
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -20,12 +15,13 @@ from urllib.parse import quote, urlparse
 import requests
 
 from cli.broker import BrokerSetupFailed, create_public_user, vhost_of
-from shared import settings
+from devtools.errors import StackError
+from devtools.ports import free_port
+from devtools.processes import stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMEKO_CONFIG = ROOT / "deploy" / "nameko.yaml"
 SERVICES = ("intake", "review", "publication")
-DEFAULT_AMQP_URI = settings.SETTINGS["AMQP_URI"].default
 # `make dev` runs a whole review in minutes, not weeks: short comment windows unless the
 # environment says otherwise. Production keeps deploy/nameko.yaml's defaults (14 days).
 # (Settings: shared/settings.py; these reach the services through deploy/nameko.yaml.)
@@ -36,95 +32,6 @@ DEV_DEFAULTS = {"GOVERNMENT_REVIEW_SECONDS": "3", "PUBLIC_COMMENT_SECONDS": "3",
 def dev_settings(environ) -> dict:
     """make dev's own values, for those the environment does not set."""
     return {key: value for key, value in DEV_DEFAULTS.items() if not environ.get(key)}
-
-
-class StackError(RuntimeError):
-    pass
-
-
-def port_open(host: str, port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) == 0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def ensure_rabbitmq(amqp_uri: str) -> None:
-    parsed = urlparse(amqp_uri)
-    host, port = parsed.hostname or "127.0.0.1", parsed.port or 5672
-    if port_open(host, port):
-        return
-    if host not in ("127.0.0.1", "localhost"):
-        raise StackError(f"RabbitMQ at {host}:{port} does not answer; check AMQP_URI.")
-    if not shutil.which("rabbitmq-server"):
-        raise StackError(
-            "RabbitMQ is not installed. Install it (Debian/Ubuntu: `sudo apt-get install rabbitmq-server`; "
-            "macOS: `brew install rabbitmq`) or point AMQP_URI at a broker you have."
-        )
-    print("RabbitMQ is installed but down: starting it (rabbitmq-server -detached)...", flush=True)
-    subprocess.run(["rabbitmq-server", "-detached"], check=False)
-    subprocess.run(["rabbitmqctl", "await_startup", "--timeout", "120"], check=False, capture_output=True)
-    deadline = time.monotonic() + 120
-    while not port_open(host, port):
-        if time.monotonic() > deadline:
-            raise StackError("RabbitMQ did not come up within 120 s; see `rabbitmqctl status`.")
-        time.sleep(0.5)
-
-
-class EmbeddedMongo:
-    """A SecantusDB server as its own process (it is GPL-2.0: never imported, only run)."""
-
-    def __init__(self, storage_path, port=None, log_path=None):
-        self.storage_path = str(storage_path)
-        self.port = port or free_port()
-        self.log_path = log_path
-        self.process = None
-
-    def uri(self, db_name="irm") -> str:
-        return f"mongodb://127.0.0.1:{self.port}/{db_name}?retryWrites=false"
-
-    def start(self, timeout=60):
-        executable = shutil.which("secantusd-py") or str(Path(sys.executable).parent / "secantusd-py")
-        if not Path(executable).exists():
-            raise StackError("secantusd-py is missing: `pip install -e .[dev]` installs SecantusDB.")
-        if self.storage_path != ":memory:":
-            Path(self.storage_path).mkdir(parents=True, exist_ok=True)
-        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
-        self.process = subprocess.Popen(
-            [executable, "--host", "127.0.0.1", "--port", str(self.port), "--storage-path", self.storage_path,
-             "--log-level", "WARNING"],
-            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        deadline = time.monotonic() + timeout
-        while not port_open("127.0.0.1", self.port):
-            if self.process.poll() is not None:
-                raise StackError(f"SecantusDB exited with {self.process.returncode}; see {self.log_path}")
-            if time.monotonic() > deadline:
-                raise StackError("SecantusDB did not start in time")
-            time.sleep(0.1)
-        return self
-
-    def stop(self):
-        _stop(self.process)
-
-
-def _stop(process, timeout=10):
-    if process is None or process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    try:
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(5)
 
 
 def provision_public_feed(amqp_uri) -> str:
@@ -233,7 +140,7 @@ class ServiceStack:
         if self.stopping or name in self.held or self.processes.get(name) is not process:
             return
         self.restarts.append((name, status))
-        log_file.write(f"localstack: {name} exited with status {status}; restarting it in 1 s\n".encode())
+        log_file.write(f"stack: {name} exited with status {status}; restarting it in 1 s\n".encode())
         log_file.flush()
         time.sleep(1)
         if not (self.stopping or name in self.held or self.processes.get(name) is not process):
@@ -254,55 +161,6 @@ class ServiceStack:
     def stop(self):
         self.stopping = True
         for process in self.processes.values():
-            _stop(process)
+            stop_process(process)
 
 
-def main():
-    amqp_uri = settings.env("AMQP_URI")
-    var = ROOT / "var"
-    var.mkdir(exist_ok=True)
-    mongo = None
-    try:
-        ensure_rabbitmq(amqp_uri)
-        mongodb_uri = os.environ.get("MONGODB_URI")
-        if not mongodb_uri:
-            port = settings.env("EMBEDDED_MONGO_PORT")
-            if port_open("127.0.0.1", port):
-                raise StackError(f"port {port} is taken (another `make dev`?); set EMBEDDED_MONGO_PORT or MONGODB_URI.")
-            mongo = EmbeddedMongo(var / "mongo", port=port, log_path=var / "secantusdb.log").start()
-            mongodb_uri = mongo.uri()
-            print(f"Embedded SecantusDB on {mongodb_uri} (data in var/mongo)", flush=True)
-        gateway_port = settings.env("GATEWAY_PORT")
-        ports = {name: gateway_port + 1 + index for index, name in enumerate(SERVICES)}
-        stack = ServiceStack(amqp_uri=amqp_uri, mongodb_uri=mongodb_uri, log_dir=var / "log",
-                             gateway_port=gateway_port, service_ports=ports, echo=True, extra_env=dev_settings(os.environ))
-        (var / "dev.env").write_text(f"MONGODB_URI={mongodb_uri}\nAMQP_URI={amqp_uri}\nBASE_URL={stack.base_url}\n")
-        stack.start()
-    except StackError as exc:
-        print(f"make dev: {exc}", file=sys.stderr)
-        if mongo:
-            mongo.stop()
-        sys.exit(2)
-    print(f"\nirm-review is up: {stack.base_url}  (health: {stack.base_url}/health)\n"
-          f"Create members, experts and tokens with `.venv/bin/irmctl --help`; `make demo` runs one case.\n"
-          f"{stack.public_feed}\n"
-          f"Logs: var/log/*.log. Ctrl-C stops everything.\n", flush=True)
-    stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    try:
-        while not stopping.is_set():
-            for name, process in stack.processes.items():
-                if process.poll() is not None:
-                    print(f"{name} exited with {process.returncode}; stopping.", file=sys.stderr)
-                    stopping.set()
-            stopping.wait(1)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        stack.stop()
-        if mongo:
-            mongo.stop()
-
-
-if __name__ == "__main__":
-    main()
