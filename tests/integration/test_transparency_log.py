@@ -16,7 +16,6 @@ from services.publication import documents as publication_documents
 from services.publication.transparency_log import TransparencyLog
 from shared import audit
 from shared.persistence.documents import AuditEntry, UnloggedEntry
-from shared.persistence.unit_of_work import run_in_transaction
 from shared.transparency import merkle
 from shared.transparency.note import Checkpoint, TIME_PREFIX, open_checkpoint, sign_checkpoint
 from tests.integration.conftest import wait_until
