@@ -62,6 +62,10 @@ ALL = (
     # --- delivery -------------------------------------------------------------------------------
     Setting("RETRY_DELAYS_MS", "1000,5000,30000",
             "A failed handler's message is retried after each delay (ms), then parked on irm.dead-letters.", SERVICES),
+    Setting("QUEUE_TYPE", "classic",
+            "The type of every queue the services declare: `classic` (one broker node) or `quorum` (replicated over a "
+            "RabbitMQ cluster, survives losing a node; README: Scaling out). A queue's type cannot change once declared: "
+            "switching needs new queues (a fresh vhost, or the queues deleted while drained).", SERVICES),
     # --- intake ---------------------------------------------------------------------------------
     Setting("EVIDENCE_MAX_BYTES", "20971520",
             "Evidence files and commitment spreadsheets larger than this are refused (bytes); the gateway refuses an "
