@@ -114,9 +114,9 @@ ALL = (
             "A checkpoint is signed when the log grew and this long passed since the last one.", ("publication",), float),
     # --- the gateway -----------------------------------------------------------------------------
     Setting("GATEWAY_ADDRESS", "127.0.0.1:8000", "Where the gateway listens.", (GATEWAY,)),
-    Setting("INTAKE_URL", "http://127.0.0.1:8001", "Where the gateway finds intake.", (GATEWAY,)),
-    Setting("REVIEW_URL", "http://127.0.0.1:8002", "Where the gateway finds review.", (GATEWAY,)),
-    Setting("PUBLICATION_URL", "http://127.0.0.1:8003", "Where the gateway finds publication.", (GATEWAY,)),
+    Setting("INTAKE_URL", "http://127.0.0.1:8001", "Where the gateway finds intake: one URL, or several instances comma-separated (taken in turn; one that refuses the connection is skipped).", (GATEWAY,)),
+    Setting("REVIEW_URL", "http://127.0.0.1:8002", "Where the gateway finds review: one URL, or several instances comma-separated (taken in turn; one that refuses the connection is skipped).", (GATEWAY,)),
+    Setting("PUBLICATION_URL", "http://127.0.0.1:8003", "Where the gateway finds publication: one URL, or several instances comma-separated (taken in turn; one that refuses the connection is skipped).", (GATEWAY,)),
     # --- make dev ----------------------------------------------------------------------------------
     Setting("GATEWAY_PORT", "8000", "`make dev`'s gateway port; the services take the next three.", (MAKE_DEV,), int),
     Setting("EMBEDDED_MONGO_PORT", "27027", "`make dev`'s embedded SecantusDB port (without MONGODB_URI).", (MAKE_DEV,), int),
