@@ -5,7 +5,7 @@ test's cluster mode and for trying QUEUE_TYPE=quorum by hand:
     python -m devtools.rabbitmq_cluster status
     python -m devtools.rabbitmq_cluster stop      # stops the nodes and deletes their data
 
-Each node has its own name (`irm-cluster-N@localhost`), AMQP and distribution ports, config
+Each node has its own name (`irm-cluster-<port>@localhost`), AMQP and distribution ports, config
 file, data (mnesia) and log directories, owned by the `rabbitmq` user; nodes 2 and 3 join
 node 1 with `rabbitmqctl join_cluster`. The system broker `rabbit@localhost` (the one every
 other test uses) is never addressed: every rabbitmqctl call here names its node, and a node
@@ -39,7 +39,7 @@ class Node:
 
     @property
     def name(self) -> str:
-        return f"irm-cluster-{self.index}@localhost"
+        return f"irm-cluster-{self.port}@localhost"  # by port: two clusters on other ports never share a name
 
     @property
     def port(self) -> int:
@@ -143,16 +143,20 @@ class Cluster:
             if port_open("127.0.0.1", node.port):
                 raise StackError(f"port {node.port} is taken: is a cluster running? (`python -m devtools.rabbitmq_cluster stop`)")
         first, *others = self.nodes
-        self.start_node(first)
-        for node in others:
-            self.start_node(node)
-            self.ctl(node, "stop_app")
-            self.ctl(node, "join_cluster", first.name)
-            self.ctl(node, "start_app")
-            self.ctl(node, "await_startup", "--timeout", "120", timeout=150)
-        running = self.running_nodes()
-        if sorted(running) != sorted(node.name for node in self.nodes):
-            raise StackError(f"the cluster has {running}, not all three nodes")
+        try:
+            self.start_node(first)
+            for node in others:
+                self.start_node(node)
+                self.ctl(node, "stop_app")
+                self.ctl(node, "join_cluster", first.name)
+                self.ctl(node, "start_app")
+                self.ctl(node, "await_startup", "--timeout", "120", timeout=150)
+            running = self.running_nodes()
+            if sorted(running) != sorted(node.name for node in self.nodes):
+                raise StackError(f"the cluster has {running}, not all {len(self.nodes)} nodes")
+        except BaseException:
+            self.stop()  # what was started here, and only that: the ports were free
+            raise
         return self
 
     def running_nodes(self) -> list:
