@@ -32,7 +32,7 @@ fault-test: install
 	$(PY) -m pytest tests/faults
 
 ## make fault-test-scaleout: only the modes that leave the shared broker alone: two instances of each
-## service, and a three-node broker cluster of its own (FAULT_CASES / FAULT_CLUSTER_CASES, 500 each)
+## service, and a three-node broker cluster of its own (FAULT_CASES=500 / FAULT_CLUSTER_CASES=300 by default)
 fault-test-scaleout: install
 	$(PY) -m pytest tests/faults -k "two_instances or broker_cluster"
 
