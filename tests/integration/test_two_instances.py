@@ -110,3 +110,33 @@ def test_two_publications_sign_one_checkpoint_per_interval(db, log_signing_key):
     assert b.checkpoint_if_due(now) is None
     assert [c.size for c in publication_documents.LogCheckpoint.objects.order_by("size")] == [5]
     assert UnloggedEntry.objects.count() == 0
+
+
+def test_two_publication_containers_sign_checkpoints_an_interval_apart(container_factory, service_config):
+    """Both publications' timers sequence and sign while entries keep coming: every entry is
+    logged once, and checkpoints follow one another, never two within LOG_CHECKPOINT_SECONDS."""
+    import time
+
+    from mongoengine.connection import get_connection
+    from services.publication.service import PublicationService
+
+    interval = 2
+    config = {k: v for k, v in service_config.items() if k != "base_url"}
+    for _ in range(2):
+        container_factory(PublicationService, {**config, "LOG_CHECKPOINT_SECONDS": interval,
+                                               "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}"}).start()
+    client = get_connection()
+    end = time.monotonic() + 4 * interval
+    n = 0
+    while time.monotonic() < end:
+        seed_history(client, f"case_pub{n}")
+        n += 1
+        eventlet.sleep(0.2)
+    wait_until(lambda: UnloggedEntry.objects.count() == 0, what="every entry logged")
+    leaves = list(publication_documents.LogLeaf._get_collection().find({}, {"case_id": 1, "seq": 1}))
+    assert len(leaves) == len({(leaf["case_id"], leaf["seq"]) for leaf in leaves}) == AuditEntry.objects.count() == 5 * n
+    checkpoints = list(publication_documents.LogCheckpoint.objects.order_by("size"))
+    assert len(checkpoints) >= 2
+    assert [c.follows for c in checkpoints] == [0] + [c.size for c in checkpoints[:-1]]
+    gaps = [(b.signed_at - a.signed_at).total_seconds() for a, b in zip(checkpoints, checkpoints[1:])]
+    assert min(gaps) >= interval, gaps
