@@ -13,6 +13,7 @@ named like the system one is refused. /etc/rabbitmq/rabbitmq.conf pins the syste
 listener to 5672, so each node reads a config file of its own (see /work/shared/STACK.md).
 """
 import argparse
+import json
 import os
 import pwd
 import shutil
@@ -163,8 +164,6 @@ class Cluster:
         for node in self.nodes:
             answer = self.ctl(node, "cluster_status", "--formatter", "json", check=False, timeout=60)
             if answer.returncode == 0:
-                import json
-
                 return json.loads(answer.stdout).get("running_nodes", [])
         return []
 

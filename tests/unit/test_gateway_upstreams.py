@@ -1,5 +1,4 @@
 """The gateway's instances of a service: taken in turn, and one that refuses the connection skipped."""
-import socket
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
