@@ -5,7 +5,7 @@ PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: install dev test test-unit fault-test demo bench up down compose-config settings clean
+.PHONY: install dev test test-unit fault-test fault-test-scaleout cluster-up cluster-down demo bench up down compose-config settings clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "irm-review needs Python 3.11 (nameko 2.14 + eventlet)")'
@@ -31,6 +31,18 @@ test-unit: install
 fault-test: install
 	$(PY) -m pytest tests/faults
 
+## make fault-test-scaleout: only the modes that leave the shared broker alone: two instances of each
+## service, and a three-node broker cluster of its own (FAULT_CASES=500 / FAULT_CLUSTER_CASES=300 by default)
+fault-test-scaleout: install
+	$(PY) -m pytest tests/faults -k "two_instances or broker_cluster"
+
+## make cluster-up / cluster-down: a three-node RabbitMQ cluster on this machine (ports 5701-5703)
+cluster-up: install
+	$(PY) -m devtools.rabbitmq_cluster start
+
+cluster-down: install
+	$(PY) -m devtools.rabbitmq_cluster stop
+
 ## make demo: one case through the running stack (start `make dev` first)
 demo: install
 	$(PY) -m cli.demo
@@ -52,6 +64,7 @@ down:
 # Needs a compose binary (no engine): e.g. `apt-get install docker-compose`.
 compose-config:
 	$(COMPOSE) -f docker-compose.yml config --quiet && echo "docker-compose.yml is valid"
+	$(COMPOSE) --env-file deploy/ha.env -f docker-compose.yml config --quiet && echo "docker-compose.yml is valid with the ha profile (deploy/ha.env)"
 
 ## make settings: deploy/nameko.yaml and README's settings table, from shared/settings.py (a test checks both)
 settings: install

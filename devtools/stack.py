@@ -50,8 +50,22 @@ def provision_public_feed(amqp_uri) -> str:
     return f"public feed: `irm follow --amqp amqp://irm-public:irm-public@127.0.0.1:5672/{quote(vhost, safe='')}`"
 
 
+def instance_name(service: str, number: int) -> str:
+    """`review` for the first instance, `review-2`, `review-3`... for more."""
+    return service if number == 1 else f"{service}-{number}"
+
+
+def _healthy(url) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
 class ServiceStack:
-    """intake, review, publication and the gateway, as separate processes.
+    """intake, review, publication and the gateway, as separate processes; `instances` of each
+    service (their own ports), the gateway sending each service's requests to its instances
+    in turn (services/gateway/upstreams.py).
 
     Like a process manager (docker compose's `restart: unless-stopped`), it restarts a process
     that exits on its own: nameko stops a whole service when, for example, a worker's ack
@@ -59,12 +73,20 @@ class ServiceStack:
     `stop`) stays stopped until `respawn`.
     """
 
-    def __init__(self, *, amqp_uri, mongodb_uri, log_dir, gateway_port=8000, service_ports=None, echo=False, extra_env=None):
+    def __init__(self, *, amqp_uri, mongodb_uri, log_dir, gateway_port=8000, service_ports=None, echo=False, extra_env=None,
+                 instances=1, public_feed=True):
         self.amqp_uri = amqp_uri
         self.mongodb_uri = mongodb_uri
         self.log_dir = Path(log_dir)
         self.gateway_port = gateway_port
-        self.service_ports = service_ports or {name: free_port() for name in SERVICES}
+        self.instances = instances
+        # Off for a broker this tooling must not configure with the local rabbitmqctl (a test cluster).
+        self.provision_public_feed = public_feed
+        # Keyed by process name: `review`, and `review-2`... when there are more instances.
+        self.service_ports = dict(service_ports or {})
+        for service in SERVICES:
+            for number in range(1, instances + 1):
+                self.service_ports.setdefault(instance_name(service, number), free_port())
         self.echo = echo
         self.extra_env = extra_env or {}
         self.processes = {}
@@ -105,15 +127,21 @@ class ServiceStack:
                 sys.stdout.flush()
         self._restart_if_it_died(name, process, log_file)
 
+    def instance_names(self, service) -> list:
+        return [instance_name(service, number) for number in range(1, self.instances + 1)]
+
     def start(self, timeout=90):
-        self.public_feed = provision_public_feed(self.amqp_uri)
+        self.public_feed = (provision_public_feed(self.amqp_uri) if self.provision_public_feed
+                            else "public feed: not provisioned on this broker")
         nameko = str(Path(sys.executable).parent / "nameko")
-        for name in SERVICES:
-            self._spawn(name, [nameko, "run", "--config", str(NAMEKO_CONFIG), f"services.{name}.service"],
-                        self._env(WEB_SERVER_ADDRESS=f"127.0.0.1:{self.service_ports[name]}"))
+        for service in SERVICES:
+            for name in self.instance_names(service):
+                self._spawn(name, [nameko, "run", "--config", str(NAMEKO_CONFIG), f"services.{service}.service"],
+                            self._env(WEB_SERVER_ADDRESS=f"127.0.0.1:{self.service_ports[name]}"))
         self._spawn("gateway", [sys.executable, "-m", "services.gateway.app"], self._env(
             GATEWAY_ADDRESS=f"127.0.0.1:{self.gateway_port}",
-            **{f"{name.upper()}_URL": f"http://127.0.0.1:{port}" for name, port in self.service_ports.items()},
+            **{f"{service.upper()}_URL": ",".join(f"http://127.0.0.1:{self.service_ports[name]}"
+                                                  for name in self.instance_names(service)) for service in SERVICES},
         ))
         self.wait_healthy(timeout)
         return self
@@ -127,9 +155,12 @@ class ServiceStack:
                     raise StackError(f"{name} exited with {process.returncode}; see {self.log_dir / (name + '.log')}")
             try:
                 answer = requests.get(self.base_url + "/health", timeout=2)
-                if answer.status_code == 200:
+                # The gateway is healthy once one instance of each service is: wait for every one.
+                waiting = [name for name, port in self.service_ports.items() if name in self.processes
+                           and not _healthy(f"http://127.0.0.1:{port}/health")]
+                if answer.status_code == 200 and not waiting:
                     return
-                last = answer.text
+                last = answer.text if answer.status_code != 200 else f"waiting for {', '.join(waiting)}"
             except requests.RequestException as exc:
                 last = str(exc)
             time.sleep(0.3)

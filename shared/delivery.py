@@ -10,14 +10,15 @@ waiting: it is parked at once.
 Delays are RabbitMQ queues with a message TTL and the default exchange as their
 dead-letter exchange: a message published to `irm.retry.<ms>ms` with the consumer's queue
 name as routing key expires there and is dead-lettered straight back into that queue.
-All of these are ours, declared with their arguments at start-up; nameko's own queues
-stay as nameko declares them.
+All of these are ours, declared with their arguments at start-up. QUEUE_TYPE=quorum makes
+every queue, ours and nameko's consumer queues (shared/consumer_queues.py), a quorum queue.
 """
 from kombu import Exchange, Queue
 
 DEAD_LETTER_EXCHANGE = "irm.dead-letters"
 DEAD_LETTER_QUEUE = "irm.dead-letters"
 DEFAULT_RETRY_DELAYS_MS = (1000, 5000, 30000)
+QUEUE_TYPES = ("classic", "quorum")
 
 # Headers a parked message carries.
 H_QUEUE, H_CONSUMER, H_ERROR, H_ATTEMPTS, H_KIND = "x-irm-queue", "x-irm-consumer", "x-irm-error", "x-irm-attempts", "x-irm-kind"
@@ -30,6 +31,34 @@ def parse_delays(text) -> tuple:
     if any(delay <= 0 for delay in delays):
         raise ValueError("retry delays are positive milliseconds, e.g. 1000,5000,30000")
     return delays
+
+
+def queue_type(text) -> str:
+    """QUEUE_TYPE, checked: a typo must stop start-up, not declare classic queues on a cluster."""
+    text = (text or "classic").strip()
+    if text not in QUEUE_TYPES:
+        raise ValueError(f"QUEUE_TYPE is one of {', '.join(QUEUE_TYPES)}, not {text!r}")
+    return text
+
+
+def queue_arguments(kind: str) -> dict:
+    """The arguments of every queue we and nameko declare. A quorum queue is replicated over
+    the cluster's nodes (Raft): losing a node loses neither the queue nor its messages. A classic
+    queue keeps nameko's argument-less declaration, so existing brokers keep their queues."""
+    return {"x-queue-type": "quorum"} if queue_type(kind) == "quorum" else {}
+
+
+def retry_queue_arguments(delay_ms: int, kind: str) -> dict:
+    """A delay queue: messages expire after `delay_ms` and go back through the default exchange.
+
+    On quorum queues (RabbitMQ 3.10+: message TTL and at-least-once dead-lettering), the
+    expiry is re-published with confirms (`at-least-once`, which needs `reject-publish`
+    overflow): a broker node lost mid-move cannot drop a message waiting for its retry.
+    """
+    arguments = {"x-message-ttl": delay_ms, "x-dead-letter-exchange": ""}
+    if queue_type(kind) == "quorum":
+        arguments.update({**queue_arguments(kind), "x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish"})
+    return arguments
 
 
 def consumer_queue(source: str, event_type: str, service: str, method: str) -> str:
@@ -48,12 +77,13 @@ def next_step(failures: int, delays) -> tuple:
     return "park", None
 
 
-def topology(delays) -> list:
+def topology(delays, kind="classic") -> list:
     """The exchanges and queues retries and dead letters need, to declare before use."""
     dead_letters = Exchange(DEAD_LETTER_EXCHANGE, type="fanout", durable=True)
-    declarations = [dead_letters, Queue(DEAD_LETTER_QUEUE, exchange=dead_letters, durable=True)]
+    declarations = [dead_letters, Queue(DEAD_LETTER_QUEUE, exchange=dead_letters, durable=True,
+                                        queue_arguments=queue_arguments(kind) or None)]
     for delay in delays:
         exchange = Exchange(retry_exchange(delay), type="fanout", durable=True)
         declarations += [exchange, Queue(retry_exchange(delay), exchange=exchange, durable=True,
-                                         queue_arguments={"x-message-ttl": delay, "x-dead-letter-exchange": ""})]
+                                         queue_arguments=retry_queue_arguments(delay, kind))]
     return declarations

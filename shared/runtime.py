@@ -15,7 +15,7 @@ from datetime import timedelta
 import structlog
 from kombu import Connection, Exchange
 from nameko.amqp.publish import Publisher, UndeliverableMessage
-from nameko.events import EventDispatcher, event_handler
+from nameko.events import EventDispatcher
 from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 from werkzeug.wrappers import Response
@@ -26,6 +26,7 @@ from shared import auth as auth_rules
 from shared import delivery, metrics, settings, topology
 from shared.clock import utcnow
 from shared.contracts.events import CONTRACTS, MalformedEvent, parse_event
+from shared.consumer_queues import event_handler  # nameko's, with its queue typed by QUEUE_TYPE
 from shared.http import NotFound, json_response
 from shared.logging import bind, bind_correlation, configure_logging
 from shared.persistence import mongo
@@ -173,10 +174,12 @@ class Store(EventDispatcher):
         self.client = mongo.connect(settings.value(config, "MONGODB_URI"), settings.value(config, "MONGODB_DB"))
         mongo.ensure_indexes(SHARED_DOCUMENTS + self.documents)
         self.retry_delays = delivery.parse_delays(settings.value(config, "RETRY_DELAYS_MS"))
-        self.delivery = Publisher(self.amqp_uri, declare=delivery.topology(self.retry_delays), serializer="json")
+        self.queue_type = delivery.queue_type(settings.value(config, "QUEUE_TYPE"))
+        self.delivery = Publisher(self.amqp_uri, declare=delivery.topology(self.retry_delays, self.queue_type),
+                                  serializer="json")
         # Topology before traffic: every queue exists before the first event is published.
         with Connection(self.amqp_uri) as connection:
-            for entity in topology.declarations(self.retry_delays):
+            for entity in topology.declarations(self.retry_delays, self.queue_type):
                 entity(connection.default_channel).declare()
         super().setup()
 

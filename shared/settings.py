@@ -62,6 +62,10 @@ ALL = (
     # --- delivery -------------------------------------------------------------------------------
     Setting("RETRY_DELAYS_MS", "1000,5000,30000",
             "A failed handler's message is retried after each delay (ms), then parked on irm.dead-letters.", SERVICES),
+    Setting("QUEUE_TYPE", "classic",
+            "The type of every queue the services declare: `classic` (one broker node) or `quorum` (replicated over a "
+            "RabbitMQ cluster, survives losing a node; README: Scaling out). A queue's type cannot change once declared: "
+            "switching needs new queues (a fresh vhost, or the queues deleted while drained).", SERVICES),
     # --- intake ---------------------------------------------------------------------------------
     Setting("EVIDENCE_MAX_BYTES", "20971520",
             "Evidence files and commitment spreadsheets larger than this are refused (bytes); the gateway refuses an "
@@ -110,9 +114,9 @@ ALL = (
             "A checkpoint is signed when the log grew and this long passed since the last one.", ("publication",), float),
     # --- the gateway -----------------------------------------------------------------------------
     Setting("GATEWAY_ADDRESS", "127.0.0.1:8000", "Where the gateway listens.", (GATEWAY,)),
-    Setting("INTAKE_URL", "http://127.0.0.1:8001", "Where the gateway finds intake.", (GATEWAY,)),
-    Setting("REVIEW_URL", "http://127.0.0.1:8002", "Where the gateway finds review.", (GATEWAY,)),
-    Setting("PUBLICATION_URL", "http://127.0.0.1:8003", "Where the gateway finds publication.", (GATEWAY,)),
+    Setting("INTAKE_URL", "http://127.0.0.1:8001", "Where the gateway finds intake: one URL, or several instances comma-separated (taken in turn; one that refuses the connection is skipped).", (GATEWAY,)),
+    Setting("REVIEW_URL", "http://127.0.0.1:8002", "Where the gateway finds review: one URL, or several instances comma-separated (taken in turn; one that refuses the connection is skipped).", (GATEWAY,)),
+    Setting("PUBLICATION_URL", "http://127.0.0.1:8003", "Where the gateway finds publication: one URL, or several instances comma-separated (taken in turn; one that refuses the connection is skipped).", (GATEWAY,)),
     # --- make dev ----------------------------------------------------------------------------------
     Setting("GATEWAY_PORT", "8000", "`make dev`'s gateway port; the services take the next three.", (MAKE_DEV,), int),
     Setting("EMBEDDED_MONGO_PORT", "27027", "`make dev`'s embedded SecantusDB port (without MONGODB_URI).", (MAKE_DEV,), int),

@@ -3,9 +3,11 @@
 Every service declares the whole topology when it starts (exchanges, every consumer's
 queue and binding, retry and dead-letter queues), so an event published before its
 consumer ever ran is queued for it, not dropped. The queues are declared exactly as
-nameko declares them (durable, no arguments), so the two declarations never conflict.
-The same topology, as RabbitMQ definitions, is in deploy/rabbitmq/definitions.json
-(`python -m shared.topology > deploy/rabbitmq/definitions.json`; a test keeps it current).
+nameko declares them (durable; with QUEUE_TYPE=quorum both add `x-queue-type: quorum`, see
+shared/consumer_queues.py), so the two declarations never conflict.
+The same topology, as RabbitMQ definitions, is in deploy/rabbitmq/definitions.json and, for
+quorum queues, definitions-quorum.json (`python -m shared.topology [vhost] [classic|quorum]`;
+a test keeps both current).
 
 A test checks this table against the services' `@consumes` methods, both ways.
 """
@@ -79,17 +81,18 @@ def event_exchange(source: str) -> Exchange:
     return Exchange(f"{source}.events", type="topic", durable=True, delivery_mode=PERSISTENT, auto_delete=False)
 
 
-def declarations(retry_delays) -> list:
+def declarations(retry_delays, queue_type="classic") -> list:
     exchanges = {contract.source: event_exchange(contract.source) for contract in CONTRACTS.values()}
     queues = [Queue(s.queue, exchange=exchanges[s.source], routing_key=s.event_type, durable=True,
-                    auto_delete=False, exclusive=False) for s in SUBSCRIPTIONS]
-    return list(exchanges.values()) + [public_exchange()] + queues + delivery.topology(retry_delays)
+                    auto_delete=False, exclusive=False, queue_arguments=delivery.queue_arguments(queue_type) or None)
+              for s in SUBSCRIPTIONS]
+    return list(exchanges.values()) + [public_exchange()] + queues + delivery.topology(retry_delays, queue_type)
 
 
-def definitions(vhost: str = "/", retry_delays=delivery.DEFAULT_RETRY_DELAYS_MS) -> dict:
+def definitions(vhost: str = "/", retry_delays=delivery.DEFAULT_RETRY_DELAYS_MS, queue_type="classic") -> dict:
     """The topology in RabbitMQ's definitions format (`rabbitmqctl import_definitions`)."""
     exchanges, queues, bindings = [], [], []
-    for entity in declarations(retry_delays):
+    for entity in declarations(retry_delays, queue_type):
         if isinstance(entity, Exchange):
             exchanges.append({"name": entity.name, "vhost": vhost, "type": entity.type, "durable": True,
                               "auto_delete": False, "internal": False, "arguments": {}})
@@ -119,5 +122,6 @@ def public_user_commands(vhost: str = "/", password: str = "irm-public") -> list
 
 
 if __name__ == "__main__":
-    json.dump(definitions(*(sys.argv[1:2] or ["/"])), sys.stdout, indent=2)
+    vhost, queue_type = (sys.argv[1:] + ["/", "classic"][len(sys.argv[1:]):])[:2]
+    json.dump(definitions(vhost, queue_type=queue_type), sys.stdout, indent=2)
     sys.stdout.write("\n")

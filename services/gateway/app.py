@@ -32,6 +32,7 @@ from eventlet import wsgi  # noqa: E402
 
 from shared import edge, metrics, openapi, settings  # noqa: E402
 from shared.ids import new_id  # noqa: E402
+from services.gateway.upstreams import Upstream  # noqa: E402
 from shared.logging import configure_logging  # noqa: E402
 
 import structlog  # noqa: E402
@@ -174,7 +175,7 @@ class Gateway:
         # turn an id's %3F into a query and its %2F into another path (found by schemathesis).
         # The service's server decodes it exactly as this one did, so both route the same path.
         wire_path = environ.get("RAW_PATH_INFO") or quote(path.encode("latin-1"), safe="/")
-        url = self.upstreams[service] + wire_path + (f"?{query}" if query else "")
+        target = wire_path + (f"?{query}" if query else "")
         headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")}
         headers = {k: v for k, v in headers.items() if k.lower() not in NOT_FORWARDED}
         # The chain of addresses so far, then the one this gateway saw (review trusts the chain
@@ -187,7 +188,8 @@ class Gateway:
         if environ.get("CONTENT_TYPE"):
             headers["Content-Type"] = environ["CONTENT_TYPE"]
         try:
-            upstream = self.http.request(method, url, body=body, headers=headers, preload_content=True)
+            upstream = self.upstreams[service].request(self.http, method, target, body=body, headers=headers,
+                                                        preload_content=True)
         except urllib3.exceptions.HTTPError as exc:
             log.warning("upstream_unreachable", service=service, error=str(exc))
             return _json(start_response, 502, {"error": {"code": "bad_gateway", "message": f"The {service} service is not answering."}})
@@ -201,9 +203,9 @@ class Gateway:
     def openapi(self, start_response):
         """Every service's OpenAPI document, merged: each service describes its own routes."""
         documents = []
-        for service, base in self.upstreams.items():
+        for service, upstream in self.upstreams.items():
             try:
-                answer = self.http.request("GET", base + openapi.document_path(service))
+                answer = upstream.request(self.http, "GET", openapi.document_path(service))
             except urllib3.exceptions.HTTPError:
                 answer = None
             if answer is None or answer.status != 200:
@@ -213,12 +215,15 @@ class Gateway:
 
     def health(self, start_response):
         report = {}
-        for service, base in self.upstreams.items():
-            try:
-                answer = self.http.request("GET", base + "/health", timeout=2)
-                report[service] = "ok" if answer.status == 200 else f"http {answer.status}"
-            except urllib3.exceptions.HTTPError as exc:
-                report[service] = f"unreachable: {exc.__class__.__name__}"
+        for service, upstream in self.upstreams.items():
+            states = []
+            for base in upstream.urls:  # a service is up when one of its instances is
+                try:
+                    answer = self.http.request("GET", base + "/health", timeout=2)
+                    states.append("ok" if answer.status == 200 else f"http {answer.status}")
+                except urllib3.exceptions.HTTPError as exc:
+                    states.append(f"unreachable: {exc.__class__.__name__}")
+            report[service] = "ok" if "ok" in states else states[0]
         healthy = all(state == "ok" for state in report.values())
         return _json(start_response, 200 if healthy else 503, {"status": "ok" if healthy else "degraded", "services": report})
 
@@ -232,17 +237,14 @@ def _json(start_response, status, payload):
 def main():
     configure_logging("gateway", os.environ.get("LOG_LEVEL", "INFO"))
     host, _, port = os.environ.get("GATEWAY_ADDRESS", "127.0.0.1:8000").rpartition(":")
-    upstreams = {
-        "intake": os.environ.get("INTAKE_URL", "http://127.0.0.1:8001"),
-        "review": os.environ.get("REVIEW_URL", "http://127.0.0.1:8002"),
-        "publication": os.environ.get("PUBLICATION_URL", "http://127.0.0.1:8003"),
-    }
+    upstreams = {"intake": Upstream.parse(settings.env("INTAKE_URL")), "review": Upstream.parse(settings.env("REVIEW_URL")),
+                 "publication": Upstream.parse(settings.env("PUBLICATION_URL"))}
     try:
         public_base_url = edge.public_base_url(settings.env("PUBLIC_BASE_URL"))
     except edge.BadPublicBaseUrl as exc:
         sys.exit(str(exc))
     evidence_max_bytes = settings.env("EVIDENCE_MAX_BYTES")
-    log.info("gateway_listening", address=f"{host}:{port}", upstreams=upstreams, public_base_url=public_base_url,
+    log.info("gateway_listening", address=f"{host}:{port}", upstreams={s: u.urls for s, u in upstreams.items()}, public_base_url=public_base_url,
              json_body_max_bytes=edge.JSON_BODY_MAX_BYTES, upload_body_max_bytes=edge.upload_body_max_bytes(evidence_max_bytes))
     listener = eventlet.listen((host or "0.0.0.0", int(port)))
     # eventlet writes a response in 16 KiB pieces; without TCP_NODELAY the last piece of a

@@ -78,7 +78,13 @@ class LogCheckpoint(Document):
     root = BinaryField(required=True)
     signed_at = DateTimeField(required=True)
     note = StringField(required=True)
-    meta = {"collection": "log_checkpoints"}
+    # The size of the checkpoint this one follows (0 for the first), unique: two instances
+    # that judged the same latest checkpoint old enough cannot both sign after it, so there is
+    # one checkpoint per interval however many instances run. Sparse: checkpoints signed
+    # before this field existed have none.
+    follows = IntField()
+    meta = {"collection": "log_checkpoints",
+            "indexes": [{"fields": ["follows"], "unique": True, "sparse": True, "name": "one_checkpoint_after_each"}]}
 
 
 ALL = (Finding, LogLeaf, LogNode, LogState, LogCheckpoint)

@@ -6,7 +6,8 @@ transaction. Here, one sequencer appends the waiting ones to the tree, in a tran
 moves the log's size with a compare-and-set: two publication instances can never both
 append at the same position, and an entry is logged exactly once. Then, once at least
 LOG_CHECKPOINT_SECONDS have passed and the tree has grown, it signs a checkpoint and keeps
-it for good.
+it for good; each checkpoint names the one it follows, uniquely, so however many instances
+run, one checkpoint is signed per interval.
 """
 import os
 from datetime import timedelta
@@ -145,15 +146,16 @@ class TransparencyLog(DependencyProvider):
     def checkpoint_if_due(self, now=None):
         """Sign the current tree if it grew and the last checkpoint is old enough; return it or None."""
         now = now or utcnow()
+        latest = self.latest_checkpoint()  # first: the tree read next is at least its size
         size, root = self.state()
-        latest = self.latest_checkpoint()
         if size == 0 or (latest and (latest.size >= size or now - latest.signed_at < self.checkpoint_every)):
             return None
         checkpoint = Checkpoint(self.origin, size, root, (TIME_PREFIX + iso(now),))
-        doc = self._docs().LogCheckpoint(size=size, root=root, signed_at=now, note=sign_checkpoint(checkpoint, self.key))
+        doc = self._docs().LogCheckpoint(size=size, root=root, signed_at=now, note=sign_checkpoint(checkpoint, self.key),
+                                         follows=latest.size if latest else 0)
         try:
             doc.save(force_insert=True)
-        except NotUniqueError:  # another instance signed this size first: theirs stands
+        except NotUniqueError:  # another instance signed this size, or after `latest`, first: theirs stands
             return None
         log.info("transparency_log_checkpoint_signed", size=size, root=root.hex())
         return doc

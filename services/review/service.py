@@ -157,7 +157,12 @@ class ReviewService(runtime.ServiceShell):
     @timer(interval=1)
     def watch_deadlines(self):
         """Remind experts before a deadline, reassign cases whose deadline passed, and retry
-        waiting cases (the registry may have changed, through the API or irmctl)."""
+        waiting cases (the registry may have changed, through the API or irmctl).
+
+        Every instance's watch acts on every due case: each action re-reads the case in its
+        transaction and acts only if it is still due (`_remind`, `_expire`, `_retry_waiting`),
+        and writes it with the case's version as a compare-and-set (`_update`), so a second
+        instance finds the work done and does nothing (tests/integration/test_two_instances.py)."""
         now, timing = utcnow(), self.timing
         # Only cases whose deadline passed or whose reminder is due, one indexed range query per
         # stage on (status, deadline_at): a scan of every open case each second kept the

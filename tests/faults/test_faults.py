@@ -1,16 +1,29 @@
 """Fault tests: a stream of cases through the whole pipeline while processes are killed,
 the broker application restarts and the database goes away; afterwards every case is in
-its final state exactly once.
+its final state exactly once. Three modes, one test each, the same stream and counts table:
 
-Bounded: FAULT_CASES cases (default 500), all traffic on 127.0.0.1, deadlines throughout.
-The faults, each once, at set points of the stream:
+- one of each (`test_every_case_is_published_exactly_once_through_faults`), FAULT_CASES cases
+  (default 500), the faults each once at set points of the stream:
   1. kill -9 intake, review and publication (each restarted after 2 s);
-  2. `rabbitmqctl stop_app` / `start_app`;
+  2. `rabbitmqctl stop_app` / `start_app` on the local broker (the shared one: run it alone);
   3. the database unreachable for 10 s (its process stopped, then restarted on the same data).
+- two of each (`test_two_instances_of_each_service`), FAULT_CASES cases: the gateway spreads
+  requests over both instances; one instance of each service is killed -9 mid-stream and
+  stays down for a while, so the other carries on alone. The broker is left alone.
+- a broker cluster (`test_broker_cluster_with_a_node_killed`), FAULT_CLUSTER_CASES cases
+  (default 300, to keep every CI run short; FAULT_CLUSTER_CASES=500 for the full one): a
+  three-node cluster of its own (devtools/rabbitmq_cluster.py), quorum queues, the services
+  connected to all three nodes; the node they are connected to is killed -9 and
+  restarted. The system broker is not touched.
+
+    .venv/bin/python -m pytest tests/faults -k "two_instances or broker_cluster"   # the modes that leave the shared broker alone
+
+All traffic on 127.0.0.1, deadlines throughout.
 """
 import os
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -24,12 +37,15 @@ from cli import operations
 from devtools import sample
 from devtools.embedded_mongo import EmbeddedMongo
 from devtools.ports import free_port
+from devtools.rabbitmq_cluster import Cluster
 from devtools.stack import ServiceStack
 from shared import audit
 
 pytestmark = pytest.mark.fault
 
 CASES = int(os.environ.get("FAULT_CASES", "500"))
+CLUSTER_CASES = int(os.environ.get("FAULT_CLUSTER_CASES", "300"))  # 300 in every run; README has the full one
+CLUSTER_BASE_PORT = 5711  # not devtools.rabbitmq_cluster's default: a cluster started by hand may be running
 EXPERTS = ("exp-f1", "exp-f2", "exp-f3", "exp-f4")
 DEADLINE = 900  # seconds for the whole stream to reach publication
 TRANSIENT = (500, 502, 503, 504)
@@ -38,26 +54,55 @@ EXPECTED_ACTIONS = ("self_assessment.submitted", "review.assigned", "review.acce
                     "finding.published")
 
 
-@pytest.fixture(scope="module")
-def faulty_stack(stack_amqp_uri, tmp_path_factory):
+def running_stack(amqp_uri, tmp_path_factory, **options):
+    """The stack on a database of its own; `options` go to ServiceStack (instances, extra settings)."""
     data = tmp_path_factory.mktemp("fault-db")
     mongo = EmbeddedMongo(data / "data", log_path=data / "secantusdb.log").start()
     mongodb_uri = mongo.uri(f"irm_fault_{uuid.uuid4().hex[:8]}")
-    stack = ServiceStack(amqp_uri=stack_amqp_uri, mongodb_uri=mongodb_uri, log_dir=tmp_path_factory.mktemp("fault-logs"),
-                         gateway_port=free_port(), extra_env={
-                             "PYTHONWARNINGS": "ignore",
-                             # Long enough to outlast every fault below before a message is parked.
-                             "RETRY_DELAYS_MS": "500,1000,2000,4000,8000,16000,32000",
-                             # No comment windows: this test is about delivery, not timing.
-                             "GOVERNMENT_REVIEW_SECONDS": "0", "PUBLIC_COMMENT_SECONDS": "0", "PUBLIC_COMMENT_MIN_SECONDS": "0",
-                             "LOG_CHECKPOINT_SECONDS": "1", "LOG_SIGNING_KEY_FILE": str(data / "log.key"),
-                         })
+    extra_env = {
+        "PYTHONWARNINGS": "ignore",
+        # Long enough to outlast every fault below before a message is parked.
+        "RETRY_DELAYS_MS": "500,1000,2000,4000,8000,16000,32000",
+        # No comment windows: this test is about delivery, not timing.
+        "GOVERNMENT_REVIEW_SECONDS": "0", "PUBLIC_COMMENT_SECONDS": "0", "PUBLIC_COMMENT_MIN_SECONDS": "0",
+        "LOG_CHECKPOINT_SECONDS": "1", "LOG_SIGNING_KEY_FILE": str(data / "log.key"),
+        **options.pop("extra_env", {}),
+    }
+    stack = ServiceStack(amqp_uri=amqp_uri, mongodb_uri=mongodb_uri, log_dir=tmp_path_factory.mktemp("fault-logs"),
+                         gateway_port=free_port(), extra_env=extra_env, **options)
     try:
         stack.start()
         yield stack, mongo
     finally:
         stack.stop()
         mongo.stop()
+
+
+@pytest.fixture(scope="module")
+def faulty_stack(stack_amqp_uri, tmp_path_factory):
+    yield from running_stack(stack_amqp_uri, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def doubled_stack(stack_amqp_uri, tmp_path_factory):
+    yield from running_stack(stack_amqp_uri, tmp_path_factory, instances=2)
+
+
+@pytest.fixture(scope="module")
+def broker_cluster(tmp_path_factory):
+    # Under /tmp itself: the nodes run as the rabbitmq user, who cannot enter pytest's 0700 directories.
+    cluster = Cluster(tempfile.mkdtemp(prefix="irm-fault-cluster-"), base_port=CLUSTER_BASE_PORT).start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="module")
+def clustered_stack(broker_cluster, tmp_path_factory):
+    # Not the local rabbitmqctl's broker: no public-feed account set up there.
+    yield from running_stack(broker_cluster.amqp_uri, tmp_path_factory, public_feed=False,
+                             extra_env={"QUEUE_TYPE": "quorum"})
 
 
 class Driver:
@@ -146,6 +191,66 @@ def rabbitmq(command):
 @pytest.mark.skipif(not shutil.which("rabbitmqctl"), reason="the broker fault needs the local rabbitmqctl")
 def test_every_case_is_published_exactly_once_through_faults(faulty_stack, capsys):
     stack, mongo = faulty_stack
+
+    def faults(at, note):
+        for fraction, service in ((0.10, "intake"), (0.22, "review"), (0.34, "publication")):
+            at(fraction)
+            stack.kill(service)
+            note(f"kill -9 {service}")
+            time.sleep(2)
+            stack.respawn(service)
+        at(0.48)
+        rabbitmq("stop_app")
+        note("rabbitmqctl stop_app")
+        time.sleep(5)
+        rabbitmq("start_app")
+        at(0.62)
+        mongo.stop()
+        note("database down for 10 s")
+        time.sleep(10)
+        mongo.start()
+
+    stream_through_faults(stack, CASES, faults, capsys)
+
+
+def test_two_instances_of_each_service(doubled_stack, capsys):
+    """Two of each service, the gateway spreading requests over them; one instance of each is
+    killed -9 mid-stream and stays down for 5 s (the other carries on alone), then restarted."""
+    stack, _ = doubled_stack
+
+    def faults(at, note):
+        for fraction, name in ((0.15, "intake"), (0.35, "review-2"), (0.55, "publication")):
+            at(fraction)
+            stack.kill(name)
+            note(f"kill -9 {name}")
+            time.sleep(5)
+            stack.respawn(name)
+
+    stream_through_faults(stack, CASES, faults, capsys)
+
+
+@pytest.mark.skipif(not shutil.which("rabbitmq-server"), reason="the cluster is made of the installed RabbitMQ's nodes")
+def test_broker_cluster_with_a_node_killed(broker_cluster, clustered_stack, capsys):
+    """Quorum queues on a three-node cluster; the services all use node 1 first (AMQP_URI lists
+    the three), so killing it -9 makes every connection fail over; it restarts after 5 s."""
+    stack, _ = clustered_stack
+    first = broker_cluster.nodes[0]
+
+    def faults(at, note):
+        at(0.3)
+        broker_cluster.kill_node(first)
+        note(f"kill -9 broker node {first.name}")
+        time.sleep(5)
+        broker_cluster.start_node(first)
+        note(f"{first.name} restarted and rejoined: {sorted(broker_cluster.running_nodes())}")
+
+    stream_through_faults(stack, CLUSTER_CASES, faults, capsys)
+
+
+def stream_through_faults(stack, cases, faults, capsys):
+    """`cases` cases through the stack while `faults(at, note)` runs beside them (`at(f)` waits
+    until a share f of the cases is done; `note` records a fault), then every count compared."""
+    CASES = cases  # noqa: N806 (the count every expectation below is written in)
     operations.connect(stack.mongodb_uri)
     operations.add_member(sample.MEMBER["code"], sample.MEMBER["kind"], sample.MEMBER["names"])
     tokens = {"poc": operations.issue_token("poc", "poc-fault", member_code="TN"),
@@ -159,29 +264,22 @@ def test_every_case_is_published_exactly_once_through_faults(faulty_stack, capsy
     done = Counter()
     faults_log = []
 
-    def faults():
-        def at(fraction):
-            while done["cases"] < fraction * CASES:
-                time.sleep(0.1)
+    def at(fraction):
+        while done["cases"] < fraction * CASES:
+            time.sleep(0.1)
 
-        for fraction, service in ((0.10, "intake"), (0.22, "review"), (0.34, "publication")):
-            at(fraction)
-            stack.kill(service)
-            faults_log.append(f"kill -9 {service} at {done['cases']} cases")
-            time.sleep(2)
-            stack.respawn(service)
-        at(0.48)
-        rabbitmq("stop_app")
-        faults_log.append(f"rabbitmqctl stop_app at {done['cases']} cases")
-        time.sleep(5)
-        rabbitmq("start_app")
-        at(0.62)
-        mongo.stop()
-        faults_log.append(f"database down for 10 s at {done['cases']} cases")
-        time.sleep(10)
-        mongo.start()
+    def note(fault):
+        faults_log.append(f"{fault} at {done['cases']} cases")
 
-    fault_thread = threading.Thread(target=faults, daemon=True)
+    fault_errors = []
+
+    def run_faults():
+        try:
+            faults(at, note)
+        except BaseException as exc:  # noqa: BLE001 -- reported by the assertion below
+            fault_errors.append(repr(exc))
+
+    fault_thread = threading.Thread(target=run_faults, daemon=True)
     fault_thread.start()
 
     def run(index):
@@ -193,7 +291,7 @@ def test_every_case_is_published_exactly_once_through_faults(faulty_stack, capsy
     with ThreadPoolExecutor(8) as pool:
         case_ids = list(pool.map(run, range(CASES)))
     fault_thread.join(timeout=120)
-    assert not fault_thread.is_alive(), "the faults did not all happen"
+    assert not fault_thread.is_alive() and not fault_errors, f"the faults did not all happen: {fault_errors}"
 
     from services.intake import documents as intake_documents
     from services.publication import documents as publication_documents
@@ -256,15 +354,16 @@ def test_every_case_is_published_exactly_once_through_faults(faulty_stack, capsy
         "announced on irm.public": (applied["publication.announce_publicly"], CASES),
         "events applied by review": (applied["review.on_self_assessment_submitted"], CASES),
         "events applied by publication": (applied["publication.on_review_approved"], CASES),
-        # Every stage intake shows: assigned, accepted, submitted, quality approved, public comment
-        # opened, approved, published: seven status updates per case.
+        # every stage event intake follows (assigned, accepted, submitted, quality_approved,
+        # public_comment_opened, approved) and finding.published: seven status updates per case
         "events applied by intake": (sum(v for k, v in applied.items() if k.startswith("intake.")), 7 * CASES),
         "outbox events unsent": (OutboxMessage.objects(sent_at=None).count(), 0),
         "messages parked or rejected": (RejectedMessage.objects.count(), 0),
         "expert load left": (sum(e.active_cases for e in review_documents.Expert.objects), 0),
     }
     with capsys.disabled():  # the compared counts belong in the test log, pass or fail
-        print(f"\nfault test: {CASES} cases in {elapsed:.0f} s; faults: {'; '.join(faults_log)}")
+        print(f"\nfault test: {CASES} cases in {elapsed:.0f} s, {stack.instances} instance(s) of each service; "
+              f"faults: {'; '.join(faults_log)}")
         print(f"client retries by endpoint: {dict(driver.retries)}")
         print(f"processes that exited on their own and were restarted: {stack.restarts or 'none'}")
         for name, (seen, expected) in counts.items():

@@ -47,6 +47,30 @@ class FindingFollower(runtime.ServiceShell):
 QUEUE = delivery.consumer_queue("publication", FINDING_PUBLISHED, "probe", "on_finding_published")
 
 
+@pytest.fixture(params=["classic", "quorum"])
+def queue_type(request):
+    return request.param
+
+
+@pytest.fixture
+def amqp_uri(amqp_uri, queue_type):
+    """Classic queues on the session's vhost; quorum queues (retry and dead-letter queues
+    included) on a vhost of their own, since a queue's type never changes once declared."""
+    if queue_type == "classic":
+        yield amqp_uri
+        return
+    import subprocess
+    import uuid
+    from urllib.parse import quote
+
+    vhost = f"irm-dl-quorum-{uuid.uuid4().hex[:8]}"
+    subprocess.run(["rabbitmqctl", "add_vhost", vhost], check=True, capture_output=True, timeout=60)
+    subprocess.run(["rabbitmqctl", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"], check=True,
+                   capture_output=True, timeout=60)
+    yield f"amqp://guest:guest@127.0.0.1:5672/{quote(vhost, safe='')}"
+    subprocess.run(["rabbitmqctl", "delete_vhost", vhost], capture_output=True, timeout=60)
+
+
 @pytest.fixture
 def dead_letter_queue(amqp_uri):
     with Connection(amqp_uri) as connection:
@@ -59,12 +83,13 @@ def dead_letter_queue(amqp_uri):
 
 
 @pytest.fixture
-def probe(container_factory, service_config, dead_letter_queue, monkeypatch):
+def probe(container_factory, service_config, dead_letter_queue, monkeypatch, queue_type):
     for document in (ProbeCall, Switch):
         document.drop_collection()
     Switch(name="cause", broken=1).save()
     config = {k: v for k, v in service_config.items() if k != "base_url"}
     config["RETRY_DELAYS_MS"] = "100,300"
+    config["QUEUE_TYPE"] = queue_type
     container_factory(FindingFollower, config).start()
     monkeypatch.setenv("AMQP_URI", config["AMQP_URI"])
     monkeypatch.setenv("MONGODB_URI", config["MONGODB_URI"])

@@ -1,7 +1,10 @@
 """The compose file wires what the services need (`make compose-config` runs docker-compose's own check)."""
 import importlib
+import shutil
+import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,3 +38,38 @@ def test_compose_keeps_the_log_key_on_a_named_volume():
     assert str(key_file.parent) in mounts and mounts[str(key_file.parent)] in compose["volumes"]
     assert publication["environment"]["MONGODB_URI"] == compose["services"]["review"]["environment"]["MONGODB_URI"]
     assert f"chown app:app {key_file.parent}" in (ROOT / "deploy" / "Dockerfile").read_text()
+
+
+def ha_settings() -> dict:
+    lines = (ROOT / "deploy" / "ha.env").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if line.strip() and not line.startswith("#"))
+
+
+def test_compose_ha_profile_is_a_three_node_cluster_and_a_three_member_replica_set():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services, ha = compose["services"], ha_settings()
+    assert ha["COMPOSE_PROFILES"] == "ha" and ha["QUEUE_TYPE"] == "quorum" and ha["RABBITMQ_CLUSTER_SIZE"] == "3"
+    brokers = ["rabbitmq", "rabbitmq-2", "rabbitmq-3"]
+    assert [services[name]["hostname"] for name in brokers] == brokers
+    assert all(services[name]["profiles"] == ["ha"] for name in brokers[1:] + ["mongo-2", "mongo-3"])
+    assert "profiles" not in services["rabbitmq"] and "profiles" not in services["mongo"]  # the default stack is unchanged
+    # Each broker node is in AMQP_URI (failover) and in the nodes the extra ones join.
+    assert ha["AMQP_URI"].split(";") == [f"amqp://guest:guest@{name}:5672/" for name in brokers]
+    cluster_conf = (ROOT / "deploy" / "rabbitmq" / "cluster.conf").read_text()
+    assert all(f"= rabbit@{name}\n" in cluster_conf for name in brokers)
+    # The replica set's members are the mongo services, and the URI seeds all of them.
+    members = ha["MONGO_REPLICA_SET_MEMBERS"].split(",")
+    assert members == [f"{services[name]['hostname']}:27017" for name in ("mongo", "mongo-2", "mongo-3")]
+    assert ha["MONGODB_URI"] == f"mongodb://{','.join(members)}/irm?replicaSet=rs0"
+    # The services read these from the environment compose passes on.
+    environment = services["review"]["environment"]
+    assert {key: environment[key].split(":-")[0] for key in ("AMQP_URI", "QUEUE_TYPE", "MONGODB_URI")} == {
+        key: "${" + key for key in ("AMQP_URI", "QUEUE_TYPE", "MONGODB_URI")}
+
+
+@pytest.mark.skipif(not shutil.which("docker-compose"), reason="needs a compose binary (apt-get install docker-compose)")
+@pytest.mark.parametrize("env_file", [None, "deploy/ha.env"])
+def test_docker_compose_accepts_the_file_with_and_without_the_ha_profile(env_file):
+    command = ["docker-compose"] + (["--env-file", env_file] if env_file else []) + ["-f", "docker-compose.yml", "config", "--quiet"]
+    answer = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert answer.returncode == 0, answer.stderr

@@ -1,6 +1,7 @@
 import json
 from pathlib import Path
 
+import pytest
 from nameko.events import EventHandler
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 
@@ -37,6 +38,39 @@ def test_the_committed_rabbitmq_definitions_are_current():
     assert dead_letter and all(q["arguments"] == {} for q in committed["queues"] if q["name"].startswith("evt-"))
     retry = [q for q in committed["queues"] if q["name"].startswith("irm.retry.")]
     assert [q["arguments"]["x-message-ttl"] for q in retry] == list(delivery.DEFAULT_RETRY_DELAYS_MS)
+
+
+def test_the_committed_quorum_definitions_are_current_and_every_queue_is_quorum():
+    committed = json.loads((ROOT / "deploy" / "rabbitmq" / "definitions-quorum.json").read_text())
+    assert committed == topology.definitions("/", queue_type="quorum")
+    assert {q["name"] for q in committed["queues"]} == {q["name"] for q in topology.definitions("/")["queues"]}
+    assert all(q["arguments"]["x-queue-type"] == "quorum" for q in committed["queues"])
+    retry = [q for q in committed["queues"] if q["name"].startswith("irm.retry.")]
+    # Expired retries go back with confirms: a node lost mid-move drops nothing.
+    assert all(q["arguments"]["x-dead-letter-strategy"] == "at-least-once" and q["arguments"]["x-overflow"] == "reject-publish"
+               for q in retry)
+
+
+def test_queue_type_setting_is_checked():
+    assert delivery.queue_arguments("classic") == {} and delivery.queue_arguments(None) == {}
+    assert delivery.queue_arguments("quorum") == {"x-queue-type": "quorum"}
+    with pytest.raises(ValueError):
+        delivery.queue_type("qourum")
+
+
+def test_nameko_s_handler_queue_gets_the_topology_s_arguments():
+    """nameko declares its consumer queues itself: they must match shared/topology.py's, or the
+    broker refuses the second declaration (PRECONDITION_FAILED)."""
+    from nameko.containers import ServiceContainer
+
+    for queue_type in ("classic", "quorum"):
+        container = ServiceContainer(ReviewService, {"AMQP_URI": "memory://", "QUEUE_TYPE": queue_type})
+        [handler] = [e for e in container.entrypoints if isinstance(e, EventHandler)]
+        handler.setup()
+        [declared] = [q for q in topology.declarations(delivery.DEFAULT_RETRY_DELAYS_MS, queue_type)
+                      if getattr(q, "name", None) == handler.queue.name]
+        assert (handler.queue.queue_arguments or {}) == (declared.queue_arguments or {}) == delivery.queue_arguments(queue_type)
+        assert handler.queue.durable and not handler.queue.exclusive and not handler.queue.auto_delete
 
 
 def test_retry_then_park():
