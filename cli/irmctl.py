@@ -160,7 +160,7 @@ def main(argv=None):
             print(json.dumps(result.as_dict(), indent=2))
             return 0 if result.valid and result.entries else 1
         elif args.command == "migrate":
-            from services.review.documents import move_embedded_comments
+            from services.review.migrations import move_embedded_comments
 
             print(f"{move_embedded_comments()} case(s) had their comments moved to review_comments")
         elif args.command == "dead-letters":

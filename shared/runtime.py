@@ -206,16 +206,7 @@ class AuthHandle:
     @staticmethod
     def authorize(principal, operation, target=None, not_found="Not found."):
         """Raise the HTTP answer when shared/access.py refuses: 403 the wrong role, 404 not yours."""
-        decision = access.decide(principal, operation, target)
-        if decision == access.FORBIDDEN:
-            roles = access.OPERATIONS[operation]
-            if isinstance(target, access.Member):
-                raise auth_rules.Forbidden(f"This token acts for member {principal.member_code}, not {target.code}.")
-            if principal.role in roles:
-                raise auth_rules.Forbidden("A quality reviewer never reviews their own work.")
-            raise auth_rules.Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
-        if decision == access.NOT_FOUND:
-            raise NotFound(not_found)
+        access.authorize(principal, operation, target, not_found)
 
 
 class Auth(DependencyProvider):

@@ -8,6 +8,7 @@ published after commit (and again by the relay if the process dies in between).
 import time
 
 import structlog
+from pymongo import ReturnDocument
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure, PyMongoError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
@@ -40,6 +41,20 @@ class UnitOfWork:
     def get_latest(self, document, filter_: dict, by: str):
         raw = document._get_collection().find_one(filter_, sort=[(by, -1)], session=self.session)
         return document._from_son(raw) if raw else None
+
+    def find(self, document, filter_: dict, sort=None, limit: int = 0) -> list:
+        """Every document matching, in `sort` order ([(field, 1 | -1)]), at most `limit` (0: all)."""
+        cursor = document._get_collection().find(filter_, session=self.session)
+        if sort:
+            cursor = cursor.sort(sort)
+        return [document._from_son(raw) for raw in cursor.limit(limit)]
+
+    def increment(self, document, filter_: dict, field: str):
+        """Add one to `field` of the document matching `filter_` and return the new value, or
+        None when nothing matches: the filter is the guard, checked and applied atomically."""
+        raw = document._get_collection().find_one_and_update(
+            filter_, {"$inc": {field: 1}}, projection={field: 1}, return_document=ReturnDocument.AFTER, session=self.session)
+        return None if raw is None else raw[field]
 
     def insert(self, doc) -> None:
         doc.validate()

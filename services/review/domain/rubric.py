@@ -25,6 +25,12 @@ def missing_ratings(commitment_ids, ratings_by_commitment: dict) -> list:
 PLAN_PARTS = ("co_creation", "acted_contrary_to_process")
 
 
+def missing(commitments, ratings_by_commitment: dict, plan_assessment: dict | None) -> list:
+    """What a draft still lacks before it may be submitted: its commitments' ratings, then the plan's assessment."""
+    return (missing_ratings([c["commitment_id"] for c in commitments], ratings_by_commitment)
+            + missing_plan_assessment(plan_assessment))
+
+
 def missing_plan_assessment(plan_assessment: dict | None) -> list:
     plan_assessment = plan_assessment or {}
     return [f"plan.{part}" for part in PLAN_PARTS if not plan_assessment.get(part)]
