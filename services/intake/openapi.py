@@ -4,8 +4,8 @@ import functools
 
 from marshmallow import Schema, fields
 
-from services.intake.evidence import ALLOWED as EVIDENCE_MEDIA_TYPES
-from services.intake.service import VersionsQuery
+from services.intake.domain.evidence import ALLOWED as EVIDENCE_MEDIA_TYPES
+from services.intake.schemas import VersionsQuery
 from shared.contracts.self_assessment import SelfAssessmentSchema
 from shared.openapi import ApiDocument, integer
 

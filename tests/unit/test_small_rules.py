@@ -2,7 +2,8 @@ import pytest
 
 from devtools import sample
 from services.gateway.app import route
-from services.intake import domain as intake_domain
+from services.intake.domain import case_status as intake_status
+from services.intake.domain import submission as intake_submission
 from services.publication import domain as publication_domain
 from shared import auth
 
@@ -40,9 +41,9 @@ def test_gateway_routes_each_path_to_its_owner(path, service):
 
 
 def test_submission_languages_and_status_ordering():
-    assert intake_domain.submission_languages(sample.SELF_ASSESSMENT) == ["ar", "fr", "en"]
-    assert intake_domain.status_update("2026-01-01T00:00:01.000Z", "review.assigned", "2026-01-01T00:00:02.000Z") == "assigned"
-    assert intake_domain.status_update("2026-01-01T00:00:03.000Z", "review.assigned", "2026-01-01T00:00:02.000Z") is None
+    assert intake_submission.submission_languages(sample.SELF_ASSESSMENT) == ["ar", "fr", "en"]
+    assert intake_status.status_update("2026-01-01T00:00:01.000Z", "review.assigned", "2026-01-01T00:00:02.000Z") == "assigned"
+    assert intake_status.status_update("2026-01-01T00:00:03.000Z", "review.assigned", "2026-01-01T00:00:02.000Z") is None
 
 
 def test_judgements_follow_the_irm_definitions():
@@ -83,9 +84,9 @@ def test_intake_can_show_every_stage_a_review_rests_in():
     from services.review.domain import workflow
     from shared.contracts.events import CONTRACTS
 
-    shown = set(intake_domain.STATUS_AFTER.values())
+    shown = set(intake_status.STATUS_AFTER.values())
     assert set(workflow.STATES) - {"submitted", "declined"} <= shown
-    for event_type in intake_domain.STATUS_AFTER:
+    for event_type in intake_status.STATUS_AFTER:
         assert event_type in CONTRACTS
 
 
