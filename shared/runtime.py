@@ -26,7 +26,7 @@ from shared import auth as auth_rules
 from shared import delivery, metrics, settings, topology
 from shared.clock import utcnow
 from shared.contracts.events import CONTRACTS, MalformedEvent, parse_event
-from shared.http import NotFound, json_response
+from shared.http import json_response
 from shared.logging import bind, bind_correlation, configure_logging
 from shared.persistence import mongo
 from shared.persistence.documents import SHARED_DOCUMENTS, ApiToken, DeliveryAttempt, OutboxMessage, RejectedMessage

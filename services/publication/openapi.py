@@ -5,7 +5,7 @@ import functools
 from marshmallow import Schema, fields, validate
 
 from services.publication import open_data
-from services.publication.service import (
+from services.publication.schemas import (
     CheckpointsQuery, ConsistencyQuery, FeedQuery, FindingsQuery, InclusionQuery, LogRangeQuery, WithdrawalBody,
 )
 from shared.openapi import ApiDocument, integer

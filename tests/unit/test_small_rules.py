@@ -4,7 +4,7 @@ from devtools import sample
 from services.gateway.app import route
 from services.intake.domain import case_status as intake_status
 from services.intake.domain import submission as intake_submission
-from services.publication import domain as publication_domain
+from services.publication.domain import finding as publication_domain
 from shared import auth
 
 
