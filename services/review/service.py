@@ -22,12 +22,12 @@ Public (no token)
 """
 from datetime import timedelta
 
-from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 from shared.webserver import http
 
 from services.review import documents, handlers, queries, views
 from services.review import metrics as review_metrics
+from services.review.dependencies import ReviewTiming
 from services.review.limiter import AnonymousWrites
 from services.review.schemas import (
     CaseListQuery, DeclineSchema, ExpertSchema, GovernmentCommentSchema, PublicCommentSchema, QualityDecisionSchema,
@@ -39,23 +39,9 @@ from shared.auth import Unauthorized
 from shared.clock import iso, utcnow
 from shared.contracts.events import SELF_ASSESSMENT_SUBMITTED
 from shared.contracts.ratings import CommitmentRatingsSchema, PlanAssessmentSchema
-from shared.http import Conflict, NotFound, Unprocessable, api_endpoint, json_response, read_json, read_query
+from shared.http import NotFound, Unprocessable, api_endpoint, if_match_version, json_response, read_json, read_query
 from shared.logging import bind_correlation
 from shared.runtime import Auth, Store, consumes
-
-
-class PreconditionRequired(Conflict):
-    status, code = 428, "precondition_required"
-
-
-class ReviewTiming(DependencyProvider):
-    """The review's deadlines and windows, read from config once: a bad setting stops start-up."""
-
-    def setup(self):
-        self.value = deadlines.Timing.from_config(self.container.config)
-
-    def get_dependency(self, worker_ctx):
-        return self.value
 
 
 class ReviewService(runtime.ServiceShell):
@@ -201,7 +187,7 @@ class ReviewService(runtime.ServiceShell):
     @api_endpoint
     def save_ratings(self, request, case_id, commitment_id):
         principal = self.auth.caller(request, "expert_work")
-        expected_version = _if_match(request)
+        expected_version = if_match_version(request)
         ratings = read_json(request, CommitmentRatingsSchema())
         version = self.store.run(lambda uow: handlers.save_ratings(uow, principal, case_id, commitment_id, ratings,
                                                                    expected_version, utcnow()))
@@ -211,7 +197,7 @@ class ReviewService(runtime.ServiceShell):
     @api_endpoint
     def save_plan_assessment(self, request, case_id):
         principal = self.auth.caller(request, "expert_work")
-        expected_version = _if_match(request)
+        expected_version = if_match_version(request)
         assessment = read_json(request, PlanAssessmentSchema())
         version = self.store.run(lambda uow: handlers.save_plan_assessment(uow, principal, case_id, assessment,
                                                                            expected_version, utcnow()))
@@ -292,12 +278,3 @@ class ReviewService(runtime.ServiceShell):
         self.store.run(lambda uow: handlers.correct(uow, principal, case_id, body["reason"], self.timing, utcnow()))
         return json_response({"case_id": case_id, "status": "in_review"})
 
-
-def _if_match(request):
-    header = (request.headers.get("If-Match") or "").strip().strip('"').removeprefix("W/").strip('"')
-    if not header:
-        raise PreconditionRequired("Send If-Match with the version you edited (the case's ETag): a stale draft "
-                                   "must never overwrite a newer one.")
-    if not header.isdigit():
-        raise Unprocessable("If-Match must be a case version, as the ETag gave it.", {"If-Match": ["Not a version number."]})
-    return int(header)
