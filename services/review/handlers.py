@@ -7,7 +7,7 @@ so they commit together. Nothing here knows nameko, HTTP requests or how the uni
 stores things; an entrypoint in service.py parses, authorizes the role, calls one of these
 in `store.run`, and answers. The unit tests drive them with an in-memory unit of work.
 """
-from datetime import timedelta, timezone
+from datetime import timezone
 
 from services.review import documents, queries, views
 from services.review.domain import assignment, deadlines, limits, rubric, windows, workflow
@@ -222,7 +222,7 @@ def quality_decision(uow, principal, case_id, decision, comments, timing, now) -
             "reviewer_id": principal.subject, "comments": comments,
         }, correlation_id=case.correlation_id, actor=actor))
         return status
-    window_ends = now + timedelta(seconds=timing.government_review_seconds)
+    window_ends = deadlines.government_review_until(now, timing)
     save_case(uow, case, {"status": status, "reviewer_id": principal.subject, "stage_started_at": now,
                           "government_review_until": window_ends}, push={"quality_comments": stamped})
     uow.record(case_id=case_id, action="review.quality_approved", actor=actor,
@@ -271,7 +271,7 @@ def open_public_comment(uow, principal, case_id, timing, now):
     unanswered = [c["comment_id"] for c in government_comments if not c.get("response")]
     if unanswered:
         raise Conflict(f"Answer every government comment first: {', '.join(unanswered)}.")
-    closes = now + timedelta(seconds=timing.public_comment_seconds)
+    closes = deadlines.public_comment_closes_at(now, timing)
     save_case(uow, case, {"status": status, "public_comment_opened_at": now, "public_comment_closes_at": closes,
                           "stage_started_at": now})
     uow.record(case_id=case_id, action="review.public_comment_opened", actor=principal.as_actor(),
