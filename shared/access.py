@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from shared.auth import Forbidden
 from shared.http import NotFound
+from shared.irm import ROLES
 from shared.logging import bind
 
 ALLOWED, FORBIDDEN, NOT_FOUND = "allowed", "forbidden", "not_found"
@@ -37,7 +38,7 @@ NEVER_OWN_WORK = "A quality reviewer never reviews their own work."
 GOVERNMENT_DRAFT_STAGES = ("government_review", "public_comment", "approved")
 QUALITY_REVIEW_STAGE = "quality_review"
 
-ANY_TOKEN = ("poc", "expert", "quality_reviewer", "admin")
+ANY_TOKEN = ROLES
 
 # operation -> roles that may ask for it at all. Anything else is FORBIDDEN.
 OPERATIONS = {

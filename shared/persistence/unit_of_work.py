@@ -15,7 +15,7 @@ from pymongo.write_concern import WriteConcern
 
 from shared import audit
 from shared.clock import now_iso, utcnow
-from shared.persistence.documents import AuditEntry, OutboxMessage, ProcessedEvent, SealedContent, UnloggedEntry
+from shared.persistence.documents import AuditEntry, OutboxMessage, ProcessedEvent, SealedContent, LogQueueEntry
 from shared.transparency.merkle import leaf_hash
 
 log = structlog.get_logger("irm.persistence")
@@ -89,7 +89,7 @@ class UnitOfWork:
             SealedContent._get_collection().insert_one(
                 {"_id": SealedContent.key(case_id, entry["seq"]), "case_id": case_id, "seq": entry["seq"], **sealed},
                 session=self.session)
-        UnloggedEntry._get_collection().insert_one(
+        LogQueueEntry._get_collection().insert_one(
             {"case_id": case_id, "seq": entry["seq"], "leaf_hash": leaf_hash(audit.log_leaf(entry))}, session=self.session
         )
         self._audit_heads[case_id] = entry
