@@ -4,7 +4,7 @@ stored state computed when scraped.
 Two kinds of metric, on purpose:
 - **Counters and histograms** (requests, events) count what *this process* did. They are
   incremented by one-line hooks where the thing happens (shared/webserver.py's HTTP
-  entrypoint, shared/runtime.py's `consumes` and `Store`), and Prometheus sums them over
+  entrypoint, shared/service_shell.py's `consumes` and `Store`), and Prometheus sums them over
   instances.
 - **Gauges of stored state** (outbox, dead letters, cases by stage, the transparency log) are
   read from MongoDB and the broker at scrape time by `StateCollector`, with bounded, indexed

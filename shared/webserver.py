@@ -46,7 +46,7 @@ How it is selected: nameko's `@http` is `HttpRequestHandler.decorator`, and
 `HttpRequestHandler.server = WebServer()` is a `SharedExtension` (one per container). So the
 entrypoint below declares `server = NoDelayWebServer()`, and `http` here is its decorator: a
 service gets the server by importing `http` from this module instead of from
-`nameko.web.handlers` -- in its shell (shared/runtime.py) and in its own module alike.
+`nameko.web.handlers` -- in its shell (shared/service_shell.py) and in its own module alike.
 
 Mixing both imports in one service must not go unnoticed. Two web servers would both bind
 WEB_SERVER_ADDRESS (eventlet.listen sets SO_REUSEPORT) and the kernel would split the

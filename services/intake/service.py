@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 from services.intake import bulk_import, documents, evidence_store, handlers, queries, views
 from services.intake.domain import evidence, submission
 from services.intake.schemas import VersionsQuery
-from shared import access, edge, runtime, settings
+from shared import access, edge, service_shell, settings
 from shared.clock import utcnow
 from shared.contracts.events import (
     FINDING_PUBLISHED, REVIEW_ACCEPTED, REVIEW_APPROVED, REVIEW_ASSIGNED, REVIEW_CORRECTION_OPENED,
@@ -33,10 +33,10 @@ from shared.http import (
     NotFound, PayloadTooLarge, UnsupportedMediaType, Unprocessable, api_endpoint, json_response, read_json, read_query,
 )
 from shared.ids import new_id
-from shared.runtime import Auth, Store, consumes
+from shared.service_shell import Auth, Store, consumes
 
 
-class IntakeService(runtime.ServiceShell):
+class IntakeService(service_shell.ServiceShell):
     name = "intake"
 
     store = Store(documents=documents.ALL)

@@ -28,11 +28,11 @@ from shared.clock import utcnow
 from shared.contracts.events import FINDING_PUBLISHED, REVIEW_APPROVED
 from shared.audit import log_leaf
 from shared.http import NotFound, Unprocessable, api_endpoint, json_response, read_json, read_query
-from shared import edge, runtime, settings
-from shared.runtime import Auth, Store, consumes
+from shared import edge, service_shell, settings
+from shared.service_shell import Auth, Store, consumes
 
 
-class PublicationService(runtime.ServiceShell):
+class PublicationService(service_shell.ServiceShell):
     name = "publication"
 
     store = Store(documents=documents.ALL)

@@ -1,4 +1,4 @@
-"""Review's own nameko dependencies (the shared ones are in shared/runtime.py)."""
+"""Review's own nameko dependencies (the shared ones are in shared/service_shell.py)."""
 from nameko.extensions import DependencyProvider
 
 from services.review.domain import deadlines

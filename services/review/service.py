@@ -34,17 +34,17 @@ from services.review.schemas import (
     TextSchema,
 )
 from services.review.domain import deadlines, workflow
-from shared import access, disclosure, runtime
+from shared import access, disclosure, service_shell
 from shared.auth import Unauthorized
 from shared.clock import iso, utcnow
 from shared.contracts.events import SELF_ASSESSMENT_SUBMITTED
 from shared.contracts.ratings import CommitmentRatingsSchema, PlanAssessmentSchema
 from shared.http import NotFound, Unprocessable, api_endpoint, if_match_version, json_response, read_json, read_query
 from shared.logging import bind_correlation
-from shared.runtime import Auth, Store, consumes
+from shared.service_shell import Auth, Store, consumes
 
 
-class ReviewService(runtime.ServiceShell):
+class ReviewService(service_shell.ServiceShell):
     name = "review"
 
     store = Store(documents=documents.ALL)
@@ -82,7 +82,7 @@ class ReviewService(runtime.ServiceShell):
 
     def _remind(self, uow, case):
         if handlers.remind(uow, case, utcnow()):
-            runtime.log.info("expert_reminded", expert_id=case.expert_id, deadline_at=iso(handlers.aware(case.deadline_at)))
+            service_shell.log.info("expert_reminded", expert_id=case.expert_id, deadline_at=iso(handlers.aware(case.deadline_at)))
 
     def _in_own_transaction(self, raw, decide):
         """Run `decide(uow, case)` for one case the watch found, in its own transaction: one
@@ -91,7 +91,7 @@ class ReviewService(runtime.ServiceShell):
         try:
             self.store.run(lambda uow: decide(uow, uow.get(documents.Case, {"_id": raw["_id"]})))
         except Exception:
-            runtime.log.exception("deadline_watch_failed")
+            service_shell.log.exception("deadline_watch_failed")
 
     # --- the expert registry ----------------------------------------------------------
     @http("GET", "/api/v1/experts")

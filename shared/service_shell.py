@@ -32,7 +32,7 @@ from shared.persistence import mongo
 from shared.persistence.documents import SHARED_DOCUMENTS, ApiToken, DeliveryAttempt, OutboxMessage, RejectedMessage
 from shared.persistence.unit_of_work import AlreadyApplied, run_in_transaction
 
-log = structlog.get_logger("irm.runtime")
+log = structlog.get_logger("irm.service_shell")
 RELAY_AFTER = timedelta(seconds=3)  # an event still unsent this long after commit is the relay's
 RELAY_BATCH = 200
 RELAY_MAX_PAUSE = 30.0
@@ -275,7 +275,7 @@ def _stringify(errors):
 class ServiceShell:
     """What every service has besides its own endpoints: /health, /metrics and the outbox relay.
 
-    Subclass it as `runtime.ServiceShell` (import the module, not the class): `nameko run`
+    Subclass it as `service_shell.ServiceShell` (import the module, not the class): `nameko run`
     treats every class with entrypoints found in the service module as a service to run.
     """
 
