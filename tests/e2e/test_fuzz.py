@@ -22,10 +22,8 @@ from devtools import sample
 from services.intake import openapi as intake_openapi
 from services.publication import openapi as publication_openapi
 from services.review import openapi as review_openapi
-from devtools.ports import free_port
-from devtools.stack import ServiceStack
 from shared.openapi import MERGED_PATH, document_path
-from tests.conftest import with_database
+from tests.e2e.stacks import fast_stack
 
 pytestmark = pytest.mark.e2e
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
@@ -38,18 +36,8 @@ FUZZ_SETTINGS = settings(
 
 @pytest.fixture(scope="module")
 def stack(mongodb_server, stack_amqp_uri, tmp_path_factory):
-    mongodb_uri = with_database(mongodb_server, f"irm_fuzz_{uuid.uuid4().hex[:10]}")
-    running = ServiceStack(amqp_uri=stack_amqp_uri, mongodb_uri=mongodb_uri, log_dir=tmp_path_factory.mktemp("fuzz-logs"),
-                           gateway_port=free_port(),
-                           extra_env={"PYTHONWARNINGS": "ignore", "GOVERNMENT_REVIEW_SECONDS": "1",
-                                      "PUBLIC_COMMENT_SECONDS": "1", "PUBLIC_COMMENT_MIN_SECONDS": "1",
-                                      "LOG_CHECKPOINT_SECONDS": "1",
-                                      "LOG_SIGNING_KEY_FILE": str(tmp_path_factory.mktemp("fuzz-keys") / "log.key")})
-    try:
-        running.start()
+    with fast_stack(mongodb_server, stack_amqp_uri, tmp_path_factory, "fuzz") as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="module")

@@ -1,34 +1,21 @@
 """The whole stack as separate processes (as `make dev` runs it): upload over HTTP, read the
 published finding and the audit trail over HTTP."""
 import json
-import uuid
 
 import pytest
 import requests
 
 from cli import demo
 from devtools import sample
-from devtools.ports import free_port
-from devtools.stack import ServiceStack
-from tests.conftest import with_database
+from tests.e2e.stacks import fast_stack
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def stack(mongodb_server, stack_amqp_uri, tmp_path_factory):
-    mongodb_uri = with_database(mongodb_server, f"irm_e2e_{uuid.uuid4().hex[:10]}")
-    log_dir = tmp_path_factory.mktemp("stack-logs")
-    running = ServiceStack(amqp_uri=stack_amqp_uri, mongodb_uri=mongodb_uri, log_dir=log_dir, gateway_port=free_port(),
-                           extra_env={"PYTHONWARNINGS": "ignore", "GOVERNMENT_REVIEW_SECONDS": "1",
-                                      "PUBLIC_COMMENT_SECONDS": "1", "PUBLIC_COMMENT_MIN_SECONDS": "1",
-                                      "LOG_CHECKPOINT_SECONDS": "1",
-                                      "LOG_SIGNING_KEY_FILE": str(tmp_path_factory.mktemp("keys") / "log.key")})
-    try:
-        running.start()
+    with fast_stack(mongodb_server, stack_amqp_uri, tmp_path_factory, "e2e") as running:
         yield running
-    finally:
-        running.stop()
 
 
 def test_one_case_from_upload_to_published_finding_and_audit_trail(stack, capsys):

@@ -15,7 +15,7 @@ from services.review import documents as review_documents
 from services.review import queries as review_queries
 from services.review.service import ReviewService
 from shared.persistence.documents import AuditEntry
-from tests.integration.conftest import wait_until
+from tests.integration.conftest import rate_and_submit, wait_until
 from tests.integration.test_review import Review, submitted_event
 
 pytestmark = pytest.mark.integration
@@ -49,12 +49,7 @@ def open_for_public_comment(review, case_id):
     reviewer = operations.issue_token("quality_reviewer", "iep-1")
     path = f"/api/v1/cases/{case_id}"
     assert review.call("POST", f"{path}/accept", expert).status_code == 200
-    for commitment_id, ratings in sample.RATINGS.items():
-        version = review.call("GET", path, expert).headers["ETag"]
-        assert review.call("PUT", f"{path}/ratings/{commitment_id}", expert, ratings, **{"If-Match": version}).status_code == 200
-    version = review.call("GET", path, expert).headers["ETag"]
-    assert review.call("PUT", f"{path}/plan-assessment", expert, sample.PLAN_ASSESSMENT, **{"If-Match": version}).status_code == 200
-    assert review.call("POST", f"{path}/submit", expert).status_code == 200
+    rate_and_submit(review, case_id, expert)
     assert review.call("POST", f"{path}/quality-decision", reviewer, {"decision": "approve"}).status_code == 200
     opened = review.call("POST", f"{path}/open-public-comment", expert)
     assert opened.status_code == 200, opened.text

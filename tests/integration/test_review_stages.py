@@ -9,7 +9,7 @@ from devtools import sample
 from services.intake.service import IntakeService
 from services.review import documents as review_documents
 from services.review.service import ReviewService
-from tests.integration.conftest import free_port, wait_until
+from tests.integration.conftest import free_port, rate_and_submit, wait_until
 from tests.integration.test_review import Review, submitted_event
 
 pytestmark = pytest.mark.integration
@@ -43,16 +43,6 @@ def case(case_id):
 
 def load_of(expert_id):
     return review_documents.Expert.objects(expert_id=expert_id).first().active_cases
-
-
-def rate_and_submit(review, case_id, expert):
-    path = f"/api/v1/cases/{case_id}"
-    for commitment_id, ratings in sample.RATINGS.items():
-        version = review.call("GET", path, expert).headers["ETag"]
-        assert review.call("PUT", f"{path}/ratings/{commitment_id}", expert, ratings, **{"If-Match": version}).status_code == 200
-    version = review.call("GET", path, expert).headers["ETag"]
-    assert review.call("PUT", f"{path}/plan-assessment", expert, sample.PLAN_ASSESSMENT, **{"If-Match": version}).status_code == 200
-    assert review.call("POST", f"{path}/submit", expert).status_code == 200
 
 
 def test_intake_shows_every_stage_of_the_review_and_of_a_correction(stack):
