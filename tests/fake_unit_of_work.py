@@ -48,10 +48,13 @@ class FakeUnitOfWork:
         stored[raw["_id"]] = copy.deepcopy(raw)
 
     def update(self, document, filter_, update) -> int:
+        """How many documents changed (0 or 1), as MongoDB's modified_count: a match that changes nothing is 0."""
         found = self._matching(document, filter_)
-        if found:
-            _apply(found[0], update)
-        return len(found[:1])
+        if not found:
+            return 0
+        before = copy.deepcopy(found[0])
+        _apply(found[0], update)
+        return int(found[0] != before)
 
     def increment(self, document, filter_, field):
         found = self._matching(document, filter_)
