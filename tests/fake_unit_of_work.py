@@ -152,7 +152,8 @@ def _apply(raw, update):
             elif op == "$inc":
                 target[last] = target.get(last, 0) + operand
             elif op == "$push":
-                target.setdefault(last, []).extend(copy.deepcopy(operand["$each"] if isinstance(operand, dict) else [operand]))
+                each = operand["$each"] if isinstance(operand, dict) and "$each" in operand else [operand]
+                target.setdefault(last, []).extend(copy.deepcopy(each))
             elif op == "$addToSet":
                 values = target.setdefault(last, [])
                 if operand not in values:

@@ -29,6 +29,7 @@ def script(uow) -> list:
         uow.update(documents.Expert, {"_id": "exp-2"}, {"$addToSet": {"affiliations": "TN"}}),
         uow.update(documents.Expert, {"_id": "exp-2"}, {"$addToSet": {"affiliations": "TN"}}),
         uow.update(documents.Expert, {"_id": "exp-0"}, {"$push": {"expertise": {"$each": ["MENA", "TN"]}}, "$set": {"name": "zero"}}),
+        uow.update(documents.Expert, {"_id": "exp-1"}, {"$push": {"expertise": "JO"}}),
         uow.increment(documents.Expert, {"_id": "exp-0", "capacity": {"$lt": 3}}, "capacity"),
         uow.increment(documents.Expert, {"_id": "exp-0", "capacity": {"$lt": 3}}, "capacity"),
         [e.expert_id for e in uow.find(documents.Expert, {"active_cases": {"$lte": 2}}, sort=[("active_cases", -1)], limit=2)],

@@ -96,3 +96,11 @@ def test_a_database_name_replaces_the_one_the_uri_names():
     uri = with_database("mongodb://a:1,b:2/irm?replicaSet=rs0&retryWrites=false", "irm_other")
     assert uri == "mongodb://a:1,b:2/irm_other?replicaSet=rs0&retryWrites=false" and database_name(uri) == "irm_other"
     assert with_database("mongodb://127.0.0.1:27017", "irm") == "mongodb://127.0.0.1:27017/irm"
+
+
+def test_a_resubmission_without_a_co_creation_report_has_not_changed_it():
+    """Stored as {} (the document's default), sent again as null: the same absence of a report."""
+    body = {"commitments": [], "co_creation": None}
+    assert intake_submission.changes_since({"commitments": [], "co_creation": {}}, body)["co_creation_changed"] is False
+    assert intake_submission.changes_since({"commitments": [], "co_creation": {}}, {**body, "co_creation": {"x": 1}})[
+        "co_creation_changed"] is True

@@ -67,5 +67,6 @@ def changes_since(previous: dict | None, current: dict) -> dict:
         "added": [cid for cid in order if cid not in before],
         "removed": [c["commitment_id"] for c in previous["commitments"] if c["commitment_id"] not in after],
         "changed": {cid: changed[cid] for cid in order if cid in changed},
-        "co_creation_changed": fingerprint(previous.get("co_creation")) != fingerprint(current.get("co_creation")),
+        # No report is no report, whether stored as {} or sent as null.
+        "co_creation_changed": fingerprint(previous.get("co_creation") or None) != fingerprint(current.get("co_creation") or None),
     }
