@@ -7,13 +7,11 @@ so they commit together. Nothing here knows nameko, HTTP requests or how the uni
 stores things; an entrypoint in service.py parses, authorizes the role, calls one of these
 in `store.run`, and answers. The unit tests drive them with an in-memory unit of work.
 """
-from datetime import timezone
-
 from services.review import documents, queries, views
 from services.review.domain import assignment, deadlines, limits, rubric, windows, workflow
 from shared import access
 from shared.auth import Forbidden
-from shared.clock import iso, utcnow
+from shared.clock import aware, iso, utcnow
 from shared.contracts.events import (
     REVIEW_ACCEPTED, REVIEW_APPROVED, REVIEW_ASSIGNED, REVIEW_CORRECTION_OPENED, REVIEW_PUBLIC_COMMENT_OPENED,
     REVIEW_QUALITY_APPROVED, REVIEW_RETURNED, REVIEW_SUBMITTED, REVIEW_UNASSIGNED, build_event,
@@ -440,7 +438,3 @@ def require_commitment(case, commitment_id):
     if commitment_id and commitment_id not in {c["commitment_id"] for c in case.commitments}:
         raise Unprocessable("Unknown commitment.", {"commitment_id": [f"Case {case.case_id} has no commitment {commitment_id}."]})
 
-
-def aware(moment):
-    """A stored moment as a timezone-aware UTC datetime (mongoengine reads them naive)."""
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -36,7 +36,7 @@ from services.review.schemas import (
 from services.review.domain import deadlines, workflow
 from shared import access, disclosure, service_shell
 from shared.auth import Unauthorized
-from shared.clock import iso, utcnow
+from shared.clock import aware, iso, utcnow
 from shared.contracts.events import SELF_ASSESSMENT_SUBMITTED
 from shared.contracts.ratings import CommitmentRatingsSchema, PlanAssessmentSchema
 from shared.http import NotFound, Unprocessable, api_endpoint, if_match_version, json_response, read_json, read_query
@@ -69,7 +69,7 @@ class ReviewService(service_shell.ServiceShell):
             lead = timedelta(seconds=timing.stage_seconds(stage) * timing.reminder_fraction)
             due += queries.cases_due(stage, now + lead)
         for raw in due:
-            deadline_at = handlers.aware(raw["deadline_at"])
+            deadline_at = aware(raw["deadline_at"])
             if deadlines.missed(deadline_at, now):
                 self._in_own_transaction(raw, lambda uow, case: handlers.expire(uow, case, timing, utcnow()))
             elif deadlines.reminder_due(raw["status"], deadline_at, raw.get("reminded_at"), now, timing):
@@ -82,7 +82,7 @@ class ReviewService(service_shell.ServiceShell):
 
     def _remind(self, uow, case):
         if handlers.remind(uow, case, utcnow()):
-            service_shell.log.info("expert_reminded", expert_id=case.expert_id, deadline_at=iso(handlers.aware(case.deadline_at)))
+            service_shell.log.info("expert_reminded", expert_id=case.expert_id, deadline_at=iso(aware(case.deadline_at)))
 
     def _in_own_transaction(self, raw, decide):
         """Run `decide(uow, case)` for one case the watch found, in its own transaction: one

@@ -1,5 +1,6 @@
 """Intake's handlers over an in-memory unit of work (tests/fake_unit_of_work.py)."""
 import copy
+import dataclasses
 from datetime import datetime, timezone
 
 from devtools import sample
@@ -49,6 +50,9 @@ def test_the_case_status_follows_the_events_and_ignores_an_older_one_delivered_l
                                              "candidates": []}, correlation_id="corr-1", actor=actor)
     accepted = build_event(REVIEW_ACCEPTED, {"case_id": "case-1", "member_code": "TN", "expert_id": "exp-a",
                                              "deadline_at": "2026-05-01T00:00:00.000Z"}, correlation_id="corr-1", actor=actor)
+    # Delivered out of order: the acceptance first, then the assignment that happened before it.
+    assigned = dataclasses.replace(assigned, occurred_at="2030-01-01T00:00:00.000Z")
+    accepted = dataclasses.replace(accepted, occurred_at="2030-01-02T00:00:00.000Z")
     assert handlers.follow_case_status(uow, accepted) == "in_review"
     assert handlers.follow_case_status(uow, assigned) is None  # older than what is shown
     stored = uow.get(documents.SelfAssessment, {"case_id": "case-1"})

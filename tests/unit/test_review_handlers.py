@@ -9,6 +9,7 @@ from services.review import documents, handlers
 from services.review.domain.deadlines import Timing
 from shared import audit
 from shared.auth import Forbidden, Principal
+from shared.clock import aware
 from shared.contracts.events import REVIEW_ASSIGNED, REVIEW_QUALITY_APPROVED, REVIEW_RETURNED
 from shared.http import Conflict, NotFound
 from shared.irm import LANGUAGES
@@ -117,7 +118,7 @@ def test_a_quality_approval_opens_the_governments_window(uow):
     assert handlers.quality_decision(uow, REVIEWER, "case-1", "approve", [], TIMING, NOW) == "government_review"
     stored = case_of(uow)
     assert stored.reviewer_id == "iep-1"
-    assert handlers.aware(stored.government_review_until) == NOW + timedelta(seconds=TIMING.government_review_seconds)
+    assert aware(stored.government_review_until) == NOW + timedelta(seconds=TIMING.government_review_seconds)
     assert uow.entries[-1]["action"] == "review.quality_approved" and uow.events[-1].event_type == REVIEW_QUALITY_APPROVED
 
 
