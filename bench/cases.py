@@ -1,4 +1,4 @@
-"""Realistic self-assessments for the benchmark, in the shape of cli/sample.py's SELF_ASSESSMENT.
+"""Realistic self-assessments for the benchmark, in the shape of devtools/sample.py's SELF_ASSESSMENT.
 
 Each has 20 commitments with titles, full texts, narratives, milestones and evidence
 links in a mix of ar / fr / en. Case i gets its own (member, cycle, plan number), so no
@@ -73,7 +73,7 @@ NARRATIVE = {
 LANGUAGE_MIXES = (("ar", "fr"), ("fr",), ("en",), ("ar", "fr", "en"), ("ar", "en"), ("fr", "en"), ("ar",))
 COMPLETIONS = ("not_started", "limited", "substantial", "complete", "no_evidence_available")
 CYCLES = tuple(f"{start}-{start + 2}" for start in range(2011, 2026))  # 15 valid cycles
-RATING_BODIES = tuple(sample.RATINGS.values())  # cli/sample.py's three ratings, reused in turn
+RATING_BODIES = tuple(sample.RATINGS.values())  # devtools/sample.py's three ratings, reused in turn
 
 
 def _pick(text: dict, languages) -> dict:

@@ -1,5 +1,6 @@
 """The product's side: provisioning, the upload drivers, the scripted review, and the
 latencies read back from the audit trail's own `occurred_at` timestamps."""
+import math
 import threading
 import time
 from collections import Counter, defaultdict
@@ -12,22 +13,29 @@ from bench import cases
 from bench.stats import parse_iso, summary_ms
 from cli import operations
 from devtools import sample
+from services.review.schemas import MAX_CAPACITY
 
 SUBMITTED, ASSIGNED, APPROVED, PUBLISHED = "self_assessment.submitted", "review.assigned", "review.approved", "finding.published"
 REVIEWER = "iep-bench"
 
 
-def provision(mongodb_uri, run_tag, capacity=100_000):
-    """Members, experts with room for every case, and one token per actor (as `irmctl` does)."""
+def provision(mongodb_uri, run_tag, room_for):
+    """Members, experts with room for `room_for` open cases, and one token per actor (as `irmctl` does).
+
+    Each expert profile of bench/cases.py is added as many times as the registry's capacity
+    limit (review's ExpertSchema) requires: exp-bench-amina, exp-bench-amina-2, ..."""
     operations.connect(mongodb_uri)
     tokens = {"admin": operations.issue_token("admin", f"admin-bench-{run_tag}", label="bench"),
               REVIEWER: operations.issue_token("quality_reviewer", REVIEWER, label="bench")}
     for code, kind, region, names in cases.MEMBERS:
         operations.add_member(code, kind, names, region=region)
         tokens[f"poc:{code}"] = operations.issue_token("poc", f"poc-{code.lower()}-{run_tag}", member_code=code, label="bench")
-    for expert_id, languages, affiliations, expertise in cases.EXPERTS:
-        operations.add_expert(expert_id, expert_id, languages, affiliations, capacity=capacity, expertise=expertise)
-        tokens[expert_id] = operations.issue_token("expert", expert_id, label="bench")
+    copies = max(1, math.ceil(room_for / (len(cases.EXPERTS) * MAX_CAPACITY)))
+    for copy in range(1, copies + 1):
+        for profile_id, languages, affiliations, expertise in cases.EXPERTS:
+            expert_id = profile_id if copy == 1 else f"{profile_id}-{copy}"
+            operations.add_expert(expert_id, expert_id, languages, affiliations, capacity=MAX_CAPACITY, expertise=expertise)
+            tokens[expert_id] = operations.issue_token("expert", expert_id, label="bench")
     return tokens
 
 

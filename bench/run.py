@@ -276,7 +276,8 @@ def main(argv=None):
         stack.start()
         for name in SERVICES:
             monitor.watch(name, stack.processes[name].pid)
-        tokens = pipeline.provision(mongodb_uri, tag)
+        # Room for every case the run uploads: warm-up, review, max rate and up to two fixed-rate runs of 200.
+        tokens = pipeline.provision(mongodb_uri, tag, room_for=20 + args.review_cases + args.cases + 400)
         say(f"stack: up at {stack.base_url}; {len(pipeline.cases.MEMBERS)} members, {len(pipeline.cases.EXPERTS)} experts, tokens issued")
         http = pipeline.Http(stack.base_url, tokens)
         audit = pipeline.AuditReader(mongodb_uri)

@@ -24,7 +24,7 @@ from pathlib import Path
 # reader): `irmctl --help` and `irmctl log keygen` need none of them.
 from services.intake import bulk_import
 from shared import settings
-from shared.irm import LANGUAGES
+from shared.irm import LANGUAGES, ROLES
 
 DEV_ENV = Path(__file__).resolve().parent.parent / "var" / "dev.env"
 
@@ -83,7 +83,7 @@ def build_parser():
 
     token = sub.add_parser("token", help="bearer tokens").add_subparsers(dest="action", required=True)
     create = token.add_parser("create", help="issue a token (printed once, stored hashed)")
-    create.add_argument("--role", required=True, choices=("poc", "expert", "quality_reviewer", "admin"))
+    create.add_argument("--role", required=True, choices=ROLES)
     create.add_argument("--subject", required=True, help="the person: expert id, reviewer id, poc id")
     create.add_argument("--member", help="poc only: the member it acts for")
     create.add_argument("--label")
@@ -160,7 +160,7 @@ def main(argv=None):
             print(json.dumps(result.as_dict(), indent=2))
             return 0 if result.valid and result.entries else 1
         elif args.command == "migrate":
-            from services.review.documents import move_embedded_comments
+            from services.review.migrations import move_embedded_comments
 
             print(f"{move_embedded_comments()} case(s) had their comments moved to review_comments")
         elif args.command == "dead-letters":

@@ -2,11 +2,13 @@
 
 Plain functions over the database, used by `irmctl`, `make demo` and the tests.
 """
+import mongoengine
+
 from shared import audit
 from shared.auth import new_token, token_digest
 from shared.clock import utcnow
 from shared.contracts.self_assessment import MemberSchema
-from shared.irm import LANGUAGES, ROLES
+from shared.irm import ROLES
 from shared.persistence import mongo
 from shared.persistence.documents import SHARED_DOCUMENTS, ApiToken, Member, RejectedMessage
 from services.review import documents as review_documents
@@ -33,17 +35,27 @@ def add_member(code: str, kind: str, names: dict, region: str | None = None) -> 
 
 def add_expert(expert_id: str, name: str, languages, affiliations=(), capacity: int = 3, available: bool = True,
                expertise=()):
-    languages = list(languages)
-    if not languages or any(lang not in LANGUAGES for lang in languages):
-        raise OperationError(f"languages must be among {', '.join(LANGUAGES)}")
-    if capacity < 0:
-        raise OperationError("capacity cannot be negative")
-    existing = review_documents.Expert.objects(expert_id=expert_id).first()
-    expert = existing or review_documents.Expert(expert_id=expert_id, created_at=utcnow(), active_cases=0)
-    expert.name, expert.languages, expert.affiliations = name, languages, list(affiliations)
-    expert.capacity, expert.available, expert.expertise = capacity, available, list(expertise)
-    expert.save()
-    return expert
+    """Add an expert to the registry, or change one (re-running provisioning is harmless): validated by
+    the API's own ExpertSchema and saved by the API's own handler, in one transaction."""
+    from marshmallow import ValidationError
+
+    from services.review import handlers
+    from services.review.schemas import ExpertSchema
+    from shared.http import flatten_errors
+    from shared.persistence.unit_of_work import run_in_transaction
+
+    try:
+        body = ExpertSchema().load({"expert_id": expert_id, "name": name, "languages": list(languages),
+                                    "affiliations": list(affiliations), "expertise": list(expertise),
+                                    "capacity": capacity, "available": available})
+    except ValidationError as exc:
+        raise OperationError(f"invalid expert: {flatten_errors(exc.messages)}") from None
+
+    def save(uow):
+        exists = uow.get(review_documents.Expert, {"_id": expert_id}) is not None
+        return handlers.save_expert(uow, body, create=not exists, now=utcnow())
+
+    return run_in_transaction(mongoengine.connection.get_connection(), "irmctl", save)[0]
 
 
 def issue_token(role: str, subject: str, member_code: str | None = None, label: str | None = None) -> str:

@@ -26,13 +26,19 @@ Who sees which case:
 """
 from dataclasses import dataclass
 
+from shared.auth import Forbidden
+from shared.http import NotFound
+from shared.irm import ROLES
+from shared.logging import bind
+
 ALLOWED, FORBIDDEN, NOT_FOUND = "allowed", "forbidden", "not_found"
+NEVER_OWN_WORK = "A quality reviewer never reviews their own work."
 
 # Stages in which the member's government reads the draft findings.
 GOVERNMENT_DRAFT_STAGES = ("government_review", "public_comment", "approved")
 QUALITY_REVIEW_STAGE = "quality_review"
 
-ANY_TOKEN = ("poc", "expert", "quality_reviewer", "admin")
+ANY_TOKEN = ROLES
 
 # operation -> roles that may ask for it at all. Anything else is FORBIDDEN.
 OPERATIONS = {
@@ -118,7 +124,7 @@ def _decide_case(principal, operation, case: CaseFacts) -> str:
         if not case.been_in_quality_review:
             return NOT_FOUND
         if operation == "quality_decision" and subject == case.expert_id:
-            return FORBIDDEN  # never review one's own work
+            return FORBIDDEN  # NEVER_OWN_WORK
         return ALLOWED
     return NOT_FOUND
 
@@ -126,3 +132,33 @@ def _decide_case(principal, operation, case: CaseFacts) -> str:
 def sees_case_content(principal, case: CaseFacts) -> bool:
     """Whether a listed case shows its content (current expert, deadline, link) or only a summary (a past expert)."""
     return decide(principal, "read_case", case) == ALLOWED
+
+
+def forbidden_reason(principal, operation: str, target=None) -> str:
+    """Why `decide` answered FORBIDDEN, in words the caller can act on."""
+    roles = OPERATIONS[operation]
+    if principal.role not in roles:
+        return f"This needs one of the roles: {', '.join(roles)}."
+    if isinstance(target, Member):
+        return f"This token acts for member {principal.member_code}, not {target.code}."
+    return NEVER_OWN_WORK  # the one case the rule forbids to a role that may ask
+
+
+def authorize(principal, operation: str, target=None, not_found: str = "Not found.") -> None:
+    """Raise the HTTP answer when the rule refuses: 403 (Forbidden) the wrong role, 404 (NotFound) not yours."""
+    decision = decide(principal, operation, target)
+    if decision == FORBIDDEN:
+        raise Forbidden(forbidden_reason(principal, operation, target))
+    if decision == NOT_FOUND:
+        raise NotFound(not_found)
+
+
+def require(principal, operation: str, case, case_id: str):
+    """`case` (a stored case, or None) if the principal may `operation` it; otherwise the same
+    404 as for a case that does not exist (or the 403 of `authorize`)."""
+    not_found = f"No case {case_id} for you."
+    if case is None:
+        raise NotFound(not_found)
+    authorize(principal, operation, case_facts(case), not_found=not_found)
+    bind(case_id=case_id)
+    return case

@@ -11,10 +11,13 @@ def utcnow() -> datetime:
     return now.replace(microsecond=(now.microsecond // 1000) * 1000)
 
 
+def aware(moment: datetime | None) -> datetime | None:
+    """A stored moment as a timezone-aware datetime: BSON hands datetimes back naive, and naive means UTC."""
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def iso(dt: datetime) -> str:
-    if dt.tzinfo is None:  # BSON round-trip: naive means UTC
-        dt = dt.replace(tzinfo=timezone.utc)
-    dt = dt.astimezone(timezone.utc)
+    dt = aware(dt).astimezone(timezone.utc)
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 

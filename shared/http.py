@@ -53,6 +53,10 @@ class Conflict(ApiError):
     status, code = 409, "conflict"
 
 
+class PreconditionRequired(ApiError):
+    status, code = 428, "precondition_required"
+
+
 class PayloadTooLarge(ApiError):
     status, code = 413, "payload_too_large"
 
@@ -212,6 +216,18 @@ def read_query(request, schema):
         return schema.load(request.args.to_dict())
     except ValidationError as exc:
         raise Unprocessable("The query has invalid parameters.", flatten_errors(exc.messages)) from None
+
+
+def if_match_version(request) -> int:
+    """The version an edit was made against, from `If-Match: "<version>"` (an ETag a service gave):
+    428 without it, so a stale draft never overwrites a newer one."""
+    header = (request.headers.get("If-Match") or "").strip().strip('"').removeprefix("W/").strip('"')
+    if not header:
+        raise PreconditionRequired("Send If-Match with the version you edited (the case's ETag): a stale draft "
+                                   "must never overwrite a newer one.")
+    if not header.isdigit():
+        raise Unprocessable("If-Match must be a case version, as the ETag gave it.", {"If-Match": ["Not a version number."]})
+    return int(header)
 
 
 def api_endpoint(method):

@@ -4,7 +4,7 @@ stored state computed when scraped.
 Two kinds of metric, on purpose:
 - **Counters and histograms** (requests, events) count what *this process* did. They are
   incremented by one-line hooks where the thing happens (shared/webserver.py's HTTP
-  entrypoint, shared/runtime.py's `consumes` and `Store`), and Prometheus sums them over
+  entrypoint, shared/service_shell.py's `consumes` and `Store`), and Prometheus sums them over
   instances.
 - **Gauges of stored state** (outbox, dead letters, cases by stage, the transparency log) are
   read from MongoDB and the broker at scrape time by `StateCollector`, with bounded, indexed
@@ -19,7 +19,6 @@ lists every metric and alert; deploy/prometheus/ holds the scrape config and ale
 """
 import threading
 import time
-from datetime import timezone
 
 from kombu import Connection
 
@@ -27,7 +26,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.core import GaugeMetricFamily
 
 from shared import delivery
-from shared.clock import utcnow
+from shared.clock import aware, utcnow
 from shared.persistence.documents import OutboxMessage, RejectedMessage
 
 # Latency buckets (seconds): a JSON read is a few ms here, a transaction tens, a bulk import seconds.
@@ -107,9 +106,7 @@ def gauge(name: str, documentation: str, value=None, labels=None, samples=()) ->
 
 
 def age_seconds(moment, now) -> float:
-    if moment.tzinfo is None:  # BSON hands datetimes back naive: they are UTC
-        moment = moment.replace(tzinfo=timezone.utc)
-    return max(0.0, (now - moment).total_seconds())
+    return max(0.0, (now - aware(moment)).total_seconds())
 
 
 def outbox_state(service: str) -> list:

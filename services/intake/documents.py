@@ -1,4 +1,4 @@
-"""Intake's documents. Imported as a module by the service, never as classes (see shared/persistence/documents.py)."""
+"""Intake's documents, and nothing else (reads: queries.py). Imported as a module by the service, never as classes (see shared/persistence/documents.py)."""
 from mongoengine import DateTimeField, DictField, Document, IntField, ListField, StringField
 
 
@@ -15,7 +15,7 @@ class SelfAssessment(Document):
     # Versions: a resubmission for the same member and plan is version N+1.
     version = IntField(required=True, default=1)
     previous_version_id = StringField()
-    changes = DictField()  # against the previous version (services/intake/domain.py: changes_since)
+    changes = DictField()  # against the previous version (domain/submission.py: changes_since)
     submitted_by = StringField(required=True)
     submitted_at = DateTimeField(required=True)
     correlation_id = StringField(required=True)

@@ -4,9 +4,11 @@ import functools
 
 from marshmallow import Schema, fields
 
-from services.intake.evidence import ALLOWED as EVIDENCE_MEDIA_TYPES
-from services.intake.service import VersionsQuery
+from services.intake.domain.evidence import ALLOWED as EVIDENCE_MEDIA_TYPES
+from services.intake.schemas import VersionsQuery
 from shared.contracts.self_assessment import SelfAssessmentSchema
+from shared import access
+from shared.irm import LANGUAGES
 from shared.openapi import ApiDocument, integer
 
 
@@ -125,39 +127,38 @@ def document() -> dict:
                          ("SelfAssessmentVersions", VersionsSchema), ("SelfAssessmentView", SelfAssessmentViewSchema),
                          ("ImportReport", ImportReportSchema), ("PlanCommitments", PlanCommitmentsSchema)):
         api.schema(name, schema)
-    any_token = ("poc", "expert", "quality_reviewer", "admin")
     api.operation(
-        "post", "/api/v1/self-assessments", roles=("poc", "admin"),
+        "post", "/api/v1/self-assessments", roles=access.OPERATIONS["submit_self_assessment"],
         summary="Submit a self-assessment (a resubmission of the same plan is a new version)",
         headers=[{"in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string", "maxLength": 128},
                   "description": "A retry with the same key returns the first result."}],
         body={"application/json": {"schema": {"$ref": "#/components/schemas/SelfAssessment"}, "examples": EXAMPLES}},
         responses={"201": ("Stored", "Created"), "200": ("A retry with the same Idempotency-Key: the first result", "Created")})
-    api.operation("get", "/api/v1/self-assessments", roles=any_token, summary="List versions of self-assessments",
+    api.operation("get", "/api/v1/self-assessments", roles=access.OPERATIONS["read_self_assessments"], summary="List versions of self-assessments",
                   query=VersionsQuery, responses={"200": ("Versions, newest first", "SelfAssessmentVersions")})
-    api.operation("get", "/api/v1/self-assessments/{self_assessment_id}", roles=any_token,
+    api.operation("get", "/api/v1/self-assessments/{self_assessment_id}", roles=access.OPERATIONS["read_self_assessments"],
                   summary="A self-assessment, what changed since its previous version, and its case's status",
                   responses={"200": ("The self-assessment", "SelfAssessmentView")})
     api.operation(
-        "post", "/api/v1/evidence", roles=("poc", "admin"),
+        "post", "/api/v1/evidence", roles=access.OPERATIONS["upload_evidence"],
         summary="Upload one evidence file (PDF, ODT, DOCX, XLSX, CSV, PNG, JPEG; judged by content)",
         body={"multipart/form-data": {"schema": {
             "type": "object", "required": ["file"],
             "properties": {"file": {"type": "string", "format": "binary"},
                            "member": {"type": "string", "description": "admin only: the member it is evidence for"}}}}},
         responses={"201": ("Stored", "EvidenceFile")})
-    api.operation("get", "/api/v1/evidence/{file_id}", roles=any_token, summary="Download an evidence file",
+    api.operation("get", "/api/v1/evidence/{file_id}", roles=access.OPERATIONS["read_evidence"], summary="Download an evidence file",
                   responses={"200": ("The file, with its SHA-256 as ETag",
                                      {media: {"schema": {"type": "string", "format": "binary"}} for media in EVIDENCE_MEDIA_TYPES})})
     plan = {"path_params": {"member": {"type": "string", "minLength": 1}, "plan_number": integer()}}
     api.operation(
-        "post", "/api/v1/action-plans/{member}/{plan_number}/commitments", roles=("poc", "admin"), **plan,
+        "post", "/api/v1/action-plans/{member}/{plan_number}/commitments", roles=access.OPERATIONS["import_commitments"], **plan,
         summary="Import an action plan's commitments from a CSV or XLSX in OGP's columns",
         body={"multipart/form-data": {"schema": {
             "type": "object", "required": ["file"],
             "properties": {"file": {"type": "string", "format": "binary"},
-                           "language": {"type": "string", "enum": ["ar", "fr", "en"], "default": "en"}}}}},
+                           "language": {"type": "string", "enum": list(LANGUAGES), "default": "en"}}}}},
         responses={"200": ("How many rows were imported, and every rejected row with its reason", "ImportReport")})
-    api.operation("get", "/api/v1/action-plans/{member}/{plan_number}/commitments", roles=any_token, **plan,
+    api.operation("get", "/api/v1/action-plans/{member}/{plan_number}/commitments", roles=access.OPERATIONS["read_commitments"], **plan,
                   summary="The plan's imported commitments", responses={"200": ("Commitments by number", "PlanCommitments")})
     return api.to_dict()

@@ -37,7 +37,7 @@ class Freshness(DependencyProvider):
         collection = documents.Finding._get_collection()
         previous = self.marker
         # Only findings at or after the newest one already seen: an index range, instead of a
-        # sort that SecantusDB answers by reading every finding (bench/FINDINGS.md).
+        # sort that SecantusDB answers by reading every finding (measured: README, Performance).
         since = {"published_at_dt": {"$gte": previous[0]}} if previous and previous[0] is not None else {}
         newest = collection.find_one(since, {"published_at_dt": 1}, sort=[("published_at_dt", -1)])
         marker = (newest["published_at_dt"] if newest else None, collection.estimated_document_count())

@@ -6,7 +6,7 @@ tree size), and the sequencer's queue, which holds only the entries still waitin
 from services.publication import documents
 from shared.clock import utcnow
 from shared.metrics import age_seconds, gauge
-from shared.persistence.documents import UnloggedEntry
+from shared.persistence.documents import LogQueueEntry
 
 
 def gauges(service) -> list:
@@ -16,7 +16,7 @@ def gauges(service) -> list:
     return [
         gauge("irm_transparency_log_size", "Entries in the transparency log.", state["size"] if state else 0),
         gauge("irm_transparency_log_sequencer_lag", "Audit entries recorded but not yet appended to the log.",
-              UnloggedEntry._get_collection().count_documents({})),
+              LogQueueEntry._get_collection().count_documents({})),
         gauge("irm_transparency_log_checkpoint_size", "Tree size of the latest signed checkpoint (0 when none).",
               latest["_id"] if latest else 0),
         # +Inf when none was ever signed: with a non-empty log, that is the oldest possible.

@@ -5,9 +5,10 @@ import functools
 from marshmallow import Schema, fields, validate
 
 from services.publication import open_data
-from services.publication.service import (
+from services.publication.schemas import (
     CheckpointsQuery, ConsistencyQuery, FeedQuery, FindingsQuery, InclusionQuery, LogRangeQuery, WithdrawalBody,
 )
+from shared import access
 from shared.openapi import ApiDocument, integer
 
 MOMENT = {"metadata": {"format": "date-time"}}
@@ -262,7 +263,7 @@ def document() -> dict:
         ("InclusionProof", InclusionProofSchema), ("ConsistencyProof", ConsistencyProofSchema), ("LogEntries", LogEntriesSchema),
     ):
         api.schema(name, schema)
-    api.operation("post", "/api/v1/findings/{finding_id}/withdraw", roles=("quality_reviewer", "admin"), body="Withdrawal",
+    api.operation("post", "/api/v1/findings/{finding_id}/withdraw", roles=access.OPERATIONS["withdraw_finding"], body="Withdrawal",
                   summary="Withdraw a finding's latest version: a new version, marked withdrawn, with the reason",
                   responses={"201": ("The withdrawn version", "Finding")}, errors=("409",))
     api.operation("get", "/api/v1/findings", query=FindingsQuery,

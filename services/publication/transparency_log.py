@@ -1,9 +1,9 @@
 """The transparency log's shell: sequencing audit entries into the Merkle tree, signing
 checkpoints, and reading proofs. The rules themselves are in shared/transparency/.
 
-Every service records audit entries together with an `UnloggedEntry` (its leaf hash) in one
-transaction. Here, one sequencer appends the waiting ones to the tree, in a transaction that
-moves the log's size with a compare-and-set: two publication instances can never both
+Every service records audit entries together with a `LogQueueEntry` (its leaf hash, in the
+log queue) in one transaction. Here, one sequencer appends the queued ones to the tree, in a
+transaction that moves the log's size with a compare-and-set: two publication instances can never both
 append at the same position, and an entry is logged exactly once. Then, once at least
 LOG_CHECKPOINT_SECONDS have passed and the tree has grown, it signs a checkpoint and keeps
 it for good; each checkpoint names the one it follows, uniquely, so however many instances
@@ -20,7 +20,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared import settings
 from shared.clock import iso, utcnow
-from shared.persistence.documents import UnloggedEntry
+from shared.persistence.documents import LogQueueEntry
 from shared.persistence.unit_of_work import run_in_transaction
 from shared.transparency import merkle
 from shared.transparency.note import Checkpoint, SigningKey, TIME_PREFIX, sign_checkpoint
@@ -109,7 +109,7 @@ class TransparencyLog(DependencyProvider):
 
     def _append(self, session, batch) -> int:
         docs = self._docs()
-        queue = UnloggedEntry._get_collection()
+        queue = LogQueueEntry._get_collection()
         waiting = list(queue.find({}, sort=[("_id", 1)], limit=batch, session=session))
         if not waiting:
             return 0

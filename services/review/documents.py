@@ -1,5 +1,8 @@
-"""Review's documents. Imported as a module by the service, never as classes (see shared/persistence/documents.py)."""
+"""Review's documents, and nothing else (reads: queries.py; migrations: migrations.py). Imported as a
+module by the service, never as classes (see shared/persistence/documents.py)."""
 from mongoengine import BooleanField, DateTimeField, DictField, Document, FloatField, IntField, ListField, StringField
+
+from shared.irm import LANGUAGES
 
 
 class Expert(Document):
@@ -7,7 +10,7 @@ class Expert(Document):
 
     expert_id = StringField(primary_key=True)
     name = StringField(required=True)  # private: never in events or the public audit
-    languages = ListField(StringField(choices=("ar", "fr", "en")), required=True)
+    languages = ListField(StringField(choices=LANGUAGES), required=True)
     affiliations = ListField(StringField())  # member codes: conflicts of interest
     expertise = ListField(StringField())  # member codes and regions the expert knows
     capacity = IntField(required=True, min_value=0)
@@ -86,48 +89,6 @@ class RateLimit(Document):
     tat = FloatField(required=True)  # theoretical arrival time, epoch seconds
     expires_at = DateTimeField(required=True)  # = tat: from then on the key is as if never seen
     meta = {"collection": "rate_limits", "indexes": [{"fields": ["expires_at"], "expireAfterSeconds": 0}]}
-
-
-API_FIELDS = {
-    "government": ("comment_id", "commitment_id", "text", "author_id", "at", "response"),
-    "public": ("comment_id", "commitment_id", "text", "author", "confidential", "at"),
-}
-
-
-def comments_of(case, kind, session=None, published_only=False) -> list:
-    """A case's comments of one kind in its current round, in order, as the API shows them.
-
-    An index range on (case_id, round, kind, seq), bounded by the case's own counter, which the
-    per-case cap bounded when each comment was written."""
-    count = case.public_comment_count if kind == "public" else case.government_comment_count
-    if not count:
-        return []  # (a limit of 0 would mean no limit)
-    query = {"case_id": case.case_id, "round": case.comment_round, "kind": kind, "seq": {"$lte": count}}
-    if published_only:
-        query["confidential"] = False
-    cursor = Comment._get_collection().find(query, session=session).sort("seq", 1).limit(count)
-    return [{key: raw.get("_id" if key == "comment_id" else key) for key in API_FIELDS[kind]} for raw in cursor]
-
-
-def move_embedded_comments() -> int:
-    """Cases stored before comments had their own collection kept them in two lists, which
-    this version cannot read: move them out (round 1, in their order) and set the counters.
-    Safe to run again (`irmctl migrate comments`); returns the cases moved."""
-    cases, comments, moved = Case._get_collection(), Comment._get_collection(), 0
-    for raw in cases.find({"$or": [{"government_comments": {"$exists": True}}, {"public_comments": {"$exists": True}}]},
-                          {"government_comments": 1, "public_comments": 1}):
-        counts = {}
-        for kind in ("government", "public"):
-            embedded = raw.get(f"{kind}_comments") or []
-            counts[f"{kind}_comment_count"] = len(embedded)
-            for seq, comment in enumerate(embedded, 1):
-                stored = {"_id": comment["comment_id"], "case_id": raw["_id"], "round": 1, "kind": kind, "seq": seq,
-                          **{key: value for key, value in comment.items() if key != "comment_id"}}
-                comments.replace_one({"_id": stored["_id"]}, stored, upsert=True)
-        cases.update_one({"_id": raw["_id"]}, {"$set": {"comment_round": 1, **counts},
-                                                "$unset": {"government_comments": "", "public_comments": ""}})
-        moved += 1
-    return moved
 
 
 ALL = (Expert, Case, Comment, RateLimit)

@@ -11,10 +11,10 @@ from services.review.schemas import (
 )
 from shared.contracts.fields import LocalizedText
 from shared.contracts.ratings import CommitmentRatingsSchema, PlanAssessmentSchema
+from shared import access
 from shared.openapi import ApiDocument
 
 STATUS = validate.OneOf(workflow.STATES)
-ANY_TOKEN = ("poc", "expert", "quality_reviewer", "admin")
 MOMENT = {"metadata": {"format": "date-time"}}
 
 
@@ -217,54 +217,54 @@ def document() -> dict:
     ):
         api.schema(name, schema)
     case = "/api/v1/cases/{case_id}"
-    api.operation("get", "/api/v1/experts", roles=("admin",), summary="The expert registry",
+    api.operation("get", "/api/v1/experts", roles=access.OPERATIONS["manage_experts"], summary="The expert registry",
                   responses={"200": ("Every expert, by id", "ExpertList")})
-    api.operation("post", "/api/v1/experts", roles=("admin",), summary="Add an expert", body="Expert",
+    api.operation("post", "/api/v1/experts", roles=access.OPERATIONS["manage_experts"], summary="Add an expert", body="Expert",
                   responses={"201": ("Added", "ExpertView")}, errors=("409",))
-    api.operation("put", "/api/v1/experts/{expert_id}", roles=("admin",), summary="Change an expert", body="Expert",
+    api.operation("put", "/api/v1/experts/{expert_id}", roles=access.OPERATIONS["manage_experts"], summary="Change an expert", body="Expert",
                   responses={"200": ("Changed", "ExpertView")})
-    api.operation("get", "/api/v1/cases", roles=("expert", "quality_reviewer", "admin"), query=CaseListQuery,
+    api.operation("get", "/api/v1/cases", roles=access.OPERATIONS["list_cases"], query=CaseListQuery,
                   summary="Cases (an expert: their own), most recently changed first",
                   responses={"200": ("Up to 200 cases", "CaseList")})
-    api.operation("get", case, roles=("expert", "quality_reviewer", "admin"),
+    api.operation("get", case, roles=access.OPERATIONS["read_case"],
                   summary="A case, its ratings and what is still missing; ETag is the draft's version",
                   responses={"200": ("The case", "CaseView")})
-    api.operation("get", f"{case}/draft", roles=ANY_TOKEN, summary="The draft findings, as the government reviews them",
+    api.operation("get", f"{case}/draft", roles=access.OPERATIONS["read_draft"], summary="The draft findings, as the government reviews them",
                   responses={"200": ("The draft", "GovernmentDraft")})
     api.operation("get", f"{case}/public-draft", summary="The draft findings open to public comment, and the comments",
                   responses={"200": ("The draft", "PublicDraft")})
-    api.operation("post", f"{case}/accept", roles=("expert",), summary="The assigned expert takes the case",
+    api.operation("post", f"{case}/accept", roles=access.OPERATIONS["expert_work"], summary="The assigned expert takes the case",
                   responses={"200": ("Accepted; the draft's deadline", "Accepted")}, errors=("409",))
-    api.operation("post", f"{case}/decline", roles=("expert",), body="Decline",
+    api.operation("post", f"{case}/decline", roles=access.OPERATIONS["expert_work"], body="Decline",
                   summary="The assigned expert gives the case back (with a reason); it is reassigned at once",
                   responses={"200": ("Declined", "CaseStatus")}, errors=("409",))
-    api.operation("put", f"{case}/ratings/{{commitment_id}}", roles=("expert",), headers=[IF_MATCH], body="CommitmentRatings",
+    api.operation("put", f"{case}/ratings/{{commitment_id}}", roles=access.OPERATIONS["expert_work"], headers=[IF_MATCH], body="CommitmentRatings",
                   summary="One commitment's ratings", responses={"200": ("Saved; the new version is the ETag", "RatingsSaved")},
                   errors=("409", "428"))
-    api.operation("put", f"{case}/plan-assessment", roles=("expert",), headers=[IF_MATCH], body="PlanAssessment",
+    api.operation("put", f"{case}/plan-assessment", roles=access.OPERATIONS["expert_work"], headers=[IF_MATCH], body="PlanAssessment",
                   summary="The plan's co-creation and acted-contrary-to-process assessment",
                   responses={"200": ("Saved; the new version is the ETag", "PlanAssessmentSaved")}, errors=("409", "428"))
-    api.operation("post", f"{case}/submit", roles=("expert",), summary="Submit the draft to quality review",
+    api.operation("post", f"{case}/submit", roles=access.OPERATIONS["expert_work"], summary="Submit the draft to quality review",
                   responses={"200": ("In quality review", "CaseStatus")}, errors=("409", "422"))
-    api.operation("post", f"{case}/quality-decision", roles=("quality_reviewer",), body="QualityDecision",
+    api.operation("post", f"{case}/quality-decision", roles=access.OPERATIONS["quality_decision"], body="QualityDecision",
                   summary="Approve (to government review) or return with comments; never the author's own case",
                   responses={"200": ("Decided", "CaseStatus")}, errors=("409",))
-    api.operation("post", f"{case}/government-comments", roles=("poc",), body="GovernmentComment",
+    api.operation("post", f"{case}/government-comments", roles=access.OPERATIONS["comment_government"], body="GovernmentComment",
                   summary="The member's government comments on the draft, within its window",
                   responses={"201": ("Kept", "GovernmentCommentView")}, errors=("409",))
-    api.operation("post", f"{case}/government-comments/{{comment_id}}/response", roles=("expert",), body="Text",
+    api.operation("post", f"{case}/government-comments/{{comment_id}}/response", roles=access.OPERATIONS["expert_work"], body="Text",
                   summary="The expert answers a government comment", responses={"200": ("Answered", "Answered")},
                   errors=("409",))
-    api.operation("post", f"{case}/open-public-comment", roles=("expert", "admin"),
+    api.operation("post", f"{case}/open-public-comment", roles=access.OPERATIONS["open_public_comment"],
                   summary="Open the draft to public comment, after the government window and every comment answered",
                   responses={"200": ("Open", "PublicCommentOpened")}, errors=("409",))
     api.operation("post", f"{case}/public-comments", body="PublicComment",
                   summary="Anyone comments on a draft in public comment (anonymous: a token is refused)",
                   responses={"201": ("Kept", "PublicCommentCreated")}, errors=("401", "409", "429"))
-    api.operation("post", f"{case}/finalise", roles=("expert",),
+    api.operation("post", f"{case}/finalise", roles=access.OPERATIONS["expert_work"],
                   summary="After the public comment period: approved for publication",
                   responses={"200": ("Approved", "CaseStatus")}, errors=("409",))
-    api.operation("post", f"{case}/correct", roles=("admin",), body="Correction",
+    api.operation("post", f"{case}/correct", roles=access.OPERATIONS["correct"], body="Correction",
                   summary="Reopen published findings for a correction (a new version will supersede them)",
                   responses={"200": ("Back in review", "CaseStatus")}, errors=("409",))
     return api.to_dict()

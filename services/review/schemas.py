@@ -4,6 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 from services.review.domain import limits, workflow
 from shared.contracts.events import CommitmentComment
 from shared.contracts.fields import Integer, LocalizedText
+from shared.irm import LANGUAGES
 
 
 class QualityDecisionSchema(Schema):
@@ -48,13 +49,18 @@ class PublicCommentSchema(TextSchema):
     confidential = fields.Boolean(load_default=False, truthy={True}, falsy={False})
 
 
+MAX_CAPACITY = 1000  # cases one expert may hold at once
+
+
 class ExpertSchema(Schema):
+    """An expert in the registry: what the API (POST/PUT /api/v1/experts) and `irmctl expert add` accept."""
+
     expert_id = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,63}\Z"))
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    languages = fields.List(fields.String(validate=validate.OneOf(("ar", "fr", "en"))), required=True, validate=validate.Length(min=1))
+    languages = fields.List(fields.String(validate=validate.OneOf(LANGUAGES)), required=True, validate=validate.Length(min=1))
     affiliations = fields.List(fields.String(), load_default=list)
     expertise = fields.List(fields.String(), load_default=list)
-    capacity = Integer(required=True, strict=True, validate=validate.Range(min=0, max=1000))
+    capacity = Integer(required=True, strict=True, validate=validate.Range(min=0, max=MAX_CAPACITY))
     available = fields.Boolean(load_default=True, truthy={True}, falsy={False})
 
 

@@ -4,7 +4,7 @@ from shared.clock import iso
 
 
 def case_view(case, government_comments, public_comments) -> dict:
-    """The whole case; its comments are read apart (documents.comments_of) and given here."""
+    """The whole case; its comments are read apart (queries.comments_of) and given here."""
     return {
         "case_id": case.case_id, "self_assessment_id": case.self_assessment_id, "status": case.status,
         "member": case.member, "action_plan": case.action_plan, "languages": case.languages,
@@ -48,5 +48,18 @@ def public_comment(comment) -> dict:
 
 
 def missing(case) -> list:
-    return (rubric.missing_ratings([c["commitment_id"] for c in case.commitments], case.ratings)
-            + rubric.missing_plan_assessment(case.plan_assessment))
+    return rubric.missing(case.commitments, case.ratings, case.plan_assessment)
+
+
+def case_summary(case, content: bool) -> dict:
+    """A case in a list; without `content` (a past expert's view) only its id, status, member and cycle."""
+    return {"case_id": case.case_id, "status": case.status, "member": case.member["code"],
+            "cycle": case.action_plan["cycle"], "expert_id": case.expert_id if content else None,
+            "deadline_at": iso(case.deadline_at) if content and case.deadline_at else None,
+            "url": f"/api/v1/cases/{case.case_id}" if content else None}
+
+
+def expert_view(expert) -> dict:
+    return {"expert_id": expert.expert_id, "name": expert.name, "languages": expert.languages,
+            "affiliations": expert.affiliations, "expertise": expert.expertise or [], "capacity": expert.capacity,
+            "active_cases": expert.active_cases, "available": expert.available}

@@ -3,10 +3,11 @@
 Each indicator is {"value": ..., "justification": {"en": "..."}}; the values are the
 IRM's exact ones. Whether a set of ratings is complete and consistent (e.g. nothing
 beyond `verifiability` for a not-verifiable commitment) is the rubric's business:
-services/review/domain/rubric.py.
+services/review/domain/rubric.py, which the schema below asks.
 """
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.review.domain import rubric
 from shared.contracts.fields import LocalizedText
 from shared.irm import (
     COMPLETION, CONTRARY_TO_PROCESS_REASONS, DID_IT_OPEN_GOVERNMENT, POTENTIAL_FOR_RESULTS, PUBLIC_INFLUENCE, VERIFIABILITY,
@@ -46,16 +47,9 @@ class CommitmentRatingsSchema(Schema):
 
     @validates_schema
     def not_verifiable_stops_there(self, data, **kwargs):
-        verifiability = data.get("verifiability")
-        if verifiability and verifiability["value"] == "not_verifiable":
-            extra = [name for name in self.fields if name != "verifiability" and data.get(name)]
-            for name in extra:
-                raise ValidationError(
-                    "A not_verifiable commitment is not reviewable: give no further indicators.",
-                    field_name=name,
-                )
-
-
+        extra = rubric.beyond_not_verifiable(data)  # the rubric's rule, asked where a rating is read
+        if extra:
+            raise ValidationError(rubric.NOT_VERIFIABLE_STOPS_THERE, field_name=extra[0])
 
 
 class CoCreationAssessmentSchema(Schema):

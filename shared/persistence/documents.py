@@ -9,6 +9,8 @@ from mongoengine import (
     BinaryField, BooleanField, DateTimeField, DictField, Document, IntField, StringField,
 )
 
+from shared.irm import ROLES
+
 
 class Member(Document):
     """A national government or an OGP Local jurisdiction (created by an operator)."""
@@ -31,7 +33,7 @@ class ApiToken(Document):
     """A bearer token, stored only as its SHA-256 digest."""
 
     digest = StringField(primary_key=True)
-    role = StringField(required=True, choices=("poc", "expert", "quality_reviewer", "admin"))
+    role = StringField(required=True, choices=ROLES)
     subject = StringField(required=True)
     member_code = StringField()
     label = StringField()
@@ -81,8 +83,8 @@ class SealedContent(Document):
         return f"{case_id}:{seq}"
 
 
-class UnloggedEntry(Document):
-    """An audit entry waiting for its place in the transparency log.
+class LogQueueEntry(Document):
+    """An audit entry in the log queue (collection `log_queue`): waiting for its place in the transparency log.
 
     Written in the entry's own transaction by whichever service recorded it; publication's
     sequencer appends it to the log and deletes this in one transaction (see
@@ -142,4 +144,4 @@ class RejectedMessage(Document):
     meta = {"collection": "rejected_messages", "indexes": ["consumer", "received_at"]}
 
 
-SHARED_DOCUMENTS = (Member, ApiToken, AuditEntry, SealedContent, UnloggedEntry, OutboxMessage, ProcessedEvent, DeliveryAttempt, RejectedMessage)
+SHARED_DOCUMENTS = (Member, ApiToken, AuditEntry, SealedContent, LogQueueEntry, OutboxMessage, ProcessedEvent, DeliveryAttempt, RejectedMessage)

@@ -8,13 +8,14 @@ published after commit (and again by the relay if the process dies in between).
 import time
 
 import structlog
+from pymongo import ReturnDocument
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure, PyMongoError
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
 from shared import audit
 from shared.clock import now_iso, utcnow
-from shared.persistence.documents import AuditEntry, OutboxMessage, ProcessedEvent, SealedContent, UnloggedEntry
+from shared.persistence.documents import AuditEntry, OutboxMessage, ProcessedEvent, SealedContent, LogQueueEntry
 from shared.transparency.merkle import leaf_hash
 
 log = structlog.get_logger("irm.persistence")
@@ -40,6 +41,20 @@ class UnitOfWork:
     def get_latest(self, document, filter_: dict, by: str):
         raw = document._get_collection().find_one(filter_, sort=[(by, -1)], session=self.session)
         return document._from_son(raw) if raw else None
+
+    def find(self, document, filter_: dict, sort=None, limit: int = 0) -> list:
+        """Every document matching, in `sort` order ([(field, 1 | -1)]), at most `limit` (0: all)."""
+        cursor = document._get_collection().find(filter_, session=self.session)
+        if sort:
+            cursor = cursor.sort(sort)
+        return [document._from_son(raw) for raw in cursor.limit(limit)]
+
+    def increment(self, document, filter_: dict, field: str):
+        """Add one to `field` of the document matching `filter_` and return the new value, or
+        None when nothing matches: the filter is the guard, checked and applied atomically."""
+        raw = document._get_collection().find_one_and_update(
+            filter_, {"$inc": {field: 1}}, projection={field: 1}, return_document=ReturnDocument.AFTER, session=self.session)
+        return None if raw is None else raw[field]
 
     def insert(self, doc) -> None:
         doc.validate()
@@ -74,7 +89,7 @@ class UnitOfWork:
             SealedContent._get_collection().insert_one(
                 {"_id": SealedContent.key(case_id, entry["seq"]), "case_id": case_id, "seq": entry["seq"], **sealed},
                 session=self.session)
-        UnloggedEntry._get_collection().insert_one(
+        LogQueueEntry._get_collection().insert_one(
             {"case_id": case_id, "seq": entry["seq"], "leaf_hash": leaf_hash(audit.log_leaf(entry))}, session=self.session
         )
         self._audit_heads[case_id] = entry

@@ -23,7 +23,7 @@ from services.intake import openapi as intake_openapi
 from services.publication import openapi as publication_openapi
 from services.review import openapi as review_openapi
 from shared.openapi import MERGED_PATH, document_path
-from tests.e2e.conftest import quick_review_stack
+from tests.e2e.stacks import fast_stack
 
 pytestmark = pytest.mark.e2e
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
@@ -36,7 +36,7 @@ FUZZ_SETTINGS = settings(
 
 @pytest.fixture(scope="module")
 def stack(mongodb_server, stack_amqp_uri, tmp_path_factory):
-    with quick_review_stack(mongodb_server, stack_amqp_uri, tmp_path_factory, "fuzz") as running:
+    with fast_stack(mongodb_server, stack_amqp_uri, tmp_path_factory, "fuzz") as running:
         yield running
 
 

@@ -7,14 +7,14 @@ import requests
 
 from cli import demo
 from devtools import sample
-from tests.e2e.conftest import quick_review_stack
+from tests.e2e.stacks import fast_stack
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def stack(mongodb_server, stack_amqp_uri, tmp_path_factory):
-    with quick_review_stack(mongodb_server, stack_amqp_uri, tmp_path_factory, "e2e") as running:
+    with fast_stack(mongodb_server, stack_amqp_uri, tmp_path_factory, "e2e") as running:
         yield running
 
 

@@ -296,7 +296,7 @@ def stream_through_faults(stack, cases, faults, capsys):
     from services.intake import documents as intake_documents
     from services.publication import documents as publication_documents
     from services.review import documents as review_documents
-    from shared.persistence.documents import AuditEntry, OutboxMessage, ProcessedEvent, RejectedMessage, UnloggedEntry
+    from shared.persistence.documents import AuditEntry, OutboxMessage, ProcessedEvent, RejectedMessage, LogQueueEntry
     from shared.transparency import merkle
     from shared.transparency.note import VerifierKey, open_checkpoint
 
@@ -311,7 +311,7 @@ def stream_through_faults(stack, cases, faults, capsys):
     elapsed = time.monotonic() - clock
     # The transparency log takes in every entry, and signs a checkpoint over all of them.
     total_entries = AuditEntry.objects.count()
-    while not (UnloggedEntry.objects.count() == 0 and (publication_documents.LogCheckpoint.objects.order_by("-size").first()
+    while not (LogQueueEntry.objects.count() == 0 and (publication_documents.LogCheckpoint.objects.order_by("-size").first()
                                                        or publication_documents.LogCheckpoint(size=-1)).size == total_entries):
         assert time.monotonic() < end, "the transparency log did not take in every entry in time"
         time.sleep(1)

@@ -6,6 +6,7 @@ import pytest
 from kombu import Connection, Exchange, Queue
 
 from cli import operations
+from devtools import sample
 from devtools.ports import free_port
 from shared import topology
 from shared.contracts.events import parse_event
@@ -118,3 +119,14 @@ def wait_until(condition, timeout=15, interval=0.05, what="condition"):
             return value
         time.sleep(interval)
     raise TimeoutError(f"timed out waiting for {what}")
+
+
+def rate_and_submit(review, case_id, expert):
+    """The expert rates every commitment with the sample ratings, assesses the plan and submits (each step 200)."""
+    path = f"/api/v1/cases/{case_id}"
+    for commitment_id, ratings in sample.RATINGS.items():
+        version = review.call("GET", path, expert).headers["ETag"]
+        assert review.call("PUT", f"{path}/ratings/{commitment_id}", expert, ratings, **{"If-Match": version}).status_code == 200
+    version = review.call("GET", path, expert).headers["ETag"]
+    assert review.call("PUT", f"{path}/plan-assessment", expert, sample.PLAN_ASSESSMENT, **{"If-Match": version}).status_code == 200
+    assert review.call("POST", f"{path}/submit", expert).status_code == 200

@@ -10,7 +10,7 @@ from nameko.standalone.events import event_dispatcher
 
 from cli import irmctl
 from cli.dead_letters import DeadLetterQueue
-from shared import delivery, runtime
+from shared import delivery, service_shell
 from shared.clock import utcnow
 from shared.contracts.events import FINDING_PUBLISHED, build_event
 from shared.persistence.documents import DeliveryAttempt, ProcessedEvent
@@ -32,11 +32,11 @@ class Switch(Document):
     meta = {"collection": "test_probe_switch"}
 
 
-class FindingFollower(runtime.ServiceShell):
+class FindingFollower(service_shell.ServiceShell):
     name = "probe"
-    store = runtime.Store(documents=(ProbeCall, Switch))
+    store = service_shell.Store(documents=(ProbeCall, Switch))
 
-    @runtime.consumes(FINDING_PUBLISHED)
+    @service_shell.consumes(FINDING_PUBLISHED)
     def on_finding_published(self, event, uow):
         if Switch.objects(name="cause").first().broken:
             ProbeCall(event_id=event.event_id, outcome="failed", at=utcnow()).save()

@@ -12,7 +12,7 @@ from cli import verify as verifier
 from devtools.ports import free_port
 from services.publication.service import PublicationService
 from services.review.service import ReviewService
-from shared.persistence.documents import AuditEntry, SealedContent, UnloggedEntry
+from shared.persistence.documents import AuditEntry, SealedContent, LogQueueEntry
 from tests.integration.conftest import wait_until
 from tests.integration.test_review import Review, submitted_event
 
@@ -44,7 +44,7 @@ def stack(container_factory, service_config):
 
 def public_bodies(publication):
     """Everything the public can read of the case's history, as text."""
-    wait_until(lambda: UnloggedEntry.objects.count() == 0, what="the log to take in every entry")
+    wait_until(lambda: LogQueueEntry.objects.count() == 0, what="the log to take in every entry")
     audit = requests.get(f"{publication}/api/v1/cases/{CASE}/audit", timeout=10)
     timeline = requests.get(f"{publication}/api/v1/cases/{CASE}/timeline", timeout=10)
     log = requests.get(f"{publication}/api/v1/log/entries", params={"limit": 1000}, timeout=10)

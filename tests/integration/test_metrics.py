@@ -9,7 +9,7 @@ from kombu import Connection
 from mongoengine import Document, IntField, StringField
 from nameko.standalone.events import event_dispatcher
 
-from shared import delivery, runtime
+from shared import delivery, service_shell
 from shared.contracts.events import FINDING_PUBLISHED, build_event
 from tests.integration.conftest import wait_until
 from tests.scrape import scrape, value
@@ -24,11 +24,11 @@ class MetricsSwitch(Document):
     meta = {"collection": "test_metrics_switch"}
 
 
-class MetricsProbe(runtime.ServiceShell):
+class MetricsProbe(service_shell.ServiceShell):
     name = "metrics_probe"
-    store = runtime.Store(documents=(MetricsSwitch,))
+    store = service_shell.Store(documents=(MetricsSwitch,))
 
-    @runtime.consumes(FINDING_PUBLISHED)
+    @service_shell.consumes(FINDING_PUBLISHED)
     def on_finding_published(self, event, uow):
         if MetricsSwitch.objects(name="cause").first().broken:
             raise RuntimeError("the mail server is down")

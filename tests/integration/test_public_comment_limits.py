@@ -12,10 +12,11 @@ from cli import operations
 from devtools import sample
 from devtools.ports import free_port
 from services.review import documents as review_documents
+from services.review import queries as review_queries
 from services.review.service import ReviewService
 from shared.persistence.documents import AuditEntry
-from tests.integration.conftest import wait_until
-from tests.integration.test_review import Review, rate_and_submit, submitted_event
+from tests.integration.conftest import rate_and_submit, wait_until
+from tests.integration.test_review import Review, submitted_event
 
 pytestmark = pytest.mark.integration
 
@@ -172,5 +173,5 @@ def test_comments_embedded_by_an_earlier_version_are_moved_to_their_collection(d
     assert irmctl.main(["migrate", "comments"]) == 0  # again: nothing changes
     case = review_documents.Case.objects(case_id="case_old").first()  # readable again
     assert (case.comment_round, case.government_comment_count, case.public_comment_count) == (1, 1, 2)
-    assert review_documents.comments_of(case, "government")[0]["response"]["text"] == {"fr": "r"}
-    assert [c["comment_id"] for c in review_documents.comments_of(case, "public", published_only=True)] == ["pc_1"]
+    assert review_queries.comments_of(case, "government")[0]["response"]["text"] == {"fr": "r"}
+    assert [c["comment_id"] for c in review_queries.comments_of(case, "public", published_only=True)] == ["pc_1"]

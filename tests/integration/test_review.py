@@ -39,17 +39,6 @@ class Review:
                                 headers={"Authorization": f"Bearer {token}", **headers})
 
 
-def rate_and_submit(review, case_id, expert):
-    """The accepted case rated as the sample data rates it, the plan assessed, and submitted to quality review."""
-    path = f"/api/v1/cases/{case_id}"
-    for commitment_id, ratings in sample.RATINGS.items():
-        version = review.call("GET", path, expert).headers["ETag"]
-        assert review.call("PUT", f"{path}/ratings/{commitment_id}", expert, ratings, **{"If-Match": version}).status_code == 200
-    version = review.call("GET", path, expert).headers["ETag"]
-    assert review.call("PUT", f"{path}/plan-assessment", expert, sample.PLAN_ASSESSMENT, **{"If-Match": version}).status_code == 200
-    assert review.call("POST", f"{path}/submit", expert).status_code == 200
-
-
 @pytest.fixture
 def review(start_service, service_config):
     operations.add_member("TN", "national", sample.MEMBER["names"])

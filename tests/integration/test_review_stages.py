@@ -9,8 +9,8 @@ from devtools import sample
 from services.intake.service import IntakeService
 from services.review import documents as review_documents
 from services.review.service import ReviewService
-from tests.integration.conftest import free_port, wait_until
-from tests.integration.test_review import Review, rate_and_submit, submitted_event
+from tests.integration.conftest import free_port, rate_and_submit, wait_until
+from tests.integration.test_review import Review, submitted_event
 
 pytestmark = pytest.mark.integration
 

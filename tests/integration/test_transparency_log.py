@@ -15,7 +15,7 @@ from cli import verify as verifier
 from services.publication import documents as publication_documents
 from services.publication.transparency_log import TransparencyLog
 from shared import audit
-from shared.persistence.documents import AuditEntry, UnloggedEntry
+from shared.persistence.documents import AuditEntry, LogQueueEntry
 from shared.transparency import merkle
 from shared.transparency.note import Checkpoint, TIME_PREFIX, open_checkpoint, sign_checkpoint
 from tests.integration.conftest import wait_until
@@ -39,7 +39,7 @@ def wait_logged():
     """Until every recorded entry is in the tree and a checkpoint covers the whole tree."""
     def settled():
         latest = publication_documents.LogCheckpoint.objects.order_by("-size").first()
-        return (UnloggedEntry.objects.count() == 0 and latest is not None and latest.size == log_size()
+        return (LogQueueEntry.objects.count() == 0 and latest is not None and latest.size == log_size()
                 == AuditEntry.objects.count())
     wait_until(settled, timeout=20, what="the log to take in every entry and sign it")
 
@@ -228,9 +228,9 @@ def rebuild_the_log_from_scratch(send):
     """An insider rewrites history: edit an entry, rehash, rebuild the tree, sign it anew."""
     change_an_entry_and_rehash_its_chain()
     for document in (publication_documents.LogLeaf, publication_documents.LogNode, publication_documents.LogState,
-                     publication_documents.LogCheckpoint, UnloggedEntry):
+                     publication_documents.LogCheckpoint, LogQueueEntry):
         document._get_collection().delete_many({})
-    UnloggedEntry._get_collection().insert_many([
+    LogQueueEntry._get_collection().insert_many([
         {"case_id": e["case_id"], "seq": e["seq"], "leaf_hash": merkle.leaf_hash(audit.log_leaf(e))}
         for e in entries().find({}, {"_id": 0}, sort=[("_id", 1)])
     ])
@@ -276,7 +276,7 @@ def test_two_sequencers_at_once_log_every_entry_exactly_once(db, log_signing_key
         seed_history(client(), f"case_c{n}")
 
     def drain():
-        while UnloggedEntry.objects.count():
+        while LogQueueEntry.objects.count():
             log.sequence(client(), batch=7)
 
     pool = [eventlet.spawn(drain) for _ in range(2)]

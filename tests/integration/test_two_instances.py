@@ -13,7 +13,7 @@ from services.publication import documents as publication_documents
 from services.publication.transparency_log import TransparencyLog
 from services.review import documents as review_documents
 from services.review.service import ReviewService
-from shared.persistence.documents import AuditEntry, UnloggedEntry
+from shared.persistence.documents import AuditEntry, LogQueueEntry
 from tests.integration.conftest import wait_until
 from tests.integration.test_publication import seed_history
 from tests.integration.test_review import Review, submitted_event
@@ -109,7 +109,7 @@ def test_two_publications_sign_one_checkpoint_per_interval(db, log_signing_key):
     b.sequence(client)
     assert b.checkpoint_if_due(now) is None
     assert [c.size for c in publication_documents.LogCheckpoint.objects.order_by("size")] == [5]
-    assert UnloggedEntry.objects.count() == 0
+    assert LogQueueEntry.objects.count() == 0
 
 
 def test_two_publication_containers_sign_checkpoints_an_interval_apart(container_factory, service_config):
@@ -132,7 +132,7 @@ def test_two_publication_containers_sign_checkpoints_an_interval_apart(container
         seed_history(client, f"case_pub{n}")
         n += 1
         eventlet.sleep(0.2)
-    wait_until(lambda: UnloggedEntry.objects.count() == 0, what="every entry logged")
+    wait_until(lambda: LogQueueEntry.objects.count() == 0, what="every entry logged")
     leaves = list(publication_documents.LogLeaf._get_collection().find({}, {"case_id": 1, "seq": 1}))
     assert len(leaves) == len({(leaf["case_id"], leaf["seq"]) for leaf in leaves}) == AuditEntry.objects.count() == 5 * n
     checkpoints = list(publication_documents.LogCheckpoint.objects.order_by("size"))

@@ -28,3 +28,12 @@ def test_the_public_comment_period_cannot_go_under_its_minimum():
     with pytest.raises(ValueError):
         deadlines.Timing.from_config({"PUBLIC_COMMENT_SECONDS": 3600})
     assert deadlines.Timing.from_config({"PUBLIC_COMMENT_SECONDS": 3, "PUBLIC_COMMENT_MIN_SECONDS": 2}).public_comment_seconds == 3
+
+
+def test_the_comment_windows_run_their_configured_length_from_the_moment_they_open():
+    from datetime import datetime, timezone
+
+    timing = deadlines.Timing(government_review_seconds=100, public_comment_seconds=200)
+    opened = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert (deadlines.government_review_until(opened, timing) - opened).total_seconds() == 100
+    assert (deadlines.public_comment_closes_at(opened, timing) - opened).total_seconds() == 200

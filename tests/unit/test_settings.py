@@ -52,7 +52,7 @@ def all_reads():
 
 def test_the_scan_finds_the_reads_it_must():
     found = {(where.split(":")[0], key) for where, _, key, _ in all_reads()}
-    assert ("shared/runtime.py", "MONGODB_DB") in found
+    assert ("shared/service_shell.py", "MONGODB_DB") in found
     assert ("services/publication/transparency_log.py", "LOG_CHECKPOINT_SECONDS") in found
     assert ("services/gateway/app.py", "GATEWAY_ADDRESS") in found
 

@@ -2,8 +2,9 @@ import pytest
 
 from devtools import sample
 from services.gateway.app import route
-from services.intake import domain as intake_domain
-from services.publication import domain as publication_domain
+from services.intake.domain import case_status as intake_status
+from services.intake.domain import submission as intake_submission
+from services.publication.domain import finding as publication_domain
 from shared import auth
 
 
@@ -40,9 +41,9 @@ def test_gateway_routes_each_path_to_its_owner(path, service):
 
 
 def test_submission_languages_and_status_ordering():
-    assert intake_domain.submission_languages(sample.SELF_ASSESSMENT) == ["ar", "fr", "en"]
-    assert intake_domain.status_update("2026-01-01T00:00:01.000Z", "review.assigned", "2026-01-01T00:00:02.000Z") == "assigned"
-    assert intake_domain.status_update("2026-01-01T00:00:03.000Z", "review.assigned", "2026-01-01T00:00:02.000Z") is None
+    assert intake_submission.submission_languages(sample.SELF_ASSESSMENT) == ["ar", "fr", "en"]
+    assert intake_status.status_update("2026-01-01T00:00:01.000Z", "review.assigned", "2026-01-01T00:00:02.000Z") == "assigned"
+    assert intake_status.status_update("2026-01-01T00:00:03.000Z", "review.assigned", "2026-01-01T00:00:02.000Z") is None
 
 
 def test_judgements_follow_the_irm_definitions():
@@ -83,9 +84,9 @@ def test_intake_can_show_every_stage_a_review_rests_in():
     from services.review.domain import workflow
     from shared.contracts.events import CONTRACTS
 
-    shown = set(intake_domain.STATUS_AFTER.values())
+    shown = set(intake_status.STATUS_AFTER.values())
     assert set(workflow.STATES) - {"submitted", "declined"} <= shown
-    for event_type in intake_domain.STATUS_AFTER:
+    for event_type in intake_status.STATUS_AFTER:
         assert event_type in CONTRACTS
 
 
@@ -95,3 +96,11 @@ def test_a_database_name_replaces_the_one_the_uri_names():
     uri = with_database("mongodb://a:1,b:2/irm?replicaSet=rs0&retryWrites=false", "irm_other")
     assert uri == "mongodb://a:1,b:2/irm_other?replicaSet=rs0&retryWrites=false" and database_name(uri) == "irm_other"
     assert with_database("mongodb://127.0.0.1:27017", "irm") == "mongodb://127.0.0.1:27017/irm"
+
+
+def test_a_resubmission_without_a_co_creation_report_has_not_changed_it():
+    """Stored as {} (the document's default), sent again as null: the same absence of a report."""
+    body = {"commitments": [], "co_creation": None}
+    assert intake_submission.changes_since({"commitments": [], "co_creation": {}}, body)["co_creation_changed"] is False
+    assert intake_submission.changes_since({"commitments": [], "co_creation": {}}, {**body, "co_creation": {"x": 1}})[
+        "co_creation_changed"] is True

@@ -76,3 +76,19 @@ def test_changes_name_each_indicator_that_moved():
 def test_plan_assessment_is_required():
     assert rubric.missing_plan_assessment(None) == ["plan.co_creation", "plan.acted_contrary_to_process"]
     assert rubric.missing_plan_assessment({"co_creation": {"x": 1}}) == ["plan.acted_contrary_to_process"]
+
+
+def test_a_not_verifiable_commitment_takes_no_other_indicator_and_the_contract_asks_the_rubric():
+    from marshmallow import ValidationError
+
+    from shared.contracts.ratings import CommitmentRatingsSchema
+
+    assert rubric.beyond_not_verifiable({"verifiability": rated("not_verifiable")}) == []
+    assert rubric.beyond_not_verifiable({"verifiability": rated("not_verifiable"), "completion": rated("complete")}) == ["completion"]
+    assert rubric.beyond_not_verifiable({"verifiability": rated("verifiable"), "completion": rated("complete")}) == []
+    try:
+        CommitmentRatingsSchema().load({"verifiability": rated("not_verifiable"), "completion": rated("complete")})
+    except ValidationError as exc:
+        assert exc.messages == {"completion": [rubric.NOT_VERIFIABLE_STOPS_THERE]}
+    else:
+        raise AssertionError("a not_verifiable commitment with a completion was accepted")

@@ -41,6 +41,16 @@ def deadline(status: str, started_at, timing: Timing):
     return started_at + timedelta(seconds=seconds) if seconds is not None else None
 
 
+def government_review_until(approved_at, timing: Timing):
+    """When the government's window to comment on a draft approved at `approved_at` closes."""
+    return approved_at + timedelta(seconds=timing.government_review_seconds)
+
+
+def public_comment_closes_at(opened_at, timing: Timing):
+    """When the public comment period opened at `opened_at` closes."""
+    return opened_at + timedelta(seconds=timing.public_comment_seconds)
+
+
 def reminder_due(status: str, deadline_at, reminded_at, now, timing: Timing) -> bool:
     seconds = timing.stage_seconds(status)
     if seconds is None or deadline_at is None or reminded_at is not None:

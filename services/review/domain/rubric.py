@@ -2,9 +2,21 @@
 
 Shapes and exact values come from the contract (shared/contracts/ratings.py); this
 module says what is *required*: `verifiability` always; if verifiable, every other
-indicator, each with a justification. A not-verifiable commitment needs nothing else.
+indicator, each with a justification. A not-verifiable commitment is not reviewable: it
+needs nothing else and may be given nothing else (`beyond_not_verifiable`, which the
+contract asks when it reads a rating).
 """
 from shared.irm import INDICATORS
+
+
+NOT_VERIFIABLE_STOPS_THERE = "A not_verifiable commitment is not reviewable: give no further indicators."
+
+
+def beyond_not_verifiable(ratings: dict) -> list:
+    """The indicators given to a not-verifiable commitment besides its verifiability (none allowed)."""
+    if (ratings.get("verifiability") or {}).get("value") != "not_verifiable":
+        return []
+    return [name for name in INDICATORS[1:] if ratings.get(name)]
 
 
 def missing_ratings(commitment_ids, ratings_by_commitment: dict) -> list:
@@ -23,6 +35,12 @@ def missing_ratings(commitment_ids, ratings_by_commitment: dict) -> list:
 
 
 PLAN_PARTS = ("co_creation", "acted_contrary_to_process")
+
+
+def missing(commitments, ratings_by_commitment: dict, plan_assessment: dict | None) -> list:
+    """What a draft still lacks before it may be submitted: its commitments' ratings, then the plan's assessment."""
+    return (missing_ratings([c["commitment_id"] for c in commitments], ratings_by_commitment)
+            + missing_plan_assessment(plan_assessment))
 
 
 def missing_plan_assessment(plan_assessment: dict | None) -> list:

@@ -10,6 +10,7 @@
     public_comment --finalise--> approved                 (publication then publishes it)
     approved --correct--> in_review                       (a correction: a new version once approved again)
 """
+from shared import irm
 
 
 class TransitionRefused(Exception):
@@ -45,7 +46,7 @@ TRANSITIONS = {
 }
 STATES = sorted({state for state, _ in TRANSITIONS} | {target for target, _ in TRANSITIONS.values()})
 ACTIONS = sorted({action for _, action in TRANSITIONS})
-ROLES = ("system", "poc", "expert", "quality_reviewer", "admin", "public")
+ROLES = ("system", *irm.ROLES, "public")  # who acts on a case: the token roles, the system and the public
 # States in which the assigned expert holds the case (counts against capacity, has a deadline).
 EXPERT_STAGES = ("assigned", "in_review")
 

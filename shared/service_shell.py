@@ -27,13 +27,13 @@ from shared import delivery, metrics, settings, topology
 from shared.clock import utcnow
 from shared.contracts.events import CONTRACTS, MalformedEvent, parse_event
 from shared.consumer_queues import event_handler  # nameko's, with its queue typed by QUEUE_TYPE
-from shared.http import NotFound, json_response
+from shared.http import json_response
 from shared.logging import bind, bind_correlation, configure_logging
 from shared.persistence import mongo
 from shared.persistence.documents import SHARED_DOCUMENTS, ApiToken, DeliveryAttempt, OutboxMessage, RejectedMessage
 from shared.persistence.unit_of_work import AlreadyApplied, run_in_transaction
 
-log = structlog.get_logger("irm.runtime")
+log = structlog.get_logger("irm.service_shell")
 RELAY_AFTER = timedelta(seconds=3)  # an event still unsent this long after commit is the relay's
 RELAY_BATCH = 200
 RELAY_MAX_PAUSE = 30.0
@@ -209,16 +209,7 @@ class AuthHandle:
     @staticmethod
     def authorize(principal, operation, target=None, not_found="Not found."):
         """Raise the HTTP answer when shared/access.py refuses: 403 the wrong role, 404 not yours."""
-        decision = access.decide(principal, operation, target)
-        if decision == access.FORBIDDEN:
-            roles = access.OPERATIONS[operation]
-            if isinstance(target, access.Member):
-                raise auth_rules.Forbidden(f"This token acts for member {principal.member_code}, not {target.code}.")
-            if principal.role in roles:
-                raise auth_rules.Forbidden("A quality reviewer never reviews their own work.")
-            raise auth_rules.Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
-        if decision == access.NOT_FOUND:
-            raise NotFound(not_found)
+        access.authorize(principal, operation, target, not_found)
 
 
 class Auth(DependencyProvider):
@@ -287,7 +278,7 @@ def _stringify(errors):
 class ServiceShell:
     """What every service has besides its own endpoints: /health, /metrics and the outbox relay.
 
-    Subclass it as `runtime.ServiceShell` (import the module, not the class): `nameko run`
+    Subclass it as `service_shell.ServiceShell` (import the module, not the class): `nameko run`
     treats every class with entrypoints found in the service module as a service to run.
     """
 

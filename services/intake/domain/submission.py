@@ -1,25 +1,7 @@
-"""Intake's rules: what a submission records, what it tells the others, how status moves."""
+"""What a submission records and tells the others: its languages, its files, its fingerprint,
+its event's payload, and what a new version changed."""
 from shared.audit import fingerprint
-from shared.contracts.events import (
-    FINDING_PUBLISHED, REVIEW_ACCEPTED, REVIEW_APPROVED, REVIEW_ASSIGNED, REVIEW_CORRECTION_OPENED,
-    REVIEW_PUBLIC_COMMENT_OPENED, REVIEW_QUALITY_APPROVED, REVIEW_RETURNED, REVIEW_SUBMITTED, REVIEW_UNASSIGNED,
-)
 from shared.contracts.fields import languages_of
-
-# The case status a self-assessment shows after each event the other services emit: the
-# review's own stage names (services/review/domain/workflow.py), then publication's.
-STATUS_AFTER = {
-    REVIEW_UNASSIGNED: "unassigned",
-    REVIEW_ASSIGNED: "assigned",
-    REVIEW_ACCEPTED: "in_review",
-    REVIEW_SUBMITTED: "quality_review",
-    REVIEW_RETURNED: "in_review",
-    REVIEW_QUALITY_APPROVED: "government_review",
-    REVIEW_PUBLIC_COMMENT_OPENED: "public_comment",
-    REVIEW_APPROVED: "approved",
-    REVIEW_CORRECTION_OPENED: "in_review",  # a published finding reopened: the expert revises it
-    FINDING_PUBLISHED: "published",
-}
 
 
 def submission_languages(body: dict) -> list:
@@ -64,15 +46,6 @@ def submitted_payload(*, self_assessment_id, case_id, member: dict, body: dict, 
     }
 
 
-def status_update(current_at: str, event_type: str, occurred_at: str, payload: dict | None = None):
-    """The new status for an event, or None if it is older than what is shown (out-of-order delivery)."""
-    if occurred_at < current_at:
-        return None
-    if event_type == FINDING_PUBLISHED and (payload or {}).get("status") == "withdrawn":
-        return "withdrawn"
-    return STATUS_AFTER[event_type]
-
-
 def changes_since(previous: dict | None, current: dict) -> dict:
     """What a new version changed against the previous one, commitment by commitment.
 
@@ -94,5 +67,6 @@ def changes_since(previous: dict | None, current: dict) -> dict:
         "added": [cid for cid in order if cid not in before],
         "removed": [c["commitment_id"] for c in previous["commitments"] if c["commitment_id"] not in after],
         "changed": {cid: changed[cid] for cid in order if cid in changed},
-        "co_creation_changed": fingerprint(previous.get("co_creation")) != fingerprint(current.get("co_creation")),
+        # No report is no report, whether stored as {} or sent as null.
+        "co_creation_changed": fingerprint(previous.get("co_creation") or None) != fingerprint(current.get("co_creation") or None),
     }

@@ -1,0 +1,46 @@
+"""Intake's reads outside a transaction."""
+from services.intake import documents, evidence_store
+from services.intake.domain import submission
+from shared.http import Unprocessable
+from shared.persistence import documents as shared_documents
+
+VERSIONS_LIMIT = 200
+
+
+def member(code):
+    return shared_documents.Member.objects(code=code).first()
+
+
+def idempotency_key(key):
+    return documents.IdempotencyKey.objects(key=key).first() if key else None
+
+
+def self_assessment(self_assessment_id):
+    return documents.SelfAssessment.objects(id=self_assessment_id).first()
+
+
+def versions(filters):
+    """Self-assessments matching {member_code, cycle, plan_number}, newest first."""
+    return documents.SelfAssessment.objects(**filters).order_by("-submitted_at").limit(VERSIONS_LIMIT)
+
+
+def plan_commitments(member_code, plan_number):
+    return documents.ActionPlanCommitment.objects(member_code=member_code, plan_number=plan_number).order_by("number")
+
+
+def member_files(body, member_code) -> dict:
+    """The stored files the body references, each checked to be this member's evidence (422 naming each other one)."""
+    wanted = submission.evidence_file_ids(body)
+    if not wanted:
+        return {}
+    found = evidence_store.find(wanted)
+    errors = {}
+    for c_index, commitment in enumerate(body["commitments"]):
+        for e_index, item in enumerate(commitment.get("evidence", [])):
+            file_id = item.get("file_id")
+            if file_id and (file_id not in found or found[file_id][0] != member_code):
+                errors[f"commitments[{c_index}].evidence[{e_index}].file_id"] = [
+                    f"No evidence file {file_id} uploaded for {member_code}: upload it to /api/v1/evidence first."]
+    if errors:
+        raise Unprocessable("The body references unknown evidence files.", errors)
+    return {file_id: description for file_id, (_, description) in found.items()}

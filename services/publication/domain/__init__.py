@@ -1,0 +1,1 @@
+"""Publication's rules, pure: no nameko, RabbitMQ or MongoDB (tests/unit/test_layout.py checks)."""

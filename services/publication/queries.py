@@ -1,0 +1,75 @@
+"""Publication's reads: the findings lists, feeds and the log's leaves and checkpoints."""
+from services.publication import documents, paging
+from services.publication.schemas import INDICATOR_FILTERS
+
+FEED_ENTRIES = 100
+# A list shows summaries: the commitments and comments stay in the database. The fields are
+# named (inclusion) rather than the big ones excluded: SecantusDB deep-copies each returned
+# document whole before dropping excluded fields. Keep this in step with what
+# views.finding_view(full=False) reads: a field missing here reads as its default.
+LIST_PROJECTION = {field: 1 for field in ("case_id", "version", "member", "cycle", "plan_number", "languages", "summary",
+                                          "published_at", "published_at_dt", "status", "withdrawn_reason",
+                                          "supersedes", "superseded_by")}
+
+
+def findings_page(query):
+    """One page of the findings list for a FindingsQuery: (findings, whether more follow)."""
+    filters = _filters(query)
+    if query["cursor"]:
+        published_at, finding_id = paging.decode_cursor(query["cursor"])
+        filters["$or"] = [{"published_at_dt": {"$lt": published_at}},
+                          {"published_at_dt": published_at, "_id": {"$lt": finding_id}}]
+    found = list(documents.Finding._get_collection().find(filters, LIST_PROJECTION, sort=[("published_at_dt", -1), ("_id", -1)],
+                                                          limit=query["limit"] + 1))
+    return [documents.Finding._from_son(raw) for raw in found[:query["limit"]]], len(found) > query["limit"]
+
+
+def finding(finding_id):
+    return documents.Finding.objects(finding_id=finding_id).first()
+
+
+def latest_findings(member=None, limit=0, in_force_only=False):
+    """Each case's latest version; `in_force_only` leaves out withdrawn findings (open data does)."""
+    filters = {"superseded_by": None, **({"member_code": member} if member else {})}
+    if in_force_only:
+        filters["status"] = {"$ne": "withdrawn"}
+    return documents.Finding.objects(__raw__=filters).order_by("-published_at_dt").limit(limit)
+
+
+def versions_of(case_ids):
+    """({case_id: [finding ids, oldest version first]}, {case_id: when its first version was published})."""
+    versions, first_published = {}, {}
+    for raw in documents.Finding._get_collection().find({"case_id": {"$in": case_ids}}, {"case_id": 1, "version": 1, "published_at": 1},
+                                                        sort=[("version", 1)]):
+        first_published.setdefault(raw["case_id"], raw["published_at"])
+        versions.setdefault(raw["case_id"], []).append(raw["_id"])
+    return versions, first_published
+
+
+def checkpoints_after(size, limit):
+    return list(documents.LogCheckpoint.objects(size__gt=size).order_by("size").limit(limit))
+
+
+def checkpoint_at(size):
+    return documents.LogCheckpoint.objects(size=size).first()
+
+
+def leaf(index):
+    return documents.LogLeaf._get_collection().find_one({"_id": index})
+
+
+def leaves(start, end) -> list:
+    return list(documents.LogLeaf._get_collection().find({"_id": {"$gte": start, "$lt": end}}, sort=[("_id", 1)]))
+
+
+def _filters(query) -> dict:
+    filters = {} if query["all_versions"] else {"superseded_by": None}
+    if query["status"]:
+        filters["status"] = query["status"]
+    for field, key in (("member_code", "member"), ("member.kind", "kind"), ("cycle", "cycle"), ("languages", "language")):
+        if query[key]:
+            filters[field] = query[key]
+    for indicator in INDICATOR_FILTERS:
+        if query[indicator]:
+            filters[f"commitments.ratings.{indicator}.value"] = query[indicator]
+    return filters

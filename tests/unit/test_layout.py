@@ -1,0 +1,97 @@
+"""Every service has the same shape (README: "Inside a service"), and keeps it.
+
+service.py holds entrypoints (parse, authorize, call a handler, answer) and small private
+helpers; handlers.py the decisions over a unit of work; queries.py the reads; views.py how
+things are shown; schemas.py what requests may say; documents.py mongoengine documents and
+nothing else; domain/ pure rules, with no nameko, broker or database import.
+"""
+import ast
+from pathlib import Path
+
+import pytest
+from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+
+from services.intake.service import IntakeService
+from services.publication.service import PublicationService
+from services.review.service import ReviewService
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = {"intake": IntakeService, "review": ReviewService, "publication": PublicationService}
+MODULES = ("service.py", "handlers.py", "queries.py", "views.py", "schemas.py", "documents.py", "openapi.py")
+INFRASTRUCTURE = ("nameko", "mongoengine", "pymongo", "kombu", "bson", "werkzeug", "eventlet")
+PERSISTENCE_INTERNALS = ("_get_collection", "_from_son")
+MAX_SERVICE_LINES = 300
+MAX_HELPER_LINES = 20  # a private helper of service.py: header parsing, an answer's shape; never a decision
+
+
+def source(service, name) -> str:
+    return (ROOT / "services" / service / name).read_text(encoding="utf-8")
+
+
+def imported_modules(tree) -> set:
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_service_has_the_same_modules_and_a_domain_package(service):
+    folder = ROOT / "services" / service
+    assert [name for name in MODULES if not (folder / name).is_file()] == []
+    assert (folder / "domain" / "__init__.py").is_file() and not (folder / "domain.py").exists()
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_service_py_is_small_and_holds_entrypoints_only(service):
+    text = source(service, "service.py")
+    assert len(text.splitlines()) < MAX_SERVICE_LINES
+    assert [word for word in PERSISTENCE_INTERNALS if word in text] == []
+    # Decisions write through a handler: an entrypoint never records, inserts, updates or emits itself.
+    assert [call for call in ("uow.record(", "uow.insert(", "uow.update(", "uow.emit(") if call in text] == []
+    tree = ast.parse(text)
+    cls = SERVICES[service]
+    classes = [node.name for node in tree.body if isinstance(node, ast.ClassDef)]
+    assert classes == [cls.__name__], "dependencies, schemas and documents live beside service.py, not in it"
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        method = getattr(cls, node.name, None)
+        if method is not None and getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, None):
+            continue  # an entrypoint
+        if any(node in getattr(parent, "body", ()) for parent in ast.walk(tree) if isinstance(parent, ast.FunctionDef)):
+            continue  # a function inside an entrypoint (what it hands to freshness.respond)
+        assert node.name.startswith("_"), f"{service}/service.py: {node.name} is neither an entrypoint nor private"
+        length = node.end_lineno - node.lineno + 1
+        assert length <= MAX_HELPER_LINES, f"{service}/service.py: {node.name} is {length} lines: move it to handlers/queries/views"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_handlers_know_nothing_of_nameko_or_how_the_unit_of_work_stores(service):
+    text = source(service, "handlers.py")
+    assert [m for m in imported_modules(ast.parse(text)) if m.split(".")[0] in INFRASTRUCTURE] == []
+    assert [word for word in PERSISTENCE_INTERNALS if word in text] == []
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_domain_is_pure(service):
+    for path in sorted((ROOT / "services" / service / "domain").glob("*.py")):
+        modules = imported_modules(ast.parse(path.read_text(encoding="utf-8")))
+        assert [m for m in modules if m.split(".")[0] in INFRASTRUCTURE] == [], path
+        assert [m for m in modules if m.startswith("services.") and ".domain" not in m] == [], path  # rules need no shell
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_documents_py_holds_documents_only(service):
+    tree = ast.parse(source(service, "documents.py"))
+    assert [node.name for node in tree.body if isinstance(node, ast.FunctionDef)] == []
+    assert all(isinstance(node, (ast.Import, ast.ImportFrom, ast.ClassDef, ast.Assign, ast.Expr)) for node in tree.body)
+
+
+def test_readme_describes_the_layout():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Inside a service", 1)[1].split("\n#", 1)[0]
+    assert all(name.removesuffix(".py") in section for name in MODULES + ("domain/",))

@@ -1,0 +1,59 @@
+"""Publication's handlers over an in-memory unit of work (tests/fake_unit_of_work.py)."""
+from datetime import datetime, timezone
+
+import pytest
+
+from devtools import sample
+from services.publication import documents, handlers
+from shared.auth import Principal
+from shared.contracts.events import FINDING_PUBLISHED
+from shared.http import Conflict
+from tests.fake_unit_of_work import FakeUnitOfWork
+
+NOW = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+LATER = datetime(2026, 4, 1, 9, 0, tzinfo=timezone.utc)
+
+
+def approved(case_id="case-1"):
+    """A review.approved payload, as review's finalise sends it."""
+    return {"case_id": case_id, "self_assessment_id": "sa-1", "member": sample.MEMBER,
+            "action_plan": sample.SELF_ASSESSMENT["action_plan"], "languages": ["ar", "fr", "en"],
+            "expert_id": "exp-a", "reviewer_id": "iep-1", "plan_assessment": sample.PLAN_ASSESSMENT,
+            "commitments": [{"commitment_id": c["commitment_id"], "number": c["number"], "title": c["title"],
+                             "self_reported_completion": c["self_reported_completion"],
+                             "ratings": sample.RATINGS[c["commitment_id"]]} for c in sample.SELF_ASSESSMENT["commitments"]],
+            "government_comments": [], "public_comments": []}
+
+
+def test_a_publication_stores_the_finding_with_its_judgements_and_the_head_of_its_audit_chain():
+    uow = FakeUnitOfWork("publication")
+    finding_id = handlers.publish(uow, approved(), "corr-1", NOW)
+    finding = uow.get(documents.Finding, {"_id": finding_id})
+    assert finding.version == 1 and finding.supersedes is None and finding.status == "published"
+    assert finding.summary["starred"] == 1 and finding.summary["reviewable"] == 2
+    assert finding.audit_head == {"seq": uow.entries[-1]["seq"], "hash": uow.entries[-1]["hash"]}
+    assert uow.actions() == ["finding.published"]
+    assert uow.events[-1].event_type == FINDING_PUBLISHED and uow.events[-1].payload["status"] == "published"
+
+
+def test_a_second_approval_of_the_case_is_a_new_version_linked_both_ways():
+    uow = FakeUnitOfWork("publication")
+    first = handlers.publish(uow, approved(), "corr-1", NOW)
+    second = handlers.publish(uow, approved(), "corr-2", LATER)
+    assert uow.get(documents.Finding, {"_id": second}).supersedes == first
+    assert uow.get(documents.Finding, {"_id": first}).superseded_by == second
+    assert uow.entries[-1]["data"]["version"] == 2
+
+
+def test_a_withdrawal_is_a_new_withdrawn_version_and_only_of_the_latest():
+    uow = FakeUnitOfWork("publication")
+    first = handlers.publish(uow, approved(), "corr-1", NOW)
+    admin = Principal("admin", "admin")
+    withdrawn = handlers.withdraw(uow, admin, first, "The data was fabricated.", "corr-2", LATER)
+    assert withdrawn.status == "withdrawn" and withdrawn.version == 2 and withdrawn.supersedes == first
+    assert withdrawn.commitments == uow.get(documents.Finding, {"_id": first}).commitments
+    with pytest.raises(Conflict, match="superseded"):
+        handlers.withdraw(uow, admin, first, "Again, the old one.", "corr-3", LATER)
+    with pytest.raises(Conflict, match="already withdrawn"):
+        handlers.withdraw(uow, admin, withdrawn.finding_id, "Again, the new one.", "corr-3", LATER)
+    assert uow.actions() == ["finding.published", "finding.withdrawn"]

@@ -1,0 +1,224 @@
+"""Review's handlers over an in-memory unit of work (tests/fake_unit_of_work.py): the decisions
+themselves, with no broker and no database. The integration tests drive the same through HTTP."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from devtools import sample
+from services.review import documents, handlers
+from services.review.domain.deadlines import Timing
+from shared import audit
+from shared.auth import Forbidden, Principal
+from shared.clock import aware
+from shared.contracts.events import REVIEW_ASSIGNED, REVIEW_QUALITY_APPROVED, REVIEW_RETURNED
+from shared.http import Conflict, NotFound
+from shared.irm import LANGUAGES
+from tests.fake_unit_of_work import FakeUnitOfWork
+
+NOW = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+TIMING = Timing()
+ADMIN, REVIEWER = Principal("admin", "admin"), Principal("iep-1", "quality_reviewer")
+
+
+def expert(expert_id, capacity=2):
+    return documents.Expert(expert_id=expert_id, name=expert_id, languages=list(LANGUAGES), affiliations=[], expertise=[],
+                            capacity=capacity, active_cases=0, available=True, created_at=NOW)
+
+
+def submitted(case_id="case-1"):
+    return {"case_id": case_id, "self_assessment_id": "sa-1", "member": {**sample.MEMBER, "region": "MENA"},
+            "action_plan": sample.SELF_ASSESSMENT["action_plan"], "languages": ["ar", "fr", "en"],
+            "commitments": sample.SELF_ASSESSMENT["commitments"], "co_creation": None}
+
+
+@pytest.fixture
+def uow():
+    uow = FakeUnitOfWork("review")
+    uow.put(expert("exp-a"))
+    uow.put(expert("exp-b"))
+    return uow
+
+
+def opened(uow, case_id="case-1"):
+    """A case opened and assigned; its expert as a principal."""
+    handlers.open_case(uow, submitted(case_id), "corr-1", TIMING, NOW)
+    case = case_of(uow, case_id)
+    return case, Principal(case.expert_id, "expert")
+
+
+def in_review(uow):
+    case, expert_principal = opened(uow)
+    handlers.accept(uow, expert_principal, case.case_id, TIMING, NOW)
+    return case, expert_principal
+
+
+def case_of(uow, case_id="case-1"):
+    return uow.get(documents.Case, {"_id": case_id})
+
+
+def test_a_submitted_case_is_assigned_at_once_and_counts_against_the_experts_capacity(uow):
+    case, expert_principal = opened(uow)
+    assert case_of(uow).status == "assigned" and case_of(uow).deadline_at is not None
+    assert uow.stored(documents.Expert, expert_principal.subject)["active_cases"] == 1
+    assert uow.actions() == ["review.assigned"] and [e.event_type for e in uow.events] == [REVIEW_ASSIGNED]
+
+
+def test_a_rating_save_bumps_the_version_and_seals_the_values_it_changed(uow):
+    case, expert_principal = in_review(uow)
+    version = case_of(uow).version
+    ratings = sample.RATINGS["TN0501"]
+    assert handlers.save_ratings(uow, expert_principal, "case-1", "TN0501", ratings, version, NOW) == version + 1
+    stored = case_of(uow)
+    assert stored.version == version + 1 and stored.ratings["TN0501"]["completion"]["value"] == "substantial"
+    entry = uow.entries[-1]
+    assert entry["action"] == "rating.saved" and entry["data"]["commitment_id"] == "TN0501"
+    assert entry["data"]["indicators_changed"] == sorted(ratings)
+    assert uow.sealed[("case-1", entry["seq"])]["ratings"] == ratings  # the values: sealed, not in the hashed data
+    assert "ratings" not in entry["data"] and audit.verify_chain(uow.entries).valid
+
+
+def test_a_stale_rating_save_is_refused_and_changes_nothing(uow):
+    case, expert_principal = in_review(uow)
+    version = case_of(uow).version
+    handlers.save_ratings(uow, expert_principal, "case-1", "TN0501", sample.RATINGS["TN0501"], version, NOW)
+    recorded = len(uow.entries)
+    with pytest.raises(Conflict):
+        handlers.save_ratings(uow, expert_principal, "case-1", "TN0501", sample.RATINGS["TN0502"], version, NOW)
+    assert case_of(uow).ratings["TN0501"] == sample.RATINGS["TN0501"] and len(uow.entries) == recorded
+
+
+def test_only_the_assigned_expert_saves_ratings_and_only_for_the_cases_commitments(uow):
+    case, expert_principal = in_review(uow)
+    other = Principal("exp-b" if expert_principal.subject == "exp-a" else "exp-a", "expert")
+    with pytest.raises(NotFound):
+        handlers.save_ratings(uow, other, "case-1", "TN0501", sample.RATINGS["TN0501"], case_of(uow).version, NOW)
+    with pytest.raises(NotFound):
+        handlers.save_ratings(uow, expert_principal, "case-1", "XX9999", sample.RATINGS["TN0501"], case_of(uow).version, NOW)
+
+
+def test_ratings_after_the_deadline_are_refused_by_the_clock(uow):
+    case, expert_principal = in_review(uow)
+    late = NOW + timedelta(seconds=TIMING.review_seconds + 1)
+    with pytest.raises(Conflict, match="deadline"):
+        handlers.save_ratings(uow, expert_principal, "case-1", "TN0501", sample.RATINGS["TN0501"], case_of(uow).version, late)
+
+
+def drafted(uow):
+    """A case with every rating and the plan assessment, submitted to quality review."""
+    case, expert_principal = in_review(uow)
+    for commitment_id, ratings in sample.RATINGS.items():
+        handlers.save_ratings(uow, expert_principal, "case-1", commitment_id, ratings, case_of(uow).version, NOW)
+    handlers.save_plan_assessment(uow, expert_principal, "case-1", sample.PLAN_ASSESSMENT, case_of(uow).version, NOW)
+    handlers.submit(uow, expert_principal, "case-1", NOW)
+    return expert_principal
+
+
+def test_a_quality_approval_opens_the_governments_window(uow):
+    drafted(uow)
+    assert handlers.quality_decision(uow, REVIEWER, "case-1", "approve", [], TIMING, NOW) == "government_review"
+    stored = case_of(uow)
+    assert stored.reviewer_id == "iep-1"
+    assert aware(stored.government_review_until) == NOW + timedelta(seconds=TIMING.government_review_seconds)
+    assert uow.entries[-1]["action"] == "review.quality_approved" and uow.events[-1].event_type == REVIEW_QUALITY_APPROVED
+
+
+def test_a_quality_return_goes_back_to_the_expert_with_its_comments_sealed(uow):
+    drafted(uow)
+    comments = [{"commitment_id": "TN0501", "text": {"fr": "Préciser la source."}}]
+    assert handlers.quality_decision(uow, REVIEWER, "case-1", "return", comments, TIMING, NOW) == "in_review"
+    entry = uow.entries[-1]
+    assert entry["action"] == "review.returned" and {k: entry["data"][k] for k in ("comments", "commitment_ids")} == {"comments": 1, "commitment_ids": ["TN0501"]}
+    assert uow.sealed[("case-1", entry["seq"])] == {"comments": comments}
+    assert uow.events[-1].event_type == REVIEW_RETURNED and case_of(uow).quality_comments[0]["reviewer_id"] == "iep-1"
+
+
+def test_a_reviewer_never_decides_on_their_own_work(uow):
+    expert_principal = drafted(uow)
+    own = Principal(expert_principal.subject, "quality_reviewer")
+    with pytest.raises(Forbidden, match="own work"):
+        handlers.quality_decision(uow, own, "case-1", "approve", [], TIMING, NOW)
+    assert case_of(uow).status == "quality_review"
+
+
+def test_a_decline_frees_the_expert_remembers_a_conflict_and_reassigns_in_the_same_step(uow):
+    case, expert_principal = opened(uow)
+    first = expert_principal.subject
+    handlers.decline(uow, expert_principal, "case-1", "I advised this government.", True, TIMING)
+    stored = case_of(uow)
+    assert stored.status == "assigned" and stored.expert_id not in (None, first) and stored.excluded_experts == [first]
+    assert uow.stored(documents.Expert, first)["active_cases"] == 0
+    assert uow.stored(documents.Expert, first)["affiliations"] == ["TN"]  # never assigned TN again
+    assert uow.stored(documents.Expert, stored.expert_id)["active_cases"] == 1
+    assert uow.actions() == ["review.assigned", "review.declined", "review.reassigned"]
+    assert uow.events[-1].event_type == REVIEW_ASSIGNED and uow.events[-1].payload["expert_id"] == stored.expert_id
+
+
+def test_a_decline_with_nobody_left_waits_unassigned(uow):
+    uow.update(documents.Expert, {"_id": "exp-b"}, {"$set": {"available": False}})
+    uow.update(documents.Expert, {"_id": "exp-a"}, {"$set": {"available": True}})
+    case, expert_principal = opened(uow)
+    handlers.decline(uow, expert_principal, "case-1", "No time this month.", False, TIMING)
+    assert case_of(uow).status == "unassigned" and uow.actions()[-1] == "review.unassigned"
+
+
+def in_public_comment(uow):
+    expert_principal = drafted(uow)
+    handlers.quality_decision(uow, REVIEWER, "case-1", "approve", [], TIMING, NOW)
+    opens = NOW + timedelta(seconds=TIMING.government_review_seconds)
+    closes = handlers.open_public_comment(uow, expert_principal, "case-1", TIMING, opens)
+    return expert_principal, opens, closes
+
+
+PUBLIC_BODY = {"commitment_id": "TN0501", "text": {"fr": "Les données sont utiles."}, "author": "Leila", "confidential": False}
+
+
+def test_a_public_comment_is_stored_numbered_and_sealed_in_the_log(uow):
+    _, opens, _ = in_public_comment(uow)
+    comment = handlers.public_comment(uow, "case-1", PUBLIC_BODY, 10, opens)
+    stored = uow.stored(documents.Comment, comment["comment_id"])
+    assert stored["seq"] == 1 and stored["kind"] == "public" and case_of(uow).public_comment_count == 1
+    entry = uow.entries[-1]
+    assert entry["action"] == "public.commented" and entry["actor"] == {"role": "public", "id": "anonymous"}
+    assert "text" not in entry["data"] and uow.sealed[("case-1", entry["seq"])] == {"text": PUBLIC_BODY["text"], "author": "Leila"}
+
+
+def test_public_comments_stop_at_the_cap_and_when_the_period_closes(uow):
+    _, opens, closes = in_public_comment(uow)
+    handlers.public_comment(uow, "case-1", PUBLIC_BODY, 1, opens)
+    with pytest.raises(Conflict):
+        handlers.public_comment(uow, "case-1", PUBLIC_BODY, 1, opens)
+    with pytest.raises(Conflict, match="closed"):
+        handlers.public_comment(uow, "case-1", PUBLIC_BODY, 10, closes)
+    assert case_of(uow).public_comment_count == 1
+
+
+def test_finalising_sends_the_approved_findings_with_the_published_comments_only(uow):
+    expert_principal, opens, closes = in_public_comment(uow)
+    handlers.public_comment(uow, "case-1", PUBLIC_BODY, 10, opens)
+    handlers.public_comment(uow, "case-1", {**PUBLIC_BODY, "confidential": True}, 10, opens)
+    handlers.finalise(uow, expert_principal, "case-1", closes)
+    approved = uow.events[-1].payload
+    assert [c["text"] for c in approved["public_comments"]] == [PUBLIC_BODY["text"]]
+    assert "confidential" not in approved["public_comments"][0]
+    assert uow.stored(documents.Expert, expert_principal.subject)["active_cases"] == 0
+    assert uow.entries[-1]["data"]["public_comments_confidential"] == 1
+
+
+def test_a_correction_is_refused_when_the_expert_is_at_capacity(uow):
+    expert_principal, _, closes = in_public_comment(uow)
+    handlers.finalise(uow, expert_principal, "case-1", closes)
+    uow.update(documents.Expert, {"_id": expert_principal.subject}, {"$set": {"capacity": 0}})
+    with pytest.raises(Conflict, match="capacity"):
+        handlers.correct(uow, ADMIN, "case-1", "A figure was wrong.", TIMING, closes)
+    uow.update(documents.Expert, {"_id": expert_principal.subject}, {"$set": {"capacity": 1}})
+    handlers.correct(uow, ADMIN, "case-1", "A figure was wrong.", TIMING, closes)
+    assert case_of(uow).status == "in_review" and case_of(uow).comment_round == 2
+
+
+def test_the_registry_refuses_a_second_expert_with_the_same_id(uow):
+    body = {"expert_id": "exp-c", "name": "C", "languages": ["fr"], "affiliations": [], "expertise": [], "capacity": 1,
+            "available": True}
+    assert handlers.save_expert(uow, body, True, NOW).languages == ["fr"]
+    with pytest.raises(Conflict):
+        handlers.save_expert(uow, body, True, NOW)
+    assert handlers.save_expert(uow, {**body, "capacity": 4}, False, NOW).capacity == 4
