@@ -24,7 +24,7 @@ STATIC = i18n.HERE / "static"
 class StaticAsset:
     def __init__(self, name: str, body: bytes):
         self.name, self.body = name, body
-        self.etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        self.etag = hashlib.sha256(body).hexdigest()[:32]  # unquoted; the header quotes it
         self.content_type = (mimetypes.guess_type(name)[0] or "application/octet-stream") + (
             "; charset=utf-8" if name.endswith((".css", ".js")) else "")
 
@@ -63,15 +63,15 @@ class Pages(DependencyProvider):
         body = env.get_template(template).render(
             static=self.static_url, rest=rest,
             languages=i18n.language_links(language, rest, list(request.args.items(multi=True))), **context).encode()
-        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-        headers = {"ETag": etag, "Cache-Control": "no-cache", "Content-Language": language}
-        if status == 200 and etag in request.if_none_match:
+        etag = hashlib.sha256(body).hexdigest()[:32]
+        headers = {"ETag": f'"{etag}"', "Cache-Control": "no-cache", "Content-Language": language}
+        if status == 200 and request.if_none_match.contains(etag):
             return Response(status=304, headers=headers)
         return Response(body, status=status, content_type="text/html; charset=utf-8", headers=headers)
 
     def static_url(self, name: str) -> str:
         """An asset's URL, versioned by its content: cached for good, never stale."""
-        return f"/static/{name}?v={self.static[name].etag.strip(chr(34))[:12]}"
+        return f"/static/{name}?v={self.static[name].etag[:12]}"
 
     @staticmethod
     def now():

@@ -52,12 +52,17 @@ class WebService:
         asset = self.pages.static.get(name)
         if asset is None:
             return Response("Not found.\n", status=404, content_type="text/plain; charset=utf-8")
-        headers = {"ETag": asset.etag, "Cache-Control": IMMUTABLE if request.args.get("v") else "no-cache"}
-        if asset.etag in request.if_none_match:
+        headers = {"ETag": f'"{asset.etag}"', "Cache-Control": IMMUTABLE if request.args.get("v") else "no-cache"}
+        if request.if_none_match.contains(asset.etag):
             return Response(status=304, headers=headers)
         return Response(asset.body, content_type=asset.content_type, headers=headers)
 
     @http("GET", "/health")
     def health(self, request):
-        return Response(json.dumps({"service": self.name, "status": "ok" if self.pages.ping() else "down"}),
-                        content_type="application/json")
+        """Readiness: the database answers (503 otherwise)."""
+        try:
+            up = self.pages.ping()
+        except Exception:  # noqa: BLE001 -- any failure to reach the database is "down"
+            up = False
+        return Response(json.dumps({"service": self.name, "status": "ok" if up else "down"}),
+                        status=200 if up else 503, content_type="application/json")
