@@ -5,7 +5,7 @@ PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: install dev test test-unit fault-test fault-test-scaleout cluster-up cluster-down demo bench up down compose-config settings clean
+.PHONY: install dev test test-unit browser-test fault-test fault-test-scaleout cluster-up cluster-down demo bench up down compose-config settings translations clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "irm-review needs Python 3.11 (nameko 2.14 + eventlet)")'
@@ -26,6 +26,10 @@ test: install
 
 test-unit: install
 	$(PY) -m pytest tests/unit
+
+## make browser-test: only the pages in headless Chromium (screenshots in test-artifacts/)
+browser-test: install
+	$(PY) -m pytest tests/browser
 
 ## make fault-test: only the fault tests (FAULT_CASES=500 by default; part of `make test` too)
 fault-test: install
@@ -69,6 +73,16 @@ compose-config:
 ## make settings: deploy/nameko.yaml and README's settings table, from shared/settings.py (a test checks both)
 settings: install
 	$(PY) -m shared.settings
+
+## make translations: the pages' strings from templates and code into messages.pot, then every
+## catalog updated (translate the new msgids in ar and fr; tests/unit/test_web_pages.py lists any left).
+## The .po files are the only copy: the web service compiles them in memory at start.
+WEB_TRANSLATIONS = services/web/translations
+translations: install
+	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --omit-header -o $(WEB_TRANSLATIONS)/messages.pot .
+	$(VENV)/bin/pybabel update -i $(WEB_TRANSLATIONS)/messages.pot -d $(WEB_TRANSLATIONS) --width=120
+	@for lang in ar fr en; do $(VENV)/bin/pybabel compile --statistics -l $$lang -o /dev/null \
+	    -i $(WEB_TRANSLATIONS)/$$lang/LC_MESSAGES/messages.po; done
 
 clean:
 	rm -rf $(VENV) var *.egg-info

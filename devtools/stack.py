@@ -18,10 +18,11 @@ from cli.broker import BrokerSetupFailed, create_public_user, vhost_of
 from devtools.errors import StackError
 from devtools.ports import free_port
 from devtools.processes import stop_process
+from shared import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMEKO_CONFIG = ROOT / "deploy" / "nameko.yaml"
-SERVICES = ("intake", "review", "publication")
+SERVICES = ("intake", "review", "publication", "web")
 # `make dev` runs a whole review in minutes, not weeks: short comment windows unless the
 # environment says otherwise. Production keeps deploy/nameko.yaml's defaults (14 days).
 # (Settings: shared/settings.py; these reach the services through deploy/nameko.yaml.)
@@ -130,7 +131,20 @@ class ServiceStack:
     def instance_names(self, service) -> list:
         return [instance_name(service, number) for number in range(1, self.instances + 1)]
 
+    def _verifier_key(self, env) -> str:
+        """The verifier key of the key publication will sign with, for the pages to show and check
+        against (LOG_VERIFIER_KEY): the key is made here, as publication would make it on its first
+        start, when neither LOG_SIGNING_KEY nor its file gives one yet."""
+        from services.publication.transparency_log import load_signing_key  # only this command needs it
+
+        config = {name: env.get(name) for name in ("LOG_SIGNING_KEY", "LOG_SIGNING_KEY_FILE", "LOG_ORIGIN")}
+        key_file = Path(config["LOG_SIGNING_KEY_FILE"] or settings.default("LOG_SIGNING_KEY_FILE"))
+        config["LOG_SIGNING_KEY_FILE"] = str(key_file if key_file.is_absolute() else ROOT / key_file)  # the services' cwd
+        return str(load_signing_key(config).verifier)
+
     def start(self, timeout=90):
+        if not self._env().get("LOG_VERIFIER_KEY"):
+            self.extra_env = {**self.extra_env, "LOG_VERIFIER_KEY": self._verifier_key(self._env())}
         self.public_feed = (provision_public_feed(self.amqp_uri) if self.provision_public_feed
                             else "public feed: not provisioned on this broker")
         nameko = str(Path(sys.executable).parent / "nameko")

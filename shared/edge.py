@@ -77,27 +77,42 @@ def public_base_url(configured) -> str:
 
 
 # --- security headers --------------------------------------------------------------------------
-# Nothing served here is a page: JSON, Atom, CSV, plain text and uploaded files. So a browser
-# may load nothing on their behalf, frame them or resolve relative URLs against them.
+# The API serves no pages: JSON, Atom, CSV, plain text and uploaded files. So a browser may load
+# nothing on their behalf, frame them or resolve relative URLs against them.
 CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+# The public pages (services/web) load their own scripts, styles and images and nothing else:
+# no inline script or style, no third party, forms posted only back here, never framed.
+PAGE_CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 HSTS_MAX_AGE_SECONDS = 365 * 24 * 3600
+# What is not a page: the API, and each process's own health and metrics.
+NOT_PAGES = re.compile(r"/api/.*|/health(/.*)?|/metrics")
 
 
-def security_headers(base_url: str) -> dict:
+def is_page(path: str | None) -> bool:
+    """Whether `path` is one of the public pages (the web service's), not the API. None: not a page."""
+    return path is not None and path.startswith("/") and not NOT_PAGES.fullmatch(path)
+
+
+def security_headers(base_url: str, path: str | None = None) -> dict:
     """The headers every answer carries, errors included. HSTS only when served over TLS.
 
-    Referrer-Policy is no-referrer rather than strict-origin-when-cross-origin: there are no
-    pages here whose outgoing links need to tell the target where a reader came from, and
-    a finding's or evidence file's URL is not the business of the site it links to."""
+    `path` picks the Content-Security-Policy: the pages' own for a page, the API's (which lets
+    nothing load) for everything else, and when the path is not known.
+
+    Referrer-Policy is no-referrer rather than strict-origin-when-cross-origin: no outgoing
+    link needs to tell the target where a reader came from, and a finding's or evidence file's
+    URL is not the business of the site it links to."""
+    policy = PAGE_CONTENT_SECURITY_POLICY if is_page(path) else CONTENT_SECURITY_POLICY
     headers = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
-               "Content-Security-Policy": CONTENT_SECURITY_POLICY}
+               "Content-Security-Policy": policy}
     if base_url.startswith("https://"):
         headers["Strict-Transport-Security"] = f"max-age={HSTS_MAX_AGE_SECONDS}"
     return headers
 
 
-def with_security_headers(headers: list, base_url: str) -> list:
+def with_security_headers(headers: list, base_url: str, path: str | None = None) -> list:
     """WSGI response headers with the security headers set (replacing any of the same name)."""
-    ours = security_headers(base_url)
+    ours = security_headers(base_url, path)
     lowered = {name.lower() for name in ours}
     return [(k, v) for k, v in headers if k.lower() not in lowered] + list(ours.items())

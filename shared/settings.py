@@ -24,7 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 NAMEKO_CONFIG = ROOT / "deploy" / "nameko.yaml"
 README = ROOT / "README.md"
 
-SERVICES = ("intake", "review", "publication")  # they read nameko's config
+SERVICES = ("intake", "review", "publication")  # the services of the review itself
+WEB = "web"  # the public pages (services/web): a nameko service too
+NAMEKO_SERVICES = SERVICES + (WEB,)  # they read nameko's config
 GATEWAY, IRMCTL, IRM, MAKE_DEV, MAKE_DEMO = "gateway", "irmctl", "irm", "make dev", "make demo"
 
 
@@ -43,7 +45,7 @@ class Setting:
 
     @property
     def in_nameko_config(self) -> bool:
-        return any(reader in SERVICES for reader in self.read_by)
+        return any(reader in NAMEKO_SERVICES for reader in self.read_by)
 
 
 ALL = (
@@ -52,13 +54,13 @@ ALL = (
             SERVICES + (IRMCTL, MAKE_DEV)),
     Setting("MONGODB_URI", "mongodb://127.0.0.1:27017/irm",
             "The MongoDB server (a replica set: the services use transactions). `make dev` starts an embedded "
-            "SecantusDB when it is not set.", SERVICES + (IRMCTL, MAKE_DEV, MAKE_DEMO)),
+            "SecantusDB when it is not set.", SERVICES + (WEB, IRMCTL, MAKE_DEV, MAKE_DEMO)),
     Setting("MONGODB_DB", "", "The database, when it is not the one MONGODB_URI names (default: the URI's, else `irm`). With credentials, give authSource in the URI.",
-            SERVICES + (IRMCTL,)),
-    Setting("WEB_SERVER_ADDRESS", "0.0.0.0:8000", "Where a service listens for HTTP.", SERVICES),
+            SERVICES + (WEB, IRMCTL)),
+    Setting("WEB_SERVER_ADDRESS", "0.0.0.0:8000", "Where a service listens for HTTP.", SERVICES + (WEB,)),
     Setting("MAX_WORKERS", "10", "Concurrent workers per service (also the broker prefetch).", SERVICES, int,
             config_key="max_workers"),
-    Setting("LOG_LEVEL", "INFO", "Log level of the JSON log lines.", SERVICES + (GATEWAY,)),
+    Setting("LOG_LEVEL", "INFO", "Log level of the JSON log lines.", SERVICES + (WEB, GATEWAY)),
     # --- delivery -------------------------------------------------------------------------------
     Setting("RETRY_DELAYS_MS", "1000,5000,30000",
             "A failed handler's message is retried after each delay (ms), then parked on irm.dead-letters.", SERVICES),
@@ -74,7 +76,7 @@ ALL = (
     Setting("PUBLIC_BASE_URL", "http://127.0.0.1:8000",
             "The address the public uses (scheme://host[:port], no path): absolute links in feeds and the open-data "
             "dictionary name it, and https:// turns on Strict-Transport-Security. Checked at start-up; the Host and "
-            "X-Forwarded-Host headers are never used for links.", SERVICES + (GATEWAY,)),
+            "X-Forwarded-Host headers are never used for links.", SERVICES + (WEB, GATEWAY)),
     Setting("TRUSTED_PROXIES", "127.0.0.1/32,::1/128",
             "Proxies whose X-Forwarded-For is believed (comma-separated CIDRs): the client is the right-most forwarded "
             "address that is not one of them. From any other peer the header is ignored.", ("review",)),
@@ -112,11 +114,19 @@ ALL = (
             "The log's name in a key created on first start (a configured key carries its own).", ("publication",)),
     Setting("LOG_CHECKPOINT_SECONDS", "10",
             "A checkpoint is signed when the log grew and this long passed since the last one.", ("publication",), float),
+    Setting("LOG_VERIFIER_KEY", "",
+            "The log's verifier key (name+keyid+base64, `irmctl log keygen` prints it) that the public pages show "
+            "and check checkpoints with. Empty: the pages say none is configured and the reader pastes one.", (WEB,)),
+    Setting("LOG_KEY_PUBLISHED_AT", "",
+            "Where the log's owner publishes its verifier key independently of this site (a URL or a sentence), shown "
+            "next to the key on the log page.", (WEB,)),
     # --- the gateway -----------------------------------------------------------------------------
     Setting("GATEWAY_ADDRESS", "127.0.0.1:8000", "Where the gateway listens.", (GATEWAY,)),
     Setting("INTAKE_URL", "http://127.0.0.1:8001", "Where the gateway finds intake: one URL, or several instances comma-separated (taken in turn; one that refuses the connection is skipped).", (GATEWAY,)),
     Setting("REVIEW_URL", "http://127.0.0.1:8002", "Where the gateway finds review: one URL, or several instances comma-separated (taken in turn; one that refuses the connection is skipped).", (GATEWAY,)),
     Setting("PUBLICATION_URL", "http://127.0.0.1:8003", "Where the gateway finds publication: one URL, or several instances comma-separated (taken in turn; one that refuses the connection is skipped).", (GATEWAY,)),
+    Setting("WEB_URL", "http://127.0.0.1:8004", "Where the gateway finds the public pages (every path outside /api/): one URL, or several instances comma-separated.",
+            (GATEWAY,)),
     # --- make dev ----------------------------------------------------------------------------------
     Setting("GATEWAY_PORT", "8000", "`make dev`'s gateway port; the services take the next three.", (MAKE_DEV,), int),
     Setting("EMBEDDED_MONGO_PORT", "27027", "`make dev`'s embedded SecantusDB port (without MONGODB_URI).", (MAKE_DEV,), int),

@@ -123,10 +123,10 @@ class JsonWsgiApp(WsgiApp):
     """nameko's WsgiApp: routing errors answered as JSON, and every answer with the security headers."""
 
     def __call__(self, environ, start_response):
-        base_url = self.server.public_base_url
+        base_url, path = self.server.public_base_url, environ.get("PATH_INFO", "")
 
         def start_with_headers(status, headers, exc_info=None):
-            return start_response(status, edge.with_security_headers(headers, base_url), exc_info)
+            return start_response(status, edge.with_security_headers(headers, base_url, path), exc_info)
 
         request = Request(environ, shallow=True)
         adapter = self.url_map.bind_to_environ(environ)

@@ -12,7 +12,7 @@ chunked body is read up to the limit and forwarded with its length, or refused w
 soon as it passes it. Every answer carries the security headers, and the client's address is
 appended to X-Forwarded-For (review's rate limits trust it only from configured proxies).
 
-    python -m services.gateway.app      # GATEWAY_ADDRESS, INTAKE_URL, REVIEW_URL, PUBLICATION_URL,
+    python -m services.gateway.app      # GATEWAY_ADDRESS, INTAKE_URL, REVIEW_URL, PUBLICATION_URL, WEB_URL,
                                         # EVIDENCE_MAX_BYTES, PUBLIC_BASE_URL (as deploy/nameko.yaml)
 """
 import eventlet
@@ -120,10 +120,14 @@ def route_label(path: str) -> str:
     """The metrics label of a request: the ROUTES pattern it matched (bounded), never the path."""
     if path == "/health":
         return path
+    if edge.is_page(path):  # pages are many paths: one label
+        return "pages"
     return next((pattern.pattern for pattern, _ in ROUTES if pattern.match(path)), "unrouted")
 
 
 def route(path: str):
+    if edge.is_page(path):  # every path outside /api/ (and the per-process /health, /metrics) is a page
+        return "web"
     for pattern, service in ROUTES:
         if pattern.match(path):
             return service
@@ -140,7 +144,8 @@ class Gateway:
 
     def __call__(self, environ, start_response):
         def start_with_headers(status, headers, exc_info=None):
-            return start_response(status, edge.with_security_headers(headers, self.public_base_url), exc_info)
+            return start_response(status, edge.with_security_headers(headers, self.public_base_url,
+                                                                      environ.get("PATH_INFO", "")), exc_info)
 
         try:
             return self.forward(environ, start_with_headers)
@@ -238,7 +243,7 @@ def main():
     configure_logging("gateway", os.environ.get("LOG_LEVEL", "INFO"))
     host, _, port = os.environ.get("GATEWAY_ADDRESS", "127.0.0.1:8000").rpartition(":")
     upstreams = {"intake": Upstream.parse(settings.env("INTAKE_URL")), "review": Upstream.parse(settings.env("REVIEW_URL")),
-                 "publication": Upstream.parse(settings.env("PUBLICATION_URL"))}
+                 "publication": Upstream.parse(settings.env("PUBLICATION_URL")), "web": Upstream.parse(settings.env("WEB_URL"))}
     try:
         public_base_url = edge.public_base_url(settings.env("PUBLIC_BASE_URL"))
     except edge.BadPublicBaseUrl as exc:

@@ -61,7 +61,7 @@ def upstream():
 def gateway(upstream, tmp_path_factory):
     port = free_port()
     env = {**os.environ, "GATEWAY_ADDRESS": f"127.0.0.1:{port}", "INTAKE_URL": upstream, "REVIEW_URL": upstream,
-           "PUBLICATION_URL": upstream, "EVIDENCE_MAX_BYTES": str(EVIDENCE_MAX_BYTES), "PYTHONWARNINGS": "ignore"}
+           "PUBLICATION_URL": upstream, "WEB_URL": upstream, "EVIDENCE_MAX_BYTES": str(EVIDENCE_MAX_BYTES), "PYTHONWARNINGS": "ignore"}
     log = open(tmp_path_factory.mktemp("gateway") / "gateway.log", "wb")
     process = subprocess.Popen([sys.executable, "-m", "services.gateway.app"], cwd=ROOT, env=env, stdout=log,
                                stderr=subprocess.STDOUT)
@@ -195,11 +195,19 @@ def test_the_client_address_is_appended_to_x_forwarded_for_and_the_host_is_not_f
 
 def test_the_gateways_own_answers_are_json_with_the_security_headers(gateway):
     _, base, _ = gateway
-    for answer in (requests.get(base + "/nowhere", timeout=10), requests.get(base + "/api/v1/findings", timeout=10)):
+    for answer in (requests.get(base + "/api/v1/nowhere", timeout=10), requests.get(base + "/api/v1/findings", timeout=10)):
         for name, value in edge.security_headers("http://127.0.0.1:8000").items():
             assert answer.headers.get(name) == value, (answer.url, name, answer.headers)
-    unrouted = requests.get(base + "/nowhere", timeout=10)
+    unrouted = requests.get(base + "/api/v1/nowhere", timeout=10)
     assert unrouted.status_code == 404 and unrouted.json()["error"]["code"] == "not_found"
+
+
+def test_every_path_outside_the_api_is_a_page_forwarded_with_the_pages_policy(gateway):
+    _, base, _ = gateway
+    page = requests.get(base + "/fr/log?x=1", timeout=10)
+    assert page.json()["path"] == "/fr/log?x=1"  # reached the web service's upstream as sent
+    assert page.headers["Content-Security-Policy"] == edge.PAGE_CONTENT_SECURITY_POLICY
+    assert requests.get(base + "/api/v1/findings", timeout=10).headers["Content-Security-Policy"] == edge.CONTENT_SECURITY_POLICY
 
 
 def test_an_encoded_path_reaches_the_service_as_sent(gateway):

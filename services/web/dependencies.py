@@ -1,0 +1,82 @@
+"""The web service's shell: what the pages need from outside, set up once per container.
+
+`Pages` holds the rendering environments (one per language), the static assets (read once,
+served from memory with their hash as ETag), the configured verifier key and the database
+connection (read-only use: the pages never write).
+"""
+import hashlib
+import mimetypes
+
+from nameko.exceptions import ConfigurationError
+from nameko.extensions import DependencyProvider
+from werkzeug.wrappers import Response
+
+from shared import edge, settings
+from shared.clock import utcnow
+from shared.persistence import mongo
+from shared.transparency.note import NoteError, VerifierKey
+
+from services.web import i18n
+
+STATIC = i18n.HERE / "static"
+
+
+class StaticAsset:
+    def __init__(self, name: str, body: bytes):
+        self.name, self.body = name, body
+        self.etag = hashlib.sha256(body).hexdigest()[:32]  # unquoted; the header quotes it
+        self.content_type = (mimetypes.guess_type(name)[0] or "application/octet-stream") + (
+            "; charset=utf-8" if name.endswith((".css", ".js")) else "")
+
+
+def load_static() -> dict:
+    return {path.name: StaticAsset(path.name, path.read_bytes()) for path in sorted(STATIC.iterdir()) if path.is_file()}
+
+
+def parse_verifier_key(text: str):
+    """LOG_VERIFIER_KEY as a key, None when empty; a malformed one stops the service at start."""
+    if not text:
+        return None
+    try:
+        return VerifierKey.parse(text)
+    except NoteError as exc:
+        raise ConfigurationError(f"LOG_VERIFIER_KEY: {exc}") from None
+
+
+class Pages(DependencyProvider):
+    def setup(self):
+        config = self.container.config
+        self.verifier_key = parse_verifier_key(settings.value(config, "LOG_VERIFIER_KEY"))
+        self.key_published_at = settings.value(config, "LOG_KEY_PUBLISHED_AT")
+        self.public_base_url = edge.public_base_url(settings.value(config, "PUBLIC_BASE_URL"))
+        self.environments = i18n.environments()
+        self.static = load_static()
+        mongo.connect(settings.value(config, "MONGODB_URI"), settings.value(config, "MONGODB_DB"))
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def page(self, request, language: str, rest: str, template: str, status: int = 200, **context) -> Response:
+        """A page in `language`: rendered, with the language switch for the same path and query,
+        and an ETag of its body (a matching If-None-Match gets 304)."""
+        env = self.environments[language]
+        body = env.get_template(template).render(
+            static=self.static_url, rest=rest,
+            languages=i18n.language_links(language, rest, list(request.args.items(multi=True))), **context).encode()
+        etag = hashlib.sha256(body).hexdigest()[:32]
+        headers = {"ETag": f'"{etag}"', "Cache-Control": "no-cache", "Content-Language": language}
+        if status == 200 and request.if_none_match.contains(etag):
+            return Response(status=304, headers=headers)
+        return Response(body, status=status, content_type="text/html; charset=utf-8", headers=headers)
+
+    def static_url(self, name: str) -> str:
+        """An asset's URL, versioned by its content: cached for good, never stale."""
+        return f"/static/{name}?v={self.static[name].etag[:12]}"
+
+    @staticmethod
+    def now():
+        return utcnow()
+
+    @staticmethod
+    def ping() -> bool:
+        return mongo.ping()

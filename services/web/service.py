@@ -1,0 +1,68 @@
+"""The public pages: entrypoints only (rendering in dependencies.py, what a page shows in
+views.py, what it reads in queries.py, languages and formats in i18n.py).
+
+    GET /                     -> 303 to /<language>/ chosen by Accept-Language
+    GET /<language>/          the home page
+    GET /<language>/log       the transparency log: latest checkpoint, how to verify it
+    GET /static/<name>        the pages' own CSS and scripts (no third party, no build step)
+    GET /health               the database answers
+
+Every path outside /api/ reaches this service through the gateway; edge.py gives its answers
+the pages' Content-Security-Policy.
+"""
+import json
+
+from werkzeug.wrappers import Response
+
+from shared.irm import LANGUAGES
+from shared.webserver import http
+
+from services.web import i18n, queries, views
+from services.web.dependencies import Pages
+
+LANGUAGE = "<any(" + ", ".join(LANGUAGES) + "):language>"
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+class WebService:
+    name = "web"
+    pages = Pages()
+
+    @http("GET", "/")
+    def root(self, request):
+        language = i18n.preferred_language(request.headers.get("Accept-Language"))
+        return Response(status=303, headers={"Location": f"/{language}/", "Vary": "Accept-Language"})
+
+    @http("GET", f"/{LANGUAGE}/")
+    def home(self, request, language):
+        return self.pages.page(request, language, "/", "home.html")
+
+    @http("GET", f"/{LANGUAGE}/log")
+    def log(self, request, language):
+        context = views.log_page(queries.latest_checkpoint(), self.pages.verifier_key, self.pages.key_published_at,
+                                 self.pages.public_base_url, self.pages.now(), language)
+        return self.pages.page(request, language, "/log", "log.html", **context)
+
+    @http("GET", f"/{LANGUAGE}/<path:rest>")
+    def not_found(self, request, language, rest):
+        return self.pages.page(request, language, "/" + rest, "not_found.html", status=404)
+
+    @http("GET", "/static/<name>")
+    def static(self, request, name):
+        asset = self.pages.static.get(name)
+        if asset is None:
+            return Response("Not found.\n", status=404, content_type="text/plain; charset=utf-8")
+        headers = {"ETag": f'"{asset.etag}"', "Cache-Control": IMMUTABLE if request.args.get("v") else "no-cache"}
+        if request.if_none_match.contains(asset.etag):
+            return Response(status=304, headers=headers)
+        return Response(asset.body, content_type=asset.content_type, headers=headers)
+
+    @http("GET", "/health")
+    def health(self, request):
+        """Readiness: the database answers (503 otherwise)."""
+        try:
+            up = self.pages.ping()
+        except Exception:  # noqa: BLE001 -- any failure to reach the database is "down"
+            up = False
+        return Response(json.dumps({"service": self.name, "status": "ok" if up else "down"}),
+                        status=200 if up else 503, content_type="application/json")

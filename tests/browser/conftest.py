@@ -1,0 +1,107 @@
+"""The pages in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright through
+`executable_path`: Playwright cannot download its own browser here), against the web service
+running in this process on the real database.
+
+axe-core is injected with `page.evaluate` (the pages' CSP blocks `add_script_tag`, and
+`bypass_csp` would hide CSP faults). Its colour-contrast rule skips joined Arabic letters,
+which it takes for an icon ligature (dequelabs/axe-core #3867): `AXE_CHECK_EVERY_TEXT` gives
+the rule a `matches` that takes every visible element holding text, and a test proves it
+catches a planted pale Arabic line.
+
+Screenshots: test-artifacts/browser/<test>-<language>.png (test-artifacts/ is git-ignored).
+"""
+import shutil
+from pathlib import Path
+
+import mongoengine
+import pytest
+from playwright.sync_api import sync_playwright
+
+import axe_playwright_python
+from cli import operations
+from devtools.ports import free_port
+from services.publication import documents as publication_documents
+from services.web.service import WebService
+from shared.transparency.note import SigningKey
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+CHROMIUM = "/usr/bin/chromium"
+# As /work machines' notes say: without the background-networking flags Chromium keeps
+# trying to reach Google's hosts, which a closed network refuses.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+AXE_SOURCE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
+AXE_CHECK_EVERY_TEXT = """() => {
+  axe.configure({rules: [{id: "color-contrast", matches: (node) => {
+    const hasText = [...node.childNodes].some((child) => child.nodeType === Node.TEXT_NODE && child.nodeValue.trim());
+    return hasText && node.checkVisibility() && !node.closest("[aria-hidden=true], [inert]");
+  }}]});
+}"""
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium fonts-noto-core (.ci/run does)")
+    manager = sync_playwright()
+    playwright = manager.start()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+    # Not playwright.stop(): under eventlet's monkey patching (tests/conftest.py) it waits
+    # forever for the driver's exit (asyncio's child watcher never hears of it). The driver
+    # has nothing left to do once the browser is closed: end it, it is our own child.
+    manager._client._transport._proc.kill()
+
+
+@pytest.fixture(scope="session")
+def artifacts():
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir(parents=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def log_key():
+    return SigningKey.generate("irm-review.test/audit-log")
+
+
+@pytest.fixture
+def db(mongodb_uri):
+    """The test database with no checkpoints: each test signs the ones it shows."""
+    operations.connect(mongodb_uri)
+    publication_documents.LogCheckpoint.ensure_indexes()
+    mongoengine.connection.get_db()[publication_documents.LogCheckpoint._get_collection_name()].delete_many({})
+    return mongodb_uri
+
+
+@pytest.fixture
+def web(container_factory, db, log_key):
+    """The web service's base URL, with the log's verifier key configured."""
+    port = free_port()
+    container = container_factory(WebService, {
+        "MONGODB_URI": db, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}", "LOG_VERIFIER_KEY": str(log_key.verifier),
+        "LOG_KEY_PUBLISHED_AT": "https://ogp.example/irm/verifier-key", "PUBLIC_BASE_URL": "http://127.0.0.1:8000"})
+    container.start()
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def axe_violations(page, check_every_text=True, rules=None) -> list:
+    """axe-core's violations on the page as it is now (WCAG 2.x A and AA, best practices)."""
+    page.evaluate(AXE_SOURCE)
+    if check_every_text:
+        page.evaluate(AXE_CHECK_EVERY_TEXT)
+    options = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]}}
+    if rules:
+        options = {"runOnly": {"type": "rule", "values": rules}}
+    result = page.evaluate("async (options) => await axe.run(document, options)", options)
+    return [{"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]} for v in result["violations"]]
