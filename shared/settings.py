@@ -122,6 +122,8 @@ ALL = (
             "next to the key on the log page.", (WEB,)),
     # --- the gateway -----------------------------------------------------------------------------
     Setting("GATEWAY_ADDRESS", "127.0.0.1:8000", "Where the gateway listens.", (GATEWAY,)),
+    Setting("GATEWAY_CLIENT_TIMEOUT_SECONDS", "60",
+            "A client connection idle this long (a body trickled in, a request never finished) is closed.", (GATEWAY,), float),
     Setting("INTAKE_URL", "http://127.0.0.1:8001", "Where the gateway finds intake: one URL, or several instances comma-separated (taken in turn; one that refuses the connection is skipped).", (GATEWAY,)),
     Setting("REVIEW_URL", "http://127.0.0.1:8002", "Where the gateway finds review: one URL, or several instances comma-separated (taken in turn; one that refuses the connection is skipped).", (GATEWAY,)),
     Setting("PUBLICATION_URL", "http://127.0.0.1:8003", "Where the gateway finds publication: one URL, or several instances comma-separated (taken in turn; one that refuses the connection is skipped).", (GATEWAY,)),

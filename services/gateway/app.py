@@ -257,7 +257,10 @@ def main():
     listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     # GET /metrics, and every request counted by route, method, status and latency.
     wsgi.server(listener, metrics.InstrumentedWsgi(Gateway(upstreams, evidence_max_bytes, public_base_url), "gateway", route_label),
-                log_output=False, protocol=GatewayProtocol)
+                log_output=False, protocol=GatewayProtocol,
+                # A client that stops sending (a slow body, a half-sent request) would hold its
+                # connection and green thread for ever: it is dropped after this long idle.
+                socket_timeout=settings.env("GATEWAY_CLIENT_TIMEOUT_SECONDS"))
 
 
 if __name__ == "__main__":

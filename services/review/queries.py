@@ -5,6 +5,7 @@ through the unit of work given (`uow`), so it sees the transaction's snapshot (a
 unit of work in the handlers' unit tests).
 """
 from services.review import documents
+from shared import access
 
 API_FIELDS = {
     "government": ("comment_id", "commitment_id", "text", "author_id", "at", "response"),
@@ -42,8 +43,12 @@ def case(case_id):
 def cases_listed_for(principal, status=None):
     """The cases a caller's list may hold, newest change first. It only narrows (an expert's own
     and past cases); shared/access.py still decides each one."""
-    filters = ({"$or": [{"expert_id": principal.subject}, {"excluded_experts": principal.subject}]}
-               if principal.role == "expert" else {})
+    if principal.role == "expert":
+        filters = {"$or": [{"expert_id": principal.subject}, {"excluded_experts": principal.subject}]}
+    elif principal.role == "quality_reviewer":  # in or past quality review (access.CaseFacts.been_in_quality_review)
+        filters = {"$or": [{"status": access.QUALITY_REVIEW_STAGE}, {"reviewer_id": {"$ne": None}}]}
+    else:
+        filters = {}
     if status:
         filters["status"] = status
     return documents.Case.objects(__raw__=filters).order_by("-updated_at")

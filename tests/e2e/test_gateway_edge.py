@@ -218,3 +218,29 @@ def test_an_encoded_path_reaches_the_service_as_sent(gateway):
     assert seen["path"] == "/api/v1/cases/a%3Fb%20%C3%A9%2Fc/public-draft"
     with_query = requests.get(base + "/api/v1/findings/fnd%231", params={"member": "TN"}, timeout=10).json()
     assert with_query["path"] == "/api/v1/findings/fnd%231?member=TN"
+
+
+def test_a_client_that_stops_sending_is_disconnected(upstream, tmp_path_factory):
+    """Slowloris: a request whose body never comes must not hold a connection for ever."""
+    port = free_port()
+    env = {**os.environ, "GATEWAY_ADDRESS": f"127.0.0.1:{port}", "INTAKE_URL": upstream, "REVIEW_URL": upstream,
+           "PUBLICATION_URL": upstream, "WEB_URL": upstream, "GATEWAY_CLIENT_TIMEOUT_SECONDS": "1", "PYTHONWARNINGS": "ignore"}
+    process = subprocess.Popen([sys.executable, "-m", "services.gateway.app"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not port_open("127.0.0.1", port):
+            assert process.poll() is None and time.monotonic() < deadline, "the gateway did not start"
+            time.sleep(0.05)
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.sendall(b"POST /api/v1/findings HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 100\r\n\r\n{")
+            sock.settimeout(20)  # far past the gateway's 1 s: only a hang would reach it
+            received = b""
+            while chunk := sock.recv(65536):
+                received += chunk
+        # The gateway closed the connection (recv gave b"") without forwarding the half body.
+        assert b"200 OK" not in received
+    finally:
+        process.terminate()
+        process.wait(10)
