@@ -95,6 +95,11 @@ class ServiceStack:
         self.commands = {}
         self.held = set()  # stopped on purpose: not restarted
         self.stopping = False
+        # One decision at a time about who runs under a name (an automatic restart, a test's
+        # respawn, stop), and every process ever started, so that stop() leaves none behind: a
+        # process left running would consume the next stack's events from the same vhost.
+        self.lock = threading.RLock()
+        self.spawned = []
         self.restarts = []  # (name, exit status) of every restart, for the record
 
     @property
@@ -114,9 +119,11 @@ class ServiceStack:
         self.commands[name] = (command, env)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_file = open(self.log_dir / f"{name}.log", "ab")
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-        self.processes[name] = process
+        with self.lock:
+            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                       start_new_session=True)
+            self.processes[name] = process
+            self.spawned.append(process)
         threading.Thread(target=self._pump, args=(name, process, log_file), daemon=True).start()
 
     def _pump(self, name, process, log_file):
@@ -182,30 +189,38 @@ class ServiceStack:
 
     def _restart_if_it_died(self, name, process, log_file):
         status = process.wait()
-        if self.stopping or name in self.held or self.processes.get(name) is not process:
-            return
-        self.restarts.append((name, status))
+        with self.lock:
+            if self.stopping or name in self.held or self.processes.get(name) is not process:
+                return
+            self.restarts.append((name, status))
         log_file.write(f"stack: {name} exited with status {status}; restarting it in 1 s\n".encode())
         log_file.flush()
         time.sleep(1)
-        if not (self.stopping or name in self.held or self.processes.get(name) is not process):
-            self._spawn(name, *self.commands[name])
+        with self.lock:  # a respawn or stop meanwhile decided otherwise
+            if not (self.stopping or name in self.held or self.processes.get(name) is not process):
+                self._spawn(name, *self.commands[name])
 
     def kill(self, name, sig=signal.SIGKILL):
         """Kill one process the hard way (fault tests): no shutdown, no acks, no cleanup."""
-        self.held.add(name)
-        process = self.processes[name]
+        with self.lock:
+            self.held.add(name)
+            process = self.processes[name]
         os.killpg(process.pid, sig)
         process.wait(10)
 
     def respawn(self, name):
-        command, env = self.commands[name]
-        self.held.discard(name)
-        self._spawn(name, command, env)
+        with self.lock:
+            command, env = self.commands[name]
+            self.held.discard(name)
+            if self.processes[name].poll() is None:
+                return  # already running again
+            self._spawn(name, command, env)
 
     def stop(self):
-        self.stopping = True
-        for process in self.processes.values():
+        with self.lock:
+            self.stopping = True
+            running = list(self.spawned)
+        for process in running:
             stop_process(process)
 
 
