@@ -25,6 +25,17 @@ INDICATORS = (
     "completion",
     "did_it_open_government",
 )
+NOT_VERIFIABLE_STOPS_THERE = "A not_verifiable commitment is not reviewable: give no further indicators."
+
+
+def beyond_not_verifiable(ratings: dict) -> list:
+    """The indicators given to a not-verifiable commitment besides its verifiability (none allowed).
+
+    The IRM's gate, here because both sides need it: the ratings contract refuses such a rating
+    wherever one is read, and review's rubric (services/review/domain/rubric.py) builds on it."""
+    if (ratings.get("verifiability") or {}).get("value") != "not_verifiable":
+        return []
+    return [name for name in INDICATORS[1:] if ratings.get(name)]
 
 # Per plan: the level of public influence during co-creation (IAP2 spectrum; OGP's
 # minimum during development is `involve`), and why a member acted contrary to process.

@@ -3,14 +3,15 @@
 Each indicator is {"value": ..., "justification": {"en": "..."}}; the values are the
 IRM's exact ones. Whether a set of ratings is complete and consistent (e.g. nothing
 beyond `verifiability` for a not-verifiable commitment) is the rubric's business:
-services/review/domain/rubric.py, which the schema below asks.
+services/review/domain/rubric.py; the gate the schema below asks is the IRM's own rule
+(shared/irm.py: beyond_not_verifiable), so this contract depends on no service.
 """
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.review.domain import rubric
 from shared.contracts.fields import LocalizedText
 from shared.irm import (
-    COMPLETION, CONTRARY_TO_PROCESS_REASONS, DID_IT_OPEN_GOVERNMENT, POTENTIAL_FOR_RESULTS, PUBLIC_INFLUENCE, VERIFIABILITY,
+    COMPLETION, CONTRARY_TO_PROCESS_REASONS, DID_IT_OPEN_GOVERNMENT, NOT_VERIFIABLE_STOPS_THERE, POTENTIAL_FOR_RESULTS,
+    PUBLIC_INFLUENCE, VERIFIABILITY, beyond_not_verifiable,
 )
 
 
@@ -47,9 +48,9 @@ class CommitmentRatingsSchema(Schema):
 
     @validates_schema
     def not_verifiable_stops_there(self, data, **kwargs):
-        extra = rubric.beyond_not_verifiable(data)  # the rubric's rule, asked where a rating is read
+        extra = beyond_not_verifiable(data)  # the IRM's gate, asked wherever a rating is read
         if extra:
-            raise ValidationError(rubric.NOT_VERIFIABLE_STOPS_THERE, field_name=extra[0])
+            raise ValidationError(NOT_VERIFIABLE_STOPS_THERE, field_name=extra[0])
 
 
 class CoCreationAssessmentSchema(Schema):

@@ -95,3 +95,14 @@ def test_readme_describes_the_layout():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("### Inside a service", 1)[1].split("\n#", 1)[0]
     assert all(name.removesuffix(".py") in section for name in MODULES + ("domain/",))
+
+
+@pytest.mark.parametrize("lower, higher", [("shared", ("services", "cli", "devtools", "bench")),
+                                           ("services", ("cli", "devtools", "bench"))])
+def test_the_layers_only_import_downwards(lower, higher):
+    """shared/ is what every service stands on and services/ never need the tools around them:
+    an import upwards (the ratings contract once asked review's rubric) ties the layers in a knot."""
+    upwards = [f"{path.relative_to(ROOT)}: {module}" for path in sorted((ROOT / lower).rglob("*.py"))
+               for module in sorted(imported_modules(ast.parse(path.read_text(), str(path))))
+               if module.split(".")[0] in higher]
+    assert not upwards, upwards

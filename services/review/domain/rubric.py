@@ -6,17 +6,8 @@ indicator, each with a justification. A not-verifiable commitment is not reviewa
 needs nothing else and may be given nothing else (`beyond_not_verifiable`, which the
 contract asks when it reads a rating).
 """
-from shared.irm import INDICATORS
-
-
-NOT_VERIFIABLE_STOPS_THERE = "A not_verifiable commitment is not reviewable: give no further indicators."
-
-
-def beyond_not_verifiable(ratings: dict) -> list:
-    """The indicators given to a not-verifiable commitment besides its verifiability (none allowed)."""
-    if (ratings.get("verifiability") or {}).get("value") != "not_verifiable":
-        return []
-    return [name for name in INDICATORS[1:] if ratings.get(name)]
+# The gate itself is the IRM's (shared/irm.py), shared with the ratings contract.
+from shared.irm import INDICATORS, NOT_VERIFIABLE_STOPS_THERE, beyond_not_verifiable  # noqa: F401
 
 
 def missing_ratings(commitment_ids, ratings_by_commitment: dict) -> list:
