@@ -19,7 +19,7 @@ from nameko.timer import timer
 from shared.webserver import http
 from werkzeug.wrappers import Response
 
-from services.publication import documents, feeds, handlers, open_data, paging, queries, schemas, trail, views
+from services.publication import documents, feeds, handlers, open_data, queries, schemas, trail, views
 from services.publication import metrics as publication_metrics
 from services.publication.freshness import Freshness
 from services.publication.public_feed import PublicFeed, public_message
@@ -80,13 +80,9 @@ class PublicationService(service_shell.ServiceShell):
         return self.freshness.respond(request, lambda: self._findings_page(query))
 
     def _findings_page(self, query):
-        page, more = queries.findings_page(query)
-        next_url = None
-        if more:
-            params = {k: v for k, v in query.items() if v not in (None, False) and k not in ("cursor", "limit")}
-            params.update(limit=query["limit"], cursor=paging.encode_cursor(page[-1].published_at_dt, page[-1].finding_id))
-            next_url = "/api/v1/findings?" + urlencode(params)
-        return json_response({"items": [views.finding_view(f, full=False) for f in page], "next": next_url})
+        found = queries.findings_list(query)
+        next_url = "/api/v1/findings?" + urlencode(found["next"]) if found["next"] else None
+        return json_response({"items": found["items"], "next": next_url})
 
     @http("GET", "/api/v1/findings/<string:finding_id>")
     @api_endpoint
