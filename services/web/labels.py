@@ -36,3 +36,41 @@ VALUES = {
 def value(scale: str, raw) -> str:
     """The name shown for `raw` on `scale`; the raw value itself if the scale does not know it."""
     return VALUES[scale].get(raw, str(raw))
+
+# Who acts: the roles a token carries (shared/irm.py), and the services themselves.
+ROLES = {**dict(zip(irm.ROLES, (N_("Government point of contact"), N_("IRM expert"), N_("IEP quality reviewer"),
+                                N_("Administrator")))), "system": N_("The system"), "public": N_("Member of the public")}
+
+# What was done: the audit trail's actions as the services record them. An action not named
+# here is shown by its code alone.
+ACTIONS = {
+    "self_assessment.submitted": N_("Self-assessment submitted"),
+    "review.assigned": N_("Assigned to an expert"),
+    "review.reassigned": N_("Reassigned to another expert"),
+    "review.declined": N_("Declined by the expert"),
+    "review.deadline_missed": N_("Deadline missed"),
+    "review.unassigned": N_("Unassigned"),
+    "review.accepted": N_("Accepted by the expert"),
+    "review.reminder_sent": N_("Reminder sent"),
+    "rating.saved": N_("Rating saved"),
+    "plan_assessment.saved": N_("Co-creation assessment saved"),
+    "review.submitted": N_("Draft submitted for quality review"),
+    "review.returned": N_("Returned by quality review"),
+    "review.quality_approved": N_("Approved by quality review"),
+    "government.commented": N_("Government comment"),
+    "government.comment_answered": N_("Government comment answered"),
+    "review.public_comment_opened": N_("Public comment period opened"),
+    "public.commented": N_("Public comment"),
+    "review.approved": N_("Approved for publication"),
+    "finding.published": N_("Finding published"),
+    "finding.withdrawn": N_("Finding withdrawn"),
+    "review.correction_opened": N_("Correction opened"),
+}
+
+# When withheld content becomes public (shared/disclosure.py's moments).
+WITHHELD_UNTIL = {"public_comment": N_("Sealed until the public comment period opens"),
+                  "publication": N_("Sealed until publication"), "never": N_("Sealed for good (confidential)")}
+
+
+def named(table: dict, key) -> str | None:
+    return table.get(key)

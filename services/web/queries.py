@@ -6,6 +6,7 @@ query and view functions, the ones `GET /api/v1/findings` and `/api/v1/findings/
 """
 from services.publication import documents as publication_documents
 from services.publication import queries as publication_queries
+from services.publication import trail as publication_trail
 from services.publication import views as publication_views
 
 
@@ -26,3 +27,9 @@ def latest_checkpoint() -> dict | None:
     if latest is None:
         return None
     return {"note": latest.note, "size": latest.size, "signed_at": latest.signed_at}
+
+
+def timeline(case_id: str) -> dict | None:
+    """A case's timeline as `GET /api/v1/cases/{id}/timeline` shows it (the disclosure rule
+    applied); None when the case has no trail."""
+    return publication_trail.timeline(case_id)

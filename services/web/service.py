@@ -6,6 +6,7 @@ views.py, what it reads in queries.py, languages and formats in i18n.py).
     GET /<language>/log       the transparency log: latest checkpoint, how to verify it
     GET /<language>/findings  the findings, filtered as GET /api/v1/findings filters them (same query)
     GET /<language>/findings/<id>   a finding: its commitments at a glance, comments, versions
+    GET /<language>/cases/<id>/timeline   who did what, when and why, in log order (the API's timeline)
     GET /static/<name>        the pages' own CSS and scripts (no third party, no build step)
     GET /health               the database answers
 
@@ -68,6 +69,16 @@ class WebService:
         if view is None:
             return self.pages.page(request, language, f"/findings/{finding_id}", "not_found.html", status=404)
         return self.pages.page(request, language, f"/findings/{finding_id}", "finding.html", **views.finding_page(view, language))
+
+    @http("GET", f"/{LANGUAGE}/cases/<string:case_id>/timeline")
+    def timeline(self, request, language, case_id):
+        rest = f"/cases/{case_id}/timeline"
+        timeline = queries.timeline(case_id)
+        if timeline is None:
+            return self.pages.page(request, language, rest, "not_found.html", status=404)
+        latest = queries.latest_checkpoint()
+        context = views.timeline_page(timeline, latest["size"] if latest else None, language)
+        return self.pages.page(request, language, rest, "timeline.html", **context)
 
     @http("GET", f"/{LANGUAGE}/<path:rest>")
     def not_found(self, request, language, rest):

@@ -162,3 +162,22 @@ def finding_page(view: dict, language: str) -> dict:
         "links": {"json": view["url"], "feed": f"/api/v1/feeds/findings.atom?member={quote(member['code'])}",
                   "open_data": "/api/v1/open-data/commitments.csv", "audit": view["audit_url"], "timeline": view["timeline_url"]},
     }
+
+
+# --- a case's timeline -----------------------------------------------------------------------------
+def timeline_page(timeline: dict, checkpoint_size: int | None, language: str) -> dict:
+    """A case's timeline page from publication's own timeline (the API's body): each event with
+    a link to its inclusion proof in the latest signed tree, when that tree holds it."""
+    events = []
+    for event in timeline["events"]:
+        index = event["log_index"]
+        proof = (f"/api/v1/log/proofs/inclusion?{urlencode({'index': index, 'size': checkpoint_size})}"
+                 if index is not None and checkpoint_size and index < checkpoint_size else None)
+        withheld = event.get("withheld")
+        events.append({"log_index": index, "proof_href": proof, "seq": event["seq"], "when": event["when"],
+                       "who": {"role": event["who"].get("role"), "id": event["who"].get("id")},
+                       "what": event["what"], "why": event["why"] or "", "entry_hash": event["entry_hash"],
+                       "disclosed": "sealed" in event,
+                       "withheld_until": (withheld.get("until") or "erased") if withheld else None})
+    return {"case_id": timeline["case_id"], "events": events, "checkpoint_size": checkpoint_size,
+            "api_url": f"/api/v1/cases/{timeline['case_id']}/timeline", "audit_url": timeline["audit_url"]}

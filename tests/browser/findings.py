@@ -50,6 +50,25 @@ def withdraw(finding_id, reason, now):
         uow, principal, finding_id, reason, "corr-withdraw", now))[0].finding_id
 
 
+def record_history(case_id):
+    """The hostile case's earlier decisions, recorded as review records them (uow.record, what
+    people wrote sealed): a decline whose reason holds markup, a rating (its draft sealed until
+    the public comment period, which this case never reached) and a government comment (sealed
+    until publication)."""
+    def work(uow):
+        expert = {"role": "expert", "id": "exp-salma"}
+        uow.record(case_id=case_id, action="review.assigned", actor={"role": "system", "id": "review"},
+                   reason="Least loaded expert with no conflict.", data={"expert_id": "exp-salma"}, correlation_id="corr-x")
+        uow.record(case_id=case_id, action="review.declined", actor=expert, reason=f"Conflict {SCRIPT} {MARKUP}",
+                   data={"conflict_of_interest": True}, correlation_id="corr-x")
+        uow.record(case_id=case_id, action="rating.saved", actor={"role": "expert", "id": "exp-amina"}, reason="Ratings saved.",
+                   data={"commitment_id": "TN0501"}, sealed={"ratings": {"completion": {"value": "limited"}}}, correlation_id="corr-x")
+        uow.record(case_id=case_id, action="government.commented", actor={"role": "poc", "id": "poc-xs"},
+                   reason="The government commented.", data={"comment_id": "gc_x"}, sealed={"text": {"en": f"Gov {SCRIPT}"}},
+                   correlation_id="corr-x")
+    run_in_transaction(mongoengine.connection.get_connection(), "review", work)
+
+
 def seed():
     """Three cases: Tunisia's (sample data, a government comment answered and a public comment),
     a hostile member's (script and markup everywhere, corrected once then withdrawn), and Tunisia's
@@ -74,6 +93,7 @@ def seed():
         public_comments=[{"comment_id": "pc_x", "commitment_id": "TN0501", "text": {"fr": f"Avis {SCRIPT} {MARKUP}"},
                           "author": f"Mallory {MARKUP}", "at": at}],
         titles={"TN0501": {"fr": f"Titre {SCRIPT}", "en": f"Title {MARKUP}"}})
+    record_history("case_web_xs")
     first = publish(hostile_payload, now + timedelta(seconds=1))
     corrected = publish(hostile_payload, now + timedelta(seconds=2))
     withdrawn = withdraw(corrected, f"Published in error {SCRIPT} {MARKUP}", now + timedelta(seconds=3))

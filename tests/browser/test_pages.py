@@ -15,11 +15,12 @@ from shared.irm import LANGUAGES
 from shared.transparency.note import Checkpoint, SigningKey, sign_checkpoint
 from tests.browser import findings
 from tests.browser.conftest import axe_violations
+from tests.integration.conftest import wait_until
 
 pytestmark = pytest.mark.browser
 # Paths in {braces} name a finding the `published` fixture seeds (tests/browser/findings.py).
 PAGES = ("/", "/log", "/no-such-page", "/findings", "/findings?member=XS&status=withdrawn", "/findings/{tunisia}",
-         "/findings/{hostile_withdrawn}", "/findings/{hostile_first}")
+         "/findings/{hostile_withdrawn}", "/findings/{hostile_first}", "/cases/case_web_xs/timeline")
 DIRECTION = {"ar": "rtl", "fr": "ltr", "en": "ltr"}
 MAX_PAGE_BYTES = 100 * 1024
 
@@ -190,7 +191,8 @@ def api(container_factory, db, amqp_uri, log_key):
 
     port = free_port()
     container_factory(PublicationService, {"AMQP_URI": amqp_uri, "MONGODB_URI": db, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
-                                           "serializer": "json", "LOG_SIGNING_KEY": str(log_key)}).start()
+                                           "serializer": "json", "LOG_SIGNING_KEY": str(log_key),
+                                           "LOG_CHECKPOINT_SECONDS": 0}).start()  # a checkpoint on each tick the log grew
     return f"http://127.0.0.1:{port}"
 
 
@@ -295,7 +297,8 @@ def test_versions_link_both_ways_and_a_withdrawn_finding_says_so_and_why(web, pu
     assert requests.get(f"{web}/en/findings/fnd_nothing", timeout=5).status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/findings", "/findings/{hostile_withdrawn}", "/findings/{hostile_first}"])
+@pytest.mark.parametrize("path", ["/findings", "/findings/{hostile_withdrawn}", "/findings/{hostile_first}",
+                                  "/cases/case_web_xs/timeline"])
 def test_script_and_markup_in_titles_names_reasons_and_comments_are_shown_as_text(web, published, page, path):
     for language in LANGUAGES:
         page.goto(f"{web}/{language}{path.format(**published)}")
@@ -304,7 +307,7 @@ def test_script_and_markup_in_titles_names_reasons_and_comments_are_shown_as_tex
         main = page.locator("main").text_content()
         if language != "ar" or path != "/findings":
             assert findings.SCRIPT in main or findings.MARKUP in main
-    if path != "/findings":
+    if path.startswith("/findings/"):
         text = page.locator("main").text_content()
         for written in (f"Gov {findings.SCRIPT}", f"Answer {findings.MARKUP}", f"Mallory {findings.MARKUP}",
                         f"Avis {findings.SCRIPT} {findings.MARKUP}", f"Title {findings.MARKUP}"):
@@ -328,3 +331,40 @@ def test_the_findings_pages_answer_304_to_their_etag(web, published):
         first = requests.get(web + path, timeout=5)
         assert first.status_code == 200 and first.headers["Content-Language"] == path[1:3]
         assert requests.get(web + path, headers={"If-None-Match": first.headers["ETag"]}, timeout=5).status_code == 304
+
+
+def logged_timeline(api, case_id):
+    """The case's timeline once the log holds every entry and a checkpoint covers them."""
+    def ready():
+        timeline = requests.get(f"{api}/api/v1/cases/{case_id}/timeline", timeout=10).json()
+        latest = publication_documents.LogCheckpoint.objects.order_by("-size").first()
+        indexes = [event["log_index"] for event in timeline["events"]]
+        return timeline if None not in indexes and latest and latest.size > max(indexes) else None
+    return wait_until(ready, what=f"{case_id}'s entries logged and signed")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_timeline_page_shows_the_apis_timeline_in_log_order_with_inclusion_proofs(web, published, api, page, language):
+    timeline = logged_timeline(api, "case_web_xs")
+    page.goto(f"{web}/{language}/findings/{published['hostile_withdrawn']}")
+    page.locator("#timeline-page").click()
+    assert page.url == f"{web}/{language}/cases/case_web_xs/timeline"
+    rows = page.locator("#events > li")
+    assert rows.evaluate_all("els => els.map(e => Number(e.dataset.seq))") == [e["seq"] for e in timeline["events"]]
+    assert [e["what"] for e in timeline["events"]][:2] == ["review.assigned", "review.declined"]
+    for row, event in zip(rows.all(), timeline["events"]):
+        assert row.locator(".action").text_content() == event["what"]
+        assert row.locator(".why").text_content() == event["why"] and row.locator(".why").get_attribute("dir") == "auto"
+        assert event["who"]["id"] in row.locator(".who").text_content()
+        link = row.locator(".log-index a")
+        assert link.text_content() == str(event["log_index"])
+        proof = requests.get(api + link.get_attribute("href"), timeout=10).json()
+        assert (proof["case_id"], proof["seq"], proof["index"]) == ("case_web_xs", event["seq"], event["log_index"])
+        # The disclosure rule, as the API applies it: withheld until its moment, or public.
+        assert row.locator(".withheld").count() == (1 if "withheld" in event else 0)
+        assert row.locator(".disclosed").count() == (1 if "sealed" in event else 0)
+    withheld = {e["what"]: e.get("withheld") for e in timeline["events"]}
+    assert withheld["rating.saved"] == {"until": "public_comment"} and withheld["government.commented"] is None
+    assert page.evaluate("document.title") != "owned" and page.locator("#injected").count() == 0
+    assert axe_violations(page) == []
+    assert requests.get(f"{web}/{language}/cases/no_such_case/timeline", timeout=5).status_code == 404

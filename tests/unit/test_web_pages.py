@@ -194,3 +194,28 @@ def test_the_finding_page_renders_escaped_in_each_language(language):
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<b>Tunisie</b>" not in html and "&lt;b&gt;Tunisie&lt;/b&gt;" in html
     assert 'href="javascript:' not in html
+
+
+def test_the_timeline_links_an_entry_to_its_proof_only_once_a_signed_tree_holds_it():
+    def event(seq, index, **more):
+        return {"log_index": index, "seq": seq, "when": "2026-12-01T07:30:00.000Z", "who": {"role": "expert", "id": "exp-a"},
+                "what": "rating.saved", "why": "Saved.", "details": {}, "service": "review", "entry_hash": "ab", **more}
+
+    timeline = {"case_id": "case_1", "audit_url": "/api/v1/cases/case_1/audit", "events": [
+        event(1, 4, withheld={"until": "public_comment"}), event(2, 9, sealed={"salt": "s", "content": {}}),
+        event(3, None), event(4, 5, withheld={"until": None, "erased": True})]}
+    page = views.timeline_page(timeline, 8, "fr")
+    assert [e["proof_href"] for e in page["events"]] == [
+        "/api/v1/log/proofs/inclusion?index=4&size=8", None, None, "/api/v1/log/proofs/inclusion?index=5&size=8"]
+    assert [(e["withheld_until"], e["disclosed"]) for e in page["events"]] == [
+        ("public_comment", False), (None, True), (None, False), ("erased", False)]
+    assert views.timeline_page(timeline, None, "en")["events"][0]["proof_href"] is None
+    assert page["api_url"] == "/api/v1/cases/case_1/timeline"
+
+
+def test_every_withheld_moment_of_the_disclosure_rule_has_a_name():
+    from services.web import labels
+    from shared import disclosure
+
+    assert set(labels.WITHHELD_UNTIL) == {*disclosure.MOMENTS.values(), disclosure.NEVER}
+    assert set(disclosure.DISCLOSED_BY) <= set(labels.ACTIONS)
