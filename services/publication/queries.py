@@ -1,5 +1,5 @@
 """Publication's reads: the findings lists, feeds and the log's leaves and checkpoints."""
-from services.publication import documents, paging
+from services.publication import documents, paging, views
 from services.publication.schemas import INDICATOR_FILTERS
 
 FEED_ENTRIES = 100
@@ -22,6 +22,14 @@ def findings_page(query):
     found = list(documents.Finding._get_collection().find(filters, LIST_PROJECTION, sort=[("published_at_dt", -1), ("_id", -1)],
                                                           limit=query["limit"] + 1))
     return [documents.Finding._from_son(raw) for raw in found[:query["limit"]]], len(found) > query["limit"]
+
+
+def findings_list(query) -> dict:
+    """The findings list for a FindingsQuery as plain data, what the JSON API and the findings
+    page both show: {"items": [summary views], "next": the next page's query parameters, or None}."""
+    page, more = findings_page(query)
+    return {"items": [views.finding_view(f, full=False) for f in page],
+            "next": views.next_page_query(query, page[-1]) if more else None}
 
 
 def finding(finding_id):

@@ -19,7 +19,7 @@ from nameko.timer import timer
 from shared.webserver import http
 from werkzeug.wrappers import Response
 
-from services.publication import documents, feeds, handlers, open_data, paging, queries, schemas, trail, views
+from services.publication import documents, feeds, handlers, open_data, queries, schemas, trail, views
 from services.publication import metrics as publication_metrics
 from services.publication.freshness import Freshness
 from services.publication.public_feed import PublicFeed, public_message
@@ -80,13 +80,9 @@ class PublicationService(service_shell.ServiceShell):
         return self.freshness.respond(request, lambda: self._findings_page(query))
 
     def _findings_page(self, query):
-        page, more = queries.findings_page(query)
-        next_url = None
-        if more:
-            params = {k: v for k, v in query.items() if v not in (None, False) and k not in ("cursor", "limit")}
-            params.update(limit=query["limit"], cursor=paging.encode_cursor(page[-1].published_at_dt, page[-1].finding_id))
-            next_url = "/api/v1/findings?" + urlencode(params)
-        return json_response({"items": [views.finding_view(f, full=False) for f in page], "next": next_url})
+        found = queries.findings_list(query)
+        next_url = "/api/v1/findings?" + urlencode(found["next"]) if found["next"] else None
+        return json_response({"items": found["items"], "next": next_url})
 
     @http("GET", "/api/v1/findings/<string:finding_id>")
     @api_endpoint
@@ -146,7 +142,10 @@ class PublicationService(service_shell.ServiceShell):
     @http("GET", "/api/v1/cases/<string:case_id>/audit")
     @api_endpoint
     def case_audit(self, request, case_id):
-        finding, entries, verification, logged = self._logged_trail(case_id)
+        found = trail.logged(case_id)
+        if found is None:
+            raise NotFound(f"No audit trail for case {case_id}.")
+        finding, entries, verification, logged = found
         return json_response({"case_id": case_id, "entries": [{**entry, "log_index": logged.get(entry["seq"])} for entry in entries],
                               "verification": verification.as_dict(),
                               "finding_url": f"/api/v1/findings/{finding.finding_id}" if finding else None})
@@ -155,19 +154,10 @@ class PublicationService(service_shell.ServiceShell):
     @api_endpoint
     def case_timeline(self, request, case_id):
         """Who did what, when and why: the case's entries in the order the transparency log holds them."""
-        _, entries, _, logged = self._logged_trail(case_id)
-        # Entries not yet appended (seconds old) come last, in chain order, with no log index.
-        entries.sort(key=lambda e: (logged.get(e["seq"]) is None, logged.get(e["seq"], 0), e["seq"]))
-        return json_response({"case_id": case_id, "audit_url": f"/api/v1/cases/{case_id}/audit", "events": [
-            views.timeline_event(e, logged.get(e["seq"])) for e in entries]})
-
-    def _logged_trail(self, case_id):
-        """The case's trail as the public reads it (disclosed: shared/disclosure.py), its
-        verification, and {seq: log index} of its entries already in the log."""
-        finding, entries, verification = trail.read(case_id)
-        if not entries:
+        timeline = trail.timeline(case_id)
+        if timeline is None:
             raise NotFound(f"No audit trail for case {case_id}.")
-        return finding, trail.disclosed(case_id, entries), verification, self.transparency.leaves_of_case(case_id)
+        return json_response(timeline)
 
     @http("GET", "/api/v1/openapi/publication.json")
     @api_endpoint

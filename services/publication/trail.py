@@ -17,6 +17,34 @@ def read(case_id: str):
     return finding, entries, audit.verify_chain(entries, expected_head=finding.audit_head if finding else None)
 
 
+def logged(case_id: str):
+    """The case's trail as the public reads it (disclosed), its verification, and {seq: log
+    index} of its entries already in the log: (latest finding, entries, verification, logged),
+    or None when the case has no trail. What the audit and timeline endpoints and pages show."""
+    from services.publication import documents
+
+    finding, entries, verification = read(case_id)
+    if not entries:
+        return None
+    leaves = {raw["seq"]: raw["_id"] for raw in documents.LogLeaf._get_collection().find({"case_id": case_id}, {"seq": 1})}
+    return finding, disclosed(case_id, entries), verification, leaves
+
+
+def timeline(case_id: str) -> dict | None:
+    """Who did what, when and why: the case's disclosed entries in the order the transparency log
+    holds them, each with its log index; None when the case has no trail."""
+    from services.publication import views
+
+    found = logged(case_id)
+    if found is None:
+        return None
+    _, entries, _, leaves = found
+    # Entries not yet appended (seconds old) come last, in chain order, with no log index.
+    entries.sort(key=lambda e: (leaves.get(e["seq"]) is None, leaves.get(e["seq"], 0), e["seq"]))
+    return {"case_id": case_id, "audit_url": f"/api/v1/cases/{case_id}/audit",
+            "events": [views.timeline_event(e, leaves.get(e["seq"])) for e in entries]}
+
+
 def disclosed(case_id: str, entries: list) -> list:
     """The case's entries as the public reads them (see disclosure.public_entry)."""
     reached = disclosure.moments_reached(entries)

@@ -175,8 +175,3 @@ class TransparencyLog(DependencyProvider):
 
     def consistency_proof(self, old_size: int, new_size: int) -> list:
         return self._hashes(merkle.consistency_ranges(old_size, new_size))
-
-    def leaves_of_case(self, case_id: str) -> dict:
-        """{seq: log index} for the case's logged entries."""
-        return {raw["seq"]: raw["_id"] for raw in self._docs().LogLeaf._get_collection().find(
-            {"case_id": case_id}, {"seq": 1})}

@@ -1,6 +1,7 @@
 """How publication shows a finding, a checkpoint, a case's timeline."""
 import base64
 
+from services.publication import paging
 from shared.clock import iso
 
 IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
@@ -21,6 +22,13 @@ def finding_view(finding, full=True) -> dict:
                      "public_comments": finding.public_comments,
                      "content_sha256": finding.content_sha256, "audit_head": finding.audit_head})
     return view
+
+
+def next_page_query(query, last) -> dict:
+    """The query parameters of the page after `last`: the same filters and limit, its cursor."""
+    params = {k: v for k, v in query.items() if v not in (None, False) and k not in ("cursor", "limit")}
+    params.update(limit=query["limit"], cursor=paging.encode_cursor(last.published_at_dt, last.finding_id))
+    return params
 
 
 def checkpoint_item(checkpoint) -> dict:

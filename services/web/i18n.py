@@ -26,6 +26,8 @@ from werkzeug.http import parse_accept_header
 
 from shared.irm import LANGUAGES
 
+from services.web import labels
+
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 TRANSLATIONS = HERE / "translations"
@@ -82,6 +84,11 @@ def moment(value: datetime, language: str) -> str:
     return dates.format_datetime(value, "long", tzinfo=timezone.utc, locale=language)
 
 
+def from_iso(value: str) -> datetime:
+    """A time as the API writes it ("2026-12-01T07:30:00.000Z"), as an aware datetime."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
 def age(value: datetime, now: datetime, language: str) -> str:
     """How long ago, in words ("il y a 3 minutes")."""
     return dates.format_timedelta(value - now, add_direction=True, threshold=1.1, locale=language)
@@ -94,7 +101,8 @@ def environment(language: str) -> jinja2.Environment:
     env.install_gettext_translations(catalog(language), newstyle=True)
     env.filters["number"] = lambda value: number(value, language)
     env.filters["moment"] = lambda value: moment(value, language)
-    env.globals.update(language=language, direction=direction(language))
+    env.filters["moment_iso"] = lambda value: moment(from_iso(value), language)
+    env.globals.update(language=language, direction=direction(language), labels=labels)
     return env
 
 

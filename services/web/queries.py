@@ -1,10 +1,24 @@
 """What the pages read from the database: the same documents the JSON API reads, read-only.
 
 The log page's one read is publication's `LogCheckpoint` (services/publication/documents.py),
-the document `GET /api/v1/log/checkpoint` serves. When publication exposes its read functions
-(services/publication/queries.py), these calls become calls to those.
+the document `GET /api/v1/log/checkpoint` serves. The findings pages call publication's own
+query and view functions, the ones `GET /api/v1/findings` and `/api/v1/findings/{id}` call.
 """
 from services.publication import documents as publication_documents
+from services.publication import queries as publication_queries
+from services.publication import trail as publication_trail
+from services.publication import views as publication_views
+
+
+def findings_list(query: dict) -> dict:
+    """One page of findings for a loaded FindingsQuery: {"items", "next"}, as the API lists them."""
+    return publication_queries.findings_list(query)
+
+
+def finding(finding_id: str) -> dict | None:
+    """A finding as `GET /api/v1/findings/{id}` shows it; None if there is none."""
+    found = publication_queries.finding(finding_id)
+    return publication_views.finding_view(found) if found else None
 
 
 def latest_checkpoint() -> dict | None:
@@ -13,3 +27,9 @@ def latest_checkpoint() -> dict | None:
     if latest is None:
         return None
     return {"note": latest.note, "size": latest.size, "signed_at": latest.signed_at}
+
+
+def timeline(case_id: str) -> dict | None:
+    """A case's timeline as `GET /api/v1/cases/{id}/timeline` shows it (the disclosure rule
+    applied); None when the case has no trail."""
+    return publication_trail.timeline(case_id)

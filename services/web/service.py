@@ -4,6 +4,9 @@ views.py, what it reads in queries.py, languages and formats in i18n.py).
     GET /                     -> 303 to /<language>/ chosen by Accept-Language
     GET /<language>/          the home page
     GET /<language>/log       the transparency log: latest checkpoint, how to verify it
+    GET /<language>/findings  the findings, filtered as GET /api/v1/findings filters them (same query)
+    GET /<language>/findings/<id>   a finding: its commitments at a glance, comments, versions
+    GET /<language>/cases/<id>/timeline   who did what, when and why, in log order (the API's timeline)
     GET /static/<name>        the pages' own CSS and scripts (no third party, no build step)
     GET /health               the database answers
 
@@ -12,7 +15,11 @@ the pages' Content-Security-Policy.
 """
 import json
 
+from marshmallow import ValidationError
 from werkzeug.wrappers import Response
+
+from services.publication.schemas import FINDINGS_QUERY
+from shared.http import Unprocessable
 
 from shared.irm import LANGUAGES
 from shared.webserver import http
@@ -42,6 +49,36 @@ class WebService:
         context = views.log_page(queries.latest_checkpoint(), self.pages.verifier_key, self.pages.key_published_at,
                                  self.pages.public_base_url, self.pages.now(), language)
         return self.pages.page(request, language, "/log", "log.html", **context)
+
+    @http("GET", f"/{LANGUAGE}/findings")
+    def findings(self, request, language):
+        form = views.findings_form(request.args.to_dict(), FINDINGS_QUERY.fields)
+        found, errors = None, {}
+        try:
+            found = queries.findings_list(FINDINGS_QUERY.load(form))
+        except ValidationError as exc:
+            errors = exc.messages
+        except Unprocessable as exc:  # a cursor this site did not give
+            errors = exc.details
+        context = views.findings_list_page(found, form, errors, language)
+        return self.pages.page(request, language, "/findings", "findings.html", status=422 if errors else 200, **context)
+
+    @http("GET", f"/{LANGUAGE}/findings/<string:finding_id>")
+    def finding(self, request, language, finding_id):
+        view = queries.finding(finding_id)
+        if view is None:
+            return self.pages.page(request, language, f"/findings/{finding_id}", "not_found.html", status=404)
+        return self.pages.page(request, language, f"/findings/{finding_id}", "finding.html", **views.finding_page(view, language))
+
+    @http("GET", f"/{LANGUAGE}/cases/<string:case_id>/timeline")
+    def timeline(self, request, language, case_id):
+        rest = f"/cases/{case_id}/timeline"
+        timeline = queries.timeline(case_id)
+        if timeline is None:
+            return self.pages.page(request, language, rest, "not_found.html", status=404)
+        latest = queries.latest_checkpoint()
+        context = views.timeline_page(timeline, latest["size"] if latest else None, language)
+        return self.pages.page(request, language, rest, "timeline.html", **context)
 
     @http("GET", f"/{LANGUAGE}/<path:rest>")
     def not_found(self, request, language, rest):

@@ -1,5 +1,8 @@
 """What each page shows, built from plain values (pure: no nameko, no database).
 
+The findings pages are built from publication's own views of the data (the dicts its JSON
+API serves), so a page and the API can never disagree on what a finding says.
+
 The log page: the latest signed checkpoint as the log served it, what it says (size, root,
 when it was signed and how long ago, in the page's language), whether the configured
 verifier key opens it, and how a reader checks it themselves (irm verify, or the in-browser
@@ -7,6 +10,9 @@ verifier, which re-checks the same note with the key the reader trusts).
 """
 import base64
 from datetime import datetime
+from urllib.parse import quote, urlencode
+
+from shared.irm import INDICATORS as INDICATOR_ORDER, LENS_VALUES as LENS_ORDER
 
 from shared.transparency.note import Checkpoint, NoteError, VerifierKey, open_checkpoint
 
@@ -46,3 +52,132 @@ def log_page(latest: dict | None, verifier_key: VerifierKey | None, key_publishe
             checkpoint["verified"] = False
     context["checkpoint"] = checkpoint
     return context
+
+
+# --- text in several languages ------------------------------------------------------------
+def localized(text, language: str, languages=()) -> dict | None:
+    """People's text kept per language ({"ar": ..., "fr": ...}) as a page shows it: in the page's
+    language when the data has it, otherwise the original, first in the finding's own languages,
+    with its `lang` (None when it is the page's). A plain string is shown as it is, in no
+    declared language."""
+    if not text:
+        return None
+    if isinstance(text, str):
+        return {"text": text, "lang": None}
+    if text.get(language):
+        return {"text": text[language], "lang": None}
+    for other in (*languages, *sorted(text)):
+        if text.get(other):
+            return {"text": text[other], "lang": other}
+    return None
+
+
+def member_view(member: dict, language: str, languages=()) -> dict:
+    return {"code": member["code"], "kind": member.get("kind"), "name": localized(member.get("names") or {}, language, languages)
+            or {"text": member["code"], "lang": None}}
+
+
+def safe_link(url) -> str | None:
+    """A link target only for http(s) URLs: anything else (javascript:, data:) is shown as text."""
+    return url if isinstance(url, str) and url.lower().startswith(("https://", "http://")) else None
+
+
+# --- the findings list ------------------------------------------------------------------------
+FILTERS = ("member", "kind", "cycle", "language", "verifiability", "potential_for_results", "completion",
+           "did_it_open_government", "status")
+
+
+def findings_form(args: dict, fields) -> dict:
+    """What the filter form sent, as the API's query reads it: the query's own fields only
+    (a link may carry others) and empty fields left out (a form sends every field)."""
+    return {key: value for key, value in args.items() if key in fields and value.strip() != ""}
+
+
+def findings_list_page(found: dict | None, form: dict, errors: dict, language: str) -> dict:
+    """The findings page's context: the form as sent, its errors by field, and the results
+    (publication's findings_list) with each member's name in the page's language."""
+    items = []
+    for item in (found or {}).get("items", []):
+        items.append({"id": item["id"], "href": f"/{language}/findings/{item['id']}", "api_url": item["url"],
+                      "member": member_view(item["member"], language, item["languages"]),
+                      "cycle": item["action_plan"]["cycle"], "plan_number": item["action_plan"]["plan_number"],
+                      "version": item["version"], "status": item["status"], "published_at": item["published_at"],
+                      "summary": item["summary"], "languages": item["languages"]})
+    next_href = f"/{language}/findings?" + urlencode(found["next"]) if found and found["next"] else None
+    api_query = urlencode({k: v for k, v in form.items()})
+    return {"form": {key: form.get(key, "") for key in FILTERS},
+            "errors": {key: bool(errors.get(key)) for key in (*FILTERS, "cursor", "limit")}, "has_errors": bool(errors),
+            "items": items, "next_href": next_href, "count": len(items),
+            "api_url": "/api/v1/findings" + ("?" + api_query if api_query else ""),
+            "searched": bool(form)}
+
+
+# --- a finding ------------------------------------------------------------------------------------
+def finding_page(view: dict, language: str) -> dict:
+    """A finding's page from the API's own view of it (publication's views.finding_view)."""
+    languages = view["languages"]
+
+    def text(value):
+        return localized(value, language, languages)
+
+    commitments = []
+    for commitment in view["commitments"]:
+        indicators = []
+        for indicator in INDICATOR_ORDER:
+            rated = (commitment.get("ratings") or {}).get(indicator)
+            if not rated:
+                continue
+            value = rated.get("value")
+            indicators.append({
+                "name": indicator,
+                "values": [lens for lens in LENS_ORDER if value.get(lens)] if indicator == "open_government_lens" else [value],
+                "justification": text(rated.get("justification")),
+                "evidence": [{"url": url, "href": safe_link(url)} for url in rated.get("evidence") or []]})
+        commitments.append({"id": commitment["commitment_id"], "number": commitment["number"],
+                            "title": text(commitment.get("title")) or {"text": commitment["commitment_id"], "lang": None},
+                            "self_reported_completion": commitment.get("self_reported_completion"),
+                            "indicators": indicators, "judgements": commitment.get("judgements") or {}})
+    plan = view.get("plan_assessment") or {}
+    co_creation = plan.get("co_creation")
+    contrary = plan.get("acted_contrary_to_process")
+    government = [{"id": c["comment_id"], "commitment_id": c.get("commitment_id"), "text": text(c.get("text")),
+                   "at": c.get("at"), "response": c.get("response") and {
+                       "text": text(c["response"].get("text")), "expert_id": c["response"].get("expert_id"),
+                       "at": c["response"].get("at")}} for c in view.get("government_comments") or []]
+    public = [{"id": c["comment_id"], "commitment_id": c.get("commitment_id"), "text": text(c.get("text")),
+               "author": c.get("author"), "at": c.get("at")} for c in view.get("public_comments") or []
+              if not c.get("confidential")]
+    member = member_view(view["member"], language, languages)
+    return {
+        "finding": view, "member": member, "cycle": view["action_plan"]["cycle"], "plan_number": view["action_plan"]["plan_number"],
+        "commitments": commitments,
+        "co_creation": co_creation and {"public_influence": co_creation.get("public_influence"),
+                                        "forum_met_regularly": co_creation.get("forum_met_regularly"),
+                                        "justification": text(co_creation.get("justification"))},
+        "contrary": contrary and {"value": contrary.get("value"), "reasons": contrary.get("reasons") or [],
+                                  "justification": text(contrary.get("justification"))},
+        "government_comments": government, "public_comments": public,
+        "supersedes_href": view["supersedes"] and f"/{language}/findings/{view['supersedes']}",
+        "superseded_by_href": view["superseded_by"] and f"/{language}/findings/{view['superseded_by']}",
+        "links": {"json": view["url"], "feed": f"/api/v1/feeds/findings.atom?member={quote(member['code'])}",
+                  "open_data": "/api/v1/open-data/commitments.csv", "audit": view["audit_url"], "timeline": view["timeline_url"]},
+    }
+
+
+# --- a case's timeline -----------------------------------------------------------------------------
+def timeline_page(timeline: dict, checkpoint_size: int | None, language: str) -> dict:
+    """A case's timeline page from publication's own timeline (the API's body): each event with
+    a link to its inclusion proof in the latest signed tree, when that tree holds it."""
+    events = []
+    for event in timeline["events"]:
+        index = event["log_index"]
+        proof = (f"/api/v1/log/proofs/inclusion?{urlencode({'index': index, 'size': checkpoint_size})}"
+                 if index is not None and checkpoint_size and index < checkpoint_size else None)
+        withheld = event.get("withheld")
+        events.append({"log_index": index, "proof_href": proof, "seq": event["seq"], "when": event["when"],
+                       "who": {"role": event["who"].get("role"), "id": event["who"].get("id")},
+                       "what": event["what"], "why": event["why"] or "", "entry_hash": event["entry_hash"],
+                       "disclosed": "sealed" in event,
+                       "withheld_until": (withheld.get("until") or "erased") if withheld else None})
+    return {"case_id": timeline["case_id"], "events": events, "checkpoint_size": checkpoint_size,
+            "api_url": f"/api/v1/cases/{timeline['case_id']}/timeline", "audit_url": timeline["audit_url"]}

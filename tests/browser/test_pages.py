@@ -13,10 +13,14 @@ from shared import edge
 from shared.clock import utcnow
 from shared.irm import LANGUAGES
 from shared.transparency.note import Checkpoint, SigningKey, sign_checkpoint
+from tests.browser import findings
 from tests.browser.conftest import axe_violations
+from tests.integration.conftest import wait_until
 
 pytestmark = pytest.mark.browser
-PAGES = ("/", "/log", "/no-such-page")
+# Paths in {braces} name a finding the `published` fixture seeds (tests/browser/findings.py).
+PAGES = ("/", "/log", "/no-such-page", "/findings", "/findings?member=XS&status=withdrawn", "/findings/{tunisia}",
+         "/findings/{hostile_withdrawn}", "/findings/{hostile_first}", "/cases/case_web_xs/timeline")
 DIRECTION = {"ar": "rtl", "fr": "ltr", "en": "ltr"}
 MAX_PAGE_BYTES = 100 * 1024
 
@@ -26,6 +30,12 @@ def sign(key, size, root=b"\x05" * 32, minutes_ago=4):
     note = sign_checkpoint(Checkpoint(key.name, size, root, (f"time: {signed_at.isoformat()}",)), key)
     publication_documents.LogCheckpoint(size=size, root=root, signed_at=signed_at, note=note).save(force_insert=True)
     return note
+
+
+@pytest.fixture
+def published(db):
+    """Findings published through publication's handlers (a fresh record and log): their ids by name."""
+    return findings.seed()
 
 
 @pytest.fixture
@@ -45,9 +55,9 @@ def watch(page):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("path", PAGES)
-def test_each_page_in_each_language_is_accessible_light_and_self_contained(web, signed, page, artifacts, language, path):
+def test_each_page_in_each_language_is_accessible_light_and_self_contained(web, published, signed, page, artifacts, language, path):
     seen = watch(page)
-    response = page.goto(f"{web}/{language}{path}")
+    response = page.goto(f"{web}/{language}{path.format(**published)}")
     assert response.status == (404 if path == "/no-such-page" else 200)
     assert response.headers["content-security-policy"] == edge.PAGE_CONTENT_SECURITY_POLICY
     html = page.locator("html")
@@ -60,7 +70,8 @@ def test_each_page_in_each_language_is_accessible_light_and_self_contained(web, 
     page.keyboard.press("Tab")  # the skip link comes first and shows when focused
     assert page.evaluate("document.activeElement.getAttribute('href')") == "#main"
     assert page.locator(".skip-link").bounding_box()["y"] >= 0
-    page.screenshot(path=artifacts / f"page{path.replace('/', '-')}-{language}.png", full_page=True)
+    name = path.split("?")[0].replace("/", "-").replace("{", "").replace("}", "") + ("-filtered" if "?" in path else "")
+    page.screenshot(path=artifacts / f"page{name}-{language}.png", full_page=True)
     assert seen["foreign"] == [] and seen["csp"] == []
     assert 0 < seen["bytes"] < MAX_PAGE_BYTES
     assert axe_violations(page) == []
@@ -169,3 +180,191 @@ def test_with_no_checkpoint_and_no_key_the_log_page_says_so(container_factory, d
     page.goto(f"http://127.0.0.1:{port}/en/log")
     assert page.locator("#no-checkpoint").is_visible() and page.locator("#verifier-key-missing").is_visible()
     assert axe_violations(page) == []
+
+
+# --- the findings pages ---------------------------------------------------------------------------
+@pytest.fixture
+def api(container_factory, db, amqp_uri, log_key):
+    """Publication's JSON API on the same database: what the pages are compared with."""
+    from devtools.ports import free_port
+    from services.publication.service import PublicationService
+
+    port = free_port()
+    container_factory(PublicationService, {"AMQP_URI": amqp_uri, "MONGODB_URI": db, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
+                                           "serializer": "json", "LOG_SIGNING_KEY": str(log_key),
+                                           "LOG_CHECKPOINT_SECONDS": 0}).start()  # a checkpoint on each tick the log grew
+    return f"http://127.0.0.1:{port}"
+
+
+def shown_items(page):
+    return page.eval_on_selector_all("#results > li", "items => items.map(i => i.dataset.findingId)")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_findings_list_shows_what_the_api_lists_with_the_same_filters_and_pages(web, published, api, page, language):
+    everything = requests.get(f"{api}/api/v1/findings", timeout=10).json()
+    page.goto(f"{web}/{language}/findings")
+    assert shown_items(page) == [item["id"] for item in everything["items"]] and len(everything["items"]) == 3
+    assert page.locator("#results-count").get_attribute("data-count") == "3"
+    tunisia = page.locator(f"[data-finding-id='{published['tunisia']}'] h3")
+    assert tunisia.text_content() == {"ar": "تونس", "fr": "Tunisie", "en": "Tunisia"}[language]
+    hostile = page.locator(f"[data-finding-id='{published['hostile_withdrawn']}'] h3 span")
+    if language == "ar":  # no Arabic name: the original, in its own language
+        assert (hostile.get_attribute("lang"), hostile.text_content()) == ("fr", findings.HOSTILE_MEMBER["names"]["fr"])
+    else:
+        assert hostile.get_attribute("lang") is None and hostile.text_content() == findings.HOSTILE_MEMBER["names"][language]
+
+    # The form sends the API's filters: the same query, the same answer, a URL to share.
+    page.get_by_label({"ar": "رمز العضو", "fr": "Code du membre", "en": "Member code"}[language], exact=True).fill("TN")
+    page.locator("#f-completion").select_option("substantial")
+    page.locator("#filters button").click()
+    assert page.url == f"{web}/{language}/findings?member=TN&kind=&cycle=&language=&verifiability=&potential_for_results=" \
+                       "&completion=substantial&did_it_open_government=&status="
+    api_filtered = requests.get(f"{api}/api/v1/findings?member=TN&completion=substantial", timeout=10).json()
+    assert shown_items(page) == [item["id"] for item in api_filtered["items"]] == [published["tunisia"], published["tunisia_earlier"]]
+    assert page.locator("#f-completion").input_value() == "substantial"
+
+    # Cursor pages: the page's next link carries the API's own cursor.
+    seen, url, api_url = [], f"{web}/{language}/findings?limit=1", f"{api}/api/v1/findings?limit=1"
+    while url:
+        page.goto(url)
+        api_page = requests.get(api_url, timeout=10).json()
+        assert shown_items(page) == [item["id"] for item in api_page["items"]]
+        seen += shown_items(page)
+        link = page.locator("#next-page")
+        url = web + link.get_attribute("href") if link.count() else None
+        api_url = api + api_page["next"] if api_page["next"] else None
+        assert (url is None) == (api_url is None)
+        if url:
+            assert url.split("?", 1)[1] == api_url.split("?", 1)[1]
+    assert seen == [item["id"] for item in everything["items"]]
+
+
+def test_a_filter_the_api_refuses_is_shown_next_to_its_field_in_the_pages_language(web, published, page):
+    response = page.goto(f"{web}/fr/findings?completion=done&cycle=2023")
+    assert response.status == 422
+    assert page.locator("#completion-error").text_content() == "Ce filtre n'accepte pas cette valeur."
+    assert page.locator("#f-completion").get_attribute("aria-invalid") == "true"
+    assert page.locator("#cycle-error").is_visible() and page.locator("#member-error").count() == 0
+    page.goto(f"{web}/ar/findings?cursor=not-a-cursor")
+    assert page.locator("#cursor-error").is_visible()
+    assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_finding_page_shows_what_the_api_says_of_the_finding(web, published, api, page, language):
+    finding = requests.get(f"{api}/api/v1/findings/{published['tunisia']}", timeout=10).json()
+    page.goto(f"{web}/{language}/findings/{published['tunisia']}")
+    assert page.locator("#member-name").text_content() == finding["member"]["names"][language]
+    assert page.locator("#member-code").text_content() == finding["member"]["code"]
+    assert page.locator("#version").text_content() == str(finding["version"])
+    for commitment in finding["commitments"]:
+        article = page.locator(f"#commitment-{commitment['commitment_id']}")
+        shown = article.locator("[data-indicator]").evaluate_all("els => els.map(e => e.dataset.indicator)")
+        assert shown == [name for name in ("verifiability", "open_government_lens", "potential_for_results", "completion",
+                                           "did_it_open_government") if name in commitment["ratings"]]
+        for name, rated in commitment["ratings"].items():
+            values = article.locator(f"[data-indicator={name}] .irm-value").all_text_contents()
+            expected = [v for v, yes in rated["value"].items() if yes] if name == "open_government_lens" else [rated["value"]]
+            assert sorted(values) == sorted(expected), name
+            justification = article.locator(f"[data-indicator={name}] .justification span")
+            assert justification.text_content() in rated["justification"].values()
+            for url in rated.get("evidence", []):
+                assert article.locator(f"[data-indicator={name}] a[href='{url}']").count() == 1
+        title = article.locator("h3 span").first
+        assert title.text_content() == commitment["title"].get(language) or title.get_attribute("lang") in commitment["title"]
+    comment = finding["government_comments"][0]
+    government = page.locator(f"#comment-{comment['comment_id']}")
+    assert comment["text"]["fr"] in government.text_content() and comment["response"]["text"]["fr"] in government.text_content()
+    public = page.locator(f"#comment-{finding['public_comments'][0]['comment_id']} blockquote p")
+    assert (public.text_content(), public.get_attribute("dir"), public.get_attribute("lang")) == (
+        "تعليق من مواطن حول الميزانية.", "auto", None if language == "ar" else "ar")
+    links = page.locator("#data-links a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    assert finding["url"] in links and finding["audit_url"] in links and finding["timeline_url"] in links
+    assert page.locator("#withdrawn").count() == 0
+
+
+def test_versions_link_both_ways_and_a_withdrawn_finding_says_so_and_why(web, published, api, page):
+    withdrawn = requests.get(f"{api}/api/v1/findings/{published['hostile_withdrawn']}", timeout=10).json()
+    page.goto(f"{web}/en/findings/{published['hostile_withdrawn']}")
+    assert page.locator("#withdrawn-reason").text_content() == withdrawn["withdrawn_reason"]
+    assert page.locator("#supersedes").get_attribute("href") == f"/en/findings/{withdrawn['supersedes']}"
+    page.locator("#supersedes").click()
+    assert page.locator("#superseded-by").get_attribute("href") == f"/en/findings/{published['hostile_withdrawn']}"
+    assert page.locator("#superseded").is_visible() and page.locator("#withdrawn").count() == 0
+    page.locator("#supersedes").click()
+    assert page.url.endswith(published["hostile_first"]) and page.locator("#supersedes").count() == 0
+    assert requests.get(f"{web}/en/findings/fnd_nothing", timeout=5).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/findings", "/findings/{hostile_withdrawn}", "/findings/{hostile_first}",
+                                  "/cases/case_web_xs/timeline"])
+def test_script_and_markup_in_titles_names_reasons_and_comments_are_shown_as_text(web, published, page, path):
+    for language in LANGUAGES:
+        page.goto(f"{web}/{language}{path.format(**published)}")
+        assert page.evaluate("document.title") != "owned"
+        assert page.locator("#injected").count() == 0 and page.locator("main b").count() == 0
+        main = page.locator("main").text_content()
+        if language != "ar" or path != "/findings":
+            assert findings.SCRIPT in main or findings.MARKUP in main
+    if path.startswith("/findings/"):
+        text = page.locator("main").text_content()
+        for written in (f"Gov {findings.SCRIPT}", f"Answer {findings.MARKUP}", f"Mallory {findings.MARKUP}",
+                        f"Avis {findings.SCRIPT} {findings.MARKUP}", f"Title {findings.MARKUP}"):
+            assert written in text, written
+
+
+def test_the_findings_pages_work_with_javascript_off(web, published, browser):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{web}/fr/findings")
+    page.locator("#f-status").select_option("withdrawn")
+    page.locator("#filters button").click()
+    assert shown_items(page) == [published["hostile_withdrawn"]]
+    page.locator("#results h3 a").click()
+    assert page.locator("#withdrawn").is_visible()
+    context.close()
+
+
+def test_the_findings_pages_answer_304_to_their_etag(web, published):
+    for path in ("/fr/findings?member=TN", f"/ar/findings/{published['tunisia']}"):
+        first = requests.get(web + path, timeout=5)
+        assert first.status_code == 200 and first.headers["Content-Language"] == path[1:3]
+        assert requests.get(web + path, headers={"If-None-Match": first.headers["ETag"]}, timeout=5).status_code == 304
+
+
+def logged_timeline(api, case_id):
+    """The case's timeline once the log holds every entry and a checkpoint covers them."""
+    def ready():
+        timeline = requests.get(f"{api}/api/v1/cases/{case_id}/timeline", timeout=10).json()
+        latest = publication_documents.LogCheckpoint.objects.order_by("-size").first()
+        indexes = [event["log_index"] for event in timeline["events"]]
+        return timeline if None not in indexes and latest and latest.size > max(indexes) else None
+    return wait_until(ready, what=f"{case_id}'s entries logged and signed")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_timeline_page_shows_the_apis_timeline_in_log_order_with_inclusion_proofs(web, published, api, page, language):
+    timeline = logged_timeline(api, "case_web_xs")
+    page.goto(f"{web}/{language}/findings/{published['hostile_withdrawn']}")
+    page.locator("#timeline-page").click()
+    assert page.url == f"{web}/{language}/cases/case_web_xs/timeline"
+    rows = page.locator("#events > li")
+    assert rows.evaluate_all("els => els.map(e => Number(e.dataset.seq))") == [e["seq"] for e in timeline["events"]]
+    assert [e["what"] for e in timeline["events"]][:2] == ["review.assigned", "review.declined"]
+    for row, event in zip(rows.all(), timeline["events"]):
+        assert row.locator(".action").text_content() == event["what"]
+        assert row.locator(".why").text_content() == event["why"] and row.locator(".why").get_attribute("dir") == "auto"
+        assert event["who"]["id"] in row.locator(".who").text_content()
+        link = row.locator(".log-index a")
+        assert link.text_content() == str(event["log_index"])
+        proof = requests.get(api + link.get_attribute("href"), timeout=10).json()
+        assert (proof["case_id"], proof["seq"], proof["index"]) == ("case_web_xs", event["seq"], event["log_index"])
+        # The disclosure rule, as the API applies it: withheld until its moment, or public.
+        assert row.locator(".withheld").count() == (1 if "withheld" in event else 0)
+        assert row.locator(".disclosed").count() == (1 if "sealed" in event else 0)
+    withheld = {e["what"]: e.get("withheld") for e in timeline["events"]}
+    assert withheld["rating.saved"] == {"until": "public_comment"} and withheld["government.commented"] is None
+    assert page.evaluate("document.title") != "owned" and page.locator("#injected").count() == 0
+    assert axe_violations(page) == []
+    assert requests.get(f"{web}/{language}/cases/no_such_case/timeline", timeout=5).status_code == 404

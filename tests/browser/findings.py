@@ -1,0 +1,103 @@
+"""Findings for the browser tests, published through publication's own handlers (publish,
+withdraw) in one transaction each, as the service does on a `review.approved` event; their
+titles, names, reasons and comments carry script and markup, which every page must show as text."""
+import copy
+from datetime import timedelta
+
+import mongoengine
+
+from devtools import sample
+from services.publication import documents as publication_documents
+from services.publication import handlers
+from shared.auth import Principal
+from shared.clock import iso, utcnow
+from shared.contracts.events import REVIEW_APPROVED, build_event
+from shared.persistence.documents import AuditEntry, LogQueueEntry, OutboxMessage, SealedContent
+from shared.persistence.unit_of_work import run_in_transaction
+
+SCRIPT = "<script>document.title='owned'</script>"
+MARKUP = '<img src=x id="injected"><b>bold</b>'
+HOSTILE_MEMBER = {"code": "XS", "kind": "local",
+                  "names": {"fr": f"Commune {SCRIPT}", "en": f"Town {MARKUP}"}}  # no Arabic name: the Arabic page falls back
+
+
+def approved_payload(case_id, member, government_comments=(), public_comments=(), titles=None):
+    commitments = []
+    for commitment in sample.SELF_ASSESSMENT["commitments"]:
+        commitments.append({"commitment_id": commitment["commitment_id"], "number": commitment["number"],
+                            "title": (titles or {}).get(commitment["commitment_id"], commitment["title"]),
+                            "self_reported_completion": commitment["self_reported_completion"],
+                            "ratings": copy.deepcopy(sample.RATINGS[commitment["commitment_id"]])})
+    payload = {"case_id": case_id, "self_assessment_id": f"sa_{case_id}", "member": member,
+               "action_plan": {"cycle": "2023-2025", "plan_number": 5}, "languages": ["fr", "en"],
+               "expert_id": "exp-amina", "reviewer_id": "iep-rivera", "commitments": commitments,
+               "plan_assessment": copy.deepcopy(sample.PLAN_ASSESSMENT),
+               "government_comments": list(government_comments), "public_comments": list(public_comments)}
+    # The event's own contract checks the payload, as review's finalise does.
+    return build_event(REVIEW_APPROVED, payload, correlation_id=f"corr-{case_id}",
+                       actor={"role": "expert", "id": "exp-amina"}).payload
+
+
+def publish(payload, now):
+    client = mongoengine.connection.get_connection()
+    return run_in_transaction(client, "publication", lambda uow: handlers.publish(uow, payload, f"corr-{payload['case_id']}", now))[0]
+
+
+def withdraw(finding_id, reason, now):
+    client = mongoengine.connection.get_connection()
+    principal = Principal(subject="iep-rivera", role="quality_reviewer")
+    return run_in_transaction(client, "publication", lambda uow: handlers.withdraw(
+        uow, principal, finding_id, reason, "corr-withdraw", now))[0].finding_id
+
+
+def record_history(case_id):
+    """The hostile case's earlier decisions, recorded as review records them (uow.record, what
+    people wrote sealed): a decline whose reason holds markup, a rating (its draft sealed until
+    the public comment period, which this case never reached) and a government comment (sealed
+    until publication)."""
+    def work(uow):
+        expert = {"role": "expert", "id": "exp-salma"}
+        uow.record(case_id=case_id, action="review.assigned", actor={"role": "system", "id": "review"},
+                   reason="Least loaded expert with no conflict.", data={"expert_id": "exp-salma"}, correlation_id="corr-x")
+        uow.record(case_id=case_id, action="review.declined", actor=expert, reason=f"Conflict {SCRIPT} {MARKUP}",
+                   data={"conflict_of_interest": True}, correlation_id="corr-x")
+        uow.record(case_id=case_id, action="rating.saved", actor={"role": "expert", "id": "exp-amina"}, reason="Ratings saved.",
+                   data={"commitment_id": "TN0501"}, sealed={"ratings": {"completion": {"value": "limited"}}}, correlation_id="corr-x")
+        uow.record(case_id=case_id, action="government.commented", actor={"role": "poc", "id": "poc-xs"},
+                   reason="The government commented.", data={"comment_id": "gc_x"}, sealed={"text": {"en": f"Gov {SCRIPT}"}},
+                   correlation_id="corr-x")
+    run_in_transaction(mongoengine.connection.get_connection(), "review", work)
+
+
+def seed():
+    """Three cases: Tunisia's (sample data, a government comment answered and a public comment),
+    a hostile member's (script and markup everywhere, corrected once then withdrawn), and Tunisia's
+    earlier cycle. Returns their finding ids by name."""
+    # A fresh record and log: the audit chains restart, so the log's leaves and checkpoints go too.
+    for document in (*publication_documents.ALL, AuditEntry, SealedContent, LogQueueEntry, OutboxMessage):
+        document.ensure_indexes()
+        document._get_collection().delete_many({})
+    now = utcnow() - timedelta(minutes=10)
+    at = iso(now)
+    tunisia = publish(approved_payload("case_web_tn", sample.MEMBER, government_comments=[{
+        "comment_id": "gc_1", "commitment_id": "TN0501", "text": {"fr": "Le portail publie aussi les données mensuelles."},
+        "author_id": "poc-tn", "at": at, "response": {"text": {"fr": "Noté : la justification le mentionne."},
+                                                      "expert_id": "exp-amina", "at": at}}],
+        public_comments=[{"comment_id": "pc_1", "commitment_id": None, "text": {"ar": "تعليق من مواطن حول الميزانية."},
+                          "author": "Leila", "at": at}]), now)
+    hostile_payload = approved_payload(
+        "case_web_xs", HOSTILE_MEMBER,
+        government_comments=[{"comment_id": "gc_x", "commitment_id": "TN0502", "text": {"en": f"Gov {SCRIPT}"},
+                              "author_id": "poc-xs", "at": at,
+                              "response": {"text": {"en": f"Answer {MARKUP}"}, "expert_id": "exp-amina", "at": at}}],
+        public_comments=[{"comment_id": "pc_x", "commitment_id": "TN0501", "text": {"fr": f"Avis {SCRIPT} {MARKUP}"},
+                          "author": f"Mallory {MARKUP}", "at": at}],
+        titles={"TN0501": {"fr": f"Titre {SCRIPT}", "en": f"Title {MARKUP}"}})
+    record_history("case_web_xs")
+    first = publish(hostile_payload, now + timedelta(seconds=1))
+    corrected = publish(hostile_payload, now + timedelta(seconds=2))
+    withdrawn = withdraw(corrected, f"Published in error {SCRIPT} {MARKUP}", now + timedelta(seconds=3))
+    earlier = publish({**approved_payload("case_web_tn_old", sample.MEMBER), "action_plan": {"cycle": "2021-2023", "plan_number": 4}},
+                      now - timedelta(days=400))
+    return {"tunisia": tunisia, "hostile_first": first, "hostile_corrected": corrected, "hostile_withdrawn": withdrawn,
+            "tunisia_earlier": earlier}
