@@ -83,7 +83,7 @@ def mongodb_uri(mongodb_server):
     return with_database(mongodb_server, f"irm_test_{uuid.uuid4().hex[:10]}")
 
 
-def _throwaway_vhost():
+def throwaway_vhost():
     """AMQP_URI as given; else a new vhost on the local broker, deleted afterwards."""
     if os.environ.get("AMQP_URI"):
         yield os.environ["AMQP_URI"]
@@ -101,11 +101,11 @@ def _throwaway_vhost():
 
 @pytest.fixture(scope="session")
 def amqp_uri():
-    yield from _throwaway_vhost()
+    yield from throwaway_vhost()
 
 
 @pytest.fixture(scope="module")
 def stack_amqp_uri():
     """A vhost of its own for a module that runs the whole stack: events the in-process tests
     left in the services' queues (no intake runs there) must not reach this stack's consumers."""
-    yield from _throwaway_vhost()
+    yield from throwaway_vhost()
