@@ -20,6 +20,10 @@ MAX_INTEGER = 2**63 - 1
 MERGED_PATH = "/api/v1/openapi.json"
 
 
+# The services with an API, each describing its own routes (the web pages have none).
+API_SERVICES = ("intake", "review", "publication")
+
+
 def document_path(service: str) -> str:
     """Where a service serves its own document (and the gateway routes it)."""
     return f"/api/v1/openapi/{service}.json"

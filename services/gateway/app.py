@@ -208,9 +208,9 @@ class Gateway:
     def openapi(self, start_response):
         """Every service's OpenAPI document, merged: each service describes its own routes."""
         documents = []
-        for service, upstream in self.upstreams.items():
+        for service in openapi.API_SERVICES:
             try:
-                answer = upstream.request(self.http, "GET", openapi.document_path(service))
+                answer = self.upstreams[service].request(self.http, "GET", openapi.document_path(service))
             except urllib3.exceptions.HTTPError:
                 answer = None
             if answer is None or answer.status != 200:

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 from services.publication.schemas import FINDINGS_QUERY
 from shared.http import Unprocessable
 
+from shared import metrics
 from shared.irm import LANGUAGES
 from shared.webserver import http
 
@@ -93,6 +94,12 @@ class WebService:
         if request.if_none_match.contains(asset.etag):
             return Response(status=304, headers=headers)
         return Response(asset.body, content_type=asset.content_type, headers=headers)
+
+    @http("GET", "/metrics")
+    def prometheus_metrics(self, request):
+        """Prometheus text format: the pages' requests by route, status and latency (no stored state here)."""
+        body, content_type = metrics.exposition(self.name)
+        return Response(body, content_type=content_type)
 
     @http("GET", "/health")
     def health(self, request):

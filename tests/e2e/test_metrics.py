@@ -155,7 +155,9 @@ def test_every_metric_moves_as_cases_flow_and_the_outbox_drains_after_the_broker
     sample.run_demo(stack.base_url, stack.mongodb_uri, say=lambda *_: None)
     wait_until(lambda: value(scrape(services["publication"]), "irm_transparency_log_checkpoint_size") == 21,
                timeout=30, what="the case's 21 entries logged and checkpointed")
+    assert requests.get(f"{stack.base_url}/en/log", timeout=10).status_code == 200  # a page, served by web
     after = {name: scrape(url) for name, url in services.items()}
+    assert total(after["web"], "irm_http_requests_total", method="GET", status="200") >= 1
     gateway_route = route_label("/api/v1/self-assessments")  # the routing pattern, e.g. ^/api/v1/self-assessments(/|\Z)
     assert total(after["gateway"], "irm_http_requests_total", route=gateway_route, method="POST", status="201") == 1
     assert total(after["gateway"], "irm_http_request_duration_seconds_count", route=gateway_route, method="POST") == 1
