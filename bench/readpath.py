@@ -1,10 +1,12 @@
-"""The public read path: the findings list and a finding's page, through the gateway and
-directly on the publication service, at 10 and 50 connections, with and without
-If-None-Match (only where the service answers 304: otherwise that is reported, not
-faked); and the Atom feed and open-data CSV (issue 5) where they exist."""
+"""The public read path: the findings list and a finding, as JSON (through the gateway and
+directly on the publication service) and as web pages (through the gateway and directly on
+the web service), at 10 and 50 connections, with and without If-None-Match (only where the
+service answers 304: otherwise that is reported, not faked); and the Atom feed and
+open-data CSV (issue 5) where they exist."""
 import requests
 
 LIST_PATH = "/api/v1/findings"
+LIST_PAGE_PATH = "/fr/findings"  # the pages in French: accents and locale formatting on the measured path
 # (label, path): measured through the gateway when they answer 200, else "not implemented (issue 5)".
 EXTRAS = (("Atom feed", "/api/v1/feeds/findings.atom"), ("open-data CSV", "/api/v1/open-data/commitments.csv"))
 
@@ -21,6 +23,11 @@ def finding_paths(base_url, limit=100, max_pages=20):
         if not url or len(paths) >= limit:
             break
     return paths[:limit]
+
+
+def page_paths(finding_paths):
+    """The web page of each finding whose JSON is at `finding_paths` (/api/v1/findings/<id>)."""
+    return ["/fr/findings/" + path.rstrip("/").rsplit("/", 1)[-1] for path in finding_paths]
 
 
 def probe(base_url, path):

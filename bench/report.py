@@ -114,7 +114,7 @@ def rows(results, memory_limit_mb):
         for run in read["runs"]:
             trivial = lim.get(f"trivial_nameko_{run['connections']}") or {}
             ratio = run["rps"] / trivial["rps"] if trivial.get("rps") else None
-            is_target = run["what"] == "list" and run["connections"] == 10 and not run["conditional"]
+            is_target = run["what"] == "findings list (JSON)" and run["connections"] == 10 and not run["conditional"]
             bad = run.get("socket_errors", 0) + run.get("non_2xx_3xx", 0)
             name = (f"{run['what']}, {run['where']}, {run['connections']} conn" + (", If-None-Match" if run["conditional"] else "")
                     + (f" ({bad} errors)" if bad else ""))

@@ -190,13 +190,17 @@ def review_phase(results, http, audit, monitor, indices, say):
 def read_path_phase(results, stack, load, monitor, args, say):
     out = results["read_path"]
     gateway, direct = stack.base_url, f"http://127.0.0.1:{stack.service_ports['publication']}"
+    web = f"http://127.0.0.1:{stack.service_ports['web']}"
     pages = readpath.finding_paths(gateway)
     out["findings_available"] = len(pages)
-    plan = [("list", [readpath.LIST_PATH], ("gateway", "direct"), (10, 50))]
+    # "direct" is the service that answers the path: publication for JSON, web for the pages.
+    plan = [("findings list (JSON)", [readpath.LIST_PATH], ("gateway", "direct"), (10, 50)),
+            ("findings list web page", [readpath.LIST_PAGE_PATH], ("gateway", "direct web"), (10, 50))]
     if pages:
-        plan.append(("finding page", pages, ("gateway", "direct"), (10, 50)))
+        plan.append(("finding (JSON)", pages, ("gateway", "direct"), (10, 50)))
         # One connection, one request at a time: the latency of a single answer, without queueing.
-        plan.append(("finding page", pages, ("direct",), (1,)))
+        plan.append(("finding (JSON)", pages, ("direct",), (1,)))
+        plan.append(("finding web page", readpath.page_paths(pages), ("gateway", "direct web"), (10, 50)))
     out["not_implemented"] = {}
     for label, path in readpath.EXTRAS:
         status = readpath.probe(gateway, path)["status"]
@@ -204,7 +208,7 @@ def read_path_phase(results, stack, load, monitor, args, say):
             plan.append((label, [path], ("gateway",), (10,)))
         else:
             out["not_implemented"][label] = f"not implemented (issue 5): GET {path} answered {status}"
-    bases = {"gateway": gateway, "direct": direct}
+    bases = {"gateway": gateway, "direct": direct, "direct web": web}
     out["conditional_get"] = {f"{what} via {where}": readpath.probe(bases[where], paths[0])
                               for what, paths, wheres, _ in plan for where in wheres}
     say(f"read path: {len(pages)} findings; If-None-Match -> 304: "

@@ -2,7 +2,7 @@
 
 nameko acks a message once its handler returns and, by default, drops one whose handler
 raised. Our handlers never raise: a failure is sent back to the consumer's own queue
-after a delay (1 s, 5 s, 30 s by default), and after the last retry it is parked on the
+after a delay (1 s, 5 s, 30 s, 60 s by default), and after the last retry it is parked on the
 dead-letter queue with its error, for an operator to inspect and replay
 (`irmctl dead-letters ...`). A message that breaks its contract cannot get better by
 waiting: it is parked at once.
@@ -15,9 +15,16 @@ every queue, ours and nameko's consumer queues (shared/consumer_queues.py), a qu
 """
 from kombu import Exchange, Queue
 
+from shared import settings
+
 DEAD_LETTER_EXCHANGE = "irm.dead-letters"
 DEAD_LETTER_QUEUE = "irm.dead-letters"
-DEFAULT_RETRY_DELAYS_MS = (1000, 5000, 30000)
+# A process killed inside a transaction leaves it open on the database, holding the writes it
+# made, until the server's transaction lifetime ends (MongoDB's transactionLifetimeLimitSeconds,
+# 60 s by default; SecantusDB the same, measured: 60.4 s). Until then every transaction touching
+# those documents fails with WriteConflict, however often it is retried. Retries that give up
+# sooner park good messages after every crash, so the delays together must outlast it.
+TRANSACTION_LIFETIME_MS = 60_000
 QUEUE_TYPES = ("classic", "quorum")
 
 # Headers a parked message carries.
@@ -29,8 +36,11 @@ def parse_delays(text) -> tuple:
         return DEFAULT_RETRY_DELAYS_MS
     delays = tuple(int(part) for part in str(text).split(",") if part.strip())
     if any(delay <= 0 for delay in delays):
-        raise ValueError("retry delays are positive milliseconds, e.g. 1000,5000,30000")
+        raise ValueError("retry delays are positive milliseconds, e.g. 1000,5000,30000,60000")
     return delays
+
+
+DEFAULT_RETRY_DELAYS_MS = parse_delays(settings.default("RETRY_DELAYS_MS"))
 
 
 def queue_type(text) -> str:

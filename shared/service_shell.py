@@ -174,6 +174,10 @@ class Store(EventDispatcher):
         self.client = mongo.connect(settings.value(config, "MONGODB_URI"), settings.value(config, "MONGODB_DB"))
         mongo.ensure_indexes(SHARED_DOCUMENTS + self.documents)
         self.retry_delays = delivery.parse_delays(settings.value(config, "RETRY_DELAYS_MS"))
+        if sum(self.retry_delays) < delivery.TRANSACTION_LIFETIME_MS:
+            log.warning("retry_delays_shorter_than_transaction_lifetime", retry_delays_ms=self.retry_delays,
+                        transaction_lifetime_ms=delivery.TRANSACTION_LIFETIME_MS,
+                        consequence="a service killed mid-transaction gets messages parked that would have succeeded")
         self.queue_type = delivery.queue_type(settings.value(config, "QUEUE_TYPE"))
         self.delivery = Publisher(self.amqp_uri, declare=delivery.topology(self.retry_delays, self.queue_type),
                                   serializer="json")

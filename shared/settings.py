@@ -62,8 +62,10 @@ ALL = (
             config_key="max_workers"),
     Setting("LOG_LEVEL", "INFO", "Log level of the JSON log lines.", SERVICES + (WEB, GATEWAY)),
     # --- delivery -------------------------------------------------------------------------------
-    Setting("RETRY_DELAYS_MS", "1000,5000,30000",
-            "A failed handler's message is retried after each delay (ms), then parked on irm.dead-letters.", SERVICES),
+    Setting("RETRY_DELAYS_MS", "1000,5000,30000,60000",
+            "A failed handler's message is retried after each delay (ms), then parked on irm.dead-letters. Together "
+            "they must outlast the database's transaction lifetime (60 s): a process killed mid-transaction holds its "
+            "writes that long (shared/delivery.py).", SERVICES),
     Setting("QUEUE_TYPE", "classic",
             "The type of every queue the services declare: `classic` (one broker node) or `quorum` (replicated over a "
             "RabbitMQ cluster, survives losing a node; README: Scaling out). A queue's type cannot change once declared: "

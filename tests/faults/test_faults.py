@@ -62,8 +62,9 @@ def running_stack(amqp_uri, tmp_path_factory, **options):
     mongodb_uri = mongo.uri(f"irm_fault_{uuid.uuid4().hex[:8]}")
     extra_env = {
         "PYTHONWARNINGS": "ignore",
-        # Long enough to outlast every fault below before a message is parked.
-        "RETRY_DELAYS_MS": "500,1000,2000,4000,8000,16000,32000",
+        # Long enough to outlast every fault below before a message is parked, the longest being a
+        # service killed mid-transaction: its writes stay held for the transaction lifetime (60 s).
+        "RETRY_DELAYS_MS": "500,1000,2000,4000,8000,16000,32000,64000",
         # No comment windows: this test is about delivery, not timing.
         "GOVERNMENT_REVIEW_SECONDS": "0", "PUBLIC_COMMENT_SECONDS": "0", "PUBLIC_COMMENT_MIN_SECONDS": "0",
         "LOG_CHECKPOINT_SECONDS": "1", "LOG_SIGNING_KEY_FILE": str(data / "log.key"),

@@ -79,3 +79,10 @@ def test_retry_then_park():
         ("retry", 100), ("retry", 300), ("park", None), ("park", None)]
     assert delivery.parse_delays(None) == delivery.DEFAULT_RETRY_DELAYS_MS
     assert delivery.parse_delays("5, 10") == (5, 10)
+
+
+def test_the_default_retries_outlast_a_killed_process_s_open_transaction():
+    """A process killed mid-transaction holds its writes for the database's transaction lifetime;
+    the default retries must still be going when they are released (a CI fault run parked two
+    messages with retries that stopped after 63.5 s, too close to the 60.4 s measured)."""
+    assert sum(delivery.DEFAULT_RETRY_DELAYS_MS) >= 1.5 * delivery.TRANSACTION_LIFETIME_MS
