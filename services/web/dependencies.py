@@ -2,11 +2,13 @@
 
 `Pages` holds the rendering environments (one per language), the static assets (read once,
 served from memory with their hash as ETag), the configured verifier key and the database
-connection (read-only use: the pages never write).
+connection (read-only use: the pages never write), and the findings' PDF reports rendered
+so far (report.ReportCache: a repeated download is served from memory).
 """
 import hashlib
 import mimetypes
 
+from eventlet import tpool
 from nameko.exceptions import ConfigurationError
 from nameko.extensions import DependencyProvider
 from werkzeug.wrappers import Response
@@ -16,7 +18,7 @@ from shared.clock import utcnow
 from shared.persistence import mongo
 from shared.transparency.note import NoteError, VerifierKey
 
-from services.web import i18n
+from services.web import i18n, report, views
 
 STATIC = i18n.HERE / "static"
 
@@ -51,6 +53,7 @@ class Pages(DependencyProvider):
         self.public_base_url = edge.public_base_url(settings.value(config, "PUBLIC_BASE_URL"))
         self.environments = i18n.environments()
         self.static = load_static()
+        self.reports = report.ReportCache()
         mongo.connect(settings.value(config, "MONGODB_URI"), settings.value(config, "MONGODB_DB"))
 
     def get_dependency(self, worker_ctx):
@@ -68,6 +71,23 @@ class Pages(DependencyProvider):
         if status == 200 and request.if_none_match.contains(etag):
             return Response(status=304, headers=headers)
         return Response(body, status=status, content_type="text/html; charset=utf-8", headers=headers)
+
+    def report(self, request, language: str, view: dict) -> Response:
+        """A finding's PDF report in `language` (the API's view of it), rendered once per finding
+        version and kept; its ETag the SHA-256 of the PDF, a matching If-None-Match gets 304."""
+        key = report.report_key(view, language)
+        rendered = self.reports.get(key)
+        if rendered is None:
+            html = self.environments[language].get_template(report.TEMPLATE).render(
+                **views.report_page(view, language, self.now(), self.public_base_url))
+            # WeasyPrint holds the CPU for a good part of a second: in a thread of its own, so
+            # that every other request (each a green thread of this one process) goes on meanwhile.
+            rendered = self.reports.put(key, tpool.execute(report.render_pdf, html))
+        headers = {"ETag": f'"{rendered.etag}"', "Cache-Control": "no-cache", "Content-Language": language,
+                   "Content-Disposition": f'inline; filename="{report.filename(view, language)}"'}
+        if request.if_none_match.contains(rendered.etag):
+            return Response(status=304, headers=headers)
+        return Response(rendered.body, content_type="application/pdf", headers=headers)
 
     def static_url(self, name: str) -> str:
         """An asset's URL, versioned by its content: cached for good, never stale."""

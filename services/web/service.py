@@ -6,6 +6,7 @@ views.py, what it reads in queries.py, languages and formats in i18n.py).
     GET /<language>/log       the transparency log: latest checkpoint, how to verify it
     GET /<language>/findings  the findings, filtered as GET /api/v1/findings filters them (same query)
     GET /<language>/findings/<id>   a finding: its commitments at a glance, comments, versions
+    GET /<language>/findings/<id>/report.pdf   the same finding as a PDF report in that language
     GET /<language>/cases/<id>/timeline   who did what, when and why, in log order (the API's timeline)
     GET /static/<name>        the pages' own CSS and scripts (no third party, no build step)
     GET /health               the database answers
@@ -70,6 +71,13 @@ class WebService:
         if view is None:
             return self.pages.page(request, language, f"/findings/{finding_id}", "not_found.html", status=404)
         return self.pages.page(request, language, f"/findings/{finding_id}", "finding.html", **views.finding_page(view, language))
+
+    @http("GET", f"/{LANGUAGE}/findings/<string:finding_id>/report.pdf")
+    def finding_report(self, request, language, finding_id):
+        view = queries.finding(finding_id)
+        if view is None:
+            return self.pages.page(request, language, f"/findings/{finding_id}/report.pdf", "not_found.html", status=404)
+        return self.pages.report(request, language, view)
 
     @http("GET", f"/{LANGUAGE}/cases/<string:case_id>/timeline")
     def timeline(self, request, language, case_id):

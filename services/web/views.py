@@ -113,8 +113,11 @@ def findings_list_page(found: dict | None, form: dict, errors: dict, language: s
 
 
 # --- a finding ------------------------------------------------------------------------------------
-def finding_page(view: dict, language: str) -> dict:
-    """A finding's page from the API's own view of it (publication's views.finding_view)."""
+def finding_page(view: dict, language: str, base: str = "") -> dict:
+    """A finding's page from the API's own view of it (publication's views.finding_view).
+
+    `base` goes before every link of the site: none on the page, the public base URL in its
+    PDF report (a link in a saved file has no site to be relative to)."""
     languages = view["languages"]
 
     def text(value):
@@ -157,11 +160,29 @@ def finding_page(view: dict, language: str) -> dict:
         "contrary": contrary and {"value": contrary.get("value"), "reasons": contrary.get("reasons") or [],
                                   "justification": text(contrary.get("justification"))},
         "government_comments": government, "public_comments": public,
-        "supersedes_href": view["supersedes"] and f"/{language}/findings/{view['supersedes']}",
-        "superseded_by_href": view["superseded_by"] and f"/{language}/findings/{view['superseded_by']}",
-        "links": {"json": view["url"], "feed": f"/api/v1/feeds/findings.atom?member={quote(member['code'])}",
-                  "open_data": "/api/v1/open-data/commitments.csv", "audit": view["audit_url"], "timeline": view["timeline_url"]},
+        "supersedes_href": view["supersedes"] and f"{base}/{language}/findings/{view['supersedes']}",
+        "superseded_by_href": view["superseded_by"] and f"{base}/{language}/findings/{view['superseded_by']}",
+        "links": {key: base + path for key, path in {
+            "page": finding_href(view["id"], language), "report": report_href(view["id"], language),
+            "json": view["url"], "feed": f"/api/v1/feeds/findings.atom?member={quote(member['code'])}",
+            "open_data": "/api/v1/open-data/commitments.csv", "audit": view["audit_url"], "timeline": view["timeline_url"],
+            "timeline_page": f"/{language}/cases/{quote(view['case_id'])}/timeline", "log_page": f"/{language}/log"}.items()},
     }
+
+
+def finding_href(finding_id: str, language: str) -> str:
+    return f"/{language}/findings/{quote(finding_id)}"
+
+
+def report_href(finding_id: str, language: str) -> str:
+    """A finding's PDF report in one language: a stable URL (the finding version's own id)."""
+    return finding_href(finding_id, language) + "/report.pdf"
+
+
+def report_page(view: dict, language: str, generated_at: datetime, public_base_url: str) -> dict:
+    """A finding's PDF report: the finding page's own context with the site's links made
+    absolute, plus where and when the report was made."""
+    return {**finding_page(view, language, base=public_base_url), "generated_at": generated_at, "site_url": public_base_url}
 
 
 # --- a case's timeline -----------------------------------------------------------------------------

@@ -17,17 +17,23 @@ from shared.persistence.unit_of_work import run_in_transaction
 
 SCRIPT = "<script>document.title='owned'</script>"
 MARKUP = '<img src=x id="injected"><b>bold</b>'
+# Tunisia's third commitment is titled in Arabic only: every language shows it, in Arabic with its own lang.
+ARABIC_ONLY_TITLE = "سجل المستفيدين الحقيقيين من الشركات"
+TUNISIA_EVIDENCE = "https://budget.example.tn/portail/2025"  # the expert's evidence for TN0501's completion
 HOSTILE_MEMBER = {"code": "XS", "kind": "local",
                   "names": {"fr": f"Commune {SCRIPT}", "en": f"Town {MARKUP}"}}  # no Arabic name: the Arabic page falls back
 
 
-def approved_payload(case_id, member, government_comments=(), public_comments=(), titles=None):
+def approved_payload(case_id, member, government_comments=(), public_comments=(), titles=None, evidence=None):
+    """`evidence`: {commitment_id: [url]} the expert gave for that commitment's completion."""
     commitments = []
     for commitment in sample.SELF_ASSESSMENT["commitments"]:
+        ratings = copy.deepcopy(sample.RATINGS[commitment["commitment_id"]])
+        if (evidence or {}).get(commitment["commitment_id"]):
+            ratings["completion"]["evidence"] = list(evidence[commitment["commitment_id"]])
         commitments.append({"commitment_id": commitment["commitment_id"], "number": commitment["number"],
                             "title": (titles or {}).get(commitment["commitment_id"], commitment["title"]),
-                            "self_reported_completion": commitment["self_reported_completion"],
-                            "ratings": copy.deepcopy(sample.RATINGS[commitment["commitment_id"]])})
+                            "self_reported_completion": commitment["self_reported_completion"], "ratings": ratings})
     payload = {"case_id": case_id, "self_assessment_id": f"sa_{case_id}", "member": member,
                "action_plan": {"cycle": "2023-2025", "plan_number": 5}, "languages": ["fr", "en"],
                "expert_id": "exp-amina", "reviewer_id": "iep-rivera", "commitments": commitments,
@@ -70,7 +76,8 @@ def record_history(case_id):
 
 
 def seed():
-    """Three cases: Tunisia's (sample data, a government comment answered and a public comment),
+    """Three cases: Tunisia's (sample data, a government comment answered and a public comment, a
+    commitment titled in Arabic only),
     a hostile member's (script and markup everywhere, corrected once then withdrawn), and Tunisia's
     earlier cycle. Returns their finding ids by name."""
     # A fresh record and log: the audit chains restart, so the log's leaves and checkpoints go too.
@@ -84,7 +91,8 @@ def seed():
         "author_id": "poc-tn", "at": at, "response": {"text": {"fr": "Noté : la justification le mentionne."},
                                                       "expert_id": "exp-amina", "at": at}}],
         public_comments=[{"comment_id": "pc_1", "commitment_id": None, "text": {"ar": "تعليق من مواطن حول الميزانية."},
-                          "author": "Leila", "at": at}]), now)
+                          "author": "Leila", "at": at}],
+        titles={"TN0503": {"ar": ARABIC_ONLY_TITLE}}, evidence={"TN0501": [TUNISIA_EVIDENCE]}), now)
     hostile_payload = approved_payload(
         "case_web_xs", HOSTILE_MEMBER,
         government_comments=[{"comment_id": "gc_x", "commitment_id": "TN0502", "text": {"en": f"Gov {SCRIPT}"},
