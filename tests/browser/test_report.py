@@ -114,11 +114,12 @@ def test_other_requests_are_answered_while_a_report_renders(web, published):
     import eventlet
 
     rendering = eventlet.spawn(requests.get, f"{web}/en/findings/{published['hostile_first']}/report.pdf", timeout=120)
-    answered = []
+    eventlet.sleep(0)  # the rendering's request goes out first
+    answered_while_rendering = 0
     while not rendering.dead:
-        started = eventlet.hubs.get_hub().clock()
         assert requests.get(f"{web}/health", timeout=30).status_code == 200
-        answered.append(eventlet.hubs.get_hub().clock() - started)
+        # Counted only when the rendering is still going once the answer is in: with WeasyPrint
+        # on the service's own green thread, no answer can come back before the rendering ends.
+        answered_while_rendering += not rendering.dead
     assert rendering.wait().status_code == 200
-    assert len(answered) >= 5, answered
-    assert sorted(answered)[len(answered) // 2] < 0.1, answered  # the median: no request waited for the rendering
+    assert answered_while_rendering >= 3, answered_while_rendering
