@@ -17,6 +17,7 @@ the pages' Content-Security-Policy.
 import json
 
 from marshmallow import ValidationError
+from nameko.timer import timer
 from werkzeug.wrappers import Response
 
 from services.publication.schemas import FINDINGS_QUERY
@@ -25,6 +26,8 @@ from shared.http import Unprocessable
 from shared import metrics
 from shared.irm import LANGUAGES
 from shared.webserver import http
+
+from services.publication.freshness import Freshness
 
 from services.web import i18n, queries, views
 from services.web.dependencies import Pages
@@ -36,6 +39,13 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 class WebService:
     name = "web"
     pages = Pages()
+    # The pages built from findings change only when a finding does: the API's own freshness
+    # marker gives them ETags, 304s and rendered bodies kept in memory, as it does the JSON.
+    freshness = Freshness()
+
+    @timer(interval=1)
+    def refresh_freshness(self):
+        self.freshness.refresh()
 
     @http("GET", "/")
     def root(self, request):
@@ -54,6 +64,9 @@ class WebService:
 
     @http("GET", f"/{LANGUAGE}/findings")
     def findings(self, request, language):
+        return self.freshness.respond(request, lambda: self._findings_page(request, language))
+
+    def _findings_page(self, request, language):
         form = views.findings_form(request.args.to_dict(), FINDINGS_QUERY.fields)
         found, errors = None, {}
         try:
@@ -67,6 +80,9 @@ class WebService:
 
     @http("GET", f"/{LANGUAGE}/findings/<string:finding_id>")
     def finding(self, request, language, finding_id):
+        return self.freshness.respond(request, lambda: self._finding_page(request, language, finding_id))
+
+    def _finding_page(self, request, language, finding_id):
         view = queries.finding(finding_id)
         if view is None:
             return self.pages.page(request, language, f"/findings/{finding_id}", "not_found.html", status=404)
