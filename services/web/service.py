@@ -6,6 +6,7 @@ views.py, what it reads in queries.py, languages and formats in i18n.py).
     GET /<language>/log       the transparency log: latest checkpoint, how to verify it
     GET /<language>/findings  the findings, filtered as GET /api/v1/findings filters them (same query)
     GET /<language>/findings/<id>   a finding: its commitments at a glance, comments, versions
+    GET /<language>/members/<code>  a member: its findings over the cycles, the four dimensions compared
     GET /<language>/cases/<id>/timeline   who did what, when and why, in log order (the API's timeline)
     GET /static/<name>        the pages' own CSS and scripts (no third party, no build step)
     GET /health               the database answers
@@ -70,6 +71,14 @@ class WebService:
         if view is None:
             return self.pages.page(request, language, f"/findings/{finding_id}", "not_found.html", status=404)
         return self.pages.page(request, language, f"/findings/{finding_id}", "finding.html", **views.finding_page(view, language))
+
+    @http("GET", f"/{LANGUAGE}/members/<string:member_code>")
+    def member(self, request, language, member_code):
+        rest = f"/members/{member_code}"
+        found = queries.member_findings(member_code) if views.is_member_code(member_code) else None
+        if found is None:
+            return self.pages.page(request, language, rest, "not_found.html", status=404)
+        return self.pages.page(request, language, rest, "member.html", **views.member_page(found, language))
 
     @http("GET", f"/{LANGUAGE}/cases/<string:case_id>/timeline")
     def timeline(self, request, language, case_id):

@@ -21,13 +21,26 @@ HOSTILE_MEMBER = {"code": "XS", "kind": "local",
                   "names": {"fr": f"Commune {SCRIPT}", "en": f"Town {MARKUP}"}}  # no Arabic name: the Arabic page falls back
 
 
-def approved_payload(case_id, member, government_comments=(), public_comments=(), titles=None):
+# Tunisia's earlier cycle rated otherwise than the sample's (2023-2025), so that the member
+# page's four dimensions differ from one cycle to the next: accountability where the later plan
+# has none, no participation, and no ambitious commitment (TN0501 was only modest then).
+EARLIER_RATINGS = {
+    "TN0501": {"open_government_lens": {"value": {"transparency": True, "participation": False, "accountability": True},
+                                        "justification": {"fr": "Publication et reddition de comptes budgétaires."}},
+               "potential_for_results": sample.rating("modest", "Un premier portail, encore partiel.")},
+    "TN0502": {"open_government_lens": {"value": {"transparency": True, "participation": False, "accountability": False},
+                                        "justification": {"fr": "Publication des marchés seulement."}}},
+}
+
+
+def approved_payload(case_id, member, government_comments=(), public_comments=(), titles=None, ratings=None):
     commitments = []
     for commitment in sample.SELF_ASSESSMENT["commitments"]:
+        rated = {**copy.deepcopy(sample.RATINGS[commitment["commitment_id"]]),
+                 **copy.deepcopy((ratings or {}).get(commitment["commitment_id"], {}))}
         commitments.append({"commitment_id": commitment["commitment_id"], "number": commitment["number"],
                             "title": (titles or {}).get(commitment["commitment_id"], commitment["title"]),
-                            "self_reported_completion": commitment["self_reported_completion"],
-                            "ratings": copy.deepcopy(sample.RATINGS[commitment["commitment_id"]])})
+                            "self_reported_completion": commitment["self_reported_completion"], "ratings": rated})
     payload = {"case_id": case_id, "self_assessment_id": f"sa_{case_id}", "member": member,
                "action_plan": {"cycle": "2023-2025", "plan_number": 5}, "languages": ["fr", "en"],
                "expert_id": "exp-amina", "reviewer_id": "iep-rivera", "commitments": commitments,
@@ -72,7 +85,7 @@ def record_history(case_id):
 def seed():
     """Three cases: Tunisia's (sample data, a government comment answered and a public comment),
     a hostile member's (script and markup everywhere, corrected once then withdrawn), and Tunisia's
-    earlier cycle. Returns their finding ids by name."""
+    earlier cycle (rated otherwise: EARLIER_RATINGS). Returns their finding ids by name."""
     # A fresh record and log: the audit chains restart, so the log's leaves and checkpoints go too.
     for document in (*publication_documents.ALL, AuditEntry, SealedContent, LogQueueEntry, OutboxMessage):
         document.ensure_indexes()
@@ -97,7 +110,8 @@ def seed():
     first = publish(hostile_payload, now + timedelta(seconds=1))
     corrected = publish(hostile_payload, now + timedelta(seconds=2))
     withdrawn = withdraw(corrected, f"Published in error {SCRIPT} {MARKUP}", now + timedelta(seconds=3))
-    earlier = publish({**approved_payload("case_web_tn_old", sample.MEMBER), "action_plan": {"cycle": "2021-2023", "plan_number": 4}},
+    earlier = publish({**approved_payload("case_web_tn_old", sample.MEMBER, ratings=EARLIER_RATINGS),
+                       "action_plan": {"cycle": "2021-2023", "plan_number": 4}},
                       now - timedelta(days=400))
     return {"tunisia": tunisia, "hostile_first": first, "hostile_corrected": corrected, "hostile_withdrawn": withdrawn,
             "tunisia_earlier": earlier}
