@@ -16,14 +16,14 @@ from services.publication.domain.finding import FOUR_DIMENSIONS
 
 from services.web import i18n
 
-BAR_WIDTH = 30
-BAR_GAP = 4
-GROUP_GAP = 28
-AXIS_SPACE = 52  # the y axis' labels ("100 %")
+BAR_WIDTH = 36
+BAR_GAP = 6
+GROUP_GAP = 36
+AXIS_SPACE = 60  # the y axis' labels ("100 %")
 END_SPACE = 12
-TOP_SPACE = 24  # a full bar's value label sits above the plot
-PLOT_HEIGHT = 200
-CYCLE_LABEL_SPACE = 32
+TOP_SPACE = 28  # a full bar's value label sits above the plot
+PLOT_HEIGHT = 240
+CYCLE_LABEL_SPACE = 36
 TICKS = (0, 0.25, 0.5, 0.75, 1)
 GROUP_WIDTH = len(FOUR_DIMENSIONS) * BAR_WIDTH + (len(FOUR_DIMENSIONS) - 1) * BAR_GAP
 
@@ -55,7 +55,7 @@ def dimension_chart(rows: list, language: str, rtl: bool | None = None) -> dict 
         return _round(baseline - PLOT_HEIGHT * fraction)
 
     ticks = [{"fraction": tick, "y": y(tick), "x1": x(AXIS_SPACE), "x2": x(AXIS_SPACE + plot_width),
-              "label": i18n.percent(tick, language), "label_x": x(AXIS_SPACE - 6), "label_y": _round(y(tick) + 4),
+              "label": i18n.percent(tick, language), "label_x": x(AXIS_SPACE - 8), "label_y": _round(y(tick) + 5),
               "anchor": "start" if rtl else "end"} for tick in TICKS]
     groups = []
     for index, row in enumerate(rows):
@@ -69,10 +69,10 @@ def dimension_chart(rows: list, language: str, rtl: bool | None = None) -> dict 
                          "x": span(bar_start, BAR_WIDTH), "y": y(fraction), "width": BAR_WIDTH,
                          "height": _round(PLOT_HEIGHT * fraction),
                          "label": i18n.percent(fraction, language), "label_x": x(bar_start + BAR_WIDTH / 2),
-                         "label_y": _round(y(fraction) - 5)})
+                         "label_y": _round(y(fraction) - 6)})
         groups.append({"cycle": row["cycle"], "commitments": row["commitments"], "bars": bars,
                        "labels": {bar["dimension"]: bar["label"] for bar in bars},
-                       "label_x": x(start + GROUP_WIDTH / 2), "label_y": baseline + 20})
+                       "label_x": x(start + GROUP_WIDTH / 2), "label_y": baseline + 24})
     return {"width": width, "height": height, "view_box": f"0 0 {width} {height}", "rtl": rtl,
             "ticks": ticks, "groups": groups, "baseline": baseline}
 

@@ -83,9 +83,10 @@ def record_history(case_id):
 
 
 def seed():
-    """Three cases: Tunisia's (sample data, a government comment answered and a public comment),
-    a hostile member's (script and markup everywhere, corrected once then withdrawn), and Tunisia's
-    earlier cycle (rated otherwise: EARLIER_RATINGS). Returns their finding ids by name."""
+    """Four cases: Tunisia's (sample data, a government comment answered and a public comment),
+    a hostile member's (script and markup everywhere, corrected once then withdrawn), Tunisia's
+    earlier cycle (rated otherwise: EARLIER_RATINGS) and the hostile member's earlier cycle, in
+    force. Returns their finding ids by name."""
     # A fresh record and log: the audit chains restart, so the log's leaves and checkpoints go too.
     for document in (*publication_documents.ALL, AuditEntry, SealedContent, LogQueueEntry, OutboxMessage):
         document.ensure_indexes()
@@ -113,5 +114,9 @@ def seed():
     earlier = publish({**approved_payload("case_web_tn_old", sample.MEMBER, ratings=EARLIER_RATINGS),
                        "action_plan": {"cycle": "2021-2023", "plan_number": 4}},
                       now - timedelta(days=400))
+    # The hostile member's earlier plan, still in force: its page charts a cycle under a name
+    # that holds script and markup (the chart's title and description carry the name).
+    hostile_earlier = publish({**approved_payload("case_web_xs_old", HOSTILE_MEMBER, titles={"TN0502": {"en": f"Old {SCRIPT}"}}),
+                               "action_plan": {"cycle": "2019-2021", "plan_number": 3}}, now - timedelta(days=800))
     return {"tunisia": tunisia, "hostile_first": first, "hostile_corrected": corrected, "hostile_withdrawn": withdrawn,
-            "tunisia_earlier": earlier}
+            "tunisia_earlier": earlier, "hostile_earlier": hostile_earlier}

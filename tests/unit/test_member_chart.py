@@ -132,7 +132,7 @@ def test_the_y_axis_has_ticks_every_quarter_labelled_in_the_locale():
                              ("ar", ["0%", "25%", "50%", "75%", "100%"])):
         drawn = chart.dimension_chart([row("2023-2025", 2, transparency=1)], language)
         assert [tick["label"] for tick in drawn["ticks"]] == labels
-        assert [tick["y"] for tick in drawn["ticks"]] == [224, 174, 124, 74, 24]
+        assert [tick["y"] for tick in drawn["ticks"]] == [268, 208, 148, 88, 28]
 
 
 def test_bar_labels_are_formatted_in_the_locale_and_rounded_to_whole_percents():
@@ -182,6 +182,6 @@ def test_in_arabic_the_cycle_axis_reads_right_to_left_every_x_mirrored():
 
 
 def test_coordinates_are_short_numbers():
-    drawn = chart.dimension_chart([row("2023-2025", 3, transparency=1)], "en")
+    drawn = chart.dimension_chart([row("2023-2025", 7, transparency=1)], "en")
     bar = drawn["groups"][0]["bars"][0]
-    assert bar["height"] == 66.67 and isinstance(drawn["width"], int)
+    assert bar["height"] == 34.29 and isinstance(drawn["width"], int)  # 240 / 7, to two decimals
