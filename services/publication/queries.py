@@ -32,6 +32,22 @@ def findings_list(query) -> dict:
             "next": views.next_page_query(query, page[-1]) if more else None}
 
 
+# A member's page lists every version of its findings; a member publishes one finding per plan
+# (two years) and a few versions of each, so this bound is far above any real member's count.
+# It still bounds the page: SecantusDB reads every document a sorted query matches.
+MEMBER_FINDINGS_LIMIT = 100
+
+
+def member_findings(member_code, limit=MEMBER_FINDINGS_LIMIT):
+    """Every version of one member's findings, newest first, each with its commitments (what
+    their four dimensions are counted from): (findings, whether more than `limit` exist).
+    Read through the (member_code, cycle, -published_at_dt) index."""
+    found = list(documents.Finding._get_collection().find(
+        {"member_code": member_code}, {**LIST_PROJECTION, "commitments": 1},
+        sort=[("published_at_dt", -1), ("_id", -1)], limit=limit + 1))
+    return [documents.Finding._from_son(raw) for raw in found[:limit]], len(found) > limit
+
+
 def finding(finding_id):
     return documents.Finding.objects(finding_id=finding_id).first()
 

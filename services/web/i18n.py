@@ -79,6 +79,11 @@ def number(value: int, language: str) -> str:
     return numbers.format_decimal(value, locale=language)
 
 
+def percent(fraction: float, language: str) -> str:
+    """A share (0.5) as the language writes a whole percentage ("50 %" in French)."""
+    return numbers.format_percent(fraction, locale=language)
+
+
 def moment(value: datetime, language: str) -> str:
     """A date and time, long form, in UTC (said so: the public reads it from everywhere)."""
     return dates.format_datetime(value, "long", tzinfo=timezone.utc, locale=language)
@@ -100,6 +105,7 @@ def environment(language: str) -> jinja2.Environment:
                              extensions=["jinja2.ext.i18n"], undefined=jinja2.StrictUndefined)
     env.install_gettext_translations(catalog(language), newstyle=True)
     env.filters["number"] = lambda value: number(value, language)
+    env.filters["percent"] = lambda value: percent(value, language)
     env.filters["moment"] = lambda value: moment(value, language)
     env.filters["moment_iso"] = lambda value: moment(from_iso(value), language)
     env.globals.update(language=language, direction=direction(language), labels=labels)

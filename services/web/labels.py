@@ -33,6 +33,14 @@ VALUES = {
 }
 
 
+# The four dimensions a member's page compares across cycles (publication's FOUR_DIMENSIONS):
+# the lens values by the names above, and ambition (a substantial potential for results).
+DIMENSION_NAMES = {**VALUES["open_government_lens"], "ambition": N_("Ambition")}
+
+# What a version of a finding is now, on a member's page (a replaced version stays readable).
+VERSION_STATUS = {"published": N_("Published"), "withdrawn": N_("Withdrawn"), "superseded": N_("Replaced by a newer version")}
+
+
 def value(scale: str, raw) -> str:
     """The name shown for `raw` on `scale`; the raw value itself if the scale does not know it."""
     return VALUES[scale].get(raw, str(raw))

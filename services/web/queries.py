@@ -2,7 +2,8 @@
 
 The log page's one read is publication's `LogCheckpoint` (services/publication/documents.py),
 the document `GET /api/v1/log/checkpoint` serves. The findings pages call publication's own
-query and view functions, the ones `GET /api/v1/findings` and `/api/v1/findings/{id}` call.
+query and view functions, the ones `GET /api/v1/findings` and `/api/v1/findings/{id}` call;
+a member's page, publication's `member_findings` (a member's findings with their commitments).
 """
 from services.publication import documents as publication_documents
 from services.publication import queries as publication_queries
@@ -19,6 +20,17 @@ def finding(finding_id: str) -> dict | None:
     """A finding as `GET /api/v1/findings/{id}` shows it; None if there is none."""
     found = publication_queries.finding(finding_id)
     return publication_views.finding_view(found) if found else None
+
+
+def member_findings(member_code: str) -> dict | None:
+    """A member's findings for its page: every version, newest first, each as the API lists it
+    (publication's summary view) with its commitments; {"findings", "more"}, None if the member
+    has none. `more`: the page holds the newest MEMBER_FINDINGS_LIMIT versions only."""
+    found, more = publication_queries.member_findings(member_code)
+    if not found:
+        return None
+    return {"findings": [{**publication_views.finding_view(f, full=False), "commitments": f.commitments} for f in found],
+            "more": more}
 
 
 def latest_checkpoint() -> dict | None:

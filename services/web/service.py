@@ -7,6 +7,7 @@ views.py, what it reads in queries.py, languages and formats in i18n.py).
     GET /<language>/findings  the findings, filtered as GET /api/v1/findings filters them (same query)
     GET /<language>/findings/<id>   a finding: its commitments at a glance, comments, versions
     GET /<language>/findings/<id>/report.pdf   the same finding as a PDF report in that language
+    GET /<language>/members/<code>  a member: its findings over the cycles, the four dimensions compared
     GET /<language>/cases/<id>/timeline   who did what, when and why, in log order (the API's timeline)
     GET /static/<name>        the pages' own CSS and scripts (no third party, no build step)
     GET /health               the database answers
@@ -94,6 +95,17 @@ class WebService:
         if view is None:
             return self.pages.page(request, language, f"/findings/{finding_id}/report.pdf", "not_found.html", status=404)
         return self.pages.report(request, language, view)
+
+    @http("GET", f"/{LANGUAGE}/members/<string:member_code>")
+    def member(self, request, language, member_code):
+        return self.freshness.respond(request, lambda: self._member_page(request, language, member_code))
+
+    def _member_page(self, request, language, member_code):
+        rest = f"/members/{member_code}"
+        found = queries.member_findings(member_code) if views.is_member_code(member_code) else None
+        if found is None:
+            return self.pages.page(request, language, rest, "not_found.html", status=404)
+        return self.pages.page(request, language, rest, "member.html", **views.member_page(found, language))
 
     @http("GET", f"/{LANGUAGE}/cases/<string:case_id>/timeline")
     def timeline(self, request, language, case_id):

@@ -12,11 +12,16 @@ import base64
 from datetime import datetime
 from urllib.parse import quote, urlencode
 
+from marshmallow import ValidationError
+
+from shared.contracts.fields import MEMBER_CODE
 from shared.irm import INDICATORS as INDICATOR_ORDER, LENS_VALUES as LENS_ORDER
 
 from shared.transparency.note import Checkpoint, NoteError, VerifierKey, open_checkpoint
 
-from services.web import i18n
+from services.publication.domain import finding as finding_rules
+
+from services.web import chart, i18n
 
 
 def log_page(latest: dict | None, verifier_key: VerifierKey | None, key_published_at: str, public_base_url: str,
@@ -93,13 +98,27 @@ def findings_form(args: dict, fields) -> dict:
     return {key: value for key, value in args.items() if key in fields and value.strip() != ""}
 
 
+def is_member_code(code: str) -> bool:
+    """Whether `code` is spelled as member codes are (the contracts' rule): anything else names no member."""
+    try:
+        MEMBER_CODE(code)
+    except ValidationError:
+        return False
+    return True
+
+
+def member_href(code: str, language: str) -> str:
+    return f"/{language}/members/{quote(code, safe='')}"
+
+
 def findings_list_page(found: dict | None, form: dict, errors: dict, language: str) -> dict:
     """The findings page's context: the form as sent, its errors by field, and the results
     (publication's findings_list) with each member's name in the page's language."""
     items = []
     for item in (found or {}).get("items", []):
-        items.append({"id": item["id"], "href": f"/{language}/findings/{item['id']}", "api_url": item["url"],
+        items.append({"id": item["id"], "href": finding_href(item["id"], language), "api_url": item["url"],
                       "member": member_view(item["member"], language, item["languages"]),
+                      "member_href": member_href(item["member"]["code"], language),
                       "cycle": item["action_plan"]["cycle"], "plan_number": item["action_plan"]["plan_number"],
                       "version": item["version"], "status": item["status"], "published_at": item["published_at"],
                       "summary": item["summary"], "languages": item["languages"]})
@@ -152,7 +171,8 @@ def finding_page(view: dict, language: str, base: str = "") -> dict:
               if not c.get("confidential")]
     member = member_view(view["member"], language, languages)
     return {
-        "finding": view, "member": member, "cycle": view["action_plan"]["cycle"], "plan_number": view["action_plan"]["plan_number"],
+        "finding": view, "member": member, "member_href": base + member_href(member["code"], language),
+        "cycle": view["action_plan"]["cycle"], "plan_number": view["action_plan"]["plan_number"],
         "commitments": commitments,
         "co_creation": co_creation and {"public_influence": co_creation.get("public_influence"),
                                         "forum_met_regularly": co_creation.get("forum_met_regularly"),
@@ -160,8 +180,8 @@ def finding_page(view: dict, language: str, base: str = "") -> dict:
         "contrary": contrary and {"value": contrary.get("value"), "reasons": contrary.get("reasons") or [],
                                   "justification": text(contrary.get("justification"))},
         "government_comments": government, "public_comments": public,
-        "supersedes_href": view["supersedes"] and f"{base}/{language}/findings/{view['supersedes']}",
-        "superseded_by_href": view["superseded_by"] and f"{base}/{language}/findings/{view['superseded_by']}",
+        "supersedes_href": view["supersedes"] and base + finding_href(view["supersedes"], language),
+        "superseded_by_href": view["superseded_by"] and base + finding_href(view["superseded_by"], language),
         "links": {key: base + path for key, path in {
             "page": finding_href(view["id"], language), "report": report_href(view["id"], language),
             "json": view["url"], "feed": f"/api/v1/feeds/findings.atom?member={quote(member['code'])}",
@@ -183,6 +203,53 @@ def report_page(view: dict, language: str, generated_at: datetime, public_base_u
     """A finding's PDF report: the finding page's own context with the site's links made
     absolute, plus where and when the report was made."""
     return {**finding_page(view, language, base=public_base_url), "generated_at": generated_at, "site_url": public_base_url}
+# --- a member ------------------------------------------------------------------------------------
+def version_status(finding: dict) -> str:
+    """What a version is now: replaced by a newer one, withdrawn, or published and standing."""
+    return "superseded" if finding["superseded_by"] else finding["status"]
+
+
+def dimension_rows(findings: list) -> list:
+    """The four dimensions per cycle, oldest cycle first: the findings in force (publication's
+    rule), their commitments counted by publication's `dimensions` and added up per cycle (a
+    member may have two plans in one cycle)."""
+    by_cycle = {}
+    for finding in findings:
+        if not finding_rules.in_force(finding):
+            continue
+        cycle = finding["action_plan"]["cycle"]
+        row = by_cycle.setdefault(cycle, {"cycle": cycle, "commitments": 0, "findings": 0,
+                                          "counts": {name: 0 for name in finding_rules.FOUR_DIMENSIONS}})
+        counted = finding_rules.dimensions(finding["commitments"])
+        row["commitments"] += counted["commitments"]
+        row["findings"] += 1
+        for name in finding_rules.FOUR_DIMENSIONS:
+            row["counts"][name] += counted[name]
+    return [by_cycle[cycle] for cycle in sorted(by_cycle)]  # "2021-2023" < "2023-2025": by start year
+
+
+def member_page(found: dict, language: str) -> dict:
+    """A member's page from its findings as publication reads them (web queries.member_findings,
+    newest first): who it is (named as its newest finding names it), its findings over the
+    cycles, and the four dimensions per cycle as a chart and a table of the same numbers."""
+    findings = found["findings"]
+    newest = findings[0]
+    member = member_view(newest["member"], language, newest["languages"])
+    rows = dimension_rows(findings)
+    table = [{"cycle": row["cycle"], "commitments": row["commitments"], "findings": row["findings"],
+              "cells": [{"dimension": name, "count": row["counts"][name],
+                         "share_text": i18n.percent(chart.share(row["counts"][name], row["commitments"]), language)}
+                        for name in finding_rules.FOUR_DIMENSIONS]} for row in rows]
+    listed = [{"id": f["id"], "href": finding_href(f["id"], language), "cycle": f["action_plan"]["cycle"],
+               "plan_number": f["action_plan"]["plan_number"], "version": f["version"], "status": version_status(f),
+               "published_at": f["published_at"], "summary": f["summary"]} for f in findings]
+    code = quote(member["code"], safe="")
+    return {"member": member, "member_href": member_href(member["code"], language), "findings": listed,
+            "more": found["more"], "limit": len(findings), "dimensions": finding_rules.FOUR_DIMENSIONS,
+            "table": table, "chart": chart.dimension_chart(rows, language),
+            "cycles": {"count": len(rows), "first": rows[0]["cycle"] if rows else None, "last": rows[-1]["cycle"] if rows else None},
+            "links": {"json": f"/api/v1/findings?member={code}&all_versions=true&limit=100",
+                      "feed": f"/api/v1/feeds/findings.atom?member={code}"}}
 
 
 # --- a case's timeline -----------------------------------------------------------------------------

@@ -24,16 +24,30 @@ HOSTILE_MEMBER = {"code": "XS", "kind": "local",
                   "names": {"fr": f"Commune {SCRIPT}", "en": f"Town {MARKUP}"}}  # no Arabic name: the Arabic page falls back
 
 
-def approved_payload(case_id, member, government_comments=(), public_comments=(), titles=None, evidence=None):
-    """`evidence`: {commitment_id: [url]} the expert gave for that commitment's completion."""
+# Tunisia's earlier cycle rated otherwise than the sample's (2023-2025), so that the member
+# page's four dimensions differ from one cycle to the next: accountability where the later plan
+# has none, no participation, and no ambitious commitment (TN0501 was only modest then).
+EARLIER_RATINGS = {
+    "TN0501": {"open_government_lens": {"value": {"transparency": True, "participation": False, "accountability": True},
+                                        "justification": {"fr": "Publication et reddition de comptes budgétaires."}},
+               "potential_for_results": sample.rating("modest", "Un premier portail, encore partiel.")},
+    "TN0502": {"open_government_lens": {"value": {"transparency": True, "participation": False, "accountability": False},
+                                        "justification": {"fr": "Publication des marchés seulement."}}},
+}
+
+
+def approved_payload(case_id, member, government_comments=(), public_comments=(), titles=None, ratings=None, evidence=None):
+    """`ratings`: {commitment_id: {indicator: rating}} replacing the sample's; `evidence`:
+    {commitment_id: [url]} the expert gave for that commitment's completion."""
     commitments = []
     for commitment in sample.SELF_ASSESSMENT["commitments"]:
-        ratings = copy.deepcopy(sample.RATINGS[commitment["commitment_id"]])
+        rated = {**copy.deepcopy(sample.RATINGS[commitment["commitment_id"]]),
+                 **copy.deepcopy((ratings or {}).get(commitment["commitment_id"], {}))}
         if (evidence or {}).get(commitment["commitment_id"]):
-            ratings["completion"]["evidence"] = list(evidence[commitment["commitment_id"]])
+            rated["completion"]["evidence"] = list(evidence[commitment["commitment_id"]])
         commitments.append({"commitment_id": commitment["commitment_id"], "number": commitment["number"],
                             "title": (titles or {}).get(commitment["commitment_id"], commitment["title"]),
-                            "self_reported_completion": commitment["self_reported_completion"], "ratings": ratings})
+                            "self_reported_completion": commitment["self_reported_completion"], "ratings": rated})
     payload = {"case_id": case_id, "self_assessment_id": f"sa_{case_id}", "member": member,
                "action_plan": {"cycle": "2023-2025", "plan_number": 5}, "languages": ["fr", "en"],
                "expert_id": "exp-amina", "reviewer_id": "iep-rivera", "commitments": commitments,
@@ -76,10 +90,10 @@ def record_history(case_id):
 
 
 def seed():
-    """Three cases: Tunisia's (sample data, a government comment answered and a public comment, a
-    commitment titled in Arabic only),
-    a hostile member's (script and markup everywhere, corrected once then withdrawn), and Tunisia's
-    earlier cycle. Returns their finding ids by name."""
+    """Four cases: Tunisia's (sample data, a government comment answered and a public comment, a
+    commitment titled in Arabic only), a hostile member's (script and markup everywhere, corrected
+    once then withdrawn), Tunisia's earlier cycle (rated otherwise: EARLIER_RATINGS) and the hostile
+    member's earlier cycle, in force. Returns their finding ids by name."""
     # A fresh record and log: the audit chains restart, so the log's leaves and checkpoints go too.
     for document in (*publication_documents.ALL, AuditEntry, SealedContent, LogQueueEntry, OutboxMessage):
         document.ensure_indexes()
@@ -105,7 +119,12 @@ def seed():
     first = publish(hostile_payload, now + timedelta(seconds=1))
     corrected = publish(hostile_payload, now + timedelta(seconds=2))
     withdrawn = withdraw(corrected, f"Published in error {SCRIPT} {MARKUP}", now + timedelta(seconds=3))
-    earlier = publish({**approved_payload("case_web_tn_old", sample.MEMBER), "action_plan": {"cycle": "2021-2023", "plan_number": 4}},
+    earlier = publish({**approved_payload("case_web_tn_old", sample.MEMBER, ratings=EARLIER_RATINGS),
+                       "action_plan": {"cycle": "2021-2023", "plan_number": 4}},
                       now - timedelta(days=400))
+    # The hostile member's earlier plan, still in force: its page charts a cycle under a name
+    # that holds script and markup (the chart's title and description carry the name).
+    hostile_earlier = publish({**approved_payload("case_web_xs_old", HOSTILE_MEMBER, titles={"TN0502": {"en": f"Old {SCRIPT}"}}),
+                               "action_plan": {"cycle": "2019-2021", "plan_number": 3}}, now - timedelta(days=800))
     return {"tunisia": tunisia, "hostile_first": first, "hostile_corrected": corrected, "hostile_withdrawn": withdrawn,
-            "tunisia_earlier": earlier}
+            "tunisia_earlier": earlier, "hostile_earlier": hostile_earlier}

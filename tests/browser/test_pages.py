@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from services.publication import documents as publication_documents
+from services.web import chart as chart_geometry
 from shared import edge
 from shared.clock import utcnow
 from shared.irm import LANGUAGES
@@ -20,7 +21,8 @@ from tests.integration.conftest import wait_until
 pytestmark = pytest.mark.browser
 # Paths in {braces} name a finding the `published` fixture seeds (tests/browser/findings.py).
 PAGES = ("/", "/log", "/no-such-page", "/findings", "/findings?member=XS&status=withdrawn", "/findings/{tunisia}",
-         "/findings/{hostile_withdrawn}", "/findings/{hostile_first}", "/cases/case_web_xs/timeline")
+         "/findings/{hostile_withdrawn}", "/findings/{hostile_first}", "/cases/case_web_xs/timeline", "/members/TN",
+         "/members/XS")
 DIRECTION = {"ar": "rtl", "fr": "ltr", "en": "ltr"}
 MAX_PAGE_BYTES = 100 * 1024
 
@@ -204,8 +206,8 @@ def shown_items(page):
 def test_the_findings_list_shows_what_the_api_lists_with_the_same_filters_and_pages(web, published, api, page, language):
     everything = requests.get(f"{api}/api/v1/findings", timeout=10).json()
     page.goto(f"{web}/{language}/findings")
-    assert shown_items(page) == [item["id"] for item in everything["items"]] and len(everything["items"]) == 3
-    assert page.locator("#results-count").get_attribute("data-count") == "3"
+    assert shown_items(page) == [item["id"] for item in everything["items"]] and len(everything["items"]) == 4
+    assert page.locator("#results-count").get_attribute("data-count") == "4"
     tunisia = page.locator(f"[data-finding-id='{published['tunisia']}'] h3")
     assert tunisia.text_content() == {"ar": "تونس", "fr": "Tunisie", "en": "Tunisia"}[language]
     hostile = page.locator(f"[data-finding-id='{published['hostile_withdrawn']}'] h3 span")
@@ -298,7 +300,7 @@ def test_versions_link_both_ways_and_a_withdrawn_finding_says_so_and_why(web, pu
 
 
 @pytest.mark.parametrize("path", ["/findings", "/findings/{hostile_withdrawn}", "/findings/{hostile_first}",
-                                  "/cases/case_web_xs/timeline"])
+                                  "/cases/case_web_xs/timeline", "/members/XS"])
 def test_script_and_markup_in_titles_names_reasons_and_comments_are_shown_as_text(web, published, page, path):
     for language in LANGUAGES:
         page.goto(f"{web}/{language}{path.format(**published)}")
@@ -368,3 +370,128 @@ def test_the_timeline_page_shows_the_apis_timeline_in_log_order_with_inclusion_p
     assert page.evaluate("document.title") != "owned" and page.locator("#injected").count() == 0
     assert axe_violations(page) == []
     assert requests.get(f"{web}/{language}/cases/no_such_case/timeline", timeout=5).status_code == 404
+
+
+# --- the member page ------------------------------------------------------------------------------
+LENS = ("transparency", "participation", "accountability")
+
+
+def dimensions_from_the_api(api, member):
+    """The four dimensions per cycle, worked out here from the API alone: the member's findings
+    in force (latest versions, not withdrawn), each read whole, its verifiable commitments
+    counted per lens value and for a substantial potential for results."""
+    listed = requests.get(f"{api}/api/v1/findings", params={"member": member, "limit": 100}, timeout=10).json()
+    assert listed["next"] is None
+    rows = {}
+    for item in listed["items"]:
+        if item["status"] == "withdrawn":
+            continue
+        finding = requests.get(api + item["url"], timeout=10).json()
+        row = rows.setdefault(finding["action_plan"]["cycle"], dict.fromkeys(("commitments", *LENS, "ambition"), 0))
+        row["commitments"] += len(finding["commitments"])
+        for commitment in finding["commitments"]:
+            ratings = commitment["ratings"]
+            if ratings["verifiability"]["value"] != "verifiable":
+                continue
+            for value in LENS:
+                row[value] += int(ratings["open_government_lens"]["value"][value])
+            row["ambition"] += int(ratings["potential_for_results"]["value"] == "substantial")
+    return rows
+
+
+def shown_table(page):
+    """The data table as the page shows it: {cycle: {column: count}}, and each cell's text."""
+    counts, texts = {}, {}
+    for row in page.locator("#dimensions-table tbody tr").all():
+        cycle = row.get_attribute("data-cycle")
+        assert row.locator("th[scope=row]").text_content() == cycle
+        cells = row.locator("td").all()
+        counts[cycle] = {cell.get_attribute("data-dimension"): int(cell.get_attribute("data-count")) for cell in cells}
+        texts[cycle] = {cell.get_attribute("data-dimension"): cell.text_content() for cell in cells}
+    return counts, texts
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_member_page_shows_the_apis_findings_and_four_dimensions_per_cycle(web, published, api, page, language):
+    expected = dimensions_from_the_api(api, "TN")
+    assert sorted(expected) == ["2021-2023", "2023-2025"] and expected["2021-2023"] != expected["2023-2025"]
+    page.goto(f"{web}/{language}/members/TN")
+    assert page.locator("#member-name").text_content() == {"ar": "تونس", "fr": "Tunisie", "en": "Tunisia"}[language]
+    assert page.locator("#member-code").text_content() == "TN"
+
+    # The data table: the API's numbers, oldest cycle first, each share as the locale writes it.
+    counts, texts = shown_table(page)
+    assert list(counts) == sorted(expected) and counts == expected
+    percent_sign = {"ar": "%", "fr": "\xa0%", "en": "%"}[language]
+    for cycle, row in expected.items():
+        for column in (*LENS, "ambition"):
+            share = round(100 * row[column] / row["commitments"])
+            assert texts[cycle][column] == f"{row[column]} ({share}{percent_sign})", (cycle, column)
+    headers = page.locator("#dimensions-table thead th[scope=col]").all_text_contents()
+    assert len(headers) == 6 and page.locator("#dimensions-table caption").count() == 1
+
+    # The chart: one group per cycle, each bar as tall as its share of the plot.
+    chart = page.locator("svg#dimensions-chart")
+    assert chart.get_attribute("role") == "img"
+    assert page.locator("#chart-title").text_content().strip() != ""
+    assert page.locator("#" + chart.get_attribute("aria-describedby")).is_visible()
+    for cycle, row in expected.items():
+        for column in (*LENS, "ambition"):
+            bar = page.locator(f"g[data-cycle='{cycle}'] rect[data-dimension={column}]")
+            assert float(bar.get_attribute("height")) == pytest.approx(chart_geometry.PLOT_HEIGHT * row[column] / row["commitments"], abs=0.01)
+    older = page.locator("g[data-cycle='2021-2023']").bounding_box()
+    newer = page.locator("g[data-cycle='2023-2025']").bounding_box()
+    assert (older["x"] > newer["x"]) == (language == "ar")  # Arabic reads the cycles right to left
+
+    # The findings over the cycles: every version the API holds, newest first, each linked.
+    versions = requests.get(f"{api}/api/v1/findings", params={"member": "TN", "all_versions": "true"}, timeout=10).json()
+    rows = page.locator("#member-findings > li")
+    assert rows.evaluate_all("els => els.map(e => e.dataset.findingId)") == [item["id"] for item in versions["items"]]
+    assert rows.evaluate_all("els => els.map(e => e.dataset.status)") == ["published", "published"]
+    page.locator(f"[data-finding-id='{published['tunisia_earlier']}'] h3 a").click()
+    assert page.url == f"{web}/{language}/findings/{published['tunisia_earlier']}"
+
+    # The finding page and the findings list link the member's page.
+    page.locator("#member-link").click()
+    assert page.url == f"{web}/{language}/members/TN"
+    page.goto(f"{web}/{language}/findings")
+    assert set(page.locator(".member-link").evaluate_all("els => els.map(e => e.getAttribute('href'))")) == {
+        f"/{language}/members/TN", f"/{language}/members/XS"}
+
+
+def test_the_member_page_lists_replaced_and_withdrawn_versions_and_charts_only_what_is_in_force(web, published, api, page):
+    versions = requests.get(f"{api}/api/v1/findings", params={"member": "XS", "all_versions": "true"}, timeout=10).json()
+    page.goto(f"{web}/ar/members/XS")
+    name = page.locator("#member-name")  # no Arabic name: the French one, marked as French
+    assert (name.get_attribute("lang"), name.text_content()) == ("fr", findings.HOSTILE_MEMBER["names"]["fr"])
+    rows = page.locator("#member-findings > li")
+    assert rows.evaluate_all("els => els.map(e => e.dataset.findingId)") == [item["id"] for item in versions["items"]]
+    assert dict(zip(rows.evaluate_all("els => els.map(e => e.dataset.findingId)"),
+                    rows.evaluate_all("els => els.map(e => e.dataset.status)"))) == {
+        published["hostile_withdrawn"]: "withdrawn", published["hostile_corrected"]: "superseded",
+        published["hostile_first"]: "superseded", published["hostile_earlier"]: "published"}
+    counts, _ = shown_table(page)
+    assert counts == dimensions_from_the_api(api, "XS") and list(counts) == ["2019-2021"]  # the withdrawn cycle left out
+    # The hostile name inside the SVG's title is text, as everywhere else.
+    assert findings.HOSTILE_MEMBER["names"]["fr"] in page.locator("#chart-title").text_content()
+    assert page.locator("svg script, svg b, #injected").count() == 0
+
+
+def test_an_unknown_member_gets_the_not_found_page_in_its_language(web, published, page):
+    for path in ("/fr/members/ZZ", "/fr/members/tn", "/fr/members/%3Cb%3E"):
+        response = page.goto(web + path)
+        assert response.status == 404, path
+        assert page.get_by_role("heading", level=1).text_content() == "Page introuvable"
+    assert axe_violations(page) == []
+
+
+def test_the_member_page_works_with_javascript_off_and_answers_304(web, published, browser):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{web}/fr/findings/{published['tunisia']}")
+    page.locator("#member-link").click()
+    assert page.locator("#dimensions-chart").is_visible() and page.locator("#dimensions-table tbody tr").count() == 2
+    context.close()
+    first = requests.get(f"{web}/en/members/TN", timeout=5)
+    assert first.status_code == 200 and first.headers["Content-Language"] == "en"
+    assert requests.get(f"{web}/en/members/TN", headers={"If-None-Match": first.headers["ETag"]}, timeout=5).status_code == 304

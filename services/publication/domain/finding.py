@@ -6,8 +6,14 @@ Derived flags follow the IRM's definitions (see the domain brief):
 - strong_early_results: did it open government is `major` or `outstanding`
 - starred (legacy): verifiable, relevant to at least one lens value, substantial
   potential, and substantially or fully complete.
+
+The four dimensions the public compares across members and cycles (transparency,
+participation, accountability, ambition) are counted per finding by `dimensions`.
 """
 from shared.audit import fingerprint
+from shared.irm import LENS_VALUES as LENS
+
+FOUR_DIMENSIONS = (*LENS, "ambition")
 
 
 def _value(ratings, name):
@@ -17,7 +23,7 @@ def _value(ratings, name):
 def judgements(ratings: dict) -> dict:
     verifiable = _value(ratings, "verifiability") == "verifiable"
     lens = _value(ratings, "open_government_lens") or {}
-    relevant = verifiable and any(lens.get(v) for v in ("transparency", "participation", "accountability"))
+    relevant = verifiable and any(lens.get(v) for v in LENS)
     promising = verifiable and _value(ratings, "potential_for_results") == "substantial"
     high_completion = verifiable and _value(ratings, "completion") in ("substantial", "complete")
     return {
@@ -28,6 +34,29 @@ def judgements(ratings: dict) -> dict:
         "strong_early_results": verifiable and _value(ratings, "did_it_open_government") in ("major", "outstanding"),
         "starred": bool(relevant and promising and high_completion),
     }
+
+
+def dimensions(commitments) -> dict:
+    """How many of a finding's commitments score on each of the four dimensions, and out of how
+    many: relevant to each lens value, and ambitious (`promising`). A not-verifiable commitment
+    is not reviewable, so it counts towards the total only (as it does in `judgements`)."""
+    counts = {"commitments": len(commitments), **{name: 0 for name in FOUR_DIMENSIONS}}
+    for commitment in commitments:
+        ratings = commitment.get("ratings") or {}
+        if _value(ratings, "verifiability") != "verifiable":
+            continue
+        lens = _value(ratings, "open_government_lens") or {}
+        for value in LENS:
+            counts[value] += bool(lens.get(value))
+        counts["ambition"] += _value(ratings, "potential_for_results") == "substantial"
+    return counts
+
+
+def in_force(finding: dict) -> bool:
+    """Whether a finding (its view) stands: no later version replaces it and it was not
+    withdrawn. The same rule as queries.latest_findings(in_force_only=True), for findings
+    already read."""
+    return finding.get("superseded_by") is None and finding.get("status") != "withdrawn"
 
 
 def render_finding(payload: dict) -> dict:
