@@ -39,6 +39,7 @@ from tests.integration.conftest import wait_until
 pytestmark = pytest.mark.browser
 CASE = "case_web_xs"  # the hostile case: 7 entries, one disclosed sealed content, one still withheld
 STORE_KEY = "irm-review.checkpoints.v1"
+MAX_PAGE_BYTES = 100 * 1024  # as tests/browser/test_pages.py measures a page
 
 
 # --- the site: publication (with its log), the pages, and the gateway in front ------------------
@@ -102,6 +103,10 @@ def trail():
 # --- the untouched log -----------------------------------------------------------------------------
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_an_untouched_history_verifies_step_by_step_in_each_language(site, log_key, page, artifacts, language):
+    seen = {"foreign": [], "csp": [], "bytes": 0}
+    page.on("request", lambda r: None if r.url.startswith(site["url"] + "/") else seen["foreign"].append(r.url))
+    page.on("console", lambda m: seen["csp"].append(m.text) if "Content Security Policy" in m.text else None)
+    page.on("response", lambda r: seen.__setitem__("bytes", seen["bytes"] + len(r.body())) if r.ok else None)
     page.goto(finding_url(site, language))
     assert not page.locator("#verify-needs-script").is_visible() and page.locator("#verify-run").is_visible()
     assert page.locator("#verify-steps").locator("..").get_attribute("aria-live") == "polite"
@@ -130,6 +135,8 @@ def test_an_untouched_history_verifies_step_by_step_in_each_language(site, log_k
         assert steps[0]["text"] != f"Checkpoint: signed by the configured key, {site['size']} entries."
     assert page.locator("#verify-outcome").text_content() == catalog.gettext(
         "Verified: this finding's history is intact and in the signed log.")
+    # Same origin only, nothing blocked by the CSP, and the page with its check under 100 KB.
+    assert seen["foreign"] == [] and seen["csp"] == [] and 0 < seen["bytes"] < MAX_PAGE_BYTES, seen
     page.screenshot(path=artifacts / f"finding-verify-pass-{language}.png", full_page=True)
     assert axe_violations(page) == []
 
