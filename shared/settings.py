@@ -121,7 +121,7 @@ ALL = (
             "and check checkpoints with. Empty: the pages say none is configured and the reader pastes one.", (WEB,)),
     Setting("LOG_KEY_PUBLISHED_AT", "",
             "Where the log's owner publishes its verifier key independently of this site (a URL or a sentence), shown "
-            "next to the key on the log page.", (WEB,)),
+            "next to the key on the log and finding pages.", (WEB,)),
     # --- the gateway -----------------------------------------------------------------------------
     Setting("GATEWAY_ADDRESS", "127.0.0.1:8000", "Where the gateway listens.", (GATEWAY,)),
     Setting("GATEWAY_CLIENT_TIMEOUT_SECONDS", "60",

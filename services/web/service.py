@@ -5,7 +5,8 @@ views.py, what it reads in queries.py, languages and formats in i18n.py).
     GET /<language>/          the home page
     GET /<language>/log       the transparency log: latest checkpoint, how to verify it
     GET /<language>/findings  the findings, filtered as GET /api/v1/findings filters them (same query)
-    GET /<language>/findings/<id>   a finding: its commitments at a glance, comments, versions
+    GET /<language>/findings/<id>   a finding: its commitments at a glance, comments, versions, and the
+                              check of its case's history in the browser (static/finding-verify.js)
     GET /<language>/findings/<id>/report.pdf   the same finding as a PDF report in that language
     GET /<language>/members/<code>  a member: its findings over the cycles, the four dimensions compared
     GET /<language>/cases/<id>/timeline   who did what, when and why, in log order (the API's timeline)
@@ -87,7 +88,10 @@ class WebService:
         view = queries.finding(finding_id)
         if view is None:
             return self.pages.page(request, language, f"/findings/{finding_id}", "not_found.html", status=404)
-        return self.pages.page(request, language, f"/findings/{finding_id}", "finding.html", **views.finding_page(view, language))
+        verification = views.finding_verification(view, self.pages.verifier_key, self.pages.key_published_at,
+                                                  self.pages.public_base_url)
+        return self.pages.page(request, language, f"/findings/{finding_id}", "finding.html",
+                               **views.finding_page(view, language), verification=verification)
 
     @http("GET", f"/{LANGUAGE}/findings/<string:finding_id>/report.pdf")
     def finding_report(self, request, language, finding_id):

@@ -24,13 +24,22 @@ from services.publication.domain import finding as finding_rules
 from services.web import chart, i18n
 
 
+def key_view(verifier_key: VerifierKey | None, key_published_at: str) -> dict:
+    """The configured verifier key as a page shows it, with where its owner publishes it."""
+    return {"text": str(verifier_key) if verifier_key else "", "configured": verifier_key is not None,
+            "published_at": key_published_at}
+
+
+def verify_command(public_base_url: str, verifier_key: VerifierKey | None, target: str) -> str:
+    """The `irm verify` command line that checks `target` against this site with the configured key."""
+    return f"irm verify --url {public_base_url} --key '{verifier_key or 'KEY'}' {target}"
+
+
 def log_page(latest: dict | None, verifier_key: VerifierKey | None, key_published_at: str, public_base_url: str,
              now: datetime, language: str) -> dict:
     """The log page's context. `latest` is {"note", "size", "signed_at"} or None (nothing signed yet)."""
-    key_text = str(verifier_key) if verifier_key else ""
-    context = {"key": {"text": key_text, "configured": verifier_key is not None, "published_at": key_published_at},
-               "verify_command": f"irm verify --url {public_base_url} --key '{key_text or 'KEY'}' FINDING_ID",
-               "checkpoint": None}
+    context = {"key": key_view(verifier_key, key_published_at),
+               "verify_command": verify_command(public_base_url, verifier_key, "FINDING_ID"), "checkpoint": None}
     if latest is None:
         return context
     try:
@@ -250,6 +259,17 @@ def member_page(found: dict, language: str) -> dict:
             "cycles": {"count": len(rows), "first": rows[0]["cycle"] if rows else None, "last": rows[-1]["cycle"] if rows else None},
             "links": {"json": f"/api/v1/findings?member={code}&all_versions=true&limit=100",
                       "feed": f"/api/v1/feeds/findings.atom?member={code}"}}
+def finding_verification(view: dict, verifier_key: VerifierKey | None, key_published_at: str, public_base_url: str) -> dict:
+    """The finding page's "verify this finding's history" section: what finding-verify.js
+    needs (handed over as data-* attributes: the case, the audit head this version recorded,
+    the configured key), the command that checks the same with JavaScript off, and the public
+    endpoints both read."""
+    head = view.get("audit_head") or {}
+    return {"key": key_view(verifier_key, key_published_at),
+            "command": verify_command(public_base_url, verifier_key, view["id"]),
+            "case_id": view["case_id"], "finding_id": view["id"], "head_seq": head.get("seq"), "head_hash": head.get("hash"),
+            "links": {"audit": view["audit_url"], "checkpoint": "/api/v1/log/checkpoint", "checkpoints": "/api/v1/log/checkpoints",
+                      "entries": "/api/v1/log/entries", "key": "/api/v1/log/key"}}
 
 
 # --- a case's timeline -----------------------------------------------------------------------------

@@ -77,14 +77,30 @@ def db(mongodb_uri):
 
 
 @pytest.fixture
-def web(container_factory, db, log_key):
-    """The web service's base URL, with the log's verifier key configured."""
-    port = free_port()
-    container = container_factory(WebService, {
-        "MONGODB_URI": db, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}", "LOG_VERIFIER_KEY": str(log_key.verifier),
-        "LOG_KEY_PUBLISHED_AT": "https://ogp.example/irm/verifier-key", "PUBLIC_BASE_URL": "http://127.0.0.1:8000"})
+def web_config(db, log_key):
+    """The web service's configuration, with the log's verifier key."""
+    return {"MONGODB_URI": db, "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}", "LOG_VERIFIER_KEY": str(log_key.verifier),
+            "LOG_KEY_PUBLISHED_AT": "https://ogp.example/irm/verifier-key", "PUBLIC_BASE_URL": "http://127.0.0.1:8000"}
+
+
+@pytest.fixture
+def web_container(container_factory, web_config):
+    container = container_factory(WebService, web_config)
     container.start()
-    return f"http://127.0.0.1:{port}"
+    return container
+
+
+@pytest.fixture
+def web(web_container, web_config):
+    """The web service's base URL."""
+    return f"http://{web_config['WEB_SERVER_ADDRESS']}"
+
+
+def restart_web(container_factory, web_container, web_config):
+    """The web service stopped and started again on the same address: a fresh process, with
+    nothing kept in memory (the pages it rendered, the reports)."""
+    web_container.stop()
+    container_factory(WebService, web_config).start()
 
 
 @pytest.fixture

@@ -190,10 +190,28 @@ def test_the_finding_page_renders_escaped_in_each_language(language):
     env = i18n.environment(language)
     html = env.get_template("finding.html").render(static=lambda name: name, rest="/findings/fnd_2",
                                                    languages=i18n.language_links(language, "/findings/fnd_2", []),
-                                                   **views.finding_page(hostile, language))
+                                                   **views.finding_page(hostile, language),
+                                                   verification=views.finding_verification(hostile, None, "", "https://x.org"))
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<b>Tunisie</b>" not in html and "&lt;b&gt;Tunisie&lt;/b&gt;" in html
     assert 'href="javascript:' not in html
+
+
+def test_the_finding_page_hands_its_verifier_the_case_its_audit_head_and_the_configured_key():
+    key = SigningKey.generate("irm.example.org/audit-log")
+    view = dict(FINDING_VIEW, audit_head={"seq": 6, "hash": "ab" * 32})
+    section = views.finding_verification(view, key.verifier, "https://ogp.example/key", "https://irm.example.org")
+    assert (section["case_id"], section["finding_id"], section["head_seq"], section["head_hash"]) == (
+        view["case_id"], view["id"], 6, "ab" * 32)
+    assert section["key"] == {"text": str(key.verifier), "configured": True, "published_at": "https://ogp.example/key"}
+    assert section["command"] == f"irm verify --url https://irm.example.org --key '{key.verifier}' {view['id']}"
+    assert section["links"]["audit"] == view["audit_url"] and section["links"]["checkpoint"] == "/api/v1/log/checkpoint"
+    unconfigured = views.finding_verification(view, None, "", "https://irm.example.org")
+    assert unconfigured["key"]["configured"] is False and "--key 'KEY'" in unconfigured["command"]
+    html = i18n.environment("fr").get_template("finding.html").render(
+        static=lambda name: name, rest="/findings/fnd_2", languages=[], **views.finding_page(view, "fr"), verification=section)
+    assert f'data-key="{key.verifier}"' in html and 'data-head-seq="6"' in html and 'data-case-id="' + view["case_id"] + '"' in html
+    assert "Vérifier l" in html  # the section's heading, translated
 
 
 def test_the_timeline_links_an_entry_to_its_proof_only_once_a_signed_tree_holds_it():

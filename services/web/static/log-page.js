@@ -20,20 +20,6 @@ function step(list, key, ok, values) {
   list.append(item);
 }
 
-async function consistent(from, checkpoint) {
-  const url = `/api/v1/log/proofs/consistency?from=${from.size}&to=${checkpoint.size}`;
-  let answer;
-  try {
-    const response = await fetch(url, { headers: { Accept: "application/json" } });
-    if (!response.ok) return null;
-    answer = await response.json();
-  } catch {
-    return null;
-  }
-  return tlog.verifyConsistency(BigInt(from.size), tlog.fromBase64(from.root), checkpoint.size, checkpoint.root,
-    answer.hashes.map(tlog.fromBase64));
-}
-
 async function check(event) {
   event.preventDefault();
   const list = document.getElementById("check-steps");
@@ -51,18 +37,8 @@ async function check(event) {
     return step(list, error instanceof tlog.NoteError ? "signature_bad" : "unsupported", false);
   }
   step(list, "signature_ok", true);
-  const seen = tlog.seenCheckpoint(localStorage, checkpoint.origin);
-  const comparison = tlog.compareWithSeen(seen, checkpoint);
-  const values = { old: comparison.from ? comparison.from.size : 0, new: checkpoint.size };
-  if (comparison.status === "grew") {
-    const ok = await consistent(comparison.from, checkpoint);
-    if (ok === null) return step(list, "grew_unchecked", false, values);
-    step(list, ok ? "grew_ok" : "grew_bad", ok, values);
-    if (ok) tlog.rememberCheckpoint(localStorage, checkpoint);
-    return;
-  }
-  step(list, comparison.status, ["first", "same"].includes(comparison.status), values);
-  if (comparison.status === "first") tlog.rememberCheckpoint(localStorage, checkpoint);
+  const memory = await tlog.reconcile(localStorage, checkpoint, tlog.fetchConsistency);
+  step(list, memory.status, memory.ok, { old: memory.old, new: memory.new });
 }
 
 const form = document.getElementById("check-form");

@@ -256,3 +256,34 @@ export function rememberCheckpoint(storage, checkpoint) {
   all[checkpoint.origin] = { size: checkpoint.size.toString(), root: toBase64(checkpoint.root) };
   storage.setItem(STORE_KEY, JSON.stringify(all));
 }
+
+// The memory step, as both pages take it: a checkpoint whose signature verified, next to the
+// largest one this browser saw from the same log. "first" and "same" pass; a larger one passes
+// only if `consistency(fromSize, toSize)` (the log's proof hashes, or null when it cannot be
+// fetched) proves the seen tree is its prefix ("grew_ok"; else "grew_bad" or "grew_unchecked");
+// a smaller one is a "rollback", another root at the same size a "fork". Only a checkpoint
+// consistent with what was seen is remembered, so one bad answer never replaces the good memory.
+export async function reconcile(storage, checkpoint, consistency) {
+  const seen = seenCheckpoint(storage, checkpoint.origin);
+  let { status } = compareWithSeen(seen, checkpoint);
+  if (status === "grew") {
+    const proof = await consistency(BigInt(seen.size), checkpoint.size);
+    if (proof === null) status = "grew_unchecked";
+    else status = (await verifyConsistency(BigInt(seen.size), fromBase64(seen.root), checkpoint.size, checkpoint.root, proof))
+      ? "grew_ok" : "grew_bad";
+  }
+  if (status === "first" || status === "grew_ok") rememberCheckpoint(storage, checkpoint);
+  return { status, ok: ["first", "same", "grew_ok"].includes(status), old: seen ? BigInt(seen.size) : 0n, new: checkpoint.size };
+}
+
+// The log's consistency proof from one size to another, fetched from this site's own API:
+// its hashes as bytes, or null when it cannot be had (network, status, malformed answer).
+export async function fetchConsistency(fromSize, toSize) {
+  try {
+    const response = await fetch(`/api/v1/log/proofs/consistency?from=${fromSize}&to=${toSize}`, { headers: { Accept: "application/json" } });
+    if (!response.ok) return null;
+    return (await response.json()).hashes.map(fromBase64);
+  } catch {
+    return null;
+  }
+}
