@@ -59,3 +59,17 @@ def client_address(peer: str | None, forwarded_for: str | None, trusted_networks
         if not _trusted(address, trusted_networks):
             return str(address)
     return str(client)  # every hop is a trusted proxy: the left-most is the closest we know to the client
+
+
+def client_key(address: str) -> str:
+    """One client as a limit counts it (anonymous writes, sign-in attempts): an IPv4 address, or an
+    IPv6 /64 (one subscriber's network, whose addresses the subscriber chooses freely)."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 6:
+        if parsed.ipv4_mapped:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)

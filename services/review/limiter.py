@@ -6,7 +6,6 @@ take the last slot. A limit is taken before the request's transaction and is not
 back when the request is then refused for another reason: a flood of invalid requests is
 still a flood.
 """
-import ipaddress
 from datetime import datetime, timezone
 
 from nameko.extensions import DependencyProvider
@@ -18,20 +17,6 @@ from shared import forwarded, ratelimit, settings
 from shared.http import TooManyRequests
 
 CAS_ATTEMPTS = 20
-
-
-def client_key(address: str) -> str:
-    """One client as the limiter counts it: an IPv4 address, or an IPv6 /64 (one subscriber's
-    network, whose addresses the subscriber chooses freely)."""
-    try:
-        parsed = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if parsed.version == 6:
-        if parsed.ipv4_mapped:
-            return str(parsed.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
-    return str(parsed)
 
 
 def take(key: str, rate: ratelimit.Rate, now: float) -> ratelimit.Decision:
@@ -75,7 +60,7 @@ class AnonymousWrites(DependencyProvider):
         The client's limit is taken first, so one client's flood never spends the case's limit."""
         moment = now.timestamp()
         client = self.client(request)
-        decision = take(f"public_comment:client:{client_key(client)}", self.limits.per_client, moment)
+        decision = take(f"public_comment:client:{forwarded.client_key(client)}", self.limits.per_client, moment)
         if not decision.admitted:
             return TooManyRequests(f"Too many comments from your address; try again in {decision.retry_after} s.",
                                    retry_after=decision.retry_after)

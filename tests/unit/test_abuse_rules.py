@@ -5,9 +5,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from services.review.domain import limits, windows
-from services.review.limiter import client_key
 from services.review.schemas import PublicCommentSchema
 from shared import forwarded, ratelimit
+from shared.forwarded import client_key
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 BEFORE, AT, AFTER = T0 - timedelta(milliseconds=1), T0, T0 + timedelta(seconds=1)

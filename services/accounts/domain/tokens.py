@@ -1,0 +1,75 @@
+"""Links sent by e-mail that act once: an invitation, a password reset. One mechanism for both.
+
+The token in the link is 256 random bits (`secrets.token_urlsafe(32)`), mailed once and stored
+only as its SHA-256 digest (shared/auth.py's `token_digest`, the rule API tokens follow: random
+bits need no salt or slow hash), so a copy of the database opens no link. A link is for one
+purpose, expires (an invitation after INVITATION_SECONDS, 7 days; a reset after
+PASSWORD_RESET_SECONDS, 1 hour: a reset link in a mailbox is a key to the account), and works
+once: using it stores `used_at`, in the same write as what it did.
+
+What a link is worth at a moment is `decide(stored, purpose, now)`: OK, or why not (UNKNOWN,
+USED, EXPIRED). The page says the same to all three ("this link no longer works, ask for a new
+one"): the codes are for the security log.
+"""
+import secrets
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from shared.auth import token_digest
+
+INVITATION, PASSWORD_RESET = "invitation", "password_reset"
+PURPOSES = (INVITATION, PASSWORD_RESET)
+
+HOUR = 3600
+INVITATION_SECONDS = 7 * 24 * HOUR
+PASSWORD_RESET_SECONDS = HOUR
+LIFETIMES = {INVITATION: INVITATION_SECONDS, PASSWORD_RESET: PASSWORD_RESET_SECONDS}
+
+OK, UNKNOWN, USED, EXPIRED = "ok", "unknown", "used", "expired"
+TOKEN_CHARACTERS = 43  # token_urlsafe(32): 32 bytes in unpadded base64url
+
+
+@dataclass(frozen=True)
+class LinkToken:
+    """What is stored of a link: never the token itself."""
+    digest: str
+    purpose: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+def issue(purpose: str, now: datetime, lifetime_seconds: int | None = None) -> tuple:
+    """(the token to put in the link, once; the LinkToken to store). The lifetime defaults to the purpose's."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"no link purpose {purpose!r}")
+    seconds = LIFETIMES[purpose] if lifetime_seconds is None else lifetime_seconds
+    if seconds <= 0:
+        raise ValueError("a link lives a positive number of seconds")
+    token = secrets.token_urlsafe(32)
+    return token, LinkToken(token_digest(token), purpose, now, now + timedelta(seconds=seconds))
+
+
+def lookup_digest(token: str) -> str | None:
+    """The digest to look a link's token up by, or None for text that cannot be one of ours (no lookup needed)."""
+    if len(token) != TOKEN_CHARACTERS or not all(c.isascii() and (c.isalnum() or c in "-_") for c in token):
+        return None
+    return token_digest(token)
+
+
+def decide(stored: LinkToken | None, purpose: str, now: datetime) -> str:
+    """OK, UNKNOWN (no such link, or one made for another purpose), USED, or EXPIRED (valid strictly before expires_at)."""
+    if stored is None or stored.purpose != purpose:
+        return UNKNOWN
+    if stored.used_at is not None:
+        return USED
+    if now >= stored.expires_at:
+        return EXPIRED
+    return OK
+
+
+def used(stored: LinkToken, now: datetime) -> LinkToken:
+    """The link after it did its work (store it with that work, in one write)."""
+    if decide(stored, stored.purpose, now) != OK:
+        raise ValueError("only a link that is OK can be used")
+    return replace(stored, used_at=now)
