@@ -3,9 +3,9 @@
 Passwords are checked here only for size (what a body may carry); whether one may be chosen is
 domain/passwords.py's question, answered field-level by the service with the person's address.
 """
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
-from services.accounts.domain import invitations, passwords, tokens
+from services.accounts.domain import addresses, invitations, passwords, tokens
 from shared.contracts.fields import EXPERT_ID, MEMBER_CODE
 from shared.irm import LANGUAGES, ROLES
 
@@ -31,6 +31,13 @@ class InvitationSchema(Schema):
     language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
     member_code = fields.String(load_default=None, validate=MEMBER_CODE)
     expert_id = fields.String(load_default=None, validate=EXPERT_ID)
+
+    @pre_load
+    def one_spelling_of_the_address(self, data, **kwargs):
+        """Checked as it is stored (domain/addresses.py): surrounding spaces are not an invalid address."""
+        if isinstance(data, dict) and isinstance(data.get("email"), str):
+            return {**data, "email": addresses.normalized_email(data["email"])}
+        return data
 
     @validates_schema
     def bound_as_the_role_needs(self, data, **kwargs):
