@@ -78,7 +78,7 @@ ALL = (
     Setting("PUBLIC_BASE_URL", "http://127.0.0.1:8000",
             "The address the public uses (scheme://host[:port], no path): absolute links in feeds and the open-data "
             "dictionary name it, and https:// turns on Strict-Transport-Security. Checked at start-up; the Host and "
-            "X-Forwarded-Host headers are never used for links.", SERVICES + (WEB, GATEWAY)),
+            "X-Forwarded-Host headers are never used for links.", SERVICES + (WEB, GATEWAY, IRMCTL)),
     Setting("TRUSTED_PROXIES", "127.0.0.1/32,::1/128",
             "Proxies whose X-Forwarded-For is believed (comma-separated CIDRs): the client is the right-most forwarded "
             "address that is not one of them. From any other peer the header is ignored.", ("review", "accounts")),
@@ -109,16 +109,16 @@ ALL = (
     # --- people's accounts and sessions (every service honours a session) ----------------------
     Setting("SESSION_SECRET", "",
             "The server secret (at least 32 characters) that every service checks a signed-in form's CSRF token with "
-            "(HMAC-SHA256 of the session id); wins over the file. Every instance of every service needs the same one.",
-            SERVICES),
+            "(HMAC-SHA256 of the session id) and seals the links events carry; wins over the file. Every instance of "
+            "every service needs the same one.", SERVICES + (IRMCTL, MAKE_DEV)),
     Setting("SESSION_SECRET_FILE", "var/session.key",
             "The file holding SESSION_SECRET; created on first start (mode 0600) when missing. Share it between the "
-            "services (compose: the session-key volume).", SERVICES),
+            "services (compose: the session-key volume).", SERVICES + (IRMCTL, MAKE_DEV)),
     Setting("SESSION_IDLE_SECONDS", "1800", "A session ends this long after its last request (last seen is written "
             "back at most once a minute).", SERVICES, int),
     Setting("SESSION_ABSOLUTE_SECONDS", "28800", "A session ends this long after sign-in, however active.", SERVICES, int),
     Setting("TOTP_ISSUER", "irm-review",
-            "The name an authenticator app shows beside a person's second factor (no colon).", ("accounts", IRMCTL)),
+            "The name an authenticator app shows beside a person's second factor (no colon).", ("accounts",)),
     # --- the transparency log (publication) ----------------------------------------------------
     Setting("LOG_SIGNING_KEY", "", "The log's Ed25519 signing key itself (`irmctl log keygen`); wins over the file.",
             ("publication",)),

@@ -7,6 +7,8 @@ link is marked used in the same write as what it did, and nothing half-done is e
 Passwords are hashed and checked before (argon2 runs in eventlet's thread pool, in service.py),
 so a transaction never waits on a hash; what they decide is passed in.
 """
+import itertools
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,8 +39,18 @@ class Context:
 def log(uow, ctx: Context, kind: str, actor: dict, subject=None, reason=None, **details) -> None:
     """One security-log entry, in the transaction of what it records."""
     uow.insert(documents.SecurityLogEntry(
-        entry_id=new_id(f"sec_{int(ctx.now.timestamp() * 1000):013d}"), kind=kind, at=ctx.now, actor=actor,
+        entry_id=log_entry_id(ctx.now), kind=kind, at=ctx.now, actor=actor,
         subject=subject, client=ctx.client, reason=reason, details=details, correlation_id=ctx.correlation_id))
+
+
+_ENTRY_SEQUENCE = itertools.count()
+
+
+def log_entry_id(now: datetime) -> str:
+    """`sec_<epoch ms>_<32 hex>`: ids sort as the log is read, newest first. The hex begins with this
+    process's sequence, so two entries of one moment (a step's two entries) keep their order; entries of
+    one millisecond from two processes are concurrent, in either order."""
+    return f"sec_{int(now.timestamp() * 1000):013d}_{next(_ENTRY_SEQUENCE) % 0x10000:04x}{uuid.uuid4().hex[:28]}"
 
 
 def password_problems(password: str, email: str) -> None:

@@ -361,3 +361,20 @@ def test_reviews_api_takes_the_session_cookie_of_an_expert(start, admin_token, d
     assert review.call("POST", "/api/v1/cases/case_1/accept", cookie=session_id, csrf=csrf).status_code == 404
     accounts.call("DELETE", "/api/v1/sessions/current", cookie=session_id, csrf=csrf).raise_for_status()
     assert review.call("GET", "/api/v1/cases", cookie=session_id).status_code == 401
+
+
+def test_irmctl_invites_the_first_admin_and_no_second_one(start, db, tap):
+    api = start(AccountsAtTheTestsClock)
+    invited_tap = tap("accounts", PERSON_INVITED)
+    environ = {"SESSION_SECRET": SESSION_SECRET, "PUBLIC_BASE_URL": "https://irm.example.org"}
+    person, token, link, _ = operations.invite_first_admin("Root@Example.org", "ar", environ)
+    assert link == f"https://irm.example.org/accounts/invitation?token={token}" and person.language == "ar"
+    # Its event is accounts' own, published by the service's outbox relay (irmctl runs no broker client).
+    assert tokens.unseal(invited_tap.next(timeout=20).payload["sealed_token"], SECRET) == token
+    secret = api.call("POST", "/api/v1/invitations/accept", json={"token": token, "password": PASSWORD}).json()["totp_secret"]
+    code = totp.totp(totp.secret_bytes(secret), ManualClock.now())
+    assert api.call("POST", "/api/v1/invitations/confirm", json={"token": token, "code": code}).status_code == 200
+    with pytest.raises(operations.OperationError, match="an admin account is in use"):
+        operations.invite_first_admin("second@example.org", "fr", environ)
+    entry = documents.SecurityLogEntry.objects(kind="invited").first()
+    assert entry.actor == {"role": "system", "id": "irmctl"} and entry.subject == person.person_id
