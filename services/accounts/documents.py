@@ -29,8 +29,11 @@ class SignInThrottle(Document):
     key = StringField(primary_key=True)
     failures = IntField(required=True, default=0, min_value=0)
     last_failure_at = DateTimeField()
+    # When the rule forgets the key (a client's, an hour after its last failure): MongoDB then deletes it
+    # (TTL index). An address's count is never forgotten by time (domain/signin.py), so it has none.
+    forget_at = DateTimeField()
     version = IntField(required=True, default=1)
-    meta = {"collection": "accounts_signin_throttles"}
+    meta = {"collection": "accounts_signin_throttles", "indexes": [{"fields": ["forget_at"], "expireAfterSeconds": 0}]}
 
 
 class SecurityLogEntry(Document):

@@ -10,7 +10,7 @@ so a transaction never waits on a hash; what they decide is passed in.
 import itertools
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.accounts import documents, queries, views
 from services.accounts.schemas import MESSAGES
@@ -194,8 +194,8 @@ def sign_in(uow, attempt: SignInAttempt, ctx: Context, idle: int, absolute: int)
     judgement = signin.judge(person is not None, attempt.password_ok, totp_enabled, bool(check and check.ok))
     event = signin.SUCCEEDED if judgement.outcome == signin.SIGNED_IN else signin.FAILED
     after = signin.record(account, event, ctx.now, signin.ACCOUNT)
-    _save_throttle(uow, attempt.account_key, stored_account, after)
-    _save_throttle(uow, attempt.client_key, stored_client, signin.record(client, event, ctx.now, signin.CLIENT))
+    _save_throttle(uow, attempt.account_key, stored_account, after, signin.ACCOUNT)
+    _save_throttle(uow, attempt.client_key, stored_client, signin.record(client, event, ctx.now, signin.CLIENT), signin.CLIENT)
     subject = person.person_id if person is not None else None
     if event == signin.FAILED:
         log(uow, ctx, security_log.SIGN_IN_FAILED, ANONYMOUS, subject, judgement.failure_reason,
@@ -216,17 +216,20 @@ def sign_in(uow, attempt: SignInAttempt, ctx: Context, idle: int, absolute: int)
     return SignInResult(signin.SIGNED_IN, person=person, session_ends_at=ends_at)
 
 
-def _save_throttle(uow, key, stored, state: signin.Throttle) -> None:
+def _save_throttle(uow, key, stored, state: signin.Throttle, policy: signin.Policy) -> None:
     """Compare-and-set on the version read: a writer that changed the key since makes this transaction retry."""
+    forget_at = (state.last_failure_at + timedelta(seconds=policy.forget_after)
+                 if policy.forget_after and state.last_failure_at else None)
     if stored is None:
         if state != signin.Throttle():
-            uow.insert(documents.SignInThrottle(key=key, failures=state.failures, last_failure_at=state.last_failure_at))
+            uow.insert(documents.SignInThrottle(key=key, failures=state.failures, last_failure_at=state.last_failure_at,
+                                                forget_at=forget_at))
         return
     if state == queries.throttle_of(stored):
         return
     changed = uow.update(documents.SignInThrottle, {"_id": key, "version": stored.version},
-                         {"$set": {"failures": state.failures, "last_failure_at": state.last_failure_at},
-                          "$inc": {"version": 1}})
+                         {"$set": {"failures": state.failures, "last_failure_at": state.last_failure_at,
+                                   "forget_at": forget_at}, "$inc": {"version": 1}})
     if not changed:
         raise RuntimeError(f"sign-in throttle {key} changed under this transaction")
 
@@ -269,7 +272,8 @@ def reset_password(uow, digest: str, password_hash: str, ctx: Context):
     _set_password(uow, person, password_hash)
     key = signin.account_throttle_key(person.email)
     throttle = uow.get(documents.SignInThrottle, {"_id": key})
-    _save_throttle(uow, key, throttle, signin.record(queries.throttle_of(throttle), signin.RESET, ctx.now, signin.ACCOUNT))
+    _save_throttle(uow, key, throttle, signin.record(queries.throttle_of(throttle), signin.RESET, ctx.now, signin.ACCOUNT),
+                   signin.ACCOUNT)
     log(uow, ctx, security_log.PASSWORD_CHANGED, ANONYMOUS, person.person_id, by="reset")
     return person
 

@@ -63,7 +63,7 @@ class Person(Document):
     created_at = DateTimeField(required=True)
     activated_at = DateTimeField()  # when the invitation was accepted (and TOTP confirmed where required)
     version = IntField(required=True, default=1)
-    meta = {"collection": "people", "indexes": ["expert_id"]}
+    meta = {"collection": "people", "indexes": ["expert_id", "role"]}
 
 
 class Session(Document):

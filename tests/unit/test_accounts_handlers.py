@@ -112,6 +112,10 @@ def test_a_failed_sign_in_is_counted_on_both_keys_and_logged_with_why(uow):
     assert {raw["_id"]: raw["failures"] for raw in uow.collection(documents.SignInThrottle).values()} == {
         signin.account_throttle_key("poc@example.org"): 1, signin.client_throttle_key("192.0.2.1"): 1}
     assert [(kind, reason) for _, kind, reason in logged(uow)] == [("sign_in_failed", "unknown_account")]
+    # A client's count is forgotten an hour after its last failure (TTL); an address's never by time.
+    forget = {raw["_id"]: raw.get("forget_at") for raw in uow.collection(documents.SignInThrottle).values()}
+    assert forget == {signin.account_throttle_key("poc@example.org"): None,
+                      signin.client_throttle_key("192.0.2.1"): NOW + timedelta(hours=1)}
 
 
 def test_a_throttled_attempt_is_not_an_attempt_nothing_is_written(uow):
