@@ -4,6 +4,7 @@
     irmctl expert add exp-amina --name "Amina B." --languages ar,fr --affiliation MA --capacity 3
     irmctl token create --role poc --subject poc-tn --member TN
     irmctl token revoke --subject poc-tn
+    irmctl account invite-admin admin@example.org --language fr     (the first admin: prints the link)
     irmctl audit verify CASE_ID
     irmctl rejected list
     irmctl dead-letters list
@@ -90,6 +91,12 @@ def build_parser():
     revoke = token.add_parser("revoke", help="revoke every token of a subject")
     revoke.add_argument("--subject", required=True)
 
+    account = sub.add_parser("account", help="people's accounts").add_subparsers(dest="action", required=True)
+    first = account.add_parser("invite-admin", help="invite the first admin (refused once an admin account is in use); "
+                                                   "prints the invitation's link, once")
+    first.add_argument("email")
+    first.add_argument("--language", default="en", choices=LANGUAGES)
+
     audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="action", required=True)
     verify = audit.add_parser("verify", help="verify a case's hash chain")
     verify.add_argument("case_id")
@@ -155,6 +162,12 @@ def main(argv=None):
             print(operations.issue_token(args.role, args.subject, args.member, args.label))
         elif args.command == "token":
             print(f"{operations.revoke_tokens(args.subject)} token(s) revoked")
+        elif args.command == "account":
+            person, token, link, expires_at = operations.invite_first_admin(args.email, args.language)
+            print(f"invited {person.email} as admin (person {person.person_id}); the link works once, until "
+                  f"{expires_at.isoformat()}:\n{link}\n"
+                  f"until the pages exist: POST /api/v1/invitations/accept {{\"token\": \"{token}\", \"password\": ...}}, "
+                  f"then POST /api/v1/invitations/confirm {{\"token\": ..., \"code\": <the authenticator's code>}}")
         elif args.command == "audit":
             result = operations.verify_case(args.case_id)
             print(json.dumps(result.as_dict(), indent=2))

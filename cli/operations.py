@@ -2,6 +2,8 @@
 
 Plain functions over the database, used by `irmctl`, `make demo` and the tests.
 """
+from pathlib import Path
+
 import mongoengine
 
 from shared import audit
@@ -11,7 +13,12 @@ from shared.contracts.self_assessment import MemberSchema
 from shared.irm import ROLES
 from shared.persistence import mongo
 from shared.persistence.documents import SHARED_DOCUMENTS, ApiToken, Member, RejectedMessage
+from services.accounts import documents as accounts_documents
 from services.review import documents as review_documents
+
+
+ROOT = Path(__file__).resolve().parent.parent  # where the services run: relative setting paths start here
+IRMCTL_ACTOR = {"role": "system", "id": "irmctl"}
 
 
 class OperationError(ValueError):
@@ -20,7 +27,7 @@ class OperationError(ValueError):
 
 def connect(mongodb_uri: str, db_name: str | None = None):
     client = mongo.connect(mongodb_uri, db_name)
-    mongo.ensure_indexes(SHARED_DOCUMENTS + review_documents.ALL)
+    mongo.ensure_indexes(SHARED_DOCUMENTS + review_documents.ALL + accounts_documents.ALL)
     return client
 
 
@@ -73,6 +80,37 @@ def issue_token(role: str, subject: str, member_code: str | None = None, label: 
     ApiToken(digest=token_digest(token), role=role, subject=subject, member_code=member_code, label=label,
              created_at=utcnow()).save(force_insert=True)
     return token
+
+
+def invite_first_admin(email: str, language: str, environ=None) -> tuple:
+    """The way in: an invitation for the first admin, made as the API makes one (the accounts service's own
+    schema and handler, in one transaction, its event in accounts' outbox). Refused once an admin account
+    is in use: from then on admins invite through the API. Returns (person, token, link)."""
+    from marshmallow import ValidationError
+
+    from services.accounts import handlers, views
+    from services.accounts.schemas import InvitationSchema
+    from shared import edge, settings
+    from shared.http import flatten_errors
+    from shared.ids import new_id
+    from shared.persistence.documents import Person
+    from shared.persistence.unit_of_work import run_in_transaction
+    from shared.session_auth import load_session_secret
+
+    if Person.objects(role="admin", activated_at__ne=None).first() is not None:
+        raise OperationError("an admin account is in use: invite people through the API as that admin")
+    try:
+        body = InvitationSchema().load({"email": email, "role": "admin", "language": language})
+    except ValidationError as exc:
+        raise OperationError(f"invalid invitation: {flatten_errors(exc.messages)}") from None
+    key_file = Path(settings.env("SESSION_SECRET_FILE", environ))
+    secret = load_session_secret({"SESSION_SECRET": settings.env("SESSION_SECRET", environ),  # the services' own
+                                  "SESSION_SECRET_FILE": str(key_file if key_file.is_absolute() else ROOT / key_file)})
+    ctx = handlers.Context(utcnow(), "irmctl", new_id("corr"), secret)
+    person, token, link = run_in_transaction(mongoengine.connection.get_connection(), "accounts",
+                                             lambda uow: handlers.invite(uow, IRMCTL_ACTOR, body, ctx))[0]
+    base_url = edge.public_base_url(settings.env("PUBLIC_BASE_URL", environ))
+    return person, token, views.link_url(base_url, "invitation", token), link.expires_at
 
 
 def revoke_tokens(subject: str) -> int:

@@ -22,7 +22,7 @@ from shared import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMEKO_CONFIG = ROOT / "deploy" / "nameko.yaml"
-SERVICES = ("intake", "review", "publication", "web")
+SERVICES = ("intake", "review", "publication", "web", "accounts")
 # `make dev` runs a whole review in minutes, not weeks: short comment windows unless the
 # environment says otherwise. Production keeps deploy/nameko.yaml's defaults (14 days).
 # (Settings: shared/settings.py; these reach the services through deploy/nameko.yaml.)
@@ -149,9 +149,19 @@ class ServiceStack:
         config["LOG_SIGNING_KEY_FILE"] = str(key_file if key_file.is_absolute() else ROOT / key_file)  # the services' cwd
         return str(load_signing_key(config).verifier)
 
+    def _session_secret(self, env) -> None:
+        """The session secret every service checks CSRF tokens with: made here (var/session.key, as a
+        service would make it on its first start) so that the services, started at once, share one."""
+        from shared.session_auth import load_session_secret
+
+        key_file = Path(env.get("SESSION_SECRET_FILE") or settings.default("SESSION_SECRET_FILE"))
+        load_session_secret({"SESSION_SECRET": env.get("SESSION_SECRET"),
+                             "SESSION_SECRET_FILE": str(key_file if key_file.is_absolute() else ROOT / key_file)})
+
     def start(self, timeout=90):
         if not self._env().get("LOG_VERIFIER_KEY"):
             self.extra_env = {**self.extra_env, "LOG_VERIFIER_KEY": self._verifier_key(self._env())}
+        self._session_secret(self._env())
         self.public_feed = (provision_public_feed(self.amqp_uri) if self.provision_public_feed
                             else "public feed: not provisioned on this broker")
         nameko = str(Path(sys.executable).parent / "nameko")

@@ -61,7 +61,20 @@ OPERATIONS = {
     "correct": ("admin",),
     # publication
     "withdraw_finding": ("quality_reviewer", "admin"),
+    # accounts
+    "invite_people": ("admin",),
+    "read_security_log": ("admin",),
+    "read_own_account": ANY_TOKEN,  # who am I: a session or any token
+    "end_own_sessions": ANY_TOKEN,  # sign out, sign out everywhere (session only, below)
+    "change_own_password": ANY_TOKEN,  # (session only)
+    "manage_own_tokens": ANY_TOKEN,  # personal API tokens (session only)
 }
+
+# Operations only a signed-in person may ask, by the session cookie: a bearer token has no
+# session to end, and a token that could mint tokens or change the password would let whoever
+# stole it stay in for good. Any bearer token is FORBIDDEN for them.
+SESSION_ONLY = ("end_own_sessions", "change_own_password", "manage_own_tokens")
+SESSION_ONLY_REASON = "This is done by the signed-in person (the session cookie), never with a bearer token."
 
 # A poc acting for another member: when the caller names the member (in the path or the body)
 # the member is no secret, so 403; an object found by its id answers 404 (see `decide`).
@@ -96,6 +109,8 @@ def case_facts(case) -> CaseFacts:
 def decide(principal, operation: str, target=None) -> str:
     """ALLOWED, FORBIDDEN or NOT_FOUND for `principal` (a shared.auth.Principal) doing `operation` to `target`."""
     if principal.role not in OPERATIONS[operation]:
+        return FORBIDDEN
+    if operation in SESSION_ONLY and not getattr(principal, "by_session", False):
         return FORBIDDEN
     if target is None or principal.role == "admin":
         return ALLOWED
@@ -139,6 +154,8 @@ def forbidden_reason(principal, operation: str, target=None) -> str:
     roles = OPERATIONS[operation]
     if principal.role not in roles:
         return f"This needs one of the roles: {', '.join(roles)}."
+    if operation in SESSION_ONLY and not getattr(principal, "by_session", False):
+        return SESSION_ONLY_REASON
     if isinstance(target, Member):
         return f"This token acts for member {principal.member_code}, not {target.code}."
     return NEVER_OWN_WORK  # the one case the rule forbids to a role that may ask

@@ -24,9 +24,23 @@ class Principal:
     subject: str  # the person: expert id, reviewer id, poc id, admin id
     role: str
     member_code: str | None = None  # only for role poc
+    person_id: str | None = None  # the account behind it (a session, a personal token); None: an operator's token
+    by_session: bool = False  # authenticated by the session cookie (not a bearer token)
 
     def as_actor(self) -> dict:
         return {"role": self.role, "id": self.subject}
+
+
+def person_subject(role: str, person_id: str, expert_id: str | None = None) -> str:
+    """Who a person is to the rules: an expert is their registry id (cases name it), anyone else their account id."""
+    return expert_id if role == "expert" and expert_id else person_id
+
+
+def person_principal(person, by_session: bool = False) -> Principal:
+    """The Principal of a stored person (any object with the Person document's attributes)."""
+    return Principal(subject=person_subject(person.role, person.person_id, person.expert_id), role=person.role,
+                     member_code=person.member_code if person.role == "poc" else None, person_id=person.person_id,
+                     by_session=by_session)
 
 
 def new_token() -> str:

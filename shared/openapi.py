@@ -13,6 +13,7 @@ from marshmallow import Schema, fields
 
 from shared.contracts.fields import LocalizedText
 from shared.irm import LANGUAGES
+from shared.sessions import COOKIE_NAME as SESSION_COOKIE
 
 OPENAPI_VERSION = "3.0.3"
 # What a path or query integer can be: the database stores 64-bit signed integers.
@@ -21,7 +22,7 @@ MERGED_PATH = "/api/v1/openapi.json"
 
 
 # The services with an API, each describing its own routes (the web pages have none).
-API_SERVICES = ("intake", "review", "publication")
+API_SERVICES = ("intake", "review", "publication", "accounts")
 
 
 def document_path(service: str) -> str:
@@ -43,10 +44,11 @@ class ErrorSchema(Schema):
 
 ERROR_STATUSES = {
     "400": "The body is not JSON, or the request is malformed",
-    "401": "No or unknown bearer token (or a token where none may be sent)",
-    "403": "Not allowed for this token's role or member",
+    "401": "No or unknown bearer token or session (or a token where none may be sent)",
+    "403": "Not allowed for this token's role or member (or, by session cookie, a change without its CSRF token or from another site)",
     "404": "Not found (or not visible to this token)",
     "409": "Not allowed in the case's current state, or a stale version",
+    "410": "The link no longer works (never existed, used, or expired: one answer for all three)",
     "413": "The body is too large",
     "415": "Wrong content type",
     "422": "Field-level validation errors",
@@ -77,6 +79,8 @@ class ApiDocument:
                             plugins=[plugin], info={"description": description}, servers=[{"url": "/"}])
         plugin.converter.add_attribute_function(_localized_text)
         self.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+        # A signed-in browser (shared/session_auth.py): a change also needs the X-CSRF-Token header.
+        self.spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE})
         self.spec.components.schema("Error", schema=ErrorSchema)
         self.spec.tag({"name": service})
         self.operation("get", document_path(service), summary=f"This document: the {service} API as OpenAPI 3",
@@ -90,16 +94,17 @@ class ApiDocument:
         return name
 
     def operation(self, method: str, path: str, *, summary: str, roles=None, path_params=None, query=None,
-                  headers=(), body=None, responses, errors=(), description=None):
+                  headers=(), body=None, responses, errors=(), description=None, session_only=False):
         """One route. `roles` None means public (no token); `path_params` maps each `{name}` to its
         JSON schema (a string by default); `query` is a marshmallow schema; `body` a schema (JSON)
+        (`session_only`: by the session cookie, never a bearer token; shared/access.py: SESSION_ONLY)
         or {media type: {"schema": ...}}; `responses` maps a status to (description, schema or
         {media type: {...}} or None); `errors` are the error statuses the route documents."""
         operation = {"summary": summary, "tags": [self.service], "operationId": _operation_id(method, path)}
         if description:
             operation["description"] = description
         if roles is not None:
-            operation["security"] = [{"bearer": []}]
+            operation["security"] = [{"session": []}] if session_only else [{"bearer": []}, {"session": []}]
             operation["description"] = (description + "\n\n" if description else "") + "Roles: " + ", ".join(roles) + "."
         else:
             operation["security"] = []

@@ -23,7 +23,7 @@ from shared.webserver import http
 
 from shared import access
 from shared import auth as auth_rules
-from shared import delivery, metrics, settings, topology
+from shared import delivery, metrics, session_auth, settings, topology
 from shared.clock import utcnow
 from shared.contracts.events import CONTRACTS, MalformedEvent, parse_event
 from shared.consumer_queues import event_handler  # nameko's, with its queue typed by QUEUE_TYPE
@@ -192,17 +192,30 @@ class Store(EventDispatcher):
 
 
 class AuthHandle:
+    def __init__(self, session_policy: session_auth.SessionPolicy):
+        self.session_policy = session_policy
+
     def principal(self, request, *roles) -> auth_rules.Principal:
-        """The caller, authenticated by bearer token and holding one of `roles`."""
-        token = auth_rules.bearer_token(request.headers.get("Authorization"))
-        record = ApiToken.objects(digest=auth_rules.token_digest(token), revoked_at=None).first()
-        if record is None:
-            raise auth_rules.Unauthorized("The token is unknown or revoked.")
-        principal = auth_rules.Principal(subject=record.subject, role=record.role, member_code=record.member_code)
+        """The caller, holding one of `roles`: authenticated by bearer token, or, without an
+        Authorization header, by the session cookie (shared/session_auth.py: a state-changing
+        request by cookie must also carry the session's CSRF token and come from this site)."""
+        if not request.headers.get("Authorization") and session_auth.session_id_of(request) is not None:
+            principal = session_auth.session_principal(request, self.session_policy)
+        else:
+            principal = self._bearer(request)
         if roles:
             auth_rules.require_role(principal, *roles)
         bind(actor_role=principal.role, actor_id=principal.subject)
         return principal
+
+    @staticmethod
+    def _bearer(request) -> auth_rules.Principal:
+        token = auth_rules.bearer_token(request.headers.get("Authorization"))
+        record = ApiToken.objects(digest=auth_rules.token_digest(token), revoked_at=None).first()
+        if record is None:
+            raise auth_rules.Unauthorized("The token is unknown or revoked.")
+        return auth_rules.Principal(subject=record.subject, role=record.role, member_code=record.member_code,
+                                    person_id=record.person_id)
 
     def caller(self, request, operation) -> auth_rules.Principal:
         """The caller, authenticated, whose role may ask for `operation` at all (shared/access.py); 403 otherwise."""
@@ -217,8 +230,13 @@ class AuthHandle:
 
 
 class Auth(DependencyProvider):
+    """Who is calling: bearer tokens and session cookies. The session settings are read once: a bad one stops start-up."""
+
+    def setup(self):
+        self.session_policy = session_auth.SessionPolicy.from_config(self.container.config)
+
     def get_dependency(self, worker_ctx):
-        return AuthHandle()
+        return AuthHandle(self.session_policy)
 
 
 def consumes(event_type: str):

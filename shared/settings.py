@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NAMEKO_CONFIG = ROOT / "deploy" / "nameko.yaml"
 README = ROOT / "README.md"
 
-SERVICES = ("intake", "review", "publication")  # the services of the review itself
+SERVICES = ("intake", "review", "publication", "accounts")  # the services of the review itself, and people's accounts
 WEB = "web"  # the public pages (services/web): a nameko service too
 NAMEKO_SERVICES = SERVICES + (WEB,)  # they read nameko's config
 GATEWAY, IRMCTL, IRM, MAKE_DEV, MAKE_DEMO = "gateway", "irmctl", "irm", "make dev", "make demo"
@@ -78,10 +78,10 @@ ALL = (
     Setting("PUBLIC_BASE_URL", "http://127.0.0.1:8000",
             "The address the public uses (scheme://host[:port], no path): absolute links in feeds and the open-data "
             "dictionary name it, and https:// turns on Strict-Transport-Security. Checked at start-up; the Host and "
-            "X-Forwarded-Host headers are never used for links.", SERVICES + (WEB, GATEWAY)),
+            "X-Forwarded-Host headers are never used for links.", SERVICES + (WEB, GATEWAY, IRMCTL)),
     Setting("TRUSTED_PROXIES", "127.0.0.1/32,::1/128",
             "Proxies whose X-Forwarded-For is believed (comma-separated CIDRs): the client is the right-most forwarded "
-            "address that is not one of them. From any other peer the header is ignored.", ("review",)),
+            "address that is not one of them. From any other peer the header is ignored.", ("review", "accounts")),
     # --- review timing (seconds) ---------------------------------------------------------------
     Setting("ACCEPT_DEADLINE_SECONDS", "604800",
             "An assigned expert accepts or declines within this, or the case is reassigned.", ("review",), int),
@@ -106,6 +106,19 @@ ALL = (
     Setting("ANONYMOUS_WRITES_PER_CASE", "60", "Public comments one case takes per ANONYMOUS_WRITES_CASE_SECONDS from everyone.",
             ("review",), int),
     Setting("ANONYMOUS_WRITES_CASE_SECONDS", "3600", "The period of ANONYMOUS_WRITES_PER_CASE.", ("review",), int),
+    # --- people's accounts and sessions (every service honours a session) ----------------------
+    Setting("SESSION_SECRET", "",
+            "The server secret (at least 32 characters) that every service checks a signed-in form's CSRF token with "
+            "(HMAC-SHA256 of the session id) and seals the links events carry; wins over the file. Every instance of "
+            "every service needs the same one.", SERVICES + (IRMCTL, MAKE_DEV)),
+    Setting("SESSION_SECRET_FILE", "var/session.key",
+            "The file holding SESSION_SECRET; created on first start (mode 0600) when missing. Share it between the "
+            "services (compose: the session-key volume).", SERVICES + (IRMCTL, MAKE_DEV)),
+    Setting("SESSION_IDLE_SECONDS", "1800", "A session ends this long after its last request (last seen is written "
+            "back at most once a minute).", SERVICES, int),
+    Setting("SESSION_ABSOLUTE_SECONDS", "28800", "A session ends this long after sign-in, however active.", SERVICES, int),
+    Setting("TOTP_ISSUER", "irm-review",
+            "The name an authenticator app shows beside a person's second factor (no colon).", ("accounts",)),
     # --- the transparency log (publication) ----------------------------------------------------
     Setting("LOG_SIGNING_KEY", "", "The log's Ed25519 signing key itself (`irmctl log keygen`); wins over the file.",
             ("publication",)),
@@ -129,10 +142,12 @@ ALL = (
     Setting("INTAKE_URL", "http://127.0.0.1:8001", "Where the gateway finds intake: one URL, or several instances comma-separated (taken in turn; one that refuses the connection is skipped).", (GATEWAY,)),
     Setting("REVIEW_URL", "http://127.0.0.1:8002", "Where the gateway finds review: one URL, or several instances comma-separated (taken in turn; one that refuses the connection is skipped).", (GATEWAY,)),
     Setting("PUBLICATION_URL", "http://127.0.0.1:8003", "Where the gateway finds publication: one URL, or several instances comma-separated (taken in turn; one that refuses the connection is skipped).", (GATEWAY,)),
+    Setting("ACCOUNTS_URL", "http://127.0.0.1:8005", "Where the gateway finds accounts (invitations, sign-in, sessions, "
+            "personal tokens, the security log): one URL, or several instances comma-separated.", (GATEWAY,)),
     Setting("WEB_URL", "http://127.0.0.1:8004", "Where the gateway finds the public pages (every path outside /api/): one URL, or several instances comma-separated.",
             (GATEWAY,)),
     # --- make dev ----------------------------------------------------------------------------------
-    Setting("GATEWAY_PORT", "8000", "`make dev`'s gateway port; the services take the next three.", (MAKE_DEV,), int),
+    Setting("GATEWAY_PORT", "8000", "`make dev`'s gateway port; the services take the next five.", (MAKE_DEV,), int),
     Setting("EMBEDDED_MONGO_PORT", "27027", "`make dev`'s embedded SecantusDB port (without MONGODB_URI).", (MAKE_DEV,), int),
     Setting("BASE_URL", "", "The stack `make demo` talks to (default: the one `make dev` wrote to var/dev.env).",
             (MAKE_DEMO,)),
@@ -200,7 +215,7 @@ def markdown_table() -> str:
     for setting in ALL:
         default = f"`{setting.default}`" if setting.default else "—"
         readers = list(setting.read_by)
-        if set(SERVICES) <= set(readers):  # "services" for all three
+        if set(SERVICES) <= set(readers):  # "services" for all of them
             readers = ["services"] + [reader for reader in readers if reader not in SERVICES]
         readers = ", ".join(readers)
         rows.append(f"| `{setting.name}` | {default} | {readers} | {setting.meaning.replace('|', '/')} |")

@@ -47,6 +47,7 @@ def row(service, method, path, *, no_token=401, revoked_token=None, unknown_toke
     return {"service": service, "method": method, "path": path, "staged": staged, "answers": answers, "note": note}
 
 
+SESSION_ONLY_NOTE = "the signed-in person, by the session cookie (any bearer token: 403)"
 PUBLIC = dict(no_token=OK, member_poc=OK, assigned_expert=OK, quality_reviewer=OK, admin=OK)
 ANY_TOKEN = dict(member_poc=OK, assigned_expert=OK, quality_reviewer=OK, admin=OK)
 ASSIGNED = dict(assigned_expert=OK, unassigned_expert=404, past_expert=404)
@@ -61,7 +62,7 @@ ENDPOINTS = [
     row("intake", "GET", "/api/v1/self-assessments/{id}", **ANY_TOKEN, other_poc=404),
     row("intake", "POST", "/api/v1/action-plans/{member}/{n}/commitments", member_poc=OK, other_poc=403, admin=OK),
     row("intake", "GET", "/api/v1/action-plans/{member}/{n}/commitments", **ANY_TOKEN, other_poc=403),
-    *(row(service, "GET", f"/api/v1/openapi/{service}.json", **PUBLIC) for service in ("intake", "review", "publication")),
+    *(row(service, "GET", f"/api/v1/openapi/{service}.json", **PUBLIC) for service in ("intake", "review", "publication", "accounts")),
     # --- review: the registry and the case list ---------------------------------------------------
     row("review", "GET", "/api/v1/experts", admin=OK),
     row("review", "POST", "/api/v1/experts", admin=OK),
@@ -98,8 +99,20 @@ ENDPOINTS = [
         "/api/v1/cases/{id}/audit", "/api/v1/cases/{id}/timeline", "/api/v1/log/checkpoint", "/api/v1/log/checkpoints",
         "/api/v1/log/checkpoints/{size}", "/api/v1/log/proofs/inclusion", "/api/v1/log/proofs/consistency",
         "/api/v1/log/entries", "/api/v1/log/key")),
-    *(row(service, "GET", "/health", **PUBLIC) for service in ("intake", "review", "publication")),
-    *(row(service, "GET", "/metrics", **PUBLIC) for service in ("intake", "review", "publication")),
+    # --- accounts ---------------------------------------------------------------------------------
+    row("accounts", "POST", "/api/v1/invitations", admin=OK),
+    # Links and sign-in are for anyone (a token is ignored); the security log for admins.
+    *(row("accounts", "POST", path, **PUBLIC) for path in (
+        "/api/v1/invitations/accept", "/api/v1/invitations/confirm", "/api/v1/sessions", "/api/v1/password-resets",
+        "/api/v1/password-resets/complete")),
+    row("accounts", "GET", "/api/v1/me", **ANY_TOKEN),
+    # The signed-in person's own: by the session cookie only, never a bearer token (shared/access.py: SESSION_ONLY).
+    *(row("accounts", method, path, note=SESSION_ONLY_NOTE) for method, path in (
+        ("DELETE", "/api/v1/sessions/current"), ("DELETE", "/api/v1/sessions"), ("PUT", "/api/v1/me/password"),
+        ("GET", "/api/v1/me/tokens"), ("POST", "/api/v1/me/tokens"), ("DELETE", "/api/v1/me/tokens/{token_id}"))),
+    row("accounts", "GET", "/api/v1/security-log", admin=OK),
+    *(row(service, "GET", "/health", **PUBLIC) for service in ("intake", "review", "publication", "accounts")),
+    *(row(service, "GET", "/metrics", **PUBLIC) for service in ("intake", "review", "publication", "accounts")),
 ]
 
 # README's "Roles" table, row by row. What each role sees of a case is the grid above, in words.
@@ -132,6 +145,8 @@ def _stage_note(value) -> str:
 def who(endpoint) -> str:
     """The README's "who" of one endpoint, in words, from its answers (and its note)."""
     said = _who(endpoint["answers"])
+    if not said:  # no token may: the note says who may
+        return endpoint["note"]
     return f"{said}; {endpoint['note']}" if endpoint["note"] else said
 
 

@@ -1,7 +1,7 @@
 """An in-memory unit of work for the handlers' unit tests: no broker, no database.
 
 It implements the interface of shared/persistence/unit_of_work.py as the handlers use it
-(get, get_latest, find, insert, update, increment, record, emit), over plain dicts keyed by
+(get, get_latest, find, insert, update, delete, increment, record, emit), over plain dicts keyed by
 collection, with the few MongoDB filter and update operators the handlers write. Audit
 entries are chained with shared/audit.py's real rule, so a test can verify them. An
 operator it does not know raises, so a handler that starts using one fails here loudly
@@ -55,6 +55,13 @@ class FakeUnitOfWork:
         before = copy.deepcopy(found[0])
         _apply(found[0], update)
         return int(found[0] != before)
+
+    def delete(self, document, filter_) -> int:
+        found = self._matching(document, filter_)
+        if not found:
+            return 0
+        del self.collection(document)[found[0]["_id"]]
+        return 1
 
     def increment(self, document, filter_, field):
         found = self._matching(document, filter_)

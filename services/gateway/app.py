@@ -12,7 +12,7 @@ chunked body is read up to the limit and forwarded with its length, or refused w
 soon as it passes it. Every answer carries the security headers, and the client's address is
 appended to X-Forwarded-For (review's rate limits trust it only from configured proxies).
 
-    python -m services.gateway.app      # GATEWAY_ADDRESS, INTAKE_URL, REVIEW_URL, PUBLICATION_URL, WEB_URL,
+    python -m services.gateway.app      # GATEWAY_ADDRESS, INTAKE_URL, REVIEW_URL, PUBLICATION_URL, WEB_URL, ACCOUNTS_URL,
                                         # EVIDENCE_MAX_BYTES, PUBLIC_BASE_URL (as deploy/nameko.yaml)
 """
 import eventlet
@@ -54,6 +54,12 @@ ROUTES = (
     (re.compile(r"^/api/v1/log/"), "publication"),
     (re.compile(r"^/api/v1/cases(/|\Z)"), "review"),
     (re.compile(r"^/api/v1/experts(/|\Z)"), "review"),
+    (re.compile(r"^/api/v1/openapi/accounts\.json\Z"), "accounts"),
+    (re.compile(r"^/api/v1/invitations(/|\Z)"), "accounts"),
+    (re.compile(r"^/api/v1/sessions(/|\Z)"), "accounts"),
+    (re.compile(r"^/api/v1/password-resets(/|\Z)"), "accounts"),
+    (re.compile(r"^/api/v1/me(/|\Z)"), "accounts"),
+    (re.compile(r"^/api/v1/security-log(/|\Z)"), "accounts"),
 )
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
               "transfer-encoding", "upgrade", "host", "content-length"}
@@ -243,7 +249,8 @@ def main():
     configure_logging("gateway", os.environ.get("LOG_LEVEL", "INFO"))
     host, _, port = os.environ.get("GATEWAY_ADDRESS", "127.0.0.1:8000").rpartition(":")
     upstreams = {"intake": Upstream.parse(settings.env("INTAKE_URL")), "review": Upstream.parse(settings.env("REVIEW_URL")),
-                 "publication": Upstream.parse(settings.env("PUBLICATION_URL")), "web": Upstream.parse(settings.env("WEB_URL"))}
+                 "publication": Upstream.parse(settings.env("PUBLICATION_URL")), "web": Upstream.parse(settings.env("WEB_URL")),
+                 "accounts": Upstream.parse(settings.env("ACCOUNTS_URL"))}
     try:
         public_base_url = edge.public_base_url(settings.env("PUBLIC_BASE_URL"))
     except edge.BadPublicBaseUrl as exc:

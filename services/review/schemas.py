@@ -3,7 +3,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from services.review.domain import limits, workflow
 from shared.contracts.events import CommitmentComment
-from shared.contracts.fields import Integer, LocalizedText
+from shared.contracts.fields import EXPERT_ID, Integer, LocalizedText
 from shared.irm import LANGUAGES
 
 
@@ -55,7 +55,7 @@ MAX_CAPACITY = 1000  # cases one expert may hold at once
 class ExpertSchema(Schema):
     """An expert in the registry: what the API (POST/PUT /api/v1/experts) and `irmctl expert add` accept."""
 
-    expert_id = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,63}\Z"))
+    expert_id = fields.String(required=True, validate=EXPERT_ID)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     languages = fields.List(fields.String(validate=validate.OneOf(LANGUAGES)), required=True, validate=validate.Length(min=1))
     affiliations = fields.List(fields.String(), load_default=list)

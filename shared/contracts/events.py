@@ -183,6 +183,31 @@ class FindingPublished(Schema):
     status = fields.String(load_default="published", validate=validate.OneOf(("published", "withdrawn")))
 
 
+class PersonInvited(Schema):
+    """An admin invited a person: the mail step sends the invitation in the person's language, with the
+    link's token unsealed from `sealed_token` (services/accounts/domain/tokens.py: the outbox and the
+    broker hold it only sealed with the server's secret)."""
+
+    person_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    email = fields.Email(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    member_code = fields.String(load_default=None, allow_none=True, validate=MEMBER_CODE)
+    expert_id = fields.String(load_default=None, allow_none=True)
+    expires_at = fields.String(required=True, validate=ISO_UTC)
+    sealed_token = fields.String(required=True, validate=validate.Length(min=1, max=512))
+
+
+class PasswordResetRequested(Schema):
+    """A person asked for a password reset (only ever for an account that exists); the link as above."""
+
+    person_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    email = fields.Email(required=True)
+    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    expires_at = fields.String(required=True, validate=ISO_UTC)
+    sealed_token = fields.String(required=True, validate=validate.Length(min=1, max=512))
+
+
 SELF_ASSESSMENT_SUBMITTED = "self_assessment.submitted"
 REVIEW_ASSIGNED = "review.assigned"
 REVIEW_SUBMITTED = "review.submitted"
@@ -194,6 +219,8 @@ REVIEW_QUALITY_APPROVED = "review.quality_approved"
 REVIEW_PUBLIC_COMMENT_OPENED = "review.public_comment_opened"
 REVIEW_CORRECTION_OPENED = "review.correction_opened"
 FINDING_PUBLISHED = "finding.published"
+PERSON_INVITED = "person.invited"
+PASSWORD_RESET_REQUESTED = "password_reset.requested"
 
 
 @dataclass(frozen=True)
@@ -218,6 +245,8 @@ CONTRACTS = {
         EventContract(REVIEW_APPROVED, "review", ReviewApproved),
         EventContract(REVIEW_CORRECTION_OPENED, "review", ReviewCorrectionOpened),
         EventContract(FINDING_PUBLISHED, "publication", FindingPublished),
+        EventContract(PERSON_INVITED, "accounts", PersonInvited),
+        EventContract(PASSWORD_RESET_REQUESTED, "accounts", PasswordResetRequested),
     )
 }
 

@@ -7,6 +7,8 @@ from shared.edge import INT64_MAX, INT64_MIN
 from shared.irm import LANGUAGES
 
 MEMBER_CODE = validate.Regexp(r"^[A-Z0-9][A-Z0-9-]{1,31}\Z", error="Member codes are upper-case letters, digits and '-', e.g. TN or MA-BMK.")
+# An expert's registry id (review's registry, and the account an invitation binds to it).
+EXPERT_ID = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,63}\Z")
 CYCLE_PATTERN = re.compile(r"^(\d{4})-(\d{4})\Z")
 
 

@@ -6,10 +6,10 @@ touching a Document's `objects` opens a database connection at import. Service m
 import this *module*, never the classes.
 """
 from mongoengine import (
-    BinaryField, BooleanField, DateTimeField, DictField, Document, IntField, StringField,
+    BinaryField, BooleanField, DateTimeField, DictField, Document, EmailField, IntField, StringField,
 )
 
-from shared.irm import ROLES
+from shared.irm import LANGUAGES, ROLES
 
 
 class Member(Document):
@@ -37,9 +37,46 @@ class ApiToken(Document):
     subject = StringField(required=True)
     member_code = StringField()
     label = StringField()
+    person_id = StringField()  # a person's own (personal API token); None: issued by an operator (irmctl)
     created_at = DateTimeField(required=True)
     revoked_at = DateTimeField()
-    meta = {"collection": "api_tokens", "indexes": ["subject"]}
+    meta = {"collection": "api_tokens", "indexes": ["subject", ("person_id", "created_at")]}
+
+
+class Person(Document):
+    """A person's account (services/accounts writes it). Here, beside ApiToken, because every service
+    reads it: a session cookie resolves to the person's Principal in every service (shared/service_shell.py)."""
+
+    person_id = StringField(primary_key=True)
+    email = EmailField(required=True, unique=True)  # normalised: services/accounts/domain/addresses.py
+    role = StringField(required=True, choices=ROLES)
+    member_code = StringField()  # poc: the member it speaks for
+    expert_id = StringField()  # expert: the registry entry it is (its Principal's subject)
+    language = StringField(required=True, choices=LANGUAGES)
+    password_hash = StringField()  # argon2id (PHC string); None until the invitation is accepted
+    totp_secret = StringField()  # base32; None without a second factor
+    totp_pending_secret = StringField()  # shown at enrolment, kept until a code from it is confirmed
+    totp_last_step = IntField()  # the step of the last accepted code: each step is accepted once
+    # "Sign out everywhere" (and a password change) adds one: every session of an older generation is over.
+    session_generation = IntField(required=True, default=0)
+    invited_by = DictField(required=True)  # the actor who invited (role, id)
+    created_at = DateTimeField(required=True)
+    activated_at = DateTimeField()  # when the invitation was accepted (and TOTP confirmed where required)
+    version = IntField(required=True, default=1)
+    meta = {"collection": "people", "indexes": ["expert_id", "role"]}
+
+
+class Session(Document):
+    """A signed-in browser, stored only as the SHA-256 of its id (shared/sessions.py)."""
+
+    digest = StringField(primary_key=True)
+    person_id = StringField(required=True)
+    generation = IntField(required=True)  # the person's session_generation at sign-in
+    created_at = DateTimeField(required=True)
+    last_seen_at = DateTimeField(required=True)
+    # Forgotten by MongoDB once over by either timeout (TTL index): no session outlives its absolute end.
+    expires_at = DateTimeField(required=True)
+    meta = {"collection": "sessions", "indexes": ["person_id", {"fields": ["expires_at"], "expireAfterSeconds": 0}]}
 
 
 class AuditEntry(Document):
@@ -144,4 +181,4 @@ class RejectedMessage(Document):
     meta = {"collection": "rejected_messages", "indexes": ["consumer", "received_at"]}
 
 
-SHARED_DOCUMENTS = (Member, ApiToken, AuditEntry, SealedContent, LogQueueEntry, OutboxMessage, ProcessedEvent, DeliveryAttempt, RejectedMessage)
+SHARED_DOCUMENTS = (Member, ApiToken, Person, Session, AuditEntry, SealedContent, LogQueueEntry, OutboxMessage, ProcessedEvent, DeliveryAttempt, RejectedMessage)

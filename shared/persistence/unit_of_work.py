@@ -63,6 +63,10 @@ class UnitOfWork:
     def update(self, document, filter_: dict, update: dict) -> int:
         return document._get_collection().update_one(filter_, update, session=self.session).modified_count
 
+    def delete(self, document, filter_: dict) -> int:
+        """Remove the one document matching `filter_` (a signed-out session); how many went (0 or 1)."""
+        return document._get_collection().delete_one(filter_, session=self.session).deleted_count
+
     # --- audit ----------------------------------------------------------------
     def record(self, *, case_id: str, action: str, actor: dict, reason: str, data: dict, correlation_id: str,
                sealed=None) -> dict:

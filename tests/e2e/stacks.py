@@ -18,7 +18,8 @@ def fast_stack(mongodb_server, amqp_uri, tmp_path_factory, name):
     running = ServiceStack(amqp_uri=amqp_uri, mongodb_uri=mongodb_uri, log_dir=tmp_path_factory.mktemp(f"{name}-logs"),
                            gateway_port=free_port(),
                            extra_env={**FAST_CLOCK,
-                                      "LOG_SIGNING_KEY_FILE": str(tmp_path_factory.mktemp(f"{name}-keys") / "log.key")})
+                                      "LOG_SIGNING_KEY_FILE": str(tmp_path_factory.mktemp(f"{name}-keys") / "log.key"),
+                                      "SESSION_SECRET_FILE": str(tmp_path_factory.mktemp(f"{name}-session") / "session.key")})
     try:
         running.start()
         yield running

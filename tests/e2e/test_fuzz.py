@@ -19,10 +19,11 @@ from schemathesis.specs.openapi.checks import (
 
 from cli import operations
 from devtools import sample
+from services.accounts import openapi as accounts_openapi
 from services.intake import openapi as intake_openapi
 from services.publication import openapi as publication_openapi
 from services.review import openapi as review_openapi
-from shared.openapi import MERGED_PATH, document_path
+from shared.openapi import API_SERVICES, MERGED_PATH, document_path
 from tests.e2e.stacks import fast_stack
 
 pytestmark = pytest.mark.e2e
@@ -82,6 +83,7 @@ def exercise(case, seeded):
 intake = schemathesis.openapi.from_dict(intake_openapi.document())
 review = schemathesis.openapi.from_dict(review_openapi.document())
 publication = schemathesis.openapi.from_dict(publication_openapi.document())
+accounts = schemathesis.openapi.from_dict(accounts_openapi.document())
 
 
 @intake.parametrize()
@@ -102,12 +104,19 @@ def test_publication_api(case, seeded):
     exercise(case, seeded)
 
 
+@accounts.parametrize()
+@FUZZ_SETTINGS
+def test_accounts_api(case, seeded):
+    exercise(case, seeded)
+
+
 def test_the_gateway_serves_the_documents_merged(stack):
     import requests
     from openapi_spec_validator import validate
 
     merged = requests.get(stack.base_url + MERGED_PATH, timeout=20).json()
     validate(merged)
-    parts = [requests.get(stack.base_url + document_path(s), timeout=20).json() for s in ("intake", "review", "publication")]
+    parts = [requests.get(stack.base_url + document_path(s), timeout=20).json() for s in API_SERVICES]
     assert set(merged["paths"]) == {path for part in parts for path in part["paths"]} | {MERGED_PATH}
     assert "/api/v1/self-assessments" in merged["paths"] and "/api/v1/log/entries" in merged["paths"]
+    assert "/api/v1/sessions" in merged["paths"]

@@ -12,11 +12,15 @@ from shared import topology
 from shared.contracts.events import parse_event
 from shared.persistence import documents as shared_documents
 from shared.transparency.note import SigningKey
+from services.accounts import documents as accounts_documents
 from services.intake import documents as intake_documents
 from services.publication import documents as publication_documents
 from services.review import documents as review_documents
 
-ALL_DOCUMENTS = shared_documents.SHARED_DOCUMENTS + intake_documents.ALL + review_documents.ALL + publication_documents.ALL
+ALL_DOCUMENTS = (shared_documents.SHARED_DOCUMENTS + intake_documents.ALL + review_documents.ALL + publication_documents.ALL
+                 + accounts_documents.ALL)
+# The session secret of the test session's services (a deployment configures its own, or makes var/session.key).
+SESSION_SECRET = "test-session-secret-" + "s" * 32
 
 
 @pytest.fixture(autouse=True)
@@ -54,7 +58,7 @@ def service_config(db, amqp_uri, log_signing_key):
     return {"AMQP_URI": amqp_uri, "MONGODB_URI": db, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
             "serializer": "json", "max_workers": 4, "base_url": f"http://127.0.0.1:{port}",
             # A checkpoint on every tick that finds the log grown: tests need not wait 10 s.
-            "LOG_SIGNING_KEY": str(log_signing_key), "LOG_CHECKPOINT_SECONDS": 0}
+            "LOG_SIGNING_KEY": str(log_signing_key), "LOG_CHECKPOINT_SECONDS": 0, "SESSION_SECRET": SESSION_SECRET}
 
 
 @pytest.fixture

@@ -8,13 +8,15 @@ from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from nameko.web.handlers import HttpRequestHandler
 from openapi_spec_validator import validate as validate_openapi
 
+from services.accounts.service import AccountsService
 from services.intake.service import IntakeService
 from services.publication.service import PublicationService
 from services.review.service import ReviewService
 from shared.openapi import document_path
 
 pytestmark = pytest.mark.integration
-SERVICES = {"intake": IntakeService, "review": ReviewService, "publication": PublicationService}
+SERVICES = {"intake": IntakeService, "review": ReviewService, "publication": PublicationService,
+            "accounts": AccountsService}
 
 
 def http_routes(service_cls) -> set:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 
+from services.accounts.service import AccountsService
 from services.intake.service import IntakeService
 from services.publication.service import PublicationService
 from services.review.domain import workflow
@@ -63,7 +64,20 @@ def test_what_a_member_owns():
     assert access.decide(OTHER_POC, "read_evidence", access.Member("TN")) == access.NOT_FOUND  # found by id
     assert access.decide(OTHER_POC, "import_commitments", access.Member("TN")) == access.FORBIDDEN  # named by the caller
     assert access.decide(EXPERT, "read_commitments", access.Member("TN")) == access.ALLOWED
-    assert all(access.decide(ADMIN, op, case()) == access.ALLOWED for op, roles in access.OPERATIONS.items() if "admin" in roles)
+    assert all(access.decide(ADMIN, op, case()) == access.ALLOWED for op, roles in access.OPERATIONS.items()
+               if "admin" in roles and op not in access.SESSION_ONLY)
+
+
+def test_what_only_a_signed_in_person_may_do_no_bearer_token_may():
+    signed_in = Principal("per_1", "poc", "TN", person_id="per_1", by_session=True)
+    token = Principal("per_1", "poc", "TN", person_id="per_1")  # the same person's personal token
+    for operation in access.SESSION_ONLY:
+        assert access.decide(signed_in, operation) == access.ALLOWED
+        assert access.decide(token, operation) == access.FORBIDDEN
+        assert access.decide(ADMIN, operation) == access.FORBIDDEN
+        assert access.forbidden_reason(token, operation) == access.SESSION_ONLY_REASON
+    assert access.decide(token, "read_own_account") == access.ALLOWED
+    assert access.decide(signed_in, "invite_people") == access.FORBIDDEN
 
 
 def _routes(service):
@@ -74,7 +88,7 @@ def _routes(service):
 
 
 @pytest.mark.parametrize("service, cls", [("intake", IntakeService), ("review", ReviewService),
-                                          ("publication", PublicationService)])
+                                          ("publication", PublicationService), ("accounts", AccountsService)])
 def test_the_table_lists_every_route_of_every_service(service, cls):
     def shape(path):
         return re.sub(r"\{\w+\}", "{}", path)

@@ -1,10 +1,10 @@
-"""Sessions: ids, timeouts, sign out everywhere, the cookie, CSRF: services/accounts/domain/sessions.py."""
+"""Sessions: ids, timeouts, sign out everywhere, the cookie, CSRF: shared/sessions.py (every service honours a session)."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.accounts.domain import sessions
-from services.accounts.domain.sessions import ABSOLUTE_EXPIRED, ACTIVE, IDLE_EXPIRED, REVOKED, session_state
+from shared import sessions
+from shared.sessions import ABSOLUTE_EXPIRED, ACTIVE, IDLE_EXPIRED, REVOKED, session_state
 from shared.auth import token_digest
 
 SIGNED_IN = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
@@ -81,3 +81,10 @@ def test_the_csrf_token_is_the_sessions_own():
     ("same-site", False), ("cross-site", False), ("", False), ("bogus", False)])
 def test_sec_fetch_site_refuses_what_does_not_come_from_the_page_itself(value, allowed):
     assert sessions.fetch_site_allowed(value) is allowed
+
+
+def test_last_seen_is_written_back_often_enough_for_any_idle_timeout():
+    assert sessions.touch_seconds() == sessions.TOUCH_SECONDS == 60
+    assert sessions.touch_seconds(8) == 2 and sessions.touch_seconds(2) == 1
+    for idle in (1, 2, 7, 240, 241, 1800, 28800):
+        assert sessions.touch_seconds(idle) < idle or idle == 1

@@ -13,9 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_compose_starts_every_service_after_healthy_dependencies():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert {"rabbitmq", "mongo", "intake", "review", "publication", "web", "gateway"} <= set(services)
+    assert {"rabbitmq", "mongo", "intake", "review", "publication", "web", "accounts", "gateway"} <= set(services)
     assert "--replSet" in services["mongo"]["command"]
-    for name in ("intake", "review", "publication", "web"):
+    for name in ("intake", "review", "publication", "web", "accounts"):
         service = services[name]
         assert service["command"] == ["nameko", "run", "--config", "deploy/nameko.yaml", f"services.{name}.service"] or \
             service["command"] == f"nameko run --config deploy/nameko.yaml services.{name}.service"
@@ -23,7 +23,7 @@ def test_compose_starts_every_service_after_healthy_dependencies():
         assert {dep: cond["condition"] for dep, cond in service["depends_on"].items()} == {
             "rabbitmq": "service_healthy", "mongo": "service_healthy"}
         assert "healthcheck" in service
-    assert set(services["gateway"]["depends_on"]) == {"intake", "review", "publication", "web"}
+    assert set(services["gateway"]["depends_on"]) == {"intake", "review", "publication", "web", "accounts"}
     assert all(v["condition"] == "service_healthy" for v in services["gateway"]["depends_on"].values())
 
 # deploy/nameko.yaml itself: tests/unit/test_settings.py (generated from shared/settings.py).

@@ -10,6 +10,7 @@ import pytest
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from nameko.web.handlers import HttpRequestHandler
 
+from services.accounts.service import AccountsService
 from services.gateway.app import route
 from services.intake.service import IntakeService
 from services.publication.service import PublicationService
@@ -22,7 +23,7 @@ PER_PROCESS = {"/health", "/health/live", "/metrics"}
 
 
 def http_routes():
-    for service in (IntakeService, ReviewService, PublicationService, WebService):
+    for service in (IntakeService, ReviewService, PublicationService, WebService, AccountsService):
         for method_name in dir(service):
             for entrypoint in getattr(getattr(service, method_name), ENTRYPOINT_EXTENSIONS_ATTR, ()):
                 if isinstance(entrypoint, HttpRequestHandler) and entrypoint.url not in PER_PROCESS:
@@ -39,7 +40,7 @@ ROUTES = sorted(set(http_routes()))
 
 
 def test_the_services_have_routes_to_check():
-    assert {service for service, _, _ in ROUTES} == {"intake", "review", "publication", "web"}
+    assert {service for service, _, _ in ROUTES} == {"intake", "review", "publication", "web", "accounts"}
     assert len(ROUTES) > 30
 
 

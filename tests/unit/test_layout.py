@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 
+from services.accounts.service import AccountsService
 from services.intake.service import IntakeService
 from services.publication.service import PublicationService
 from services.review.service import ReviewService
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = {"intake": IntakeService, "review": ReviewService, "publication": PublicationService}
+SERVICES = {"intake": IntakeService, "review": ReviewService, "publication": PublicationService, "accounts": AccountsService}
 MODULES = ("service.py", "handlers.py", "queries.py", "views.py", "schemas.py", "documents.py", "openapi.py")
 INFRASTRUCTURE = ("nameko", "mongoengine", "pymongo", "kombu", "bson", "werkzeug", "eventlet")
 PERSISTENCE_INTERNALS = ("_get_collection", "_from_son")

@@ -10,10 +10,20 @@ once: using it stores `used_at`, in the same write as what it did.
 What a link is worth at a moment is `decide(stored, purpose, now)`: OK, or why not (UNKNOWN,
 USED, EXPIRED). The page says the same to all three ("this link no longer works, ask for a new
 one"): the codes are for the security log.
+
+The mail that carries a link is an effect of an event (person.invited, password_reset.requested),
+so the token must travel in the event, through the outbox and the broker; it travels sealed
+(`seal`: Fernet, AES-128-CBC with HMAC-SHA256, under a key derived from the server's session
+secret), so a copy of the database or of the broker's queues still opens no link. Whoever sends
+the mail holds the secret (every service does) and `unseal`s it.
 """
+import base64
+import hashlib
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+
+from cryptography.fernet import Fernet, InvalidToken
 
 from shared.auth import token_digest
 
@@ -73,3 +83,20 @@ def used(stored: LinkToken, now: datetime) -> LinkToken:
     if decide(stored, stored.purpose, now) != OK:
         raise ValueError("only a link that is OK can be used")
     return replace(stored, used_at=now)
+
+
+def _sealing_key(secret: bytes) -> bytes:
+    return base64.urlsafe_b64encode(hashlib.sha256(b"irm-review link seal\x00" + secret).digest())
+
+
+def seal(token: str, secret: bytes) -> str:
+    """The token as an event may carry it: readable only with the server's secret."""
+    return Fernet(_sealing_key(secret)).encrypt(token.encode("ascii")).decode("ascii")
+
+
+def unseal(sealed: str, secret: bytes) -> str | None:
+    """The token a sealed value holds, or None when it was not sealed with this secret (or was changed)."""
+    try:
+        return Fernet(_sealing_key(secret)).decrypt(sealed.encode("ascii")).decode("ascii")
+    except (InvalidToken, ValueError):
+        return None

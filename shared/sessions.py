@@ -1,5 +1,9 @@
 """A signed-in browser: the session id, its timeouts, its cookie, and the CSRF token of its forms.
 
+In shared/ (not services/accounts/domain/) because every service honours a session: the
+accounts service signs a browser in, and shared/service_shell.py's Auth resolves the cookie to
+the person's Principal in intake, review and publication alike, with these rules.
+
 - The id is 256 random bits, made anew at every sign-in (a session id known before sign-in is
   worth nothing after it), sent only in the cookie, stored only as its SHA-256 digest
   (shared/auth.py's `token_digest`): the cookie holds nothing but that opaque id.
@@ -69,9 +73,21 @@ def session_state(created_at: datetime, last_seen_at: datetime, now: datetime, i
     return ACTIVE
 
 
+def ends_at(created_at: datetime, last_seen_at: datetime, idle: int = IDLE_SECONDS, absolute: int = ABSOLUTE_SECONDS) -> datetime:
+    """When a session last seen at `last_seen_at` is over by its timeouts, if not seen again (what the
+    store may forget it at)."""
+    return min(created_at + timedelta(seconds=absolute), last_seen_at + timedelta(seconds=idle))
+
+
 def should_touch(last_seen_at: datetime, now: datetime, every: int = TOUCH_SECONDS) -> bool:
     """Whether this request writes `last_seen_at = now` back (once `every` seconds at most)."""
     return now >= last_seen_at + timedelta(seconds=every)
+
+
+def touch_seconds(idle: int = IDLE_SECONDS) -> int:
+    """How often `last_seen_at` is written back for an idle timeout of `idle` seconds: TOUCH_SECONDS,
+    or a quarter of a shorter idle timeout (a session in use must never idle out between writes)."""
+    return max(1, min(TOUCH_SECONDS, idle // 4))
 
 
 def set_cookie_header(session_id: str) -> str:

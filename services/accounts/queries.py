@@ -1,0 +1,60 @@
+"""Accounts' reads outside a transaction (a read a decision depends on goes through the unit of work).
+
+Every list is an index range with a bounded page: a person's tokens by (person_id, created_at),
+at most MAX_TOKENS_PER_PERSON; the security log by its id (which begins with the moment), newest first."""
+from services.accounts import documents
+from services.accounts.domain import signin, tokens
+from shared.clock import aware
+from shared.persistence.documents import ApiToken
+
+MAX_TOKENS_PER_PERSON = 20
+
+
+def person(person_id):
+    return documents.Person.objects(person_id=person_id).first()
+
+
+def person_by_email(email):
+    """`email` already normalised (domain/addresses.py): the unique index's spelling."""
+    return documents.Person.objects(email=email).first()
+
+
+def active_person_by_email(email):
+    """The account a sign-in names, if it is in use (an invitation not yet accepted signs nobody in)."""
+    person = person_by_email(email)
+    return person if person is not None and person.activated_at is not None and person.password_hash else None
+
+
+def link_document(token: str):
+    """The stored link of a token, or None (no such link, or text that cannot be a token: not looked up)."""
+    digest = tokens.lookup_digest(token)
+    return documents.LinkToken.objects(digest=digest).first() if digest else None
+
+
+def stored_link(stored):
+    """A stored link as domain/tokens.py knows it (None: none)."""
+    if stored is None:
+        return None
+    return tokens.LinkToken(stored.digest, stored.purpose, aware(stored.created_at), aware(stored.expires_at),
+                            aware(stored.used_at))
+
+
+def throttle(key: str) -> signin.Throttle:
+    return throttle_of(documents.SignInThrottle.objects(key=key).first())
+
+
+def throttle_of(stored) -> signin.Throttle:
+    if stored is None:
+        return signin.Throttle()
+    return signin.Throttle(stored.failures, aware(stored.last_failure_at))
+
+
+def tokens_of(person_id):
+    """A person's personal API tokens, newest first (revoked ones too, while they are recent)."""
+    return list(ApiToken.objects(person_id=person_id).order_by("-created_at").limit(MAX_TOKENS_PER_PERSON * 2))
+
+
+def security_log(before=None, limit=50):
+    """Up to `limit` + 1 entries older than the cursor `before`, newest first (the extra one says there is more)."""
+    query = {"_id": {"$lt": before}} if before else {}
+    return list(documents.SecurityLogEntry.objects(__raw__=query).order_by("-entry_id").limit(limit + 1))

@@ -1,0 +1,104 @@
+"""How accounts show things: a person, who is calling, a new invitation, personal tokens, the security log,
+and the one answer a refused sign-in gets."""
+from shared.clock import iso
+from shared.http import ApiError, Unprocessable, error_response
+
+# The page (services/web, a later step) that opens an invitation or a reset link; the token rides in the
+# query so the page works with JavaScript off.
+LINK_PAGES = {"invitation": "/accounts/invitation", "password_reset": "/accounts/password-reset"}
+
+
+class SignInRefused(ApiError):
+    """The e-mail address, the password or the code is not right: which one, nobody is told."""
+
+    status, code = 401, "sign_in_refused"
+
+
+class SignInTryLater(ApiError):
+    """Too many failed sign-ins for this address or from this client: wait (or reset the password by e-mail)."""
+
+    status, code = 429, "sign_in_try_later"
+
+    def __init__(self, wait_seconds):
+        message = ("Too many failed sign-ins: try again later, or reset your password by e-mail." if wait_seconds is None
+                   else f"Too many failed sign-ins: try again in {wait_seconds} s, or reset your password by e-mail.")
+        super().__init__(message, {"retry_after_seconds": wait_seconds})
+        self.retry_after = wait_seconds
+
+    def response(self, correlation_id=None):
+        answer = error_response(self.status, self.code, self.message, self.details, correlation_id)
+        if self.retry_after is not None:
+            answer.headers["Retry-After"] = str(self.retry_after)
+        return answer
+
+
+class LinkNotUsable(ApiError):
+    """The same answer for a link that never existed, was used, or expired (the security log tells them apart)."""
+
+    status, code = 410, "link_not_usable"
+
+    def __init__(self):
+        super().__init__("This link no longer works: ask for a new one.")
+
+
+REFUSED_MESSAGE = "The e-mail address, password or code is not right."
+
+
+def current_password_wrong() -> Unprocessable:
+    return Unprocessable("The current password is not right.", {"current_password": ["This is not your current password."]})
+
+
+def link_url(public_base_url: str, purpose: str, token: str) -> str:
+    return f"{public_base_url.rstrip('/')}{LINK_PAGES[purpose]}?token={token}"
+
+
+def person_view(person) -> dict:
+    return {"person_id": person.person_id, "email": person.email, "role": person.role,
+            "member_code": person.member_code, "expert_id": person.expert_id, "language": person.language,
+            "totp_enabled": bool(person.totp_secret), "active": person.activated_at is not None}
+
+
+def me_view(principal, person, csrf_token=None) -> dict:
+    """Who is calling: the principal the rules see, the account behind it, and a session's CSRF token."""
+    return {"role": principal.role, "subject": principal.subject, "member_code": principal.member_code,
+            "authenticated_by": "session" if principal.by_session else "token",
+            "person": person_view(person) if person is not None else None, "csrf_token": csrf_token}
+
+
+def invitation_view(person, token, expires_at, public_base_url) -> dict:
+    """What the admin gets back, once: the token exists nowhere else in clear."""
+    return {"person": person_view(person), "token": token, "expires_at": iso(expires_at),
+            "link": link_url(public_base_url, "invitation", token)}
+
+
+def acceptance_view(person, provisioning_uri=None, secret=None) -> dict:
+    if provisioning_uri is None:
+        return {"status": "active", "person": person_view(person)}
+    return {"status": "totp_required", "person": person_view(person), "totp_provisioning_uri": provisioning_uri,
+            "totp_secret": secret}
+
+
+def signed_in_view(person, csrf_token, expires_at) -> dict:
+    return {"person": person_view(person), "csrf_token": csrf_token, "session_ends_at": iso(expires_at)}
+
+
+def token_view(record) -> dict:
+    return {"token_id": record.digest, "label": record.label, "role": record.role,
+            "created_at": iso(record.created_at), "revoked_at": iso(record.revoked_at) if record.revoked_at else None}
+
+
+def created_token_view(record, token) -> dict:
+    return {**token_view(record), "token": token}
+
+
+def security_entry_view(entry) -> dict:
+    return {"entry_id": entry.entry_id, "kind": entry.kind, "at": iso(entry.at), "actor": dict(entry.actor),
+            "subject": entry.subject, "client": entry.client, "reason": entry.reason, "details": dict(entry.details or {}),
+            "correlation_id": entry.correlation_id}
+
+
+def security_log_page(entries, limit) -> dict:
+    """A page of the log, newest first, and the cursor of the next (None: this is the last)."""
+    items = [security_entry_view(entry) for entry in entries[:limit]]
+    more = len(entries) > limit
+    return {"entries": items, "next_before": items[-1]["entry_id"] if more else None}
