@@ -59,3 +59,12 @@ def client_address(peer: str | None, forwarded_for: str | None, trusted_networks
         if not _trusted(address, trusted_networks):
             return str(address)
     return str(client)  # every hop is a trusted proxy: the left-most is the closest we know to the client
+
+
+def with_hop(forwarded_for: str | None, peer: str | None) -> str:
+    """X-Forwarded-For as a proxy passes it on: the chain so far, then the peer it saw. What any
+    proxy of ours sends onwards (the gateway, the pages' comment form); the one that reads the
+    chain decides how far back to believe it (client_address, above)."""
+    earlier = (forwarded_for or "").strip()
+    peer = peer or ""
+    return f"{earlier}, {peer}" if earlier else peer
