@@ -218,6 +218,7 @@ def message_view(message: dict, language: str) -> dict:
 
 
 FORM_DEFAULTS = {"text": "", "commitment": "", "author": "", "confidential": ""}
+FORM_FIELDS = ("text", "language", "commitment", "author", "confidential", "form")  # where a message may stand
 
 
 def draft_page(draft: dict, language: str, token: str, form: dict | None = None, errors: dict | None = None,
@@ -239,13 +240,14 @@ def draft_page(draft: dict, language: str, token: str, form: dict | None = None,
     sent = {**FORM_DEFAULTS, "language": language, **(form or {})}
     return {
         "case_id": case_id, "member": member_view(draft["member"], language), "cycle": draft["action_plan"]["cycle"],
-        "plan_number": draft["action_plan"]["plan_number"], "status": draft["status"],
+        "plan_number": draft["action_plan"]["plan_number"], "case_status": draft["status"],
         "commitments": [commitment_view(c, text) for c in draft["commitments"]], **plan_view(draft.get("plan_assessment"), text),
         "comments": comments, "received": received,
         "comments_open": bool(draft.get("comments_open")), "closes_at": draft.get("public_comment_closes_at"),
         "comment_max_characters": draft.get("comment_max_characters"),
         "form": {key: sent.get(key, "") for key in (*FORM_DEFAULTS, "language")}, "token": token,
-        "errors": {field: message_view(message, language) for field, message in (errors or {}).items()},
+        "errors": {**dict.fromkeys(FORM_FIELDS), **{field: message_view(message, language) for field, message in (errors or {}).items()}},
+        "has_errors": bool(errors),
         "refusal": message_view(refusal, language) if refusal else None,
         "action": draft_path(case_id, language) + "/comments",
         "links": {"json": f"/api/v1/cases/{quote(case_id, safe='')}/public-draft",

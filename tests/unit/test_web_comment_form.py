@@ -121,7 +121,7 @@ def shown(errors: dict, language: str) -> dict:
     """The messages as the page shows them, translated by the page's catalog."""
     catalog = i18n.catalog(language)
     page = views.draft_page(DRAFT, language, "token", errors=errors)
-    return {field: catalog.gettext(message["message"]) % message["params"] for field, message in page["errors"].items()}
+    return {field: catalog.gettext(message["message"]) % message["params"] for field, message in page["errors"].items() if message}
 
 
 @pytest.mark.parametrize("text", ["", "   \n "])
@@ -140,6 +140,7 @@ def test_an_oversized_comment_names_the_limit_and_its_length_in_the_locale():
     assert list(errors) == ["text"]
     page = views.draft_page({**DRAFT, "comment_max_characters": 1000}, "fr", "token", errors=errors)
     message = page["errors"]["text"]
+    assert page["has_errors"] and page["errors"]["author"] is None
     assert i18n.catalog("fr").gettext(message["message"]) % message["params"] == \
         "Votre commentaire est trop long : 1\u202f000 caractères au plus, et il en compte 1\u202f234."
     page = views.draft_page({**DRAFT, "comment_max_characters": 1000}, "en", "token", errors=errors)
