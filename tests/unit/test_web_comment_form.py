@@ -8,6 +8,7 @@ from marshmallow import ValidationError
 from services.review.domain.limits import AUTHOR_MAX_CHARACTERS
 from services.review.schemas import PublicCommentSchema
 from services.web import comment_form, csrf, i18n, views
+from shared import forwarded
 from shared.http import flatten_errors
 from shared.irm import LANGUAGES
 
@@ -213,3 +214,14 @@ def test_every_form_message_is_translated(language):
         comment_form.refusal(409, None, {"comments_open": False}))]
     if language != "en":
         assert all(catalog.gettext(message) != message for message in messages)
+
+
+def test_the_pages_pass_the_commenters_address_on_as_a_proxy_does_and_review_counts_the_commenter():
+    """The gateway appended the browser's address; the pages append the gateway's; review, trusting
+    both hops (loopback here), counts the browser. A client's own header counts for nothing."""
+    chain = forwarded.with_hop(forwarded.with_hop(None, "203.0.113.7"), "127.0.0.1")
+    assert chain == "203.0.113.7, 127.0.0.1"
+    trusted = forwarded.parse_networks(None)
+    assert forwarded.client_address("127.0.0.1", chain, trusted) == "203.0.113.7"
+    forged = forwarded.with_hop(forwarded.with_hop("198.51.100.1", "203.0.113.7"), "127.0.0.1")
+    assert forwarded.client_address("127.0.0.1", forged, trusted) == "203.0.113.7"
