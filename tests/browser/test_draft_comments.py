@@ -2,6 +2,10 @@
 and database: a case is taken to its public comment period through review's own API (as the
 integration tests do), and the pages post to review's API as any client would.
 
+The form is filled in the browser and sent with the browser's own fields, token and cookie by
+`submit` (requests), whose answer the browser then shows: a form POST sent by the browser itself
+stalled Playwright's sync dispatcher under this process's eventlet (see `submit`).
+
 In ar, fr and en: the page (lang, dir, landmarks, headings, CSP, 0 axe violations, a screenshot
 in test-artifacts/browser/), a comment typed in the form then shown, the same with JavaScript off,
 a confidential comment acknowledged and not shown, an empty or oversized comment refused next to
@@ -78,8 +82,8 @@ def nameko_process(service, port, env, log_dir):
 def stack(review_db, amqp_uri, tmp_path):
     """start(**review_settings) -> (the web's base URL, review's API): review and the pages, each its own
     `nameko run`, the pages posting to review's own API (REVIEW_URL) from loopback, which review trusts
-    as a proxy. Processes, not containers in this process: under this process's eventlet, Playwright's
-    event dispatch stalled on a form post's redirect while the services served it here."""
+    as a proxy. Processes, as deployed: configured by deploy/nameko.yaml from the environment, so the
+    pages' REVIEW_URL and PAGES_FORM_SECRET reach them as they would under compose."""
     started = []
 
     def start(**review_settings):
