@@ -13,6 +13,11 @@ from shared import settings
 # --- body limits ------------------------------------------------------------------------------
 # Any JSON body: a self-assessment with 999 commitments in three languages stays well under it.
 JSON_BODY_MAX_BYTES = 2 * 1024 * 1024
+# A page's form (the public comment form, percent-encoded): half the JSON limit, because each
+# byte of a form becomes at most two in the JSON the pages then send review (a `"` is `\"`,
+# the three bytes of %01 the six of \u0001), so no form this limit lets through meets review's
+# JSON limit. A comment review accepts is far smaller (2,000 characters x 4 bytes x 3 = 24 KB).
+FORM_BODY_MAX_BYTES = JSON_BODY_MAX_BYTES // 2
 # An evidence file or a spreadsheet (EVIDENCE_MAX_BYTES in deploy/nameko.yaml, this by default).
 EVIDENCE_MAX_BYTES = settings.default("EVIDENCE_MAX_BYTES")
 # A multipart body is its file plus boundaries, part headers and small form fields.

@@ -73,3 +73,12 @@ def client_key(address: str) -> str:
             return str(parsed.ipv4_mapped)
         return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
     return str(parsed)
+
+
+def with_hop(forwarded_for: str | None, peer: str | None) -> str:
+    """X-Forwarded-For as a proxy passes it on: the chain so far, then the peer it saw. What any
+    proxy of ours sends onwards (the gateway, the pages' comment form); the one that reads the
+    chain decides how far back to believe it (client_address, above)."""
+    earlier = (forwarded_for or "").strip()
+    peer = peer or ""
+    return f"{earlier}, {peer}" if earlier else peer

@@ -135,12 +135,16 @@ ALL = (
     Setting("LOG_KEY_PUBLISHED_AT", "",
             "Where the log's owner publishes its verifier key independently of this site (a URL or a sentence), shown "
             "next to the key on the log and finding pages.", (WEB,)),
+    Setting("PAGES_FORM_SECRET", "",
+            "The key the pages sign their comment forms' anti-forgery tokens (CSRF) and receipts with: at least 32 "
+            "random characters, the same for every instance of the web service. Empty: a random key made at start-up, "
+            "which is right for one instance (a form is then refused by another instance, or after a restart).", (WEB,)),
     # --- the gateway -----------------------------------------------------------------------------
     Setting("GATEWAY_ADDRESS", "127.0.0.1:8000", "Where the gateway listens.", (GATEWAY,)),
     Setting("GATEWAY_CLIENT_TIMEOUT_SECONDS", "60",
             "A client connection idle this long (a body trickled in, a request never finished) is closed.", (GATEWAY,), float),
     Setting("INTAKE_URL", "http://127.0.0.1:8001", "Where the gateway finds intake: one URL, or several instances comma-separated (taken in turn; one that refuses the connection is skipped).", (GATEWAY,)),
-    Setting("REVIEW_URL", "http://127.0.0.1:8002", "Where the gateway finds review: one URL, or several instances comma-separated (taken in turn; one that refuses the connection is skipped).", (GATEWAY,)),
+    Setting("REVIEW_URL", "http://127.0.0.1:8002", "Where the gateway, and the pages' public comment form, find review: one URL, or several instances comma-separated (taken in turn; one that refuses the connection is skipped). review must trust the pages' address in TRUSTED_PROXIES, as the gateway's, to count each commenter by their own address.", (GATEWAY, WEB)),
     Setting("PUBLICATION_URL", "http://127.0.0.1:8003", "Where the gateway finds publication: one URL, or several instances comma-separated (taken in turn; one that refuses the connection is skipped).", (GATEWAY,)),
     Setting("ACCOUNTS_URL", "http://127.0.0.1:8005", "Where the gateway finds accounts (invitations, sign-in, sessions, "
             "personal tokens, the security log): one URL, or several instances comma-separated.", (GATEWAY,)),

@@ -30,7 +30,7 @@ import urllib3  # noqa: E402
 from urllib.parse import quote  # noqa: E402
 from eventlet import wsgi  # noqa: E402
 
-from shared import edge, metrics, openapi, settings  # noqa: E402
+from shared import edge, forwarded, metrics, openapi, settings  # noqa: E402
 from shared.ids import new_id  # noqa: E402
 from services.gateway.upstreams import Upstream  # noqa: E402
 from shared.logging import configure_logging  # noqa: E402
@@ -191,9 +191,7 @@ class Gateway:
         headers = {k: v for k, v in headers.items() if k.lower() not in NOT_FORWARDED}
         # The chain of addresses so far, then the one this gateway saw (review trusts the chain
         # only as far as its configured proxies).
-        client = environ.get("REMOTE_ADDR", "")
-        earlier = environ.get("HTTP_X_FORWARDED_FOR", "").strip()
-        headers["X-Forwarded-For"] = f"{earlier}, {client}" if earlier else client
+        headers["X-Forwarded-For"] = forwarded.with_hop(environ.get("HTTP_X_FORWARDED_FOR"), environ.get("REMOTE_ADDR", ""))
         # Name the request here, so the gateway's line and the service's share one id.
         correlation_id = headers.setdefault("X-Correlation-Id", new_id("corr"))
         if environ.get("CONTENT_TYPE"):

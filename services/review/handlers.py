@@ -299,6 +299,18 @@ def public_comment(uow, case_id, body, cap, now) -> dict:
     return comment
 
 
+def public_comment_open(case, now) -> bool:
+    """Whether `public_comment` would get past its state and clock rules now: the same two
+    checks (transition, require_open), asked without writing, for the public draft to say so.
+    A comment can still be refused after this says yes: the caps and rate limits decide per request."""
+    try:
+        transition(case, "comment_public", PUBLIC["role"])
+        require_open(case, "comment_public", now)
+    except (Conflict, Forbidden):
+        return False
+    return True
+
+
 def finalise(uow, principal, case_id, now):
     """After the public comment period: approved for publication, with the comments that are published."""
     case = case_for(uow, case_id, principal, "expert_work")

@@ -157,6 +157,10 @@ class PublicDraftSchema(DraftSchema):
     public_comment_closes_at = _moment()
     comments = fields.List(fields.Nested(PublicCommentViewSchema), required=True)
     comments_url = fields.String(required=True)
+    comments_open = fields.Boolean(required=True, metadata={
+        "description": "Whether a comment sent now passes the state and clock rules (the caps and rate limits still apply)"})
+    comment_max_characters = fields.Integer(required=True, metadata={"description": "A comment's text, across its languages"})
+    author_max_characters = fields.Integer(required=True)
 
 
 class CaseStatusSchema(Schema):

@@ -169,7 +169,9 @@ class ReviewService(service_shell.ServiceShell):
         case = queries.case(case_id)
         if case is None or not disclosure.draft_is_public(case.status):
             raise NotFound(f"Case {case_id} has no draft open to the public.")
-        return json_response(views.draft_view(case, queries.comments_of(case, "public", published_only=True), public=True))
+        return json_response(views.draft_view(case, queries.comments_of(case, "public", published_only=True), public=True,
+                                              comments_open=handlers.public_comment_open(case, utcnow()),
+                                              limits=self.anonymous_writes.limits))
 
     # --- the expert's work ----------------------------------------------------------------
     @http("POST", "/api/v1/cases/<string:case_id>/accept")

@@ -1,5 +1,6 @@
 """How a case is shown: to its expert and reviewers, to the government, to the public."""
 from services.review.domain import rubric
+from services.review.domain.limits import AUTHOR_MAX_CHARACTERS
 from shared.clock import iso
 
 
@@ -24,9 +25,11 @@ def case_view(case, government_comments, public_comments) -> dict:
     }
 
 
-def draft_view(case, comments, public=False) -> dict:
+def draft_view(case, comments, public=False, comments_open=False, limits=None) -> dict:
     """The draft findings as the government (or, in the comment period, the public) sees them,
-    with the comments that audience sees (government comments, or published public ones)."""
+    with the comments that audience sees (government comments, or published public ones).
+    The public also learns whether it may comment now (`comments_open`, the handler's own state
+    and clock rules) and how long a comment may be (`limits`, review's configured ones)."""
     view = {
         "case_id": case.case_id, "status": case.status, "member": case.member, "action_plan": case.action_plan,
         "commitments": [{"commitment_id": c["commitment_id"], "number": c["number"], "title": c["title"],
@@ -37,6 +40,9 @@ def draft_view(case, comments, public=False) -> dict:
         view["public_comment_closes_at"] = iso(case.public_comment_closes_at) if case.public_comment_closes_at else None
         view["comments"] = [public_comment(c) for c in comments if not c.get("confidential")]
         view["comments_url"] = f"/api/v1/cases/{case.case_id}/public-comments"
+        view["comments_open"] = comments_open
+        view["comment_max_characters"] = limits.comment_max_characters if limits else None
+        view["author_max_characters"] = AUTHOR_MAX_CHARACTERS
     else:
         view["government_review_until"] = iso(case.government_review_until) if case.government_review_until else None
         view["government_comments"] = comments

@@ -1,8 +1,9 @@
 """The web service's shell: what the pages need from outside, set up once per container.
 
 `Pages` holds the rendering environments (one per language), the static assets (read once,
-served from memory with their hash as ETag), the configured verifier key and the database
-connection (read-only use: the pages never write), and the findings' PDF reports rendered
+served from memory with their hash as ETag), the configured verifier key, the comment form's
+signing key, the database connection (read-only use: the pages never write; a public comment
+is posted to review's API, services/web/review_api.py), and the findings' PDF reports rendered
 so far (report.ReportCache: a repeated download is served from memory).
 """
 import hashlib
@@ -18,7 +19,7 @@ from shared.clock import utcnow
 from shared.persistence import mongo
 from shared.transparency.note import NoteError, VerifierKey
 
-from services.web import i18n, report, views
+from services.web import csrf, i18n, report, views
 
 STATIC = i18n.HERE / "static"
 
@@ -51,6 +52,12 @@ class Pages(DependencyProvider):
         self.verifier_key = parse_verifier_key(settings.value(config, "LOG_VERIFIER_KEY"))
         self.key_published_at = settings.value(config, "LOG_KEY_PUBLISHED_AT")
         self.public_base_url = edge.public_base_url(settings.value(config, "PUBLIC_BASE_URL"))
+        try:
+            self.form_secret = csrf.secret_from_setting(settings.value(config, "PAGES_FORM_SECRET"))
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from None
+        self.public_origin = csrf.public_origin(self.public_base_url)
+        self.secure_cookie = csrf.secure_cookie(self.public_base_url)
         self.environments = i18n.environments()
         self.static = load_static()
         self.reports = report.ReportCache()
@@ -58,6 +65,14 @@ class Pages(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self
+
+    def form_nonce(self, request) -> tuple:
+        """(this browser's form nonce, the Set-Cookie that gives it one, or None when it has one)."""
+        nonce = csrf.usable_nonce(request.cookies.get(csrf.COOKIE))
+        if nonce:
+            return nonce, None
+        nonce = csrf.new_nonce()
+        return nonce, csrf.cookie_header(nonce, self.secure_cookie)
 
     def page(self, request, language: str, rest: str, template: str, status: int = 200, **context) -> Response:
         """A page in `language`: rendered, with the language switch for the same path and query,

@@ -12,7 +12,7 @@ extracts the strings from the templates and updates every .po; tests/unit/test_w
 fails on a string that the templates use and a catalog leaves untranslated.
 """
 import io
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -97,6 +97,11 @@ def from_iso(value: str) -> datetime:
 def age(value: datetime, now: datetime, language: str) -> str:
     """How long ago, in words ("il y a 3 minutes")."""
     return dates.format_timedelta(value - now, add_direction=True, threshold=1.1, locale=language)
+
+
+def duration(seconds: int, language: str) -> str:
+    """A wait in words, rounded as people say it ("45 secondes", "2 minutes", "ساعة واحدة")."""
+    return dates.format_timedelta(timedelta(seconds=seconds), locale=language)
 
 
 def environment(language: str) -> jinja2.Environment:

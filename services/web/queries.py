@@ -4,11 +4,16 @@ The log page's one read is publication's `LogCheckpoint` (services/publication/d
 the document `GET /api/v1/log/checkpoint` serves. The findings pages call publication's own
 query and view functions, the ones `GET /api/v1/findings` and `/api/v1/findings/{id}` call;
 a member's page, publication's `member_findings` (a member's findings with their commitments).
+Whether a case's draft is public (the timeline page links it then) is review's query and
+the disclosure rule its public-draft endpoint applies; the draft itself comes from that
+endpoint (services/web/review_api.py).
 """
 from services.publication import documents as publication_documents
 from services.publication import queries as publication_queries
 from services.publication import trail as publication_trail
 from services.publication import views as publication_views
+from services.review import queries as review_queries
+from shared import disclosure
 
 
 def findings_list(query: dict) -> dict:
@@ -45,3 +50,10 @@ def timeline(case_id: str) -> dict | None:
     """A case's timeline as `GET /api/v1/cases/{id}/timeline` shows it (the disclosure rule
     applied); None when the case has no trail."""
     return publication_trail.timeline(case_id)
+
+
+def draft_is_public(case_id: str) -> bool:
+    """Whether the case's draft is open to the public (review's GET .../public-draft answers it),
+    by the rule that endpoint applies: the case's stage, shared/disclosure.py."""
+    case = review_queries.case(case_id)
+    return case is not None and disclosure.draft_is_public(case.status)

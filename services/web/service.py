@@ -10,6 +10,10 @@ views.py, what it reads in queries.py, languages and formats in i18n.py).
     GET /<language>/findings/<id>/report.pdf   the same finding as a PDF report in that language
     GET /<language>/members/<code>  a member: its findings over the cycles, the four dimensions compared
     GET /<language>/cases/<id>/timeline   who did what, when and why, in log order (the API's timeline)
+    GET /<language>/cases/<id>/draft      the public draft (review's GET .../public-draft) and, while
+                                          review says comments are open, the comment form
+    POST /<language>/cases/<id>/draft/comments   the form: checked against forgery here (csrf.py),
+                                          then posted to review's own API, which alone decides (review_api.py)
     GET /static/<name>        the pages' own CSS and scripts (no third party, no build step)
     GET /health               the database answers
 
@@ -25,14 +29,15 @@ from werkzeug.wrappers import Response
 from services.publication.schemas import FINDINGS_QUERY
 from shared.http import Unprocessable
 
-from shared import metrics
+from shared import edge, metrics
 from shared.irm import LANGUAGES
 from shared.webserver import http
 
 from services.publication.freshness import Freshness
 
-from services.web import i18n, queries, views
+from services.web import comment_form, csrf, i18n, queries, views
 from services.web.dependencies import Pages
+from services.web.review_api import ReviewApi
 
 LANGUAGE = "<any(" + ", ".join(LANGUAGES) + "):language>"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -41,6 +46,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 class WebService:
     name = "web"
     pages = Pages()
+    review = ReviewApi()
     # The pages built from findings change only when a finding does: the API's own freshness
     # marker gives them ETags, 304s and rendered bodies kept in memory, as it does the JSON.
     freshness = Freshness()
@@ -118,8 +124,78 @@ class WebService:
         if timeline is None:
             return self.pages.page(request, language, rest, "not_found.html", status=404)
         latest = queries.latest_checkpoint()
-        context = views.timeline_page(timeline, latest["size"] if latest else None, language)
+        context = views.timeline_page(timeline, latest["size"] if latest else None, language, queries.draft_is_public(case_id))
         return self.pages.page(request, language, rest, "timeline.html", **context)
+
+    @http("GET", f"/{LANGUAGE}/cases/<string:case_id>/draft")
+    def draft(self, request, language, case_id):
+        answer = self.review.public_draft(case_id, request)
+        if answer.status != 200:
+            return self._no_draft(request, language, case_id, answer.status)
+        receipt = csrf.read_receipt(self.pages.form_secret, case_id, request.args.get("received"))
+        return self._draft_page(request, language, answer.body, receipt=receipt)
+
+    @http("POST", f"/{LANGUAGE}/cases/<string:case_id>/draft/comments")
+    def post_comment(self, request, language, case_id):
+        """The comment form: refused here only if forged or not this form (403, 415, 413, 400: nothing
+        sent on); otherwise review's API decides, and its refusal comes back next to the fields
+        (422), or for the comment as a whole (409, 429 with its Retry-After). Recorded: 303 to the
+        draft with a signed receipt (Post/Redirect/Get: reloading the page sends nothing twice)."""
+        secret = self.pages.form_secret
+        if csrf.cross_site(request.headers.get("Sec-Fetch-Site"), request.headers.get("Origin"), self.pages.public_origin):
+            return self._refused(request, language, case_id, "forged", 403)
+        if request.mimetype != "application/x-www-form-urlencoded":
+            return self._refused(request, language, case_id, "not_a_form", 415)
+        limit = edge.FORM_BODY_MAX_BYTES  # refused before a byte is read when declared larger, else read one past it
+        if (request.content_length or 0) > limit or len(raw := request.stream.read(limit + 1)) > limit:
+            return self._refused(request, language, case_id, "too_large", 413)
+        try:
+            form = comment_form.parse(raw)
+        except comment_form.NotAForm:
+            return self._refused(request, language, case_id, "not_a_form", 400)
+        if not csrf.token_matches(secret, request.cookies.get(csrf.COOKIE), form["token"], case_id):
+            return self._refused(request, language, case_id, "forged", 403)
+        answer = self.review.post_comment(case_id, comment_form.api_body(form), request)
+        if answer.status == 201:
+            receipt = csrf.receipt(secret, case_id, answer.body["comment_id"], answer.body["confidential"])
+            return Response(status=303, headers={"Location": f"{views.draft_path(case_id, language)}?received={receipt}#received"})
+        if answer.status == 404:  # no such case, or its draft is not public
+            return self._no_draft(request, language, case_id, 404)
+        if answer.status not in (409, 422, 429):
+            return self._refused(request, language, case_id, "not_answered" if answer.status == 0 else "failed", 502)
+        draft = self.review.public_draft(case_id, request)
+        if draft.status != 200:
+            return self._no_draft(request, language, case_id, draft.status)
+        errors = comment_form.field_errors((answer.body.get("error") or {}).get("fields") or {}, form, draft.body) \
+            if answer.status == 422 else None
+        refusal = None if errors else comment_form.refusal(answer.status, comment_form.retry_after_seconds(answer.retry_after),
+                                                           draft.body)
+        response = self._draft_page(request, language, draft.body, status=answer.status, form=form, errors=errors, refusal=refusal)
+        if answer.status == 429 and answer.retry_after:
+            response.headers["Retry-After"] = answer.retry_after
+        return response
+
+    def _draft_page(self, request, language, draft, status=200, **shown):
+        nonce, set_cookie = self.pages.form_nonce(request)
+        context = views.draft_page(draft, language, csrf.form_token(self.pages.form_secret, nonce, draft["case_id"]), **shown)
+        response = self.pages.page(request, language, f"/cases/{draft['case_id']}/draft", "draft.html", status=status, **context)
+        # The page holds this browser's form token: never kept by a shared cache.
+        response.headers["Cache-Control"] = "private, no-cache"
+        response.headers["Vary"] = "Cookie"
+        if set_cookie:
+            response.headers["Set-Cookie"] = set_cookie
+        return response
+
+    def _no_draft(self, request, language, case_id, status):
+        rest = f"/cases/{case_id}/draft"
+        if status == 404:  # review has no draft of this case open to the public
+            return self.pages.page(request, language, rest, "not_found.html", status=404)
+        return self.pages.page(request, language, rest, "refused.html", status=503, reason="unavailable",
+                               draft_href=views.draft_path(case_id, language))
+
+    def _refused(self, request, language, case_id, reason, status):
+        return self.pages.page(request, language, f"/cases/{case_id}/draft", "refused.html", status=status, reason=reason,
+                               draft_href=views.draft_path(case_id, language))
 
     @http("GET", f"/{LANGUAGE}/<path:rest>")
     def not_found(self, request, language, rest):

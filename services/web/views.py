@@ -141,6 +141,44 @@ def findings_list_page(found: dict | None, form: dict, errors: dict, language: s
 
 
 # --- a finding ------------------------------------------------------------------------------------
+def commitment_view(commitment: dict, text) -> dict:
+    """A commitment and its ratings as the finding and draft pages show them: each indicator
+    rated, in the IRM's order, with its justification and evidence links. `text` shows people's
+    text in the page's language (localized, bound to the page)."""
+    indicators = []
+    for indicator in INDICATOR_ORDER:
+        rated = (commitment.get("ratings") or {}).get(indicator)
+        if not rated:
+            continue
+        value = rated.get("value")
+        indicators.append({
+            "name": indicator,
+            "values": [lens for lens in LENS_ORDER if value.get(lens)] if indicator == "open_government_lens" else [value],
+            "justification": text(rated.get("justification")),
+            "evidence": [{"url": url, "href": safe_link(url)} for url in rated.get("evidence") or []]})
+    return {"id": commitment["commitment_id"], "number": commitment["number"],
+            "title": text(commitment.get("title")) or {"text": commitment["commitment_id"], "lang": None},
+            "indicators": indicators}
+
+
+def plan_view(plan: dict | None, text) -> dict:
+    """The plan's co-creation assessment, as the finding and draft pages show it."""
+    plan = plan or {}
+    co_creation, contrary = plan.get("co_creation"), plan.get("acted_contrary_to_process")
+    return {"co_creation": co_creation and {"public_influence": co_creation.get("public_influence"),
+                                            "forum_met_regularly": co_creation.get("forum_met_regularly"),
+                                            "justification": text(co_creation.get("justification"))},
+            "contrary": contrary and {"value": contrary.get("value"), "reasons": contrary.get("reasons") or [],
+                                      "justification": text(contrary.get("justification"))}}
+
+
+def public_comments_view(comments, text) -> list:
+    """Public comments as a page shows them: the published ones only (the API gives no other;
+    a confidential one is left out here too, should one ever be given)."""
+    return [{"id": c["comment_id"], "commitment_id": c.get("commitment_id"), "text": text(c.get("text")),
+             "author": c.get("author"), "at": c.get("at")} for c in comments or [] if not c.get("confidential")]
+
+
 def finding_page(view: dict, language: str, base: str = "") -> dict:
     """A finding's page from the API's own view of it (publication's views.finding_view).
 
@@ -151,43 +189,18 @@ def finding_page(view: dict, language: str, base: str = "") -> dict:
     def text(value):
         return localized(value, language, languages)
 
-    commitments = []
-    for commitment in view["commitments"]:
-        indicators = []
-        for indicator in INDICATOR_ORDER:
-            rated = (commitment.get("ratings") or {}).get(indicator)
-            if not rated:
-                continue
-            value = rated.get("value")
-            indicators.append({
-                "name": indicator,
-                "values": [lens for lens in LENS_ORDER if value.get(lens)] if indicator == "open_government_lens" else [value],
-                "justification": text(rated.get("justification")),
-                "evidence": [{"url": url, "href": safe_link(url)} for url in rated.get("evidence") or []]})
-        commitments.append({"id": commitment["commitment_id"], "number": commitment["number"],
-                            "title": text(commitment.get("title")) or {"text": commitment["commitment_id"], "lang": None},
-                            "self_reported_completion": commitment.get("self_reported_completion"),
-                            "indicators": indicators, "judgements": commitment.get("judgements") or {}})
-    plan = view.get("plan_assessment") or {}
-    co_creation = plan.get("co_creation")
-    contrary = plan.get("acted_contrary_to_process")
+    commitments = [{**commitment_view(commitment, text), "self_reported_completion": commitment.get("self_reported_completion"),
+                    "judgements": commitment.get("judgements") or {}} for commitment in view["commitments"]]
     government = [{"id": c["comment_id"], "commitment_id": c.get("commitment_id"), "text": text(c.get("text")),
                    "at": c.get("at"), "response": c.get("response") and {
                        "text": text(c["response"].get("text")), "expert_id": c["response"].get("expert_id"),
                        "at": c["response"].get("at")}} for c in view.get("government_comments") or []]
-    public = [{"id": c["comment_id"], "commitment_id": c.get("commitment_id"), "text": text(c.get("text")),
-               "author": c.get("author"), "at": c.get("at")} for c in view.get("public_comments") or []
-              if not c.get("confidential")]
+    public = public_comments_view(view.get("public_comments"), text)
     member = member_view(view["member"], language, languages)
     return {
         "finding": view, "member": member, "member_href": base + member_href(member["code"], language),
         "cycle": view["action_plan"]["cycle"], "plan_number": view["action_plan"]["plan_number"],
-        "commitments": commitments,
-        "co_creation": co_creation and {"public_influence": co_creation.get("public_influence"),
-                                        "forum_met_regularly": co_creation.get("forum_met_regularly"),
-                                        "justification": text(co_creation.get("justification"))},
-        "contrary": contrary and {"value": contrary.get("value"), "reasons": contrary.get("reasons") or [],
-                                  "justification": text(contrary.get("justification"))},
+        "commitments": commitments, **plan_view(view.get("plan_assessment"), text),
         "government_comments": government, "public_comments": public,
         "supersedes_href": view["supersedes"] and base + finding_href(view["supersedes"], language),
         "superseded_by_href": view["superseded_by"] and base + finding_href(view["superseded_by"], language),
@@ -273,9 +286,10 @@ def finding_verification(view: dict, verifier_key: VerifierKey | None, key_publi
 
 
 # --- a case's timeline -----------------------------------------------------------------------------
-def timeline_page(timeline: dict, checkpoint_size: int | None, language: str) -> dict:
+def timeline_page(timeline: dict, checkpoint_size: int | None, language: str, draft_is_public: bool = False) -> dict:
     """A case's timeline page from publication's own timeline (the API's body): each event with
-    a link to its inclusion proof in the latest signed tree, when that tree holds it."""
+    a link to its inclusion proof in the latest signed tree, when that tree holds it, and a link
+    to the case's public draft when the disclosure rule makes it public (shared/disclosure.py)."""
     events = []
     for event in timeline["events"]:
         index = event["log_index"]
@@ -288,4 +302,62 @@ def timeline_page(timeline: dict, checkpoint_size: int | None, language: str) ->
                        "disclosed": "sealed" in event,
                        "withheld_until": (withheld.get("until") or "erased") if withheld else None})
     return {"case_id": timeline["case_id"], "events": events, "checkpoint_size": checkpoint_size,
-            "api_url": f"/api/v1/cases/{timeline['case_id']}/timeline", "audit_url": timeline["audit_url"]}
+            "api_url": f"/api/v1/cases/{timeline['case_id']}/timeline", "audit_url": timeline["audit_url"],
+            "draft_href": draft_path(timeline["case_id"], language) if draft_is_public else None}
+
+
+# --- a case's public draft and its comment form ------------------------------------------------------
+def draft_path(case_id: str, language: str) -> str:
+    return f"/{language}/cases/{quote(case_id, safe='')}/draft"
+
+
+def message_view(message: dict, language: str) -> dict:
+    """A form message (comment_form's msgid and values) with its values written in the page's
+    language: numbers in the locale, a wait in words ("2 minutes", "دقيقتان")."""
+    params = {}
+    for key, value in message["params"].items():
+        if key == "wait_seconds":
+            params["wait"] = i18n.duration(value, language)
+        elif isinstance(value, int):
+            params[key] = i18n.number(value, language)
+        else:
+            params[key] = "" if value is None else str(value)
+    return {"message": message["message"], "params": params}
+
+
+FORM_DEFAULTS = {"text": "", "commitment": "", "author": "", "confidential": ""}
+FORM_FIELDS = ("text", "language", "commitment", "author", "confidential", "form")  # where a message may stand
+
+
+def draft_page(draft: dict, language: str, token: str, form: dict | None = None, errors: dict | None = None,
+               refusal: dict | None = None, receipt: dict | None = None) -> dict:
+    """The public draft's page from review's own view of it (GET /api/v1/cases/{id}/public-draft):
+    the commitments and their draft assessment, the published comments, and while review says
+    comments are open, the form, as it was sent when it comes back with errors (`errors` by
+    field, `refusal` for the comment as a whole), with the signed receipt of a comment just
+    recorded (`receipt`: the comment shown, or a confidential one acknowledged)."""
+    def text(value):
+        return localized(value, language)
+
+    case_id = draft["case_id"]
+    comments = public_comments_view(draft.get("comments"), text)
+    received = None
+    if receipt:
+        shown = any(c["id"] == receipt["comment_id"] for c in comments)
+        received = {"comment_id": receipt["comment_id"], "confidential": receipt["confidential"], "shown": shown}
+    sent = {**FORM_DEFAULTS, "language": language, **(form or {})}
+    return {
+        "case_id": case_id, "member": member_view(draft["member"], language), "cycle": draft["action_plan"]["cycle"],
+        "plan_number": draft["action_plan"]["plan_number"], "case_status": draft["status"],
+        "commitments": [commitment_view(c, text) for c in draft["commitments"]], **plan_view(draft.get("plan_assessment"), text),
+        "comments": comments, "received": received,
+        "comments_open": bool(draft.get("comments_open")), "closes_at": draft.get("public_comment_closes_at"),
+        "comment_max_characters": draft.get("comment_max_characters"),
+        "form": {key: sent.get(key, "") for key in (*FORM_DEFAULTS, "language")}, "token": token,
+        "errors": {**dict.fromkeys(FORM_FIELDS), **{field: message_view(message, language) for field, message in (errors or {}).items()}},
+        "has_errors": bool(errors),
+        "refusal": message_view(refusal, language) if refusal else None,
+        "action": draft_path(case_id, language) + "/comments",
+        "links": {"json": f"/api/v1/cases/{quote(case_id, safe='')}/public-draft",
+                  "timeline": f"/{language}/cases/{quote(case_id, safe='')}/timeline"},
+    }

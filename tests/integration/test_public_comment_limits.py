@@ -69,6 +69,8 @@ def public_comments_recorded(case_id):
 def test_a_public_comment_after_the_period_closed_is_refused(start_review):
     review = start_review(PUBLIC_COMMENT_SECONDS=2)
     closes_at = open_for_public_comment(review, "case_late_comment")
+    draft = requests.get(f"{review.base}/api/v1/cases/case_late_comment/public-draft", timeout=10).json()
+    assert (draft["comments_open"], draft["comment_max_characters"], draft["author_max_characters"]) == (True, 2000, 200)
     assert comment(review, "case_late_comment").status_code == 201
     # The state is still public_comment (nobody finalised): only the clock says it is over.
     wait_until(lambda: datetime.now(timezone.utc) > closes_at, timeout=10, what="the period's end")
@@ -77,6 +79,8 @@ def test_a_public_comment_after_the_period_closed_is_refused(start_review):
     assert "closed" in late.json()["error"]["message"]
     assert review_documents.Case.objects(case_id="case_late_comment").first().status == "public_comment"
     assert public_comments_recorded("case_late_comment") == 1  # the late one left no trace
+    # The public draft says so by the same rules (the pages show no form then).
+    assert requests.get(f"{review.base}/api/v1/cases/case_late_comment/public-draft", timeout=10).json()["comments_open"] is False
 
 
 def test_anonymous_comments_are_limited_per_client_then_per_case(start_review):
