@@ -30,10 +30,15 @@ class KeepAsFiles:
         return "250 Message accepted for delivery"
 
 
-def stored_mails(directory: Path) -> list:
-    """Every mail kept in `directory`, oldest first, parsed (email.message.EmailMessage)."""
-    return [message_from_bytes(path.read_bytes(), policy=policy.default)
+def stored_files(directory: Path) -> list:
+    """(path, parsed mail) of every mail kept in `directory`, oldest first."""
+    return [(path, message_from_bytes(path.read_bytes(), policy=policy.default))
             for path in sorted(Path(directory).glob("*.eml"))]
+
+
+def stored_mails(directory: Path) -> list:
+    """Every mail kept in `directory`, oldest first (email.message.EmailMessage)."""
+    return [mail for _, mail in stored_files(directory)]
 
 
 def main(argv=None) -> int:
