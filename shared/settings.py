@@ -160,7 +160,10 @@ ALL = (
     Setting("WEB_URL", "http://127.0.0.1:8004", "Where the gateway finds the public pages (every path outside /api/): one URL, or several instances comma-separated.",
             (GATEWAY,)),
     # --- make dev ----------------------------------------------------------------------------------
-    Setting("GATEWAY_PORT", "8000", "`make dev`'s gateway port; the services take the next five.", (MAKE_DEV,), int),
+    Setting("GATEWAY_PORT", "8000", "`make dev`'s gateway port; the services take the next six.", (MAKE_DEV,), int),
+    Setting("DEV_SMTP_PORT", "8025",
+            "`make dev`'s local SMTP server (it keeps every mail under var/mail/, `irmctl mail dev-list`), used when "
+            "SMTP_URL is not set.", (MAKE_DEV,), int),
     Setting("EMBEDDED_MONGO_PORT", "27027", "`make dev`'s embedded SecantusDB port (without MONGODB_URI).", (MAKE_DEV,), int),
     Setting("BASE_URL", "", "The stack `make demo` talks to (default: the one `make dev` wrote to var/dev.env).",
             (MAKE_DEMO,)),
