@@ -59,6 +59,7 @@ SUBSCRIPTIONS = (
     Subscription(FINDING_PUBLISHED, "publication", "announce_publicly"),
     Subscription(PERSON_INVITED, "mail", "on_person_invited"),
     Subscription(PASSWORD_RESET_REQUESTED, "mail", "on_password_reset_requested"),
+    Subscription(REVIEW_ASSIGNED, "mail", "on_review_assigned"),
 )
 
 # The public live feed (shared/contracts/public.py) and who may read it. The public account

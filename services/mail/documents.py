@@ -5,7 +5,7 @@ from services.mail.domain import delivery
 from shared.irm import LANGUAGES
 from shared.persistence.documents import Person
 
-KINDS = ("invitation", "password_reset")
+KINDS = ("invitation", "password_reset", "review_assigned")
 
 
 class OutgoingMail(Document):
@@ -25,7 +25,10 @@ class OutgoingMail(Document):
     person_id = StringField()
     language = StringField(required=True, choices=LANGUAGES)
     role = StringField()  # an invitation's role, named in the mail
-    expires_at = DateTimeField(required=True)  # the link's
+    expires_at = DateTimeField(required=True)  # the link's expiry, or the deadline the mail names: not worth sending after
+    case_id = StringField()  # an assignment's
+    member_code = StringField()
+    member_name = StringField()  # in the recipient's language, as the registry names it
     sealed_token = StringField()  # None once sent (or parked)
     status = StringField(required=True, choices=delivery.STATUSES, default=delivery.PENDING)
     attempts = IntField(required=True, default=0, min_value=0)

@@ -14,6 +14,7 @@ from services.accounts.domain import tokens
 from services.mail import documents, views
 from services.mail.domain import delivery, message
 from shared.clock import aware
+from shared.persistence.documents import Member
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,27 @@ def record_link_mail(uow, kind: str, event_id: str, payload: dict, secret: bytes
     return mail
 
 
+def record_assignment_mail(uow, event_id: str, payload: dict, now: datetime):
+    """An expert was assigned a case: the mail goes to the person whose account is bound to that registry
+    entry (none: the expert has no account yet, and nothing is mailed), with the accept deadline."""
+    person = uow.get(documents.Person, {"expert_id": payload["expert_id"]})
+    if person is None or payload.get("accept_deadline_at") is None:
+        return None
+    identifier = mail_id(event_id, person.email)
+    if uow.get(documents.OutgoingMail, {"_id": identifier}) is not None:
+        return None
+    member = uow.get(Member, {"_id": payload["member_code"]})
+    names = dict(member.names) if member is not None else {}
+    mail = documents.OutgoingMail(
+        mail_id=identifier, event_id=event_id, kind=views.REVIEW_ASSIGNED,
+        member_name=names.get(person.language) or names.get("en") or payload["member_code"], recipient=person.email,
+        person_id=person.person_id, language=person.language, expires_at=_parse_moment(payload["accept_deadline_at"]),
+        case_id=payload["case_id"], member_code=payload["member_code"], status=delivery.PENDING, attempts=0,
+        next_attempt_at=now, created_at=now)
+    uow.insert(mail)
+    return mail
+
+
 def claim(uow, mail, now: datetime) -> bool:
     """Take a due mail for this sender for CLAIM: false when another sender took it first."""
     return bool(uow.update(documents.OutgoingMail,
@@ -62,16 +84,19 @@ def claim(uow, mail, now: datetime) -> bool:
 
 def compose(mail, composer: Composer):
     """The message to hand to the SMTP server, rendered now in the recipient's language."""
-    token = tokens.unseal(mail.sealed_token or "", composer.secret)
-    if token is None:
-        raise CannotCompose("the link's token does not open with this server's secret")
+    token = None
+    if mail.kind in views.LINK_KINDS:
+        token = tokens.unseal(mail.sealed_token or "", composer.secret)
+        if token is None:
+            raise CannotCompose("the link's token does not open with this server's secret")
     link = views.link(composer.public_base_url, mail.kind, token, mail.language)
-    rendered = views.render(mail.kind, mail.language, mail.recipient, link, aware(mail.expires_at), mail.role)
+    rendered = views.render(mail.kind, mail.language, mail.recipient, link, aware(mail.expires_at), mail.role,
+                            mail.member_name or mail.member_code or "", mail.case_id or "")
     return message.build(mail.mail_id, composer.mail_from, mail.recipient, aware(mail.created_at), rendered)
 
 
 def expired(mail, now: datetime) -> bool:
-    """A link that expired before it could be sent is not worth sending."""
+    """A link that expired, or a deadline that passed, before the mail could be sent: not worth sending."""
     return now >= aware(mail.expires_at)
 
 

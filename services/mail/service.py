@@ -3,6 +3,7 @@
 Consumed events
   accounts person.invited             the invitation, in the invited person's language
   accounts password_reset.requested   the reset link, in the person's language
+  review   review.assigned            the expert (the person bound to the registry entry), with the accept deadline
 A timer sends the pending mails (handlers.py: claim, send outside any transaction, record), retrying
 with a growing delay and parking a mail that keeps failing (domain/delivery.py). No API of its own:
 /health and /metrics (gauge irm_mail_messages), and `irmctl mail list [--failed]`.
@@ -15,7 +16,7 @@ from services.mail import metrics as mail_metrics
 from services.mail.dependencies import MailSettings
 from shared import service_shell
 from shared.clock import utcnow
-from shared.contracts.events import PASSWORD_RESET_REQUESTED, PERSON_INVITED
+from shared.contracts.events import PASSWORD_RESET_REQUESTED, PERSON_INVITED, REVIEW_ASSIGNED
 from shared.logging import bind_correlation
 from shared.service_shell import Store, consumes
 
@@ -37,6 +38,10 @@ class MailService(service_shell.ServiceShell):
     def on_password_reset_requested(self, event, uow):
         handlers.record_link_mail(uow, "password_reset", event.event_id, event.payload, self.config.composer.secret,
                                   utcnow())
+
+    @consumes(REVIEW_ASSIGNED)
+    def on_review_assigned(self, event, uow):
+        handlers.record_assignment_mail(uow, event.event_id, event.payload, utcnow())
 
     @timer(interval=1)
     def send_pending(self):

@@ -17,15 +17,17 @@ from shared.clock import iso
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES, TRANSLATIONS = HERE / "templates", HERE / "translations"
-INVITATION, PASSWORD_RESET = "invitation", "password_reset"
-KINDS = (INVITATION, PASSWORD_RESET)
+INVITATION, PASSWORD_RESET, REVIEW_ASSIGNED = "invitation", "password_reset", "review_assigned"
+KINDS = (INVITATION, PASSWORD_RESET, REVIEW_ASSIGNED)
+LINK_KINDS = (INVITATION, PASSWORD_RESET)  # their link carries a token that acts once
 
 
 def N_(message: str) -> str:  # marked for extraction, translated where shown
     return message
 
 
-SUBJECTS = {INVITATION: N_("Your invitation to irm-review"), PASSWORD_RESET: N_("Reset your irm-review password")}
+SUBJECTS = {INVITATION: N_("Your invitation to irm-review"), PASSWORD_RESET: N_("Reset your irm-review password"),
+            REVIEW_ASSIGNED: N_("A review is assigned to you")}
 ROLE_NAMES = {"poc": N_("the government's point of contact"), "expert": N_("an expert reviewer"),
               "quality_reviewer": N_("a quality reviewer"), "admin": N_("an administrator")}
 
@@ -44,18 +46,23 @@ def environment(language: str, html: bool) -> jinja2.Environment:
     return env
 
 
-def link(public_base_url: str, kind: str, token: str, language: str) -> str:
-    """The page that opens the link (accounts' LINK_PAGES), under the recipient's language as every page is (/fr/...)."""
+def link(public_base_url: str, kind: str, token: str | None, language: str) -> str:
+    """The page that opens the link (accounts' LINK_PAGES), under the recipient's language as every page is (/fr/...);
+    for a mail without a token, the site's home in that language (sign in from there)."""
+    if kind not in LINK_KINDS:
+        return f"{public_base_url.rstrip('/')}/{language}/"
     return f"{public_base_url.rstrip('/')}/{language}{accounts_views.LINK_PAGES[kind]}?token={token}"
 
 
-def render(kind: str, language: str, recipient: str, link_url: str, expires_at, role: str | None = None) -> Rendered:
+def render(kind: str, language: str, recipient: str, link_url: str, moment, role: str | None = None,
+           member: str = "", case_id: str = "") -> Rendered:
+    """`moment`: when the link expires, or the deadline the mail names (shown in UTC, in the language's long form)."""
     if kind not in KINDS:
         raise ValueError(f"no mail of kind {kind!r}")
     gettext = translations(language).gettext
     values = {"recipient": recipient, "link": link_url, "subject": gettext(SUBJECTS[kind]),
-              "expires": dates.format_datetime(expires_at, "long", tzinfo=expires_at.tzinfo, locale=language),
-              "role_name": gettext(ROLE_NAMES[role]) if role else ""}
+              "expires": dates.format_datetime(moment, "long", tzinfo=moment.tzinfo, locale=language),
+              "role_name": gettext(ROLE_NAMES[role]) if role else "", "member": member, "case_id": case_id}
     text = environment(language, False).get_template(f"{kind}.txt").render(**values)
     html = environment(language, True).get_template(f"{kind}.html").render(**values)
     return Rendered(values["subject"], text, html, language)

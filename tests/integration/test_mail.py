@@ -18,7 +18,7 @@ from services.mail import documents
 from services.mail.domain import delivery
 from services.mail.service import MailService
 from shared.delivery import consumer_queue
-from shared.contracts.events import PASSWORD_RESET_REQUESTED, PERSON_INVITED
+from shared.contracts.events import PERSON_INVITED, REVIEW_ASSIGNED, build_event
 from tests.integration.conftest import wait_until
 
 pytestmark = pytest.mark.integration
@@ -178,3 +178,26 @@ def test_a_mail_that_keeps_failing_is_parked_listed_and_counted(stack, mailbox, 
     mailbox.start()
     time.sleep(3)
     assert mailbox.mails() == []  # parked means not sent on its own again
+
+
+def test_an_assigned_expert_with_an_account_is_mailed_the_accept_deadline(stack, mailbox, amqp_uri):
+    """review.assigned as review publishes it (through its contract, on review.events)."""
+    mailbox.start()
+    base, _ = stack()
+    operations.add_expert("exp-amina", "Amina B.", ["ar", "fr"], [], 3, True, [])
+    token = operations.issue_token("admin", "admin-1")
+    requests.post(f"{base}/api/v1/invitations", headers={"Authorization": f"Bearer {token}"}, timeout=15, json={
+        "email": "amina@example.org", "role": "expert", "expert_id": "exp-amina", "language": "ar"}).raise_for_status()
+    wait_until(lambda: mailbox.mails(), what="the invitation")
+    assigned = build_event(REVIEW_ASSIGNED, {"case_id": "case_1", "member_code": "TN", "expert_id": "exp-amina",
+                                             "reason": "capacity", "candidates": [],
+                                             "accept_deadline_at": "2099-12-08T09:30:00.000Z"},
+                           correlation_id="corr_assigned", actor={"role": "system", "id": "review"})
+    with Connection(amqp_uri) as connection:
+        Producer(connection.default_channel).publish(
+            assigned.to_message(), exchange=Exchange("review.events", type="topic", durable=True),
+            routing_key=REVIEW_ASSIGNED, serializer="json")
+    mails = wait_until(lambda: len(mailbox.mails()) == 2 and mailbox.mails(), what="the assignment mail")
+    text = mails[1].get_body(("plain",)).get_content()
+    assert mails[1]["To"] == "amina@example.org" and mails[1]["Subject"] == "أُسندت إليك مراجعة"
+    assert "(الملف case_1)" in text and "2099" in text and f"{PUBLIC}/ar/" in text

@@ -138,3 +138,13 @@ def test_every_mail_string_is_in_each_catalog_and_translated_in_ar_and_fr(langua
         assert not empty, f"{language}: untranslated: {empty}"
         for m in extracted_messages():  # placeholders survive translation
             assert sorted(re.findall(r"%\(\w+\)s", m)) == sorted(re.findall(r"%\(\w+\)s", translated[m]))
+
+
+def test_an_assignment_names_the_member_the_case_and_the_accept_deadline_in_the_expert_s_language():
+    link = views.link("https://irm.example.org", "review_assigned", None, "fr")
+    rendered = views.render("review_assigned", "fr", "amina@example.org", link, EXPIRES, member="Tunisie", case_id="case_1")
+    mail = message_from_bytes(message.build("mail_x", FROM, "amina@example.org", CREATED, rendered).as_bytes(),
+                              policy=policy.default)
+    text = parts(mail)["text/plain"]
+    assert mail["Subject"] == "Un examen vous est confié" and link == "https://irm.example.org/fr/"
+    assert "du membre Tunisie (dossier case_1)" in text and "8 décembre 2026" in text and link in text
