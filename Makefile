@@ -74,15 +74,20 @@ compose-config:
 settings: install
 	$(PY) -m shared.settings
 
-## make translations: the pages' strings from templates and code into messages.pot, then every
+## make translations: the pages' (and the mails') strings from templates and code into messages.pot, then every
 ## catalog updated (translate the new msgids in ar and fr; tests/unit/test_web_pages.py lists any left).
 ## The .po files are the only copy: the web service compiles them in memory at start.
 WEB_TRANSLATIONS = services/web/translations
+MAIL_TRANSLATIONS = services/mail/translations  # the mails' strings (tests/unit/test_mail.py lists any left)
 translations: install
 	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --omit-header -o $(WEB_TRANSLATIONS)/messages.pot .
 	$(VENV)/bin/pybabel update -i $(WEB_TRANSLATIONS)/messages.pot -d $(WEB_TRANSLATIONS) --width=120
 	@for lang in ar fr en; do $(VENV)/bin/pybabel compile --statistics -l $$lang -o /dev/null \
 	    -i $(WEB_TRANSLATIONS)/$$lang/LC_MESSAGES/messages.po; done
+	$(VENV)/bin/pybabel extract -F babel-mail.cfg --no-location --omit-header -o $(MAIL_TRANSLATIONS)/messages.pot .
+	$(VENV)/bin/pybabel update -i $(MAIL_TRANSLATIONS)/messages.pot -d $(MAIL_TRANSLATIONS) --width=120
+	@for lang in ar fr en; do $(VENV)/bin/pybabel compile --statistics -l $$lang -o /dev/null \
+	    -i $(MAIL_TRANSLATIONS)/$$lang/LC_MESSAGES/messages.po; done
 
 clean:
 	rm -rf $(VENV) var *.egg-info

@@ -10,6 +10,8 @@
     irmctl dead-letters list
     irmctl dead-letters show EVENT_ID
     irmctl dead-letters replay [EVENT_ID ...] [--all]
+    irmctl mail list [--failed] [--limit 50]
+    irmctl mail dev-list [--directory var/mail]     (what `make dev`'s local SMTP server kept)
     irmctl import-commitments FILE --member TN --plan 5 [--language en] [--by NAME]
 
 The database is MONGODB_URI and the broker AMQP_URI, or those `make dev` wrote to var/dev.env.
@@ -97,6 +99,13 @@ def build_parser():
     first.add_argument("email")
     first.add_argument("--language", default="en", choices=LANGUAGES)
 
+    mail = sub.add_parser("mail", help="the mails the events called for").add_subparsers(dest="action", required=True)
+    listing = mail.add_parser("list", help="newest first, never their links")
+    listing.add_argument("--failed", action="store_true", help="only the parked ones (they kept failing)")
+    listing.add_argument("--limit", type=int, default=50)
+    dev_list = mail.add_parser("dev-list", help="the mails `make dev`'s local SMTP server kept (.eml files)")
+    dev_list.add_argument("--directory", type=Path, default=Path(__file__).resolve().parent.parent / "var" / "mail")
+
     audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="action", required=True)
     verify = audit.add_parser("verify", help="verify a case's hash chain")
     verify.add_argument("case_id")
@@ -147,6 +156,8 @@ def main(argv=None):
         print(f"signing key (secret; LOG_SIGNING_KEY):  {key}")
         print(f"verifier key (publish it):            {key.verifier}")
         return 0
+    if args.command == "mail" and args.action == "dev-list":
+        return mail_dev_list(args.directory)
     from cli import operations
 
     operations.connect(mongodb_uri(), settings.env("MONGODB_DB"))  # the services' database, as they pick it
@@ -176,6 +187,8 @@ def main(argv=None):
             from services.review.migrations import move_embedded_comments
 
             print(f"{move_embedded_comments()} case(s) had their comments moved to review_comments")
+        elif args.command == "mail":
+            return mail_list(args.failed, args.limit)
         elif args.command == "dead-letters":
             return dead_letters(args)
         elif args.command == "import-commitments":
@@ -244,6 +257,28 @@ def _login() -> str:
         return getpass.getuser()
     except (KeyError, OSError):  # a container user without a passwd entry or login name
         return "unknown"
+
+
+def mail_list(failed: bool, limit: int) -> int:
+    from services.mail import queries, views
+    from services.mail.domain import delivery
+
+    mails = queries.mails(delivery.FAILED if failed else None, limit)
+    for mail in mails:
+        print(json.dumps(views.mail_view(mail), ensure_ascii=False))
+    print(f"{len(mails)} {'parked ' if failed else ''}mail(s)", file=sys.stderr)
+    return 0
+
+
+def mail_dev_list(directory: Path) -> int:
+    from devtools.mailbox import stored_files
+
+    files = stored_files(directory)
+    for path, mail in files:
+        print(json.dumps({"file": str(path), "date": mail["Date"], "to": mail["To"], "subject": mail["Subject"],
+                          "message_id": mail["Message-ID"]}, ensure_ascii=False))
+    print(f"{len(files)} mail(s) in {directory}", file=sys.stderr)
+    return 0
 
 
 def dead_letters(args) -> int:

@@ -22,7 +22,8 @@ from shared import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMEKO_CONFIG = ROOT / "deploy" / "nameko.yaml"
-SERVICES = ("intake", "review", "publication", "web", "accounts")
+BEHIND_GATEWAY = ("intake", "review", "publication", "web", "accounts")  # the services with HTTP routes of their own
+SERVICES = BEHIND_GATEWAY + ("mail",)  # mail: events in, SMTP out (SMTP_URL)
 # `make dev` runs a whole review in minutes, not weeks: short comment windows unless the
 # environment says otherwise. Production keeps deploy/nameko.yaml's defaults (14 days).
 # (Settings: shared/settings.py; these reach the services through deploy/nameko.yaml.)
@@ -64,7 +65,7 @@ def _healthy(url) -> bool:
 
 
 class ServiceStack:
-    """intake, review, publication and the gateway, as separate processes; `instances` of each
+    """intake, review, publication, web, accounts, mail and the gateway, as separate processes; `instances` of each
     service (their own ports), the gateway sending each service's requests to its instances
     in turn (services/gateway/upstreams.py).
 
@@ -167,7 +168,7 @@ class ServiceStack:
         nameko = str(Path(sys.executable).parent / "nameko")
         # Where each service's instances are: the gateway's upstreams, and review's for the pages' comment form.
         urls = {f"{service.upper()}_URL": ",".join(f"http://127.0.0.1:{self.service_ports[name]}"
-                                                   for name in self.instance_names(service)) for service in SERVICES}
+                                                   for name in self.instance_names(service)) for service in BEHIND_GATEWAY}
         for service in SERVICES:
             for name in self.instance_names(service):
                 self._spawn(name, [nameko, "run", "--config", str(NAMEKO_CONFIG), f"services.{service}.service"],

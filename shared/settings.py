@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NAMEKO_CONFIG = ROOT / "deploy" / "nameko.yaml"
 README = ROOT / "README.md"
 
-SERVICES = ("intake", "review", "publication", "accounts")  # the services of the review itself, and people's accounts
+SERVICES = ("intake", "review", "publication", "accounts", "mail")  # the review itself, people's accounts, their mail
 WEB = "web"  # the public pages (services/web): a nameko service too
 NAMEKO_SERVICES = SERVICES + (WEB,)  # they read nameko's config
 GATEWAY, IRMCTL, IRM, MAKE_DEV, MAKE_DEMO = "gateway", "irmctl", "irm", "make dev", "make demo"
@@ -119,6 +119,19 @@ ALL = (
     Setting("SESSION_ABSOLUTE_SECONDS", "28800", "A session ends this long after sign-in, however active.", SERVICES, int),
     Setting("TOTP_ISSUER", "irm-review",
             "The name an authenticator app shows beside a person's second factor (no colon).", ("accounts",)),
+    # --- mail (services/mail) -------------------------------------------------------------------
+    Setting("SMTP_URL", "smtp://127.0.0.1:8025",
+            "The SMTP server mail is handed to: smtp://host[:port] (plain, a local relay), smtp+starttls://user:password@host:587 "
+            "(STARTTLS, then AUTH) or smtps://user:password@host:465. Credentials only over TLS. `make dev` runs a local "
+            "server that keeps every mail under var/mail/.", ("mail", MAKE_DEV)),
+    Setting("MAIL_FROM", "irm-review <no-reply@irm-review.localhost>",
+            "The From of every mail (its domain also names the Message-IDs).", ("mail",)),
+    Setting("MAIL_MAX_ATTEMPTS", "10",
+            "A mail the SMTP server does not take is tried again (5 s, then twice as long each time, at most 10 min "
+            "apart) up to this many attempts in all, then parked: `irmctl mail list --failed`, gauge irm_mail_messages.",
+            ("mail",), int),
+    Setting("SMTP_TIMEOUT_SECONDS", "30", "Connecting to the SMTP server and each of its answers time out after this.",
+            ("mail",), float),
     # --- the transparency log (publication) ----------------------------------------------------
     Setting("LOG_SIGNING_KEY", "", "The log's Ed25519 signing key itself (`irmctl log keygen`); wins over the file.",
             ("publication",)),
@@ -151,7 +164,10 @@ ALL = (
     Setting("WEB_URL", "http://127.0.0.1:8004", "Where the gateway finds the public pages (every path outside /api/): one URL, or several instances comma-separated.",
             (GATEWAY,)),
     # --- make dev ----------------------------------------------------------------------------------
-    Setting("GATEWAY_PORT", "8000", "`make dev`'s gateway port; the services take the next five.", (MAKE_DEV,), int),
+    Setting("GATEWAY_PORT", "8000", "`make dev`'s gateway port; the services take the next six.", (MAKE_DEV,), int),
+    Setting("DEV_SMTP_PORT", "8025",
+            "`make dev`'s local SMTP server (it keeps every mail under var/mail/, `irmctl mail dev-list`), used when "
+            "SMTP_URL is not set.", (MAKE_DEV,), int),
     Setting("EMBEDDED_MONGO_PORT", "27027", "`make dev`'s embedded SecantusDB port (without MONGODB_URI).", (MAKE_DEV,), int),
     Setting("BASE_URL", "", "The stack `make demo` talks to (default: the one `make dev` wrote to var/dev.env).",
             (MAKE_DEMO,)),

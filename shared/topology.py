@@ -20,7 +20,7 @@ from kombu import Exchange, Queue
 from shared import delivery
 from shared.contracts.public import PUBLIC_EXCHANGE
 from shared.contracts.events import (
-    CONTRACTS, FINDING_PUBLISHED, REVIEW_ACCEPTED, REVIEW_APPROVED, REVIEW_ASSIGNED, REVIEW_CORRECTION_OPENED,
+    CONTRACTS, FINDING_PUBLISHED, PASSWORD_RESET_REQUESTED, PERSON_INVITED, REVIEW_ACCEPTED, REVIEW_APPROVED, REVIEW_ASSIGNED, REVIEW_CORRECTION_OPENED,
     REVIEW_PUBLIC_COMMENT_OPENED, REVIEW_QUALITY_APPROVED, REVIEW_RETURNED, REVIEW_SUBMITTED, REVIEW_UNASSIGNED,
     SELF_ASSESSMENT_SUBMITTED,
 )
@@ -57,6 +57,9 @@ SUBSCRIPTIONS = (
     Subscription(REVIEW_APPROVED, "publication", "on_review_approved"),
     Subscription(FINDING_PUBLISHED, "intake", "on_finding_published"),
     Subscription(FINDING_PUBLISHED, "publication", "announce_publicly"),
+    Subscription(PERSON_INVITED, "mail", "on_person_invited"),
+    Subscription(PASSWORD_RESET_REQUESTED, "mail", "on_password_reset_requested"),
+    Subscription(REVIEW_ASSIGNED, "mail", "on_review_assigned"),
 )
 
 # The public live feed (shared/contracts/public.py) and who may read it. The public account

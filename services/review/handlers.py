@@ -65,15 +65,16 @@ def assign(uow, case, timing, reason_prefix) -> bool:
     chosen = next(e for e in experts if e.expert_id == decision.expert_id)
     if not take_capacity(uow, chosen):
         raise RuntimeError(f"expert {chosen.expert_id} changed during assignment")  # retried whole
+    accept_by = deadlines.deadline(status, now, timing)
     save_case(uow, case, {"status": status, "expert_id": chosen.expert_id, "stage_started_at": now,
-                          "deadline_at": deadlines.deadline(status, now, timing), "reminded_at": None,
+                          "deadline_at": accept_by, "reminded_at": None,
                           "assignment": {"reason": decision.reason, "candidates": candidates}})
     action = "review.reassigned" if case.excluded_experts else "review.assigned"
     uow.record(case_id=case.case_id, action=action, actor=SYSTEM, reason=reason_prefix + decision.reason,
                data={"expert_id": chosen.expert_id, "candidates": candidates}, correlation_id=case.correlation_id)
     uow.emit(build_event(REVIEW_ASSIGNED, {
         "case_id": case.case_id, "member_code": case.member["code"], "expert_id": chosen.expert_id,
-        "reason": decision.reason, "candidates": candidates,
+        "reason": decision.reason, "candidates": candidates, "accept_deadline_at": iso(accept_by) if accept_by else None,
     }, correlation_id=case.correlation_id, actor=SYSTEM))
     return True
 

@@ -64,9 +64,10 @@ def language_links(language: str, rest: str, query: list) -> list:
              "current": other == language} for other in LANGUAGES]
 
 
-def catalog(language: str) -> Translations:
-    """The language's catalog, compiled from its .po in memory."""
-    with open(TRANSLATIONS / language / "LC_MESSAGES" / f"{DOMAIN}.po", "rb") as po:
+def catalog(language: str, translations: Path = TRANSLATIONS) -> Translations:
+    """The language's catalog, compiled from its .po in memory (`translations`: another catalog folder
+    laid out the same way, as the mail service's)."""
+    with open(translations / language / "LC_MESSAGES" / f"{DOMAIN}.po", "rb") as po:
         messages = read_po(po, locale=language, domain=DOMAIN)
     compiled = io.BytesIO()
     write_mo(compiled, messages)

@@ -69,6 +69,9 @@ class ReviewAssigned(Schema):
     expert_id = fields.String(required=True)
     reason = fields.String(required=True)
     candidates = fields.List(fields.Nested(CandidateSchema), required=True)
+    # When the expert must have accepted or declined (the mail tells them). Optional: a message
+    # from before it was added still parses (a compatible change, no new schema version).
+    accept_deadline_at = fields.String(load_default=None, allow_none=True, validate=ISO_UTC)
 
 
 class ReviewSubmitted(Schema):

@@ -13,9 +13,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_compose_starts_every_service_after_healthy_dependencies():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert {"rabbitmq", "mongo", "intake", "review", "publication", "web", "accounts", "gateway"} <= set(services)
+    assert {"rabbitmq", "mongo", "intake", "review", "publication", "web", "accounts", "mail", "gateway"} <= set(services)
     assert "--replSet" in services["mongo"]["command"]
-    for name in ("intake", "review", "publication", "web", "accounts"):
+    for name in ("intake", "review", "publication", "web", "accounts", "mail"):
         service = services[name]
         assert service["command"] == ["nameko", "run", "--config", "deploy/nameko.yaml", f"services.{name}.service"] or \
             service["command"] == f"nameko run --config deploy/nameko.yaml services.{name}.service"

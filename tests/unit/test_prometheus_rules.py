@@ -44,7 +44,7 @@ def test_each_alert_fires_and_stays_quiet_as_its_tests_say(promtool):
 def test_the_scrape_config_is_valid_and_scrapes_every_process(promtool):
     run(promtool, "check", "config", str(PROMETHEUS / "prometheus.yaml"))
     config = (PROMETHEUS / "prometheus.yaml").read_text()
-    for job in ("gateway", "intake", "review", "publication"):
+    for job in ("gateway", "intake", "review", "publication", "accounts", "mail"):
         assert f"job_name: {job}" in config and f'"{job}:8000"' in config
 
 
@@ -57,7 +57,7 @@ def test_every_metric_an_alert_uses_is_one_the_code_exposes():
     assert used and used <= defined, used - defined
     alerts = set(re.findall(r"- alert: (\w+)", rules))
     tested = set(re.findall(r"alertname: (\w+)", (PROMETHEUS / "alerts_test.yaml").read_text()))
-    assert alerts == tested == {"ServiceDown", "OutboxStuck", "DeadLetters", "CheckpointStale", "HighErrorRate"}
+    assert alerts == tested == {"ServiceDown", "OutboxStuck", "DeadLetters", "CheckpointStale", "HighErrorRate", "MailParked"}
 
 
 def test_compose_runs_prometheus_only_with_the_monitoring_profile():

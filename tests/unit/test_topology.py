@@ -6,6 +6,7 @@ from nameko.events import EventHandler
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 
 from services.intake.service import IntakeService
+from services.mail.service import MailService
 from services.publication.service import PublicationService
 from services.review.service import ReviewService
 from shared import delivery, topology
@@ -14,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def declared_by_services():
-    for service in (IntakeService, ReviewService, PublicationService):
+    for service in (IntakeService, ReviewService, PublicationService, MailService):
         for method_name in dir(service):
             for entrypoint in getattr(getattr(service, method_name), ENTRYPOINT_EXTENSIONS_ATTR, ()):
                 if isinstance(entrypoint, EventHandler):

@@ -1,0 +1,76 @@
+"""How a mail reads: its subject and its two parts, in the recipient's language; and a mail as irmctl lists it.
+
+Templates are in templates/ (plain text and HTML of each kind), their strings in translations/<lang>/
+LC_MESSAGES/messages.po, compiled in memory as the public pages' are (services/web/i18n.py's `catalog`,
+the same code). HTML is autoescaped; the plain-text part is rendered without escaping (it is not HTML).
+"""
+import functools
+from pathlib import Path
+
+import jinja2
+from babel import Locale, dates
+
+from services.accounts import views as accounts_views
+from services.mail.domain.message import Rendered
+from services.web.i18n import catalog
+from shared.clock import iso
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES, TRANSLATIONS = HERE / "templates", HERE / "translations"
+INVITATION, PASSWORD_RESET, REVIEW_ASSIGNED = "invitation", "password_reset", "review_assigned"
+KINDS = (INVITATION, PASSWORD_RESET, REVIEW_ASSIGNED)
+LINK_KINDS = (INVITATION, PASSWORD_RESET)  # their link carries a token that acts once
+
+
+def N_(message: str) -> str:  # marked for extraction, translated where shown
+    return message
+
+
+SUBJECTS = {INVITATION: N_("Your invitation to irm-review"), PASSWORD_RESET: N_("Reset your irm-review password"),
+            REVIEW_ASSIGNED: N_("A review is assigned to you")}
+ROLE_NAMES = {"poc": N_("the government's point of contact"), "expert": N_("an expert reviewer"),
+              "quality_reviewer": N_("a quality reviewer"), "admin": N_("an administrator")}
+
+
+@functools.lru_cache(maxsize=None)
+def translations(language: str):
+    return catalog(language, TRANSLATIONS)
+
+
+@functools.lru_cache(maxsize=None)
+def environment(language: str, html: bool) -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=html, keep_trailing_newline=True,
+                             extensions=["jinja2.ext.i18n"], undefined=jinja2.StrictUndefined)
+    env.install_gettext_translations(translations(language), newstyle=True)
+    env.globals.update(language=language, direction=Locale.parse(language).text_direction)
+    return env
+
+
+def link(public_base_url: str, kind: str, token: str | None, language: str) -> str:
+    """The page that opens the link (accounts' LINK_PAGES), under the recipient's language as every page is (/fr/...);
+    for a mail without a token, the site's home in that language (sign in from there)."""
+    if kind not in LINK_KINDS:
+        return f"{public_base_url.rstrip('/')}/{language}/"
+    return f"{public_base_url.rstrip('/')}/{language}{accounts_views.LINK_PAGES[kind]}?token={token}"
+
+
+def render(kind: str, language: str, recipient: str, link_url: str, moment, role: str | None = None,
+           member: str = "", case_id: str = "") -> Rendered:
+    """`moment`: when the link expires, or the deadline the mail names (shown in UTC, in the language's long form)."""
+    if kind not in KINDS:
+        raise ValueError(f"no mail of kind {kind!r}")
+    gettext = translations(language).gettext
+    values = {"recipient": recipient, "link": link_url, "subject": gettext(SUBJECTS[kind]),
+              "expires": dates.format_datetime(moment, "long", tzinfo=moment.tzinfo, locale=language),
+              "role_name": gettext(ROLE_NAMES[role]) if role else "", "member": member, "case_id": case_id}
+    text = environment(language, False).get_template(f"{kind}.txt").render(**values)
+    html = environment(language, True).get_template(f"{kind}.html").render(**values)
+    return Rendered(values["subject"], text, html, language)
+
+
+def mail_view(mail) -> dict:
+    """A mail as `irmctl mail list` shows it: never its link."""
+    return {"mail_id": mail.mail_id, "kind": mail.kind, "recipient": mail.recipient, "language": mail.language,
+            "status": mail.status, "attempts": mail.attempts, "last_error": mail.last_error,
+            "created_at": iso(mail.created_at), "sent_at": iso(mail.sent_at) if mail.sent_at else None,
+            "next_attempt_at": iso(mail.next_attempt_at) if mail.next_attempt_at else None}

@@ -1,0 +1,203 @@
+"""Mail end to end: the accounts API, the real broker and database, the mail service, and a real SMTP
+server (devtools/mailbox.py, aiosmtpd, in a process of its own: its asyncio loop has no place in this
+eventlet-patched one, and stopping that process is the server going away). No mock anywhere."""
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+from kombu import Connection, Exchange, Producer
+
+from cli import irmctl, operations
+from devtools.mailbox import stored_mails
+from devtools.ports import free_port
+from services.accounts.service import AccountsService
+from services.mail import documents
+from services.mail.domain import delivery
+from services.mail.service import MailService
+from shared.delivery import consumer_queue
+from shared.contracts.events import PERSON_INVITED, REVIEW_ASSIGNED, build_event
+from tests.integration.conftest import wait_until
+
+pytestmark = pytest.mark.integration
+PASSWORD = "a long passphrase nobody guesses"
+PUBLIC = "https://irm.example.org"
+
+
+class Mailbox:
+    """The SMTP server: started, stopped and started again on one port, keeping mails in one folder."""
+
+    def __init__(self, directory):
+        self.directory, self.port, self.process = directory, free_port(), None
+
+    @property
+    def url(self):
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.process = subprocess.Popen([sys.executable, "-m", "devtools.mailbox", "--port", str(self.port),
+                                         "--directory", str(self.directory)], stdout=subprocess.PIPE)
+        assert b"mailbox: SMTP on" in self.process.stdout.readline()
+        return self
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+    def mails(self):
+        return stored_mails(self.directory)
+
+
+@pytest.fixture
+def mailbox(tmp_path):
+    box = Mailbox(tmp_path / "mail")
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def stack(container_factory, service_config, mailbox, db):
+    """start(**mail_settings) -> (accounts' base URL, mail's); they share the secret, the broker and the database."""
+    operations.add_member("TN", "national", {"fr": "Tunisie"})
+
+    def start(**mail_settings):
+        config = {k: v for k, v in service_config.items() if k != "base_url"}
+        port, mail_port = free_port(), free_port()
+        container_factory(AccountsService, {**config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
+                                            "PUBLIC_BASE_URL": PUBLIC}).start()
+        container_factory(MailService, {**config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{mail_port}", "PUBLIC_BASE_URL": PUBLIC,
+                                        "SMTP_URL": mailbox.url, "SMTP_TIMEOUT_SECONDS": 5, **mail_settings}).start()
+        return f"http://127.0.0.1:{port}", f"http://127.0.0.1:{mail_port}"
+
+    return start
+
+
+def invite(base, email, language):
+    token = operations.issue_token("admin", "admin-1")
+    answer = requests.post(f"{base}/api/v1/invitations", headers={"Authorization": f"Bearer {token}"}, timeout=15,
+                           json={"email": email, "role": "poc", "member_code": "TN", "language": language})
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def delivery_queue(event_type, method):
+    return consumer_queue("accounts", event_type, "mail", method)
+
+
+def link_in(mail, kind="invitation"):
+    text = mail.get_body(("plain",)).get_content()
+    return re.search(rf"{re.escape(PUBLIC)}/\w\w/accounts/{kind}\?token=([\w-]+)", text)
+
+
+def test_an_invitation_arrives_in_the_person_s_language_and_its_link_opens_the_account(stack, mailbox):
+    mailbox.start()
+    base, _ = stack()
+    invitation = invite(base, "leila@example.org", "ar")
+    [mail] = wait_until(lambda: mailbox.mails(), what="the invitation at the SMTP server")
+    assert mail["To"] == "leila@example.org" and mail["Subject"] == "دعوتك إلى irm-review"
+    assert mail["Auto-Submitted"] == "auto-generated" and mail["Content-Language"] == "ar"
+    assert [part.get_content_type() for part in mail.iter_parts()] == ["text/plain", "text/html"]
+    found = link_in(mail)
+    assert found and found.group(0).startswith(f"{PUBLIC}/ar/accounts/invitation?token=")
+    stored = documents.OutgoingMail.objects.get()
+    assert mail["Message-ID"] == f"<{stored.mail_id}@irm-review.localhost>"
+    accepted = requests.post(f"{base}/api/v1/invitations/accept", json={"token": found.group(1), "password": PASSWORD},
+                             timeout=15)
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["person"]["person_id"] == invitation["person"]["person_id"]
+    # Sent: recorded once the server took it, and the (sealed) link is no longer kept.
+    stored.reload()
+    assert stored.status == delivery.SENT and stored.sent_at and stored.attempts == 1 and stored.sealed_token is None
+
+
+def test_a_password_reset_is_mailed_too(stack, mailbox):
+    mailbox.start()
+    base, _ = stack()
+    token = invite(base, "sami@example.org", "fr")["token"]
+    requests.post(f"{base}/api/v1/invitations/accept", json={"token": token, "password": PASSWORD}, timeout=15).raise_for_status()
+    assert requests.post(f"{base}/api/v1/password-resets", json={"email": "sami@example.org"}, timeout=15).status_code == 202
+    mails = wait_until(lambda: len(mailbox.mails()) == 2 and mailbox.mails(), what="the reset mail")
+    reset = mails[1]
+    assert reset["Subject"] == "Réinitialisez votre mot de passe irm-review"
+    found = link_in(reset, "password-reset")
+    done = requests.post(f"{base}/api/v1/password-resets/complete", json={"token": found.group(1), "password": PASSWORD + "!"},
+                         timeout=15)
+    assert done.status_code == 200, done.text
+
+
+def test_a_redelivered_event_sends_nothing_twice(stack, mailbox, tap, amqp_uri):
+    mailbox.start()
+    base, _ = stack()
+    invited = tap("accounts", PERSON_INVITED)
+    invite(base, "once@example.org", "en")
+    event = invited.next()
+    wait_until(lambda: mailbox.mails(), what="the invitation")
+    with Connection(amqp_uri) as connection:  # the broker delivers the same event again
+        Producer(connection.default_channel).publish(
+            event.to_message(), exchange=Exchange("accounts.events", type="topic", durable=True),
+            routing_key=PERSON_INVITED, serializer="json")
+    queue = delivery_queue(PERSON_INVITED, "on_person_invited")
+    with Connection(amqp_uri) as connection:
+        wait_until(lambda: connection.default_channel.queue_declare(queue, passive=True).message_count == 0,
+                   what="the redelivered event consumed")
+    time.sleep(3)  # a few sender ticks
+    assert len(mailbox.mails()) == 1 and documents.OutgoingMail.objects.count() == 1
+
+
+def test_a_mail_whose_server_is_down_is_sent_exactly_once_when_it_is_back(stack, mailbox):
+    base, _ = stack()  # the SMTP server is not running
+    invite(base, "later@example.org", "fr")
+    failed_once = wait_until(lambda: documents.OutgoingMail.objects(attempts__gte=1).first(), what="a failed attempt")
+    assert failed_once.status == delivery.PENDING and "Connection" in failed_once.last_error
+    assert failed_once.sealed_token is not None  # still to be sent
+    mailbox.start()
+    [mail] = wait_until(lambda: mailbox.mails(), timeout=30, what="the mail once the server is back")
+    assert mail["Subject"] == "Votre invitation à irm-review"
+    time.sleep(3)
+    assert len(mailbox.mails()) == 1
+    sent = documents.OutgoingMail.objects.get()
+    assert sent.status == delivery.SENT and sent.attempts >= 2 and sent.sealed_token is None
+
+
+def test_a_mail_that_keeps_failing_is_parked_listed_and_counted(stack, mailbox, capsys, monkeypatch, db):
+    base, mail_base = stack(MAIL_MAX_ATTEMPTS=2)  # the server never comes
+    invite(base, "never@example.org", "en")
+    parked = wait_until(lambda: documents.OutgoingMail.objects(status=delivery.FAILED).first(), timeout=30,
+                        what="the mail parked")
+    assert parked.attempts == 2 and parked.sealed_token is None and parked.next_attempt_at is None
+    metrics = requests.get(f"{mail_base}/metrics", timeout=15).text
+    assert 'irm_mail_messages{status="failed"} 1.0' in metrics and 'irm_mail_messages{status="sent"} 0.0' in metrics
+    monkeypatch.setenv("MONGODB_URI", db)
+    capsys.readouterr()
+    assert irmctl.main(["mail", "list", "--failed"]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert '"recipient": "never@example.org"' in line and '"status": "failed"' in line and "token" not in line
+    mailbox.start()
+    time.sleep(3)
+    assert mailbox.mails() == []  # parked means not sent on its own again
+
+
+def test_an_assigned_expert_with_an_account_is_mailed_the_accept_deadline(stack, mailbox, amqp_uri):
+    """review.assigned as review publishes it (through its contract, on review.events)."""
+    mailbox.start()
+    base, _ = stack()
+    operations.add_expert("exp-amina", "Amina B.", ["ar", "fr"], [], 3, True, [])
+    token = operations.issue_token("admin", "admin-1")
+    requests.post(f"{base}/api/v1/invitations", headers={"Authorization": f"Bearer {token}"}, timeout=15, json={
+        "email": "amina@example.org", "role": "expert", "expert_id": "exp-amina", "language": "ar"}).raise_for_status()
+    wait_until(lambda: mailbox.mails(), what="the invitation")
+    assigned = build_event(REVIEW_ASSIGNED, {"case_id": "case_1", "member_code": "TN", "expert_id": "exp-amina",
+                                             "reason": "capacity", "candidates": [],
+                                             "accept_deadline_at": "2099-12-08T09:30:00.000Z"},
+                           correlation_id="corr_assigned", actor={"role": "system", "id": "review"})
+    with Connection(amqp_uri) as connection:
+        Producer(connection.default_channel).publish(
+            assigned.to_message(), exchange=Exchange("review.events", type="topic", durable=True),
+            routing_key=REVIEW_ASSIGNED, serializer="json")
+    mails = wait_until(lambda: len(mailbox.mails()) == 2 and mailbox.mails(), what="the assignment mail")
+    text = mails[1].get_body(("plain",)).get_content()
+    assert mails[1]["To"] == "amina@example.org" and mails[1]["Subject"] == "أُسندت إليك مراجعة"
+    assert "(الملف case_1)" in text and "2099" in text and f"{PUBLIC}/ar/" in text
