@@ -2,9 +2,10 @@
 and database: a case is taken to its public comment period through review's own API (as the
 integration tests do), and the pages post to review's API as any client would.
 
-The form is filled in the browser and sent with the browser's own fields, token and cookie by
-`submit` (requests), whose answer the browser then shows: a form POST sent by the browser itself
-stalled Playwright's sync dispatcher under this process's eventlet (see `submit`).
+The form is filled in and sent by the browser itself (its button pressed, with JavaScript on and
+off); `submit` waits for where the post leads in short pauses, since under this process's eventlet
+Playwright's event-only waits never wake after a form post (see `submit`). Forged posts, which no
+page of this site can make, are sent with requests.
 
 In ar, fr and en: the page (lang, dir, landmarks, headings, CSP, 0 axe violations, a screenshot
 in test-artifacts/browser/), a comment typed in the form then shown, the same with JavaScript off,
@@ -129,31 +130,42 @@ def written(case_id):
             AuditEntry.objects(case_id=case_id, action="public.commented").count())
 
 
-def submit(page, web) -> requests.Response:
-    """Send the form as the browser would: every field as the page holds it (typed in by Playwright),
-    form-encoded, line breaks as CRLF (HTML's form submission), with the browser's own cookie and the
-    Sec-Fetch-Site and Origin a same-origin post carries under Referrer-Policy: no-referrer. The answer
-    is then shown in the browser: the page a 303 leads to, or the page refused with its status.
+def submit(page, web, timeout=20):
+    """Press the form's button as a reader does, and wait for the page the browser's post leads
+    to (the page a 303 sends it to, or the refusal it was given). Returns the post's answer
+    (its status, headers and URL) as the browser received it.
 
-    Why not the button's click: here, under eventlet (tests/conftest.py, needed by the in-process
-    services of the other browser tests), Playwright's sync dispatcher stalled for good after every
-    form POST that the browser itself sent (with or without JavaScript, services in or out of this
-    process), inside one of its own event greenlets; GET navigations are unaffected."""
-    form = page.locator("#comment-form")
-    data = {"token": form.locator("input[name=token]").get_attribute("value"),
-            "text": page.locator("#c-text").input_value().replace("\n", "\r\n"),
-            "language": page.locator("#c-language").input_value(), "commitment": page.locator("#c-commitment").input_value(),
-            "author": page.locator("#c-author").input_value()}
-    if page.locator("#c-confidential").is_checked():
-        data["confidential"] = "yes"
-    cookies = {cookie["name"]: cookie["value"] for cookie in page.context.cookies()}
-    answer = requests.post(web + form.get_attribute("action"), data=data, cookies=cookies, allow_redirects=False, timeout=15,
-                           headers={"Sec-Fetch-Site": "same-origin", "Origin": "null"})
-    if answer.status_code == 303:
-        page.goto(web + answer.headers["Location"])
-    else:  # written into the page at the draft's address: its stylesheet and its policy still apply
-        page.set_content(answer.text)
-    return answer
+    Why the waiting is a loop of short pauses: under eventlet (tests/conftest.py patches this
+    process for the in-process services of the other browser tests), Playwright's sync API
+    never wakes up from a wait that only an event can end (wait_for_url, expect_navigation)
+    once the browser has sent a form post: the events do arrive, and are handled, as soon as
+    any call with a timer of its own (wait_for_timeout) runs its loop. Measured on a bare page
+    posting to a bare server: the same hang with eventlet, none without."""
+    answers, navigations = [], []
+    on_response = lambda response: answers.append(response) if response.request.method == "POST" else None  # noqa: E731
+    on_navigation = lambda frame: navigations.append([frame.url, False]) if frame == page.main_frame else None  # noqa: E731
+
+    def on_load(_):
+        if navigations:
+            navigations[-1][1] = True
+    page.on("response", on_response)
+    page.on("framenavigated", on_navigation)
+    page.on("load", on_load)
+    try:
+        page.locator("#comment-form button[type=submit]").click(no_wait_after=True)
+        for _ in range(int(timeout / 0.05)):
+            page.wait_for_timeout(50)
+            if answers:
+                answer = answers[0]
+                location = answer.headers.get("location")
+                destination = requests.compat.urljoin(answer.url, location) if answer.status == 303 else answer.url
+                if navigations and navigations[-1][0].split("#")[0] == destination.split("#")[0] and navigations[-1][1]:
+                    return answer  # there, and loaded
+        raise AssertionError(f"the form's post led nowhere within {timeout} s: answers {answers}, navigations {navigations}")
+    finally:
+        page.remove_listener("response", on_response)
+        page.remove_listener("framenavigated", on_navigation)
+        page.remove_listener("load", on_load)
 
 
 def watch(page):
@@ -226,7 +238,7 @@ def test_the_draft_page_shows_the_apis_draft_and_a_comment_typed_in_the_form_is_
     page.locator("#c-language").select_option(written_in)
     page.locator("#c-commitment").select_option("TN0501")
     page.get_by_label(LABELS["author"][language], exact=True).fill("Leila B.")
-    assert submit(page, web).status_code == 303
+    assert submit(page, web).status == 303
     assert re.search(rf"/{language}/cases/{case_id}/draft\?received=pc_\w+\.published\.", page.url)
     draft = api_draft(review, case_id)
     assert [(c["text"], c["author"], c["commitment_id"]) for c in draft["comments"]] == [
@@ -252,13 +264,13 @@ def test_with_javascript_off_comments_are_posted_and_a_confidential_one_is_ackno
     page = context.new_page()
     page.goto(f"{web}/fr/cases/{case_id}/draft")
     page.get_by_label(LABELS["text"]["fr"], exact=True).fill("Un avis sans JavaScript.\nSur deux lignes.")
-    assert submit(page, web).status_code == 303
+    assert submit(page, web).status == 303
     assert "?received=" in page.url
     assert page.locator("#comments blockquote p").all_text_contents() == ["Un avis sans JavaScript.\nSur deux lignes."]
 
     page.get_by_label(LABELS["text"]["fr"], exact=True).fill("Un signalement confidentiel.")
     page.get_by_label(LABELS["confidential"]["fr"], exact=True).check()
-    assert submit(page, web).status_code == 303
+    assert submit(page, web).status == 303
     assert ".confidential." in page.url
     assert "confidentiel a bien été reçu" in page.locator("#received").text_content()
     assert "Un signalement confidentiel." not in page.locator("main").text_content()
@@ -289,7 +301,7 @@ def test_an_empty_or_oversized_comment_is_refused_next_to_its_field_in_the_pages
         textarea.fill(text)
         page.get_by_label(LABELS["author"][language], exact=True).fill("Nadia")
         page.get_by_label(LABELS["confidential"][language], exact=True).check()
-        assert submit(page, web).status_code == 422
+        assert submit(page, web).status == 422
         error = page.locator("#c-text-error")
         assert error.text_content() == ERRORS[kind][language]
         textarea = page.get_by_label(LABELS["text"][language], exact=True)
@@ -306,7 +318,7 @@ def test_an_empty_or_oversized_comment_is_refused_next_to_its_field_in_the_pages
     # Corrected in place, the same form goes through.
     page.get_by_label(LABELS["text"][language], exact=True).fill(COMMENTS[language])
     page.get_by_label(LABELS["confidential"][language], exact=True).uncheck()
-    assert submit(page, web).status_code == 303
+    assert submit(page, web).status == 303
     assert written(case_id) == (1, 1)
 
 
@@ -361,14 +373,14 @@ def test_script_and_markup_in_a_comment_and_a_name_are_shown_as_text(stack, page
         page.goto(f"{web}/{language}/cases/{case_id}/draft")
         page.get_by_label(LABELS["text"][language], exact=True).fill(hostile)
         page.get_by_label(LABELS["author"][language], exact=True).fill(f"Mallory {findings.MARKUP}")
-        assert submit(page, web).status_code == 303
+        assert submit(page, web).status == 303
         assert page.evaluate("document.title") != "owned"
         assert page.locator("#injected").count() == 0 and page.locator("main b").count() == 0
         assert page.locator("#comments blockquote p").last.text_content() == hostile
         assert page.locator("#comments .author").last.text_content() == f"Mallory {findings.MARKUP}"
     # Refused and shown again inside the textarea, the markup stays text too.
     page.get_by_label(LABELS["text"]["en"], exact=True).fill(findings.SCRIPT + "</textarea>" + "x" * MAX_CHARACTERS)
-    assert submit(page, web).status_code == 422
+    assert submit(page, web).status == 422
     assert page.get_by_label(LABELS["text"]["en"], exact=True).input_value() == findings.SCRIPT + "</textarea>" + "x" * MAX_CHARACTERS
     assert page.locator("#injected").count() == 0 and page.evaluate("document.title") != "owned"
 
@@ -402,7 +414,7 @@ def test_after_the_period_the_page_says_comments_are_closed_and_a_late_post_is_r
     assert page.locator("#comment-form").count() == 1
     page.get_by_label(LABELS["text"]["fr"], exact=True).fill("Trop tard ?")
     wait_until(lambda: datetime.now(timezone.utc) > closes_at, timeout=10, what="the period's end")
-    assert submit(page, web).status_code == 409  # the form was open when loaded; review's clock says no
+    assert submit(page, web).status == 409  # the form was open when loaded; review's clock says no
     assert "La période de commentaires s'est close avant l'arrivée de votre commentaire" in page.locator("#form-refusal").text_content()
     page.goto(f"{web}/fr/cases/{case_id}/draft")
     assert page.locator("#comment-form").count() == 0 and page.locator("#comments-closed").is_visible()
