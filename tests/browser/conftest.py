@@ -11,6 +11,7 @@ catches a planted pale Arabic line.
 Screenshots: test-artifacts/browser/<test>-<language>.png (test-artifacts/ is git-ignored).
 """
 import shutil
+from urllib.parse import urljoin
 from pathlib import Path
 
 import mongoengine
@@ -121,3 +122,41 @@ def axe_violations(page, check_every_text=True, rules=None) -> list:
         options = {"runOnly": {"type": "rule", "values": rules}}
     result = page.evaluate("async (options) => await axe.run(document, options)", options)
     return [{"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]} for v in result["violations"]]
+
+
+def press_and_follow(page, button, timeout=20):
+    """Press a form's `button` as a reader does, and wait for the page the browser's post leads
+    to (the page a 303 sends it to, or the refusal it was given). Returns the post's answer
+    (Playwright's Response: its status, headers and URL) as the browser received it.
+
+    Why the waiting is a loop of short pauses: under eventlet (tests/conftest.py patches this
+    process for the in-process services of the other browser tests), Playwright's sync API
+    never wakes up from a wait that only an event can end (wait_for_url, expect_navigation)
+    once the browser has sent a form post: the events do arrive, and are handled, as soon as
+    any call with a timer of its own (wait_for_timeout) runs its loop. Measured on a bare page
+    posting to a bare server: the same hang with eventlet, none without."""
+    answers, navigations = [], []
+    on_response = lambda response: answers.append(response) if response.request.method == "POST" else None  # noqa: E731
+    on_navigation = lambda frame: navigations.append([frame.url, False]) if frame == page.main_frame else None  # noqa: E731
+
+    def on_load(_):
+        if navigations:
+            navigations[-1][1] = True
+    page.on("response", on_response)
+    page.on("framenavigated", on_navigation)
+    page.on("load", on_load)
+    try:
+        button.click(no_wait_after=True)
+        for _ in range(int(timeout / 0.05)):
+            page.wait_for_timeout(50)
+            if answers:
+                answer = answers[0]
+                location = answer.headers.get("location")
+                destination = urljoin(answer.url, location) if answer.status == 303 else answer.url
+                if navigations and navigations[-1][0].split("#")[0] == destination.split("#")[0] and navigations[-1][1]:
+                    return answer  # there, and loaded
+        raise AssertionError(f"the form's post led nowhere within {timeout} s: answers {answers}, navigations {navigations}")
+    finally:
+        page.remove_listener("response", on_response)
+        page.remove_listener("framenavigated", on_navigation)
+        page.remove_listener("load", on_load)

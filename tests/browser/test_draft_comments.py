@@ -36,7 +36,7 @@ from shared import edge, topology
 from shared.irm import LANGUAGES
 from shared.persistence.documents import AuditEntry
 from tests.browser import findings
-from tests.browser.conftest import ROOT, axe_violations
+from tests.browser.conftest import ROOT, axe_violations, press_and_follow
 from tests.browser.test_pages import DIRECTION, MAX_PAGE_BYTES
 from tests.integration.conftest import wait_until
 from tests.integration.test_public_comment_limits import open_for_public_comment
@@ -130,42 +130,10 @@ def written(case_id):
             AuditEntry.objects(case_id=case_id, action="public.commented").count())
 
 
-def submit(page, web, timeout=20):
-    """Press the form's button as a reader does, and wait for the page the browser's post leads
-    to (the page a 303 sends it to, or the refusal it was given). Returns the post's answer
-    (its status, headers and URL) as the browser received it.
-
-    Why the waiting is a loop of short pauses: under eventlet (tests/conftest.py patches this
-    process for the in-process services of the other browser tests), Playwright's sync API
-    never wakes up from a wait that only an event can end (wait_for_url, expect_navigation)
-    once the browser has sent a form post: the events do arrive, and are handled, as soon as
-    any call with a timer of its own (wait_for_timeout) runs its loop. Measured on a bare page
-    posting to a bare server: the same hang with eventlet, none without."""
-    answers, navigations = [], []
-    on_response = lambda response: answers.append(response) if response.request.method == "POST" else None  # noqa: E731
-    on_navigation = lambda frame: navigations.append([frame.url, False]) if frame == page.main_frame else None  # noqa: E731
-
-    def on_load(_):
-        if navigations:
-            navigations[-1][1] = True
-    page.on("response", on_response)
-    page.on("framenavigated", on_navigation)
-    page.on("load", on_load)
-    try:
-        page.locator("#comment-form button[type=submit]").click(no_wait_after=True)
-        for _ in range(int(timeout / 0.05)):
-            page.wait_for_timeout(50)
-            if answers:
-                answer = answers[0]
-                location = answer.headers.get("location")
-                destination = requests.compat.urljoin(answer.url, location) if answer.status == 303 else answer.url
-                if navigations and navigations[-1][0].split("#")[0] == destination.split("#")[0] and navigations[-1][1]:
-                    return answer  # there, and loaded
-        raise AssertionError(f"the form's post led nowhere within {timeout} s: answers {answers}, navigations {navigations}")
-    finally:
-        page.remove_listener("response", on_response)
-        page.remove_listener("framenavigated", on_navigation)
-        page.remove_listener("load", on_load)
+def submit(page, web):
+    """Press the comment form's button as a reader does; the post's answer as the browser got it,
+    once the page it leads to has loaded (conftest.press_and_follow)."""
+    return press_and_follow(page, page.locator("#comment-form button[type=submit]"))
 
 
 def watch(page):
