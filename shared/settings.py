@@ -110,13 +110,13 @@ ALL = (
     Setting("SESSION_SECRET", "",
             "The server secret (at least 32 characters) that every service checks a signed-in form's CSRF token with "
             "(HMAC-SHA256 of the session id) and seals the links events carry; wins over the file. Every instance of "
-            "every service needs the same one.", SERVICES + (IRMCTL, MAKE_DEV)),
+            "every service needs the same one, the pages' too.", NAMEKO_SERVICES + (IRMCTL, MAKE_DEV)),
     Setting("SESSION_SECRET_FILE", "var/session.key",
             "The file holding SESSION_SECRET; created on first start (mode 0600) when missing. Share it between the "
-            "services (compose: the session-key volume).", SERVICES + (IRMCTL, MAKE_DEV)),
+            "services (compose: the session-key volume).", NAMEKO_SERVICES + (IRMCTL, MAKE_DEV)),
     Setting("SESSION_IDLE_SECONDS", "1800", "A session ends this long after its last request (last seen is written "
-            "back at most once a minute).", SERVICES, int),
-    Setting("SESSION_ABSOLUTE_SECONDS", "28800", "A session ends this long after sign-in, however active.", SERVICES, int),
+            "back at most once a minute).", NAMEKO_SERVICES, int),
+    Setting("SESSION_ABSOLUTE_SECONDS", "28800", "A session ends this long after sign-in, however active.", NAMEKO_SERVICES, int),
     Setting("TOTP_ISSUER", "irm-review",
             "The name an authenticator app shows beside a person's second factor (no colon).", ("accounts",)),
     # --- mail (services/mail) -------------------------------------------------------------------
@@ -160,7 +160,8 @@ ALL = (
     Setting("REVIEW_URL", "http://127.0.0.1:8002", "Where the gateway, and the pages' public comment form, find review: one URL, or several instances comma-separated (taken in turn; one that refuses the connection is skipped). review must trust the pages' address in TRUSTED_PROXIES, as the gateway's, to count each commenter by their own address.", (GATEWAY, WEB)),
     Setting("PUBLICATION_URL", "http://127.0.0.1:8003", "Where the gateway finds publication: one URL, or several instances comma-separated (taken in turn; one that refuses the connection is skipped).", (GATEWAY,)),
     Setting("ACCOUNTS_URL", "http://127.0.0.1:8005", "Where the gateway finds accounts (invitations, sign-in, sessions, "
-            "personal tokens, the security log): one URL, or several instances comma-separated.", (GATEWAY,)),
+            "personal tokens, the security log), and the pages post their sign-in and account forms to: one URL, or "
+            "several instances comma-separated.", (GATEWAY, WEB)),
     Setting("WEB_URL", "http://127.0.0.1:8004", "Where the gateway finds the public pages (every path outside /api/): one URL, or several instances comma-separated.",
             (GATEWAY,)),
     # --- make dev ----------------------------------------------------------------------------------

@@ -8,37 +8,11 @@ a page and the API can never disagree on what is accepted.
 
 The messages are msgids (`N_`), translated by the template in the page's language.
 """
-import re
-from urllib.parse import parse_qsl
-
 from shared import edge
 
+from services.web.form_posts import N_
+
 FIELDS = ("text", "language", "commitment", "author", "confidential", "token")
-MAX_FIELDS = 2 * len(FIELDS)  # a form of ours sends each once; far more is not ours
-
-
-def N_(message: str) -> str:
-    return message
-
-
-class NotAForm(ValueError):
-    """The body is not one this form sends (not UTF-8, far too many fields)."""
-
-
-def parse(raw: bytes) -> dict:
-    """An application/x-www-form-urlencoded body as {field: text}, the first value of each of
-    the form's fields. Line breaks come back as "\\n": HTML sends a textarea's as CRLF, and
-    review keeps text exactly as given (a lone CR is a control character it refuses)."""
-    try:
-        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False,
-                          encoding="utf-8", errors="strict", max_num_fields=MAX_FIELDS)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise NotAForm(str(exc)) from None
-    form = {}
-    for name, value in pairs:
-        if name in FIELDS and name not in form:
-            form[name] = value.replace("\r\n", "\n").replace("\r", "\n")
-    return {name: form.get(name, "") for name in FIELDS}
 
 
 def api_body(form: dict) -> dict:
@@ -108,10 +82,3 @@ def refusal(status: int, retry_after: int | None, draft: dict | None) -> dict:
         return {"message": N_("The comment period closed before your comment arrived: it was not recorded."), "params": {}}
     return {"message": N_("This draft has received all the comments it can take: yours was not recorded."), "params": {}}
 
-
-NUMBER_IN_RETRY_AFTER = re.compile(r"\d{1,9}\Z")
-
-
-def retry_after_seconds(header: str | None) -> int | None:
-    """Review's Retry-After (whole seconds), kept as it was given; None when absent or not seconds."""
-    return int(header) if header and NUMBER_IN_RETRY_AFTER.match(header.strip()) else None

@@ -28,9 +28,10 @@ import re
 import secrets
 from urllib.parse import urlsplit
 
+from shared import sessions
+
 COOKIE = "irm_form"
 NONCE = re.compile(r"[A-Za-z0-9_-]{22}\Z")  # 16 random bytes, base64url without padding
-ALLOWED_FETCH_SITES = ("same-origin", "none")
 MIN_SECRET_CHARACTERS = 32
 
 
@@ -62,22 +63,23 @@ def usable_nonce(cookie: str | None) -> str | None:
     return cookie if cookie and NONCE.match(cookie) else None
 
 
-def form_token(secret: bytes, nonce: str, case_id: str) -> str:
-    """The token the form carries for this browser's nonce and this case."""
-    return _mac(secret, "public-comment-form", case_id, nonce)
+def form_token(secret: bytes, nonce: str, bound_to: str) -> str:
+    """The token a form carries for this browser's nonce and what the form is for (a case's
+    comment form: the case id; an account form: its name), so a token opens no other form."""
+    return _mac(secret, "form", bound_to, nonce)
 
 
-def token_matches(secret: bytes, cookie: str | None, token: str | None, case_id: str) -> bool:
+def token_matches(secret: bytes, cookie: str | None, token: str | None, bound_to: str) -> bool:
     nonce = usable_nonce(cookie)
-    if nonce is None or not token:
+    if nonce is None or not token or not token.isascii():
         return False
-    return hmac.compare_digest(form_token(secret, nonce, case_id), token)
+    return hmac.compare_digest(form_token(secret, nonce, bound_to).encode(), token.encode())
 
 
 def cross_site(fetch_site: str | None, origin: str | None, public_origin: str) -> bool:
     """Whether the request's own headers show it came from another site (then it is refused,
     whatever its token). Absent headers show nothing: the token decides."""
-    if fetch_site is not None and fetch_site.strip().lower() not in ALLOWED_FETCH_SITES:
+    if not sessions.fetch_site_allowed(fetch_site):  # the API's own rule for signed-in requests
         return True
     if origin is not None and origin.strip() not in ("null", public_origin):
         return True

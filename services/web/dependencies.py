@@ -5,6 +5,10 @@ served from memory with their hash as ETag), the configured verifier key, the co
 signing key, the database connection (read-only use: the pages never write; a public comment
 is posted to review's API, services/web/review_api.py), and the findings' PDF reports rendered
 so far (report.ReportCache: a repeated download is served from memory).
+
+Who is signed in (`viewer`) is read as every service reads it, shared/session_auth.py, with the
+session settings every service shares: the header names the person, and a page for a
+signed-in person is never kept by any cache (Cache-Control: no-store, no ETag).
 """
 import hashlib
 import mimetypes
@@ -14,12 +18,14 @@ from nameko.exceptions import ConfigurationError
 from nameko.extensions import DependencyProvider
 from werkzeug.wrappers import Response
 
-from shared import edge, settings
+from shared import edge, session_auth, sessions, settings
+from shared.auth import Forbidden, Unauthorized
 from shared.clock import utcnow
 from shared.persistence import mongo
+from shared.persistence.documents import Person
 from shared.transparency.note import NoteError, VerifierKey
 
-from services.web import csrf, i18n, report, views
+from services.web import account_forms, account_views, csrf, i18n, report, views
 
 STATIC = i18n.HERE / "static"
 
@@ -61,6 +67,10 @@ class Pages(DependencyProvider):
         self.environments = i18n.environments()
         self.static = load_static()
         self.reports = report.ReportCache()
+        try:
+            self.session_policy = session_auth.SessionPolicy.from_config(config)
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from None
         mongo.connect(settings.value(config, "MONGODB_URI"), settings.value(config, "MONGODB_DB"))
 
     def get_dependency(self, worker_ctx):
@@ -74,13 +84,34 @@ class Pages(DependencyProvider):
         nonce = csrf.new_nonce()
         return nonce, csrf.cookie_header(nonce, self.secure_cookie)
 
+    def viewer(self, request):
+        """The signed-in person as the header shows them ({email, role, role_name}), or None. Only a
+        GET is looked at here: a form's post is the accounts API's to judge (its CSRF token)."""
+        if "irm.viewer" in request.environ:
+            return request.environ["irm.viewer"]
+        viewer = None
+        if request.method in session_auth.SAFE_METHODS and sessions.looks_like_session_id(session_auth.session_id_of(request)):
+            try:
+                principal = session_auth.session_principal(request, self.session_policy)
+            except (Unauthorized, Forbidden):
+                principal = None
+            person = Person.objects(person_id=principal.person_id).first() if principal and principal.person_id else None
+            viewer = account_views.viewer_view(person) if person is not None else None
+        request.environ["irm.viewer"] = viewer
+        return viewer
+
     def page(self, request, language: str, rest: str, template: str, status: int = 200, **context) -> Response:
         """A page in `language`: rendered, with the language switch for the same path and query,
-        and an ETag of its body (a matching If-None-Match gets 304)."""
+        and an ETag of its body (a matching If-None-Match gets 304). A page for a signed-in person
+        (its header names them) is no-store, with no ETag."""
         env = self.environments[language]
+        context.setdefault("viewer", self.viewer(request))
         body = env.get_template(template).render(
             static=self.static_url, rest=rest,
             languages=i18n.language_links(language, rest, list(request.args.items(multi=True))), **context).encode()
+        if context["viewer"] is not None or context.get("private"):
+            return Response(body, status=status, content_type="text/html; charset=utf-8",
+                            headers={"Cache-Control": "no-store", "Content-Language": language, "Vary": "Cookie"})
         etag = hashlib.sha256(body).hexdigest()[:32]
         headers = {"ETag": f'"{etag}"', "Cache-Control": "no-cache", "Content-Language": language}
         if status == 200 and request.if_none_match.contains(etag):

@@ -14,11 +14,15 @@ views.py, what it reads in queries.py, languages and formats in i18n.py).
                                           review says comments are open, the comment form
     POST /<language>/cases/<id>/draft/comments   the form: checked against forgery here (csrf.py),
                                           then posted to review's own API, which alone decides (review_api.py)
+    /<language>/sign-in, /<language>/account, /<language>/accounts/invitation, password resets:
+                              people's sign-in and account pages (account_pages.py), posted to
+                              the accounts API (accounts_api.py)
     GET /static/<name>        the pages' own CSS and scripts (no third party, no build step)
     GET /health               the database answers
 
 Every path outside /api/ reaches this service through the gateway; edge.py gives its answers
-the pages' Content-Security-Policy.
+the pages' Content-Security-Policy. A signed-in person's page names them in its header: it is
+rendered for them alone (no-store), never taken from or put in the public freshness cache.
 """
 import json
 
@@ -35,7 +39,10 @@ from shared.webserver import http
 
 from services.publication.freshness import Freshness
 
-from services.web import comment_form, csrf, i18n, queries, views
+from services.web import comment_form, csrf, form_posts, i18n, queries, views
+# The module, not its class: `nameko run` takes every class with entrypoints in this module's namespace for a service.
+from services.web import account_pages
+from services.web.accounts_api import AccountsApi
 from services.web.dependencies import Pages
 from services.web.review_api import ReviewApi
 
@@ -43,10 +50,11 @@ LANGUAGE = "<any(" + ", ".join(LANGUAGES) + "):language>"
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-class WebService:
+class WebService(account_pages.AccountPages):
     name = "web"
     pages = Pages()
     review = ReviewApi()
+    accounts = AccountsApi()
     # The pages built from findings change only when a finding does: the API's own freshness
     # marker gives them ETags, 304s and rendered bodies kept in memory, as it does the JSON.
     freshness = Freshness()
@@ -54,6 +62,12 @@ class WebService:
     @timer(interval=1)
     def refresh_freshness(self):
         self.freshness.refresh()
+
+    def _public(self, request, render):
+        """A public page: through the freshness cache, unless a signed-in person asks (their header)."""
+        if self.pages.viewer(request) is not None:
+            return render()
+        return self.freshness.respond(request, render)
 
     @http("GET", "/")
     def root(self, request):
@@ -72,7 +86,7 @@ class WebService:
 
     @http("GET", f"/{LANGUAGE}/findings")
     def findings(self, request, language):
-        return self.freshness.respond(request, lambda: self._findings_page(request, language))
+        return self._public(request, lambda: self._findings_page(request, language))
 
     def _findings_page(self, request, language):
         form = views.findings_form(request.args.to_dict(), FINDINGS_QUERY.fields)
@@ -88,7 +102,7 @@ class WebService:
 
     @http("GET", f"/{LANGUAGE}/findings/<string:finding_id>")
     def finding(self, request, language, finding_id):
-        return self.freshness.respond(request, lambda: self._finding_page(request, language, finding_id))
+        return self._public(request, lambda: self._finding_page(request, language, finding_id))
 
     def _finding_page(self, request, language, finding_id):
         view = queries.finding(finding_id)
@@ -108,7 +122,7 @@ class WebService:
 
     @http("GET", f"/{LANGUAGE}/members/<string:member_code>")
     def member(self, request, language, member_code):
-        return self.freshness.respond(request, lambda: self._member_page(request, language, member_code))
+        return self._public(request, lambda: self._member_page(request, language, member_code))
 
     def _member_page(self, request, language, member_code):
         rest = f"/members/{member_code}"
@@ -142,19 +156,12 @@ class WebService:
         (422), or for the comment as a whole (409, 429 with its Retry-After). Recorded: 303 to the
         draft with a signed receipt (Post/Redirect/Get: reloading the page sends nothing twice)."""
         secret = self.pages.form_secret
-        if csrf.cross_site(request.headers.get("Sec-Fetch-Site"), request.headers.get("Origin"), self.pages.public_origin):
-            return self._refused(request, language, case_id, "forged", 403)
-        if request.mimetype != "application/x-www-form-urlencoded":
-            return self._refused(request, language, case_id, "not_a_form", 415)
-        limit = edge.FORM_BODY_MAX_BYTES  # refused before a byte is read when declared larger, else read one past it
-        if (request.content_length or 0) > limit or len(raw := request.stream.read(limit + 1)) > limit:
-            return self._refused(request, language, case_id, "too_large", 413)
         try:
-            form = comment_form.parse(raw)
-        except comment_form.NotAForm:
-            return self._refused(request, language, case_id, "not_a_form", 400)
-        if not csrf.token_matches(secret, request.cookies.get(csrf.COOKIE), form["token"], case_id):
-            return self._refused(request, language, case_id, "forged", 403)
+            form = form_posts.read(request, self.pages.public_origin, comment_form.FIELDS)
+            if not csrf.token_matches(secret, request.cookies.get(csrf.COOKIE), form["token"], case_id):
+                raise form_posts.Refused("forged", 403)
+        except form_posts.Refused as refused:
+            return self._comment_refused(request, language, case_id, refused.reason, refused.status)
         answer = self.review.post_comment(case_id, comment_form.api_body(form), request)
         if answer.status == 201:
             receipt = csrf.receipt(secret, case_id, answer.body["comment_id"], answer.body["confidential"])
@@ -162,13 +169,13 @@ class WebService:
         if answer.status == 404:  # no such case, or its draft is not public
             return self._no_draft(request, language, case_id, 404)
         if answer.status not in (409, 422, 429):
-            return self._refused(request, language, case_id, "not_answered" if answer.status == 0 else "failed", 502)
+            return self._comment_refused(request, language, case_id, "not_answered" if answer.status == 0 else "failed", 502)
         draft = self.review.public_draft(case_id, request)
         if draft.status != 200:
             return self._no_draft(request, language, case_id, draft.status)
         errors = comment_form.field_errors((answer.body.get("error") or {}).get("fields") or {}, form, draft.body) \
             if answer.status == 422 else None
-        refusal = None if errors else comment_form.refusal(answer.status, comment_form.retry_after_seconds(answer.retry_after),
+        refusal = None if errors else comment_form.refusal(answer.status, form_posts.retry_after_seconds(answer.retry_after),
                                                            draft.body)
         response = self._draft_page(request, language, draft.body, status=answer.status, form=form, errors=errors, refusal=refusal)
         if answer.status == 429 and answer.retry_after:
@@ -193,7 +200,7 @@ class WebService:
         return self.pages.page(request, language, rest, "refused.html", status=503, reason="unavailable",
                                draft_href=views.draft_path(case_id, language))
 
-    def _refused(self, request, language, case_id, reason, status):
+    def _comment_refused(self, request, language, case_id, reason, status):
         return self.pages.page(request, language, f"/cases/{case_id}/draft", "refused.html", status=status, reason=reason,
                                draft_href=views.draft_path(case_id, language))
 

@@ -24,6 +24,7 @@ from devtools.ports import free_port
 from services.publication import documents as publication_documents
 from services.web.service import WebService
 from shared.transparency.note import SigningKey
+from tests.integration.conftest import SESSION_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -81,7 +82,8 @@ def db(mongodb_uri):
 def web_config(db, log_key):
     """The web service's configuration, with the log's verifier key."""
     return {"MONGODB_URI": db, "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}", "LOG_VERIFIER_KEY": str(log_key.verifier),
-            "LOG_KEY_PUBLISHED_AT": "https://ogp.example/irm/verifier-key", "PUBLIC_BASE_URL": "http://127.0.0.1:8000"}
+            "LOG_KEY_PUBLISHED_AT": "https://ogp.example/irm/verifier-key", "PUBLIC_BASE_URL": "http://127.0.0.1:8000",
+            "SESSION_SECRET": SESSION_SECRET}
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 # Paths in {braces} name a finding the `published` fixture seeds (tests/browser/findings.py).
 PAGES = ("/", "/log", "/no-such-page", "/findings", "/findings?member=XS&status=withdrawn", "/findings/{tunisia}",
          "/findings/{hostile_withdrawn}", "/findings/{hostile_first}", "/cases/case_web_xs/timeline", "/members/TN",
-         "/members/XS")
+         "/members/XS", "/sign-in")
 DIRECTION = {"ar": "rtl", "fr": "ltr", "en": "ltr"}
 MAX_PAGE_BYTES = 100 * 1024
 

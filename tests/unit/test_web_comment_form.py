@@ -1,13 +1,13 @@
 """The public comment form's pure parts: the anti-forgery checks and receipts (services/web/csrf.py),
 the form as review's API takes it, and review's refusals as messages next to the fields in the
-page's language (services/web/comment_form.py, views.draft_page). The refusals themselves come
+page's language (services/web/form_posts.py, comment_form.py, views.draft_page). The refusals themselves come
 from review's own schema here, so a change to what review says is a change these tests see."""
 import pytest
 from marshmallow import ValidationError
 
 from services.review.domain.limits import AUTHOR_MAX_CHARACTERS
 from services.review.schemas import PublicCommentSchema
-from services.web import comment_form, csrf, i18n, views
+from services.web import comment_form, csrf, form_posts, i18n, views
 from shared import forwarded
 from shared.http import flatten_errors
 from shared.irm import LANGUAGES
@@ -78,22 +78,23 @@ def test_a_receipt_says_what_was_recorded_only_when_this_site_signed_it_for_this
 # --- the form as review's API takes it ------------------------------------------------------------
 def test_a_posted_form_becomes_the_apis_body_with_line_breaks_as_review_keeps_them():
     raw = "text=Ligne+1%0D%0ALigne+2%0D&language=fr&commitment=&author=+&confidential=yes&token=t&extra=x&text=second"
-    form = comment_form.parse(raw.encode())
+    form = form_posts.parse(raw.encode(), comment_form.FIELDS)
     assert form == {"text": "Ligne 1\nLigne 2\n", "language": "fr", "commitment": "", "author": " ", "confidential": "yes",
                     "token": "t"}
     assert comment_form.api_body(form) == {"text": {"fr": "Ligne 1\nLigne 2\n"}, "commitment_id": None, "author": None,
                                            "confidential": True}
-    arabic = comment_form.parse("text=%D8%AA%D8%B9%D9%84%D9%8A%D9%82&language=ar&commitment=TN0501&author=Leila".encode())
+    arabic = form_posts.parse("text=%D8%AA%D8%B9%D9%84%D9%8A%D9%82&language=ar&commitment=TN0501&author=Leila".encode(),
+                                comment_form.FIELDS)
     assert comment_form.api_body(arabic) == {"text": {"ar": "تعليق"}, "commitment_id": "TN0501", "author": "Leila",
                                              "confidential": False}
-    assert comment_form.parse(b"")["text"] == ""
+    assert form_posts.parse(b"", comment_form.FIELDS)["text"] == ""
 
 
 def test_a_body_that_is_not_this_form_is_refused():
-    with pytest.raises(comment_form.NotAForm):
-        comment_form.parse(b"text=%FF%FE")  # not UTF-8
-    with pytest.raises(comment_form.NotAForm):
-        comment_form.parse(("&".join(f"f{i}=x" for i in range(100))).encode())
+    with pytest.raises(form_posts.NotAForm):
+        form_posts.parse(b"text=%FF%FE", comment_form.FIELDS)  # not UTF-8
+    with pytest.raises(form_posts.NotAForm):
+        form_posts.parse(("&".join(f"f{i}=x" for i in range(100))).encode(), comment_form.FIELDS)
 
 
 # --- review's refusals, next to the fields, in the page's language ---------------------------------------
@@ -169,11 +170,11 @@ def test_other_fields_refusals_go_next_to_their_own_field():
 
 @pytest.mark.parametrize("language,wait", [("en", "2 minutes"), ("fr", "2 minutes"), ("ar", "دقيقتان")])
 def test_a_rate_limit_says_how_long_to_wait_in_the_pages_language(language, wait):
-    refusal = comment_form.refusal(429, comment_form.retry_after_seconds("118"), DRAFT)
+    refusal = comment_form.refusal(429, form_posts.retry_after_seconds("118"), DRAFT)
     page = views.draft_page(DRAFT, language, "token", refusal=refusal)
     assert page["refusal"]["params"] == {"wait": wait}
     assert wait in i18n.catalog(language).gettext(page["refusal"]["message"]) % page["refusal"]["params"]
-    assert comment_form.retry_after_seconds(None) is None and comment_form.retry_after_seconds("Wed, 21 Oct") is None
+    assert form_posts.retry_after_seconds(None) is None and form_posts.retry_after_seconds("Wed, 21 Oct") is None
 
 
 def test_a_conflict_says_closed_when_the_draft_read_again_is_closed_and_full_otherwise():

@@ -1,0 +1,74 @@
+"""What every form of the pages does with a browser's post before any rule is asked: refuse a
+forged or foreign one, read a bounded body, and parse it as this site's forms send it. Pure but for
+reading the request's stream (no nameko, no HTTP client): one place for the comment form
+(comment_form.py) and the sign-in and account forms (account_forms.py).
+
+A post refused here is never sent on: `Refused` carries the reason the refusal page shows and its
+status (403 forged, 415 not a form, 413 too large, 400 not this site's form).
+"""
+import re
+from urllib.parse import parse_qsl
+
+from shared import edge
+
+from services.web import csrf
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+def N_(message: str) -> str:
+    """Marks a msgid for extraction; the template translates it in the page's language."""
+    return message
+
+
+class NotAForm(ValueError):
+    """The body is not one this site's forms send (not UTF-8, far too many fields)."""
+
+
+class Refused(Exception):
+    """A post refused before it is sent on: the refusal page with its reason and status."""
+
+    def __init__(self, reason: str, status: int):
+        super().__init__(reason)
+        self.reason, self.status = reason, status
+
+
+def parse(raw: bytes, names: tuple) -> dict:
+    """An application/x-www-form-urlencoded body as {field: text}, the first value of each of
+    `names` ("" for one not sent). Line breaks come back as "\\n": HTML sends a textarea's as
+    CRLF, and the APIs keep text exactly as given (a lone CR is a control character they refuse)."""
+    try:
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict",
+                          max_num_fields=2 * len(names))  # a form of ours sends each once; far more is not ours
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise NotAForm(str(exc)) from None
+    form = {}
+    for name, value in pairs:
+        if name in names and name not in form:
+            form[name] = value.replace("\r\n", "\n").replace("\r", "\n")
+    return {name: form.get(name, "") for name in names}
+
+
+def read(request, public_origin: str, names: tuple) -> dict:
+    """The posted form, once it is this site's (Sec-Fetch-Site and Origin: csrf.cross_site), of
+    this site's type and size (refused before a byte is read when declared larger, else read one
+    past the limit), and parsed. The form's own token is the caller's to check: it knows the purpose."""
+    if csrf.cross_site(request.headers.get("Sec-Fetch-Site"), request.headers.get("Origin"), public_origin):
+        raise Refused("forged", 403)
+    if request.mimetype != FORM_TYPE:
+        raise Refused("not_a_form", 415)
+    limit = edge.FORM_BODY_MAX_BYTES
+    if (request.content_length or 0) > limit or len(raw := request.stream.read(limit + 1)) > limit:
+        raise Refused("too_large", 413)
+    try:
+        return parse(raw, names)
+    except NotAForm:
+        raise Refused("not_a_form", 400) from None
+
+
+WHOLE_SECONDS = re.compile(r"\d{1,9}\Z")
+
+
+def retry_after_seconds(header: str | None) -> int | None:
+    """An API's Retry-After (whole seconds), kept as it was given; None when absent or not seconds."""
+    return int(header) if header and WHOLE_SECONDS.match(header.strip()) else None
