@@ -9,7 +9,10 @@ from nameko.cli.main import setup_yaml_parser
 from shared import settings
 
 ROOT = Path(__file__).resolve().parents[2]
-SCANNED = ("services", "shared", "cli")
+# devtools: `make dev`'s and `make cluster-up`'s code, whose environment reads are settings too. Not
+# scanned: bench/ (its options, BENCH_*, are `make bench`'s own command line, documented in bench/run.py and
+# bench/README.md, not settings of a deployment or of make dev) and tests/ (the harness's switches, CI).
+SCANNED = ("services", "shared", "cli", "devtools")
 ENVIRON = ("os.environ",)  # not `environ`: in the gateway that is the WSGI request
 
 
@@ -55,6 +58,8 @@ def test_the_scan_finds_the_reads_it_must():
     assert ("shared/service_shell.py", "MONGODB_DB") in found
     assert ("services/publication/transparency_log.py", "LOG_CHECKPOINT_SECONDS") in found
     assert ("services/gateway/app.py", "GATEWAY_ADDRESS") in found
+    assert ("devtools/rabbitmq_cluster.py", "IRM_CLUSTER_DIR") in found
+    assert ("devtools/stack.py", "PUBLIC_BASE_URL") in found
 
 
 def test_every_key_the_code_reads_is_declared():
