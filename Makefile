@@ -65,10 +65,12 @@ up:
 down:
 	$(COMPOSE) down
 
-# Needs a compose binary (no engine): e.g. `apt-get install docker-compose`.
+# Needs a compose binary, no engine: the `docker compose` plugin or Debian's docker-compose (1.29;
+# `apt-get install docker-compose`, which .ci/run does). tests/unit/test_deploy_files.py runs the same checks.
 compose-config:
 	$(COMPOSE) -f docker-compose.yml config --quiet && echo "docker-compose.yml is valid"
 	$(COMPOSE) --env-file deploy/ha.env -f docker-compose.yml config --quiet && echo "docker-compose.yml is valid with the ha profile (deploy/ha.env)"
+	$(COMPOSE) --profile monitoring -f docker-compose.yml config --quiet && echo "docker-compose.yml is valid with the monitoring profile"
 
 ## make settings: deploy/nameko.yaml and README's settings table, from shared/settings.py (a test checks both)
 settings: install

@@ -26,9 +26,10 @@ from pathlib import Path
 
 from devtools.errors import StackError
 from devtools.ports import port_open
+from shared import settings
 
 SYSTEM_NODE = "rabbit@localhost"
-DEFAULT_DIR = Path(os.environ.get("IRM_CLUSTER_DIR", "/tmp/irm-rabbitmq-cluster"))
+DEFAULT_DIR = Path(settings.env("IRM_CLUSTER_DIR"))
 DEFAULT_BASE_PORT = 5701  # AMQP 5701-5703; Erlang distribution 25701-25703
 
 

@@ -219,13 +219,16 @@ class ServiceStack:
         os.killpg(process.pid, sig)
         process.wait(10)
 
-    def respawn(self, name):
+    def respawn(self, name, **changes):
+        """Start a process stopped by `kill` again; `changes` (environment variables) apply from this start on."""
         with self.lock:
             command, env = self.commands[name]
             self.held.discard(name)
             if self.processes[name].poll() is None:
+                if changes:
+                    raise StackError(f"{name} is running: kill it before respawning it with other settings")
                 return  # already running again
-            self._spawn(name, command, env)
+            self._spawn(name, command, {**env, **changes})
 
     def stop(self):
         with self.lock:

@@ -28,6 +28,7 @@ SERVICES = ("intake", "review", "publication", "accounts", "mail")  # the review
 WEB = "web"  # the public pages (services/web): a nameko service too
 NAMEKO_SERVICES = SERVICES + (WEB,)  # they read nameko's config
 GATEWAY, IRMCTL, IRM, MAKE_DEV, MAKE_DEMO = "gateway", "irmctl", "irm", "make dev", "make demo"
+MAKE_CLUSTER = "make cluster-up"  # and cluster-down: devtools/rabbitmq_cluster.py
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,9 @@ ALL = (
             "`make dev`'s local SMTP server (it keeps every mail under var/mail/, `irmctl mail dev-list`), used when "
             "SMTP_URL is not set.", (MAKE_DEV,), int),
     Setting("EMBEDDED_MONGO_PORT", "27027", "`make dev`'s embedded SecantusDB port (without MONGODB_URI).", (MAKE_DEV,), int),
+    Setting("IRM_CLUSTER_DIR", "/tmp/irm-rabbitmq-cluster",
+            "`make cluster-up` / `cluster-down`: where the local three-node RabbitMQ cluster keeps its nodes' data, "
+            "logs and config (`--dir` overrides it).", (MAKE_CLUSTER,)),
     Setting("BASE_URL", "", "The stack `make demo` talks to (default: the one `make dev` wrote to var/dev.env).",
             (MAKE_DEMO,)),
     # --- the public's command (irm) ------------------------------------------------------------

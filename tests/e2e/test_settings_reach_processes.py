@@ -1,6 +1,7 @@
 """Settings in the environment reach the processes started as `make dev` and compose start them
-(`nameko run --config deploy/nameko.yaml`, devtools/stack.py), and `make dev`'s stack has the
-public feed's account on its vhost."""
+(`nameko run --config deploy/nameko.yaml`, devtools/stack.py): the log's key file and origin, across a
+restart, and a configured key over both; and `make dev`'s stack has the public feed's account on its vhost.
+Each test submits the cases it needs: any one runs alone."""
 import os
 import subprocess
 import sys
@@ -29,13 +30,13 @@ CHECKPOINT_SECONDS = 3600
 
 @pytest.fixture(scope="module")
 def configured(mongodb_server, stack_amqp_uri, tmp_path_factory):
+    """The stack with settings of its own; the log's key is the one made for LOG_ORIGIN in LOG_SIGNING_KEY_FILE
+    (as compose's publication makes it on its volume). Each test submits the cases it needs."""
     tag = uuid.uuid4().hex[:8]
-    key = SigningKey.generate(f"irm-review.settings-{tag}/audit-log")
     env = {
         "MONGODB_DB": f"irm_chosen_{tag}",  # wins over the database the URI names
-        "LOG_SIGNING_KEY": str(key),
-        "LOG_ORIGIN": "irm-review.not-this-one/audit-log",  # a configured key carries its own origin
-        "LOG_SIGNING_KEY_FILE": str(tmp_path_factory.mktemp("keys") / "unused.key"),
+        "LOG_ORIGIN": f"irm-review.settings-{tag}/audit-log",
+        "LOG_SIGNING_KEY_FILE": str(tmp_path_factory.mktemp("keys") / "log" / "transparency-log.key"),
         "LOG_CHECKPOINT_SECONDS": str(CHECKPOINT_SECONDS),
         "PYTHONWARNINGS": "ignore",
     }
@@ -43,13 +44,17 @@ def configured(mongodb_server, stack_amqp_uri, tmp_path_factory):
                          log_dir=tmp_path_factory.mktemp("settings-logs"), gateway_port=free_port(), extra_env=env)
     try:
         stack.start()
-        yield stack, key, env
+        yield stack, key_in_file(env), env
     finally:
         stack.stop()
         client = pymongo.MongoClient(with_database(mongodb_server, "admin"))
         for name in (env["MONGODB_DB"], f"irm_uri_{tag}"):
             client.drop_database(name)
         client.close()
+
+
+def key_in_file(env) -> SigningKey:
+    return SigningKey.parse(Path(env["LOG_SIGNING_KEY_FILE"]).read_text())
 
 
 def irmctl(stack, env, *args) -> str:
@@ -79,25 +84,71 @@ def wait_for(condition, what, timeout=30):
     raise TimeoutError(f"timed out waiting for {what() if callable(what) else what}")
 
 
-def test_the_served_verifier_key_is_the_configured_one(configured):
-    stack, key, _ = configured
-    served = requests.get(f"{stack.base_url}/api/v1/log/key", timeout=10).text.strip()
-    assert served == str(key.verifier)
+def served_key(stack) -> str:
+    answer = requests.get(f"{stack.base_url}/api/v1/log/key", timeout=10)
+    assert answer.status_code == 200, answer.text
+    return answer.text.strip()
+
+
+def submit_case(stack, env, plan_number) -> str:
+    """A member, its PoC's token (irmctl, as an operator does it) and a self-assessment: its case id."""
+    irmctl(stack, env, "member", "add", "TN", "--kind", "national", "--name", "fr=Tunisie", "--name", "ar=تونس")
+    poc = irmctl(stack, env, "token", "create", "--role", "poc", "--subject", f"poc-tn-{plan_number}", "--member", "TN")
+    body = {**sample.SELF_ASSESSMENT, "action_plan": {"cycle": "2025-2027", "plan_number": plan_number}}
+    created = requests.post(f"{stack.base_url}/api/v1/self-assessments", json=body, timeout=10,
+                            headers={"Authorization": f"Bearer {poc}"})
+    assert created.status_code == 201, created.text  # the token irmctl stored is where intake looks
+    return created.json()["case_id"]
+
+
+def restart_publication(stack, **changes):
+    """Publication killed the hard way and started again (a crash, a recreated container)."""
+    stack.kill("publication")
+    stack.respawn("publication", **changes)
+    stack.wait_healthy()
+
+
+def nothing_to_sign(stack, key):
+    """No checkpoint can be due for an hour (LOG_CHECKPOINT_SECONDS): the log is empty, or one was signed."""
+    wait_for(lambda: log_size(stack) == 0 or latest_checkpoint(stack, key), "the log's first checkpoint")
+
+
+def test_the_served_verifier_key_is_the_key_file_s_for_the_configured_origin(configured):
+    stack, key, env = configured
+    served = served_key(stack)
+    assert served == str(key.verifier)  # publication signs with the key in LOG_SIGNING_KEY_FILE
+    assert VerifierKey.parse(served).name == env["LOG_ORIGIN"]
+
+
+def test_a_restarted_publication_keeps_the_key_and_its_origin(configured):
+    stack, key, env = configured
+    before = served_key(stack)
+    restart_publication(stack)
+    assert served_key(stack) == before == str(key.verifier)
+    assert VerifierKey.parse(before).name == env["LOG_ORIGIN"] and key_in_file(env) == key
+
+
+def test_a_configured_signing_key_wins_over_the_key_file_and_the_origin(configured):
+    stack, key, env = configured
+    nothing_to_sign(stack, key)  # so that the other key signs nothing while it is in use
+    other = SigningKey.generate(f"irm-review.other-{uuid.uuid4().hex[:8]}/audit-log")
+    try:
+        restart_publication(stack, LOG_SIGNING_KEY=str(other))
+        assert served_key(stack) == str(other.verifier)  # its own origin, not LOG_ORIGIN
+    finally:
+        restart_publication(stack, LOG_SIGNING_KEY="")  # empty is unset, as compose passes ${LOG_SIGNING_KEY:-}
+    assert served_key(stack) == str(key.verifier) and key_in_file(env) == key  # the file was left alone
 
 
 def test_mongodb_db_picks_the_database_of_every_service_and_of_irmctl(configured, mongodb_server):
     stack, key, env = configured
-    irmctl(stack, env, "member", "add", "TN", "--kind", "national", "--name", "fr=Tunisie", "--name", "ar=تونس")
-    poc = irmctl(stack, env, "token", "create", "--role", "poc", "--subject", "poc-tn", "--member", "TN")
-    created = requests.post(f"{stack.base_url}/api/v1/self-assessments", json=sample.SELF_ASSESSMENT, timeout=10,
-                            headers={"Authorization": f"Bearer {poc}"})
-    assert created.status_code == 201, created.text  # the token irmctl stored is where intake looks
+    case_id = submit_case(stack, env, plan_number=5)
     client = pymongo.MongoClient(stack.mongodb_uri)
     try:
         chosen = client[env["MONGODB_DB"]]
-        wait_for(lambda: chosen["review_cases"].count_documents({}) == 1,
+        wait_for(lambda: chosen["review_cases"].count_documents({"_id": case_id}) == 1,
                  lambda: f"review's case in the chosen database: {client.list_database_names()}, {chosen.list_collection_names()}")
-        assert chosen["intake_self_assessments"].count_documents({}) == 1
+        assert chosen["intake_self_assessments"].count_documents({"case_id": case_id}) == 1
         assert client.get_default_database().list_collection_names() == []  # nothing in the URI's database
     finally:
         client.close()
@@ -105,11 +156,9 @@ def test_mongodb_db_picks_the_database_of_every_service_and_of_irmctl(configured
 
 def test_checkpoints_follow_the_configured_interval(configured):
     stack, key, env = configured
+    submit_case(stack, env, plan_number=6)
     first = wait_for(lambda: latest_checkpoint(stack, key), "the first checkpoint")
-    poc = irmctl(stack, env, "token", "create", "--role", "poc", "--subject", "poc-tn-2", "--member", "TN")
-    body = {**sample.SELF_ASSESSMENT, "action_plan": {"cycle": "2025-2027", "plan_number": 6}}
-    assert requests.post(f"{stack.base_url}/api/v1/self-assessments", json=body, timeout=10,
-                         headers={"Authorization": f"Bearer {poc}"}).status_code == 201
+    submit_case(stack, env, plan_number=7)
     wait_for(lambda: log_size(stack) > first.size, "the log to grow past the first checkpoint")
     time.sleep(12)  # longer than the built-in 10 s: with it, a second checkpoint would be signed by now
     assert latest_checkpoint(stack, key).size == first.size

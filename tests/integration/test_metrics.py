@@ -4,13 +4,21 @@ the stored state's gauges read at scrape time.
 The consumer is a small service of the test's own (as in test_dead_letters), so that its
 handler can fail and then be fixed.
 """
+import math
+
+import mongoengine
 import pytest
 from kombu import Connection
 from mongoengine import Document, IntField, StringField
 from nameko.standalone.events import event_dispatcher
+from nameko.testing.services import restrict_entrypoints
+
+from services.publication.service import PublicationService
+from services.publication.transparency_log import TransparencyLog
 
 from shared import delivery, service_shell
 from shared.contracts.events import FINDING_PUBLISHED, build_event
+from shared.persistence.unit_of_work import run_in_transaction
 from tests.integration.conftest import wait_until
 from tests.scrape import scrape, value
 
@@ -104,3 +112,45 @@ def test_http_requests_are_counted_by_url_rule_method_and_status_with_latency(pr
     assert value(after, "irm_http_request_duration_seconds_count", route="/metrics", method="GET") \
         == value(after, "irm_http_request_duration_seconds_bucket", route="/metrics", method="GET", le="+Inf") \
         == counter(after, "irm_http_requests_total", **labels)
+
+
+@pytest.fixture
+def publication_without_timers(container_factory, service_config):
+    """Publication answering /metrics, its timers off: its sequencer runs only when the test ticks it."""
+    config = {k: v for k, v in service_config.items() if k != "base_url"}
+    container = container_factory(PublicationService, config)
+    restrict_entrypoints(container, "prometheus_metrics")
+    container.start()
+    log = next(extension for extension in container.extensions if isinstance(extension, TransparencyLog))
+    store = next(extension for extension in container.extensions if isinstance(extension, service_shell.Store))
+    return service_config["base_url"], lambda: log.tick(store.client)
+
+
+def record_decisions(case_id, count):
+    """Decisions written as any service writes them: each one waits in the log queue for the sequencer."""
+    def work(uow):
+        for number in range(count):
+            uow.record(case_id=case_id, action="rating.saved", actor={"role": "system", "id": "test"},
+                       reason=f"decision {number}", data={"n": number}, correlation_id=f"corr-{case_id}")
+    run_in_transaction(mongoengine.connection.get_connection(), "test", work)
+
+
+def test_the_sequencer_lag_counts_waiting_entries_and_the_checkpoint_age_is_infinite_before_the_first(
+        publication_without_timers):
+    base_url, tick = publication_without_timers
+    empty = scrape(base_url)
+    assert value(empty, "irm_transparency_log_size") == 0 and value(empty, "irm_transparency_log_sequencer_lag") == 0
+    assert value(empty, "irm_transparency_log_checkpoint_size") == 0
+    assert value(empty, "irm_transparency_log_checkpoint_age_seconds") == math.inf  # none signed yet
+
+    record_decisions("case_metrics_lag", 3)
+    waiting = scrape(base_url)
+    assert value(waiting, "irm_transparency_log_sequencer_lag") == 3  # recorded, not yet in the log
+    assert value(waiting, "irm_transparency_log_size") == 0
+    assert value(waiting, "irm_transparency_log_checkpoint_age_seconds") == math.inf
+
+    tick()  # what the sequencer's timer does: append them, then sign (LOG_CHECKPOINT_SECONDS is 0 here)
+    logged = scrape(base_url)
+    assert value(logged, "irm_transparency_log_sequencer_lag") == 0
+    assert value(logged, "irm_transparency_log_size") == value(logged, "irm_transparency_log_checkpoint_size") == 3
+    assert 0 <= value(logged, "irm_transparency_log_checkpoint_age_seconds") < math.inf

@@ -9,6 +9,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
+
+from devtools.stack import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS = ROOT / "deploy" / "prometheus"
@@ -41,11 +44,40 @@ def test_each_alert_fires_and_stays_quiet_as_its_tests_say(promtool):
     run(promtool, "test", "rules", str(PROMETHEUS / "alerts_test.yaml"))
 
 
-def test_the_scrape_config_is_valid_and_scrapes_every_process(promtool):
+def processes() -> set:
+    """Every process of ours compose runs: the services it builds from deploy/Dockerfile (the gateway
+    among them), which are also the ones `make dev` starts (devtools/stack.py SERVICES, and the gateway)."""
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    built = {name for name, service in services.items() if service.get("build", {}).get("dockerfile") == "deploy/Dockerfile"}
+    assert built == set(SERVICES) | {"gateway"}, "docker-compose.yml and devtools/stack.py disagree on the processes"
+    return built
+
+
+def scrape_jobs() -> dict:
+    config = yaml.safe_load((PROMETHEUS / "prometheus.yaml").read_text())
+    return {job["job_name"]: [target for static in job["static_configs"] for target in static["targets"]]
+            for job in config["scrape_configs"]}
+
+
+def test_the_scrape_config_is_valid(promtool):
     run(promtool, "check", "config", str(PROMETHEUS / "prometheus.yaml"))
-    config = (PROMETHEUS / "prometheus.yaml").read_text()
-    for job in ("gateway", "intake", "review", "publication", "accounts", "mail"):
-        assert f"job_name: {job}" in config and f'"{job}:8000"' in config
+
+
+def test_the_scrape_config_scrapes_every_process_on_its_own_port():
+    # Each serves /metrics on the port it listens on in compose (WEB_SERVER_ADDRESS, GATEWAY_ADDRESS: 8000).
+    assert scrape_jobs() == {name: [f"{name}:8000"] for name in processes()}
+
+
+def test_service_down_watches_every_scraped_job():
+    rules = yaml.safe_load((PROMETHEUS / "alerts.yml").read_text())["groups"][0]["rules"]
+    expr = next(rule["expr"] for rule in rules if rule.get("alert") == "ServiceDown")
+    matcher = re.fullmatch(r'up(?:\{job=~"([^"]+)"\})? == 0', expr.strip())
+    assert matcher, f"ServiceDown is not a plain `up == 0` (optionally by job): {expr}"
+    if matcher.group(1):  # a job list: it must match every job
+        assert all(re.fullmatch(matcher.group(1), job) for job in scrape_jobs()), expr
+    # ...and its unit tests show a process outside the review's four services firing it.
+    tests = (PROMETHEUS / "alerts_test.yaml").read_text()
+    assert all(f'up{{job="{job}"' in tests for job in ("accounts", "mail", "web"))
 
 
 def test_every_metric_an_alert_uses_is_one_the_code_exposes():
@@ -61,9 +93,17 @@ def test_every_metric_an_alert_uses_is_one_the_code_exposes():
 
 
 def test_compose_runs_prometheus_only_with_the_monitoring_profile():
-    import yaml
-
     prometheus = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["prometheus"]
     assert prometheus["profiles"] == ["monitoring"]
     assert "./deploy/prometheus:/etc/prometheus:ro" in prometheus["volumes"]
     assert "--config.file=/etc/prometheus/prometheus.yaml" in prometheus["command"]
+
+
+def test_readme_names_every_alert_and_every_scraped_job():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Metrics and alerts", 1)[1].split("\n## ", 1)[0]
+    alerts = re.findall(r"- alert: (\w+)", (PROMETHEUS / "alerts.yml").read_text())
+    assert all(f"| `{alert}` |" in section for alert in alerts), [a for a in alerts if f"| `{a}` |" not in section]
+    scraped = section.split("`prometheus.yaml` scrapes", 1)[1].split("on port 8000", 1)[0]
+    assert set(re.findall(r"`([a-z]+)`", scraped)) == set(scrape_jobs())
+    assert "all four" not in section and "three services" not in (ROOT / "docker-compose.yml").read_text()

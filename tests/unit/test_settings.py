@@ -9,7 +9,10 @@ from nameko.cli.main import setup_yaml_parser
 from shared import settings
 
 ROOT = Path(__file__).resolve().parents[2]
-SCANNED = ("services", "shared", "cli")
+# devtools: `make dev`'s and `make cluster-up`'s code, whose environment reads are settings too. Not
+# scanned: bench/ (its options, BENCH_*, are `make bench`'s own command line, documented in bench/run.py and
+# bench/README.md, not settings of a deployment or of make dev) and tests/ (the harness's switches, CI).
+SCANNED = ("services", "shared", "cli", "devtools")
 ENVIRON = ("os.environ",)  # not `environ`: in the gateway that is the WSGI request
 
 
@@ -55,6 +58,8 @@ def test_the_scan_finds_the_reads_it_must():
     assert ("shared/service_shell.py", "MONGODB_DB") in found
     assert ("services/publication/transparency_log.py", "LOG_CHECKPOINT_SECONDS") in found
     assert ("services/gateway/app.py", "GATEWAY_ADDRESS") in found
+    assert ("devtools/rabbitmq_cluster.py", "IRM_CLUSTER_DIR") in found
+    assert ("devtools/stack.py", "PUBLIC_BASE_URL") in found
 
 
 def test_every_key_the_code_reads_is_declared():
@@ -89,9 +94,36 @@ def test_deploy_nameko_yaml_is_generated_from_the_declaration():
     assert committed == settings.nameko_yaml(), "deploy/nameko.yaml is not current: run `make settings`"
 
 
+def use_nameko_yaml_parser(monkeypatch):
+    """nameko's own parser (`setup_yaml_parser`, as `nameko run` calls it), until monkeypatch undoes it.
+
+    It registers `!env_var` on the global `yaml.SafeLoader` (nameko offers no loader of one's
+    own): here it registers on copies of the loader's tables, which monkeypatch puts back, so
+    every later `yaml.safe_load` in the session (a compose file's `${AMQP_URI:-...}`) reads plain YAML.
+    """
+    loader = yaml.SafeLoader
+    monkeypatch.setattr(loader, "yaml_constructors", dict(loader.yaml_constructors))
+    monkeypatch.setattr(loader, "yaml_implicit_resolvers",
+                        {first: list(resolvers) for first, resolvers in loader.yaml_implicit_resolvers.items()})
+    setup_yaml_parser()
+
+
+COMPOSE_LIKE = "uri: ${AMQP_URI:-amqp://guest@rabbitmq/}"
+
+
+def test_nameko_s_parser_leaves_the_global_yaml_loader_as_it_found_it(monkeypatch):
+    monkeypatch.delenv("AMQP_URI", raising=False)
+    with monkeypatch.context() as scoped:
+        use_nameko_yaml_parser(scoped)
+        # nameko's `${NAME:default}` reads compose's `${NAME:-default}` as the default "-amqp...":
+        # what test_deploy_files saw when this leaked into the rest of the session.
+        assert yaml.safe_load(COMPOSE_LIKE) == {"uri": "-amqp://guest@rabbitmq/"}
+    assert yaml.safe_load(COMPOSE_LIKE) == {"uri": "${AMQP_URI:-amqp://guest@rabbitmq/}"}  # plain YAML again
+
+
 def test_nameko_reads_each_declared_setting_from_the_environment(monkeypatch):
     """Parsed as `nameko run --config` parses it: every service setting reaches the config, typed."""
-    setup_yaml_parser()
+    use_nameko_yaml_parser(monkeypatch)
     for setting in settings.ALL:
         monkeypatch.delenv(setting.name, raising=False)
     defaults = yaml.safe_load(settings.nameko_yaml())
