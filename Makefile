@@ -78,7 +78,9 @@ settings: install
 ## catalog updated (translate the new msgids in ar and fr; tests/unit/test_web_pages.py lists any left).
 ## The .po files are the only copy: the web service compiles them in memory at start.
 WEB_TRANSLATIONS = services/web/translations
-MAIL_TRANSLATIONS = services/mail/translations  # the mails' strings (tests/unit/test_mail.py lists any left)
+# the mails' strings (tests/unit/test_mail.py lists any left); no comment on the line itself: make would keep
+# the blanks before it in the value, and pybabel would be handed "services/mail/translations  /messages.pot"
+MAIL_TRANSLATIONS = services/mail/translations
 translations: install
 	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --omit-header -o $(WEB_TRANSLATIONS)/messages.pot .
 	$(VENV)/bin/pybabel update -i $(WEB_TRANSLATIONS)/messages.pot -d $(WEB_TRANSLATIONS) --width=120
