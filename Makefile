@@ -18,7 +18,7 @@ install: $(STAMP)
 
 ## make dev: the whole stack on this machine (no Docker) at http://127.0.0.1:8000
 dev: install
-	$(PY) -m cli.dev
+	$(PY) -m devtools.dev
 
 ## make test: unit, integration (real RabbitMQ + MongoDB-protocol server) and end-to-end tests
 test: install
@@ -49,7 +49,7 @@ cluster-down: install
 
 ## make demo: one case through the running stack (start `make dev` first)
 demo: install
-	$(PY) -m cli.demo
+	$(PY) -m devtools.demo
 
 ## make bench: the pipeline and the public read path against this machine's own limits (~5 min;
 ## BENCH_CASES=10000 for the memory target's size; see bench/README.md). Writes bench/results/<UTC>.json

@@ -271,7 +271,7 @@ def mail_list(failed: bool, limit: int) -> int:
 
 
 def mail_dev_list(directory: Path) -> int:
-    from devtools.mailbox import stored_files
+    from cli.mailbox import stored_files
 
     files = stored_files(directory)
     for path, mail in files:

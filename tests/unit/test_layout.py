@@ -152,10 +152,16 @@ def test_readme_describes_the_layout():
 
 
 @pytest.mark.parametrize("lower, higher", [("shared", ("services", "cli", "devtools", "bench")),
-                                           ("services", ("cli", "devtools", "bench"))])
+                                           ("services", ("cli", "devtools", "bench")),
+                                           ("cli", ("devtools", "bench")),
+                                           ("devtools", ("bench",))])
 def test_the_layers_only_import_downwards(lower, higher):
     """shared/ is what every service stands on and services/ never need the tools around them:
-    an import upwards (the ratings contract once asked review's rubric) ties the layers in a knot."""
+    an import upwards (the ratings contract once asked review's rubric) ties the layers in a knot.
+    cli/ is the library and commands people use (client, operations, verify, broker, irmctl, irm);
+    devtools/ stands on it, as a user would (sample.py drives the system through cli's client), and
+    holds the development commands (make dev: devtools/dev.py, make demo: devtools/demo.py), so cli
+    never imports devtools, not even lazily inside a command (devtools/__init__.py)."""
     upwards = [f"{path.relative_to(ROOT)}: {module}" for path in sorted((ROOT / lower).rglob("*.py"))
                for module in sorted(imported_modules(ast.parse(path.read_text(), str(path))))
                if module.split(".")[0] in higher]
