@@ -5,6 +5,8 @@ every test that checks a verifier catches it (tests/integration/test_transparenc
 Each tampering takes the case it works on; the tests name their own case and their own lists of what
 must fail.
 """
+import functools
+
 from services.publication import documents as publication_documents
 from shared import audit
 from shared.persistence.documents import AuditEntry, LogQueueEntry
@@ -61,3 +63,9 @@ def requeue_the_whole_log():
     LogQueueEntry._get_collection().insert_many([
         {"case_id": e["case_id"], "seq": e["seq"], "leaf_hash": merkle.leaf_hash(audit.log_leaf(e))}
         for e in entries().find({}, {"_id": 0}, sort=[("_id", 1)])])
+
+
+def bound_to(case_id, *tamperings):
+    """Each tampering bound to `case_id` as a function of no arguments, keeping its name (the tests' ids and
+    screenshots use it)."""
+    return [functools.update_wrapper(functools.partial(tamper, case_id), tamper) for tamper in tamperings]

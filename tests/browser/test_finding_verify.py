@@ -200,16 +200,8 @@ def remove_the_last_entry():
     entries().delete_one({"case_id": CASE, "seq": 6})
 
 
-def remove_a_log_leaf():
-    log_tampering.remove_a_log_leaf(CASE)
-
-
-def reorder_two_log_leaves():
-    log_tampering.reorder_two_log_leaves(CASE)
-
-
-def alter_a_stored_node():
-    log_tampering.alter_a_stored_node(CASE)
+remove_a_log_leaf, reorder_two_log_leaves, alter_a_stored_node = log_tampering.bound_to(
+    CASE, log_tampering.remove_a_log_leaf, log_tampering.reorder_two_log_leaves, log_tampering.alter_a_stored_node)
 
 
 def alter_disclosed_content():

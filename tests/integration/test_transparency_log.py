@@ -179,16 +179,8 @@ def remove_an_entry():
     entries().delete_one({"case_id": CASE, "seq": 3})
 
 
-def remove_a_log_leaf():
-    log_tampering.remove_a_log_leaf(CASE)
-
-
-def reorder_two_log_leaves():
-    log_tampering.reorder_two_log_leaves(CASE)
-
-
-def alter_a_stored_node():
-    log_tampering.alter_a_stored_node(CASE)
+remove_a_log_leaf, reorder_two_log_leaves, alter_a_stored_node = log_tampering.bound_to(
+    CASE, log_tampering.remove_a_log_leaf, log_tampering.reorder_two_log_leaves, log_tampering.alter_a_stored_node)
 
 
 @pytest.mark.parametrize("tamper", [change_an_entry, change_an_entry_and_rehash_its_chain, remove_an_entry,
