@@ -18,7 +18,7 @@ install: $(STAMP)
 
 ## make dev: the whole stack on this machine (no Docker) at http://127.0.0.1:8000
 dev: install
-	$(PY) -m cli.dev
+	$(PY) -m devtools.dev
 
 ## make test: unit, integration (real RabbitMQ + MongoDB-protocol server) and end-to-end tests
 test: install
@@ -49,7 +49,7 @@ cluster-down: install
 
 ## make demo: one case through the running stack (start `make dev` first)
 demo: install
-	$(PY) -m cli.demo
+	$(PY) -m devtools.demo
 
 ## make bench: the pipeline and the public read path against this machine's own limits (~5 min;
 ## BENCH_CASES=10000 for the memory target's size; see bench/README.md). Writes bench/results/<UTC>.json
@@ -80,7 +80,9 @@ settings: install
 ## catalog updated (translate the new msgids in ar and fr; tests/unit/test_web_pages.py lists any left).
 ## The .po files are the only copy: the web service compiles them in memory at start.
 WEB_TRANSLATIONS = services/web/translations
-MAIL_TRANSLATIONS = services/mail/translations  # the mails' strings (tests/unit/test_mail.py lists any left)
+# the mails' strings (tests/unit/test_mail.py lists any left); no comment on the line itself: make would keep
+# the blanks before it in the value, and pybabel would be handed "services/mail/translations  /messages.pot"
+MAIL_TRANSLATIONS = services/mail/translations
 translations: install
 	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --omit-header -o $(WEB_TRANSLATIONS)/messages.pot .
 	$(VENV)/bin/pybabel update -i $(WEB_TRANSLATIONS)/messages.pot -d $(WEB_TRANSLATIONS) --width=120

@@ -274,7 +274,7 @@ def main(argv=None):
 
         mongodb_uri = infra.mongodb_uri("stack")
         results["created_databases"].append(mongodb_uri)
-        say("stack: starting intake, review, publication and the gateway")
+        say("stack: starting every service and the gateway (memory followed: " + ", ".join(SERVICES) + ")")
         stack = ServiceStack(amqp_uri=infra.amqp_uri, mongodb_uri=mongodb_uri, log_dir=os.path.join(workdir, "logs"),
                              gateway_port=free_port(), extra_env=STACK_ENV)
         stack.start()

@@ -27,7 +27,7 @@ from pathlib import Path
 # reader): `irmctl --help` and `irmctl log keygen` need none of them.
 from services.intake import bulk_import
 from shared import settings
-from shared.irm import LANGUAGES, ROLES
+from shared.irm import LANGUAGES, MEMBER_KINDS, ROLES
 
 DEV_ENV = Path(__file__).resolve().parent.parent / "var" / "dev.env"
 
@@ -70,7 +70,7 @@ def build_parser():
     member = sub.add_parser("member", help="OGP members").add_subparsers(dest="action", required=True)
     add = member.add_parser("add", help="create or update a member")
     add.add_argument("code")
-    add.add_argument("--kind", required=True, choices=("national", "local"))
+    add.add_argument("--kind", required=True, choices=MEMBER_KINDS)
     add.add_argument("--region", help="e.g. MENA: experts with this region in their expertise are preferred")
     add.add_argument("--name", action="append", required=True, metavar="LANG=TEXT")
 
@@ -271,7 +271,7 @@ def mail_list(failed: bool, limit: int) -> int:
 
 
 def mail_dev_list(directory: Path) -> int:
-    from devtools.mailbox import stored_files
+    from cli.mailbox import stored_files
 
     files = stored_files(directory)
     for path, mail in files:

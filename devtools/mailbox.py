@@ -11,10 +11,11 @@ import signal
 import sys
 import threading
 import time
-from email import message_from_bytes, policy
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+
+from cli.mailbox import stored_files  # the reading side, which irmctl uses too
 
 
 class KeepAsFiles:
@@ -28,12 +29,6 @@ class KeepAsFiles:
         partial.write_bytes(envelope.original_content or envelope.content)
         partial.rename(self.directory / name)  # a reader never sees half a mail
         return "250 Message accepted for delivery"
-
-
-def stored_files(directory: Path) -> list:
-    """(path, parsed mail) of every mail kept in `directory`, oldest first."""
-    return [(path, message_from_bytes(path.read_bytes(), policy=policy.default))
-            for path in sorted(Path(directory).glob("*.eml"))]
 
 
 def stored_mails(directory: Path) -> list:

@@ -5,6 +5,7 @@ what `make demo` runs (devtools/sample.py) and what the tests and bench seed wit
 would with irmctl), then acts as the PoC of Tunisia, the assigned expert and an IEP
 quality reviewer, and prints the published finding and the case's audit trail.
 """
+import copy
 import time
 import uuid
 
@@ -71,6 +72,29 @@ PLAN_ASSESSMENT = {
                     "justification": {"fr": "Le forum multi-acteurs s'est réuni tous les trois mois."}},
     "acted_contrary_to_process": {"value": False, "justification": {"en": "The plan was co-created on time."}},
 }
+
+
+def approved_payload(case_id, member=MEMBER, *, self_assessment_id=None, action_plan=None, languages=("ar", "fr", "en"),
+                     expert_id="exp-amina", reviewer_id=REVIEWER, plan_assessment=PLAN_ASSESSMENT, ratings=None, titles=None,
+                     evidence=None, government_comments=(), public_comments=()) -> dict:
+    """A `review.approved` payload as review's finalise sends it, for the sample self-assessment with the sample
+    ratings (what the publication tests and the browser tests' findings publish). `ratings`: {commitment_id:
+    {indicator: rating}} over the sample's; `titles`: {commitment_id: title}; `evidence`: {commitment_id: [url]}
+    the expert gave for that commitment's completion. Every value is a copy: a caller may change it freely."""
+    commitments = []
+    for commitment in SELF_ASSESSMENT["commitments"]:
+        commitment_id = commitment["commitment_id"]
+        rated = {**copy.deepcopy(RATINGS[commitment_id]), **copy.deepcopy((ratings or {}).get(commitment_id, {}))}
+        if (evidence or {}).get(commitment_id):
+            rated["completion"]["evidence"] = list(evidence[commitment_id])
+        commitments.append({"commitment_id": commitment_id, "number": commitment["number"],
+                            "title": (titles or {}).get(commitment_id, commitment["title"]),
+                            "self_reported_completion": commitment["self_reported_completion"], "ratings": rated})
+    return {"case_id": case_id, "self_assessment_id": self_assessment_id or f"sa_{case_id}", "member": member,
+            "action_plan": copy.deepcopy(action_plan or SELF_ASSESSMENT["action_plan"]), "languages": list(languages),
+            "expert_id": expert_id, "reviewer_id": reviewer_id, "commitments": commitments,
+            "plan_assessment": copy.deepcopy(plan_assessment),
+            "government_comments": list(government_comments), "public_comments": list(public_comments)}
 
 
 def provision(mongodb_uri, run_tag):

@@ -44,6 +44,14 @@ class AccountsService(service_shell.ServiceShell):
         return handlers.Context(self.clock(), self.config.client(request), request.correlation_id,
                                 self.config.session_policy.secret)
 
+    @staticmethod
+    def _link_and_new_password(body, kind, ctx):
+        """A link of `kind` still usable now (else 410) and the body's new password, judged against the
+        link's person and hashed (off the hub): the start of accepting an invitation and of a reset."""
+        stored = handlers.usable_link(queries.link_document(body["token"]), kind, ctx.now)
+        handlers.password_problems(body["password"], queries.person(stored.person_id).email)
+        return stored, tpool.execute(passwords.hash_password, body["password"])
+
     # --- invitations ----------------------------------------------------------------------------
     @http("POST", "/api/v1/invitations")
     @api_endpoint
@@ -58,9 +66,7 @@ class AccountsService(service_shell.ServiceShell):
     def accept_invitation(self, request):
         session_auth.refuse_cross_site(request)
         body, ctx = read_json(request, AcceptInvitationSchema()), self._context(request)
-        stored = handlers.usable_link(queries.link_document(body["token"]), tokens.INVITATION, ctx.now)
-        handlers.password_problems(body["password"], queries.person(stored.person_id).email)
-        hashed = tpool.execute(passwords.hash_password, body["password"])
+        stored, hashed = self._link_and_new_password(body, tokens.INVITATION, ctx)
         person, uri, secret = self.store.run(
             lambda uow: handlers.accept_invitation(uow, stored.digest, hashed, ctx, self.config.totp_issuer))
         return json_response(views.acceptance_view(person, uri, secret))
@@ -134,9 +140,7 @@ class AccountsService(service_shell.ServiceShell):
     def reset_password(self, request):
         session_auth.refuse_cross_site(request)
         body, ctx = read_json(request, ResetSchema()), self._context(request)
-        stored = handlers.usable_link(queries.link_document(body["token"]), tokens.PASSWORD_RESET, ctx.now)
-        handlers.password_problems(body["password"], queries.person(stored.person_id).email)
-        hashed = tpool.execute(passwords.hash_password, body["password"])
+        stored, hashed = self._link_and_new_password(body, tokens.PASSWORD_RESET, ctx)
         person = self.store.run(lambda uow: handlers.reset_password(uow, stored.digest, hashed, ctx))
         return json_response({"status": "password_changed", "person": views.person_view(person)})
 

@@ -20,8 +20,6 @@ Government (the member's PoC)
 Public (no token)
   GET  /api/v1/cases/{id}/public-draft, POST /api/v1/cases/{id}/public-comments
 """
-from datetime import timedelta
-
 from nameko.timer import timer
 from shared.webserver import http
 
@@ -63,16 +61,16 @@ class ReviewService(service_shell.ServiceShell):
         """Remind experts before a deadline, reassign cases whose deadline passed, and retry
         waiting cases (the registry may have changed, through the API or irmctl).
 
-        Every instance's watch acts on every due case: each action re-reads the case in its
-        transaction and acts only if it is still due (`_remind`, `_expire`, `_retry_waiting`),
-        and writes it with the case's version as a compare-and-set (`_update`), so a second
-        instance finds the work done and does nothing (tests/integration/test_two_instances.py)."""
+        Every instance's watch acts on every due case: each action re-reads the case in its own
+        transaction (`_in_own_transaction`) and acts only if it is still due (handlers.remind,
+        handlers.expire, handlers.assign_if_waiting), and writes it with the case's version as a
+        compare-and-set (handlers.save_case), so a second instance finds the work done and does
+        nothing (tests/integration/test_two_instances.py)."""
         now, timing = utcnow(), self.timing
         # Only cases whose deadline passed or whose reminder is due (queries.cases_due: indexed).
         due = []
         for stage in workflow.EXPERT_STAGES:
-            lead = timedelta(seconds=timing.stage_seconds(stage) * timing.reminder_fraction)
-            due += queries.cases_due(stage, now + lead)
+            due += queries.cases_due(stage, now + deadlines.reminder_lead(stage, timing))
         for raw in due:
             deadline_at = aware(raw["deadline_at"])
             if deadlines.missed(deadline_at, now):

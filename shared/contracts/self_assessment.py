@@ -11,7 +11,7 @@ from datetime import date
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.contracts.fields import Cycle, Integer, LocalizedText, MEMBER_CODE
-from shared.irm import COMPLETION, SELF_REPORTED_COMPLETION
+from shared.irm import COMPLETION, MEMBER_KINDS, SELF_REPORTED_COMPLETION
 
 # The five OGP Participation & Co-Creation Standards (2022), in their order.
 CO_CREATION_STANDARDS = (
@@ -126,6 +126,6 @@ class SelfAssessmentSchema(Schema):
 
 class MemberSchema(Schema):
     code = fields.String(required=True, validate=MEMBER_CODE)
-    kind = fields.String(required=True, validate=validate.OneOf(("national", "local")))
+    kind = fields.String(required=True, validate=validate.OneOf(MEMBER_KINDS))
     names = LocalizedText(required=True, max_length=200)
     region = fields.String(load_default=None, validate=validate.Length(min=2, max=40))

@@ -9,14 +9,14 @@ from mongoengine import (
     BinaryField, BooleanField, DateTimeField, DictField, Document, EmailField, IntField, StringField,
 )
 
-from shared.irm import LANGUAGES, ROLES
+from shared.irm import LANGUAGES, MEMBER_KINDS, ROLES
 
 
 class Member(Document):
     """A national government or an OGP Local jurisdiction (created by an operator)."""
 
     code = StringField(primary_key=True)
-    kind = StringField(required=True, choices=("national", "local"))
+    kind = StringField(required=True, choices=MEMBER_KINDS)
     names = DictField(required=True)  # {"ar": ..., "fr": ..., "en": ...}
     region = StringField()  # e.g. MENA: experts of the region are preferred
     created_at = DateTimeField(required=True)

@@ -1,7 +1,6 @@
 """Findings for the browser tests, published through publication's own handlers (publish,
 withdraw) in one transaction each, as the service does on a `review.approved` event; their
 titles, names, reasons and comments carry script and markup, which every page must show as text."""
-import copy
 from datetime import timedelta
 
 import mongoengine
@@ -37,22 +36,10 @@ EARLIER_RATINGS = {
 
 
 def approved_payload(case_id, member, government_comments=(), public_comments=(), titles=None, ratings=None, evidence=None):
-    """`ratings`: {commitment_id: {indicator: rating}} replacing the sample's; `evidence`:
-    {commitment_id: [url]} the expert gave for that commitment's completion."""
-    commitments = []
-    for commitment in sample.SELF_ASSESSMENT["commitments"]:
-        rated = {**copy.deepcopy(sample.RATINGS[commitment["commitment_id"]]),
-                 **copy.deepcopy((ratings or {}).get(commitment["commitment_id"], {}))}
-        if (evidence or {}).get(commitment["commitment_id"]):
-            rated["completion"]["evidence"] = list(evidence[commitment["commitment_id"]])
-        commitments.append({"commitment_id": commitment["commitment_id"], "number": commitment["number"],
-                            "title": (titles or {}).get(commitment["commitment_id"], commitment["title"]),
-                            "self_reported_completion": commitment["self_reported_completion"], "ratings": rated})
-    payload = {"case_id": case_id, "self_assessment_id": f"sa_{case_id}", "member": member,
-               "action_plan": {"cycle": "2023-2025", "plan_number": 5}, "languages": ["fr", "en"],
-               "expert_id": "exp-amina", "reviewer_id": "iep-rivera", "commitments": commitments,
-               "plan_assessment": copy.deepcopy(sample.PLAN_ASSESSMENT),
-               "government_comments": list(government_comments), "public_comments": list(public_comments)}
+    """The sample's review.approved payload (devtools/sample.py: approved_payload) in French and English;
+    `ratings`, `titles`, `evidence` as there."""
+    payload = sample.approved_payload(case_id, member, languages=("fr", "en"), ratings=ratings, titles=titles, evidence=evidence,
+                                      government_comments=government_comments, public_comments=public_comments)
     # The event's own contract checks the payload, as review's finalise does.
     return build_event(REVIEW_APPROVED, payload, correlation_id=f"corr-{case_id}",
                        actor={"role": "expert", "id": "exp-amina"}).payload

@@ -30,8 +30,8 @@ from services.web import i18n
 from shared import audit
 from shared.irm import LANGUAGES
 from shared.persistence.documents import AuditEntry, LogQueueEntry, SealedContent
-from shared.transparency import merkle
 from shared.transparency.note import Checkpoint, SigningKey, TIME_PREFIX, open_checkpoint, sign_checkpoint, sign_note
+from tests import log_tampering
 from tests.browser import findings
 from tests.browser.conftest import restart_web
 from tests.browser.conftest import axe_violations
@@ -162,16 +162,11 @@ def test_with_javascript_off_the_finding_page_says_how_to_verify_with_the_comman
 
 
 # --- tampering with what is stored ------------------------------------------------------------------
-def entries():
-    return AuditEntry._get_collection()
-
-
-def leaves():
-    return publication_documents.LogLeaf._get_collection()
+entries, leaves = log_tampering.entries, log_tampering.leaves
 
 
 def edit_an_entry():
-    entries().update_one({"case_id": CASE, "seq": 2}, {"$set": {"reason": "nothing to see here"}})
+    log_tampering.change_an_entry(CASE, 2)
 
 
 def edit_an_entry_and_rehash_it():
@@ -181,19 +176,9 @@ def edit_an_entry_and_rehash_it():
     entries().replace_one({"case_id": CASE, "seq": 1}, entry)
 
 
-def rehash_chain_from(case_id, seq):
-    """Recompute the chain from `seq` on, as an insider covering an edit would."""
-    previous = entries().find_one({"case_id": case_id, "seq": seq - 1}, {"_id": 0}) if seq else None
-    for entry in list(entries().find({"case_id": case_id, "seq": {"$gte": seq}}, {"_id": 0}, sort=[("seq", 1)])):
-        entry["prev_hash"] = previous["hash"] if previous else audit.GENESIS
-        entry["hash"] = audit.entry_hash(entry)
-        entries().replace_one({"case_id": case_id, "seq": entry["seq"]}, entry)
-        previous = entry
-
-
 def edit_an_entry_and_rehash_the_chain():
     edit_an_entry()
-    rehash_chain_from(CASE, 2)
+    log_tampering.rehash_chain_from(CASE, 2)
     heads = {e["seq"]: e["hash"] for e in trail()}
     for finding in publication_documents.Finding._get_collection().find({"case_id": CASE}):
         publication_documents.Finding._get_collection().update_one(
@@ -215,23 +200,8 @@ def remove_the_last_entry():
     entries().delete_one({"case_id": CASE, "seq": 6})
 
 
-def remove_a_log_leaf():
-    leaves().delete_one({"case_id": CASE, "seq": 1})
-
-
-def reorder_two_log_leaves():
-    a = leaves().find_one({"case_id": CASE, "seq": 1})
-    b = leaves().find_one({"case_id": CASE, "seq": 4})
-    leaves().update_one({"_id": a["_id"]}, {"$set": {"seq": -1}})
-    leaves().update_one({"_id": b["_id"]}, {"$set": {"seq": 1}})
-    leaves().update_one({"_id": a["_id"]}, {"$set": {"seq": 4}})
-
-
-def alter_a_stored_node():
-    # The sibling of seq 1's leaf: the first hash of that entry's inclusion proof.
-    index = leaves().find_one({"case_id": CASE, "seq": 1})["_id"]
-    altered = publication_documents.LogNode._get_collection().update_one({"_id": f"0/{index ^ 1}"}, {"$set": {"hash": bytes(32)}})
-    assert altered.modified_count == 1
+remove_a_log_leaf, reorder_two_log_leaves, alter_a_stored_node = log_tampering.bound_to(
+    CASE, log_tampering.remove_a_log_leaf, log_tampering.reorder_two_log_leaves, log_tampering.alter_a_stored_node)
 
 
 def alter_disclosed_content():
@@ -283,12 +253,7 @@ def rebuild_the_log_from_scratch():
     """An insider rewrites history: edit an entry, rehash, rebuild the tree from the edited
     entries, sign it anew, and let the log go on so the forged tree is larger than the one seen."""
     edit_an_entry_and_rehash_the_chain()
-    for document in (publication_documents.LogLeaf, publication_documents.LogNode, publication_documents.LogState,
-                     publication_documents.LogCheckpoint, LogQueueEntry):
-        document._get_collection().delete_many({})
-    LogQueueEntry._get_collection().insert_many([
-        {"case_id": e["case_id"], "seq": e["seq"], "leaf_hash": merkle.leaf_hash(audit.log_leaf(e))}
-        for e in entries().find({}, {"_id": 0}, sort=[("_id", 1)])])
+    log_tampering.requeue_the_whole_log()
     findings.record_history("case_web_cover")
 
 

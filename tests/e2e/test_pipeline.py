@@ -5,7 +5,7 @@ import json
 import pytest
 import requests
 
-from cli import demo
+from devtools import demo
 from devtools import sample
 from tests.e2e.stacks import fast_stack
 

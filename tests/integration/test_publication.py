@@ -1,4 +1,3 @@
-import copy
 import time
 
 import pytest
@@ -17,16 +16,7 @@ pytestmark = pytest.mark.integration
 
 
 def approved_event(case_id, member=sample.MEMBER, cycle="2023-2025"):
-    payload = {
-        "case_id": case_id, "self_assessment_id": f"sa_{case_id}", "member": member,
-        "action_plan": {"cycle": cycle, "plan_number": 5}, "languages": ["ar", "fr", "en"],
-        "expert_id": "exp-amina", "reviewer_id": "iep-rivera",
-        "commitments": [
-            {"commitment_id": c["commitment_id"], "number": c["number"], "title": c["title"],
-             "self_reported_completion": c["self_reported_completion"], "ratings": copy.deepcopy(sample.RATINGS[c["commitment_id"]])}
-            for c in sample.SELF_ASSESSMENT["commitments"]
-        ],
-    }
+    payload = sample.approved_payload(case_id, member, action_plan={"cycle": cycle, "plan_number": 5}, plan_assessment=None)
     return build_event(REVIEW_APPROVED, payload, correlation_id=f"corr-{case_id}", actor={"role": "quality_reviewer", "id": "iep-rivera"})
 
 

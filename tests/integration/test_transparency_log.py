@@ -18,6 +18,7 @@ from shared import audit
 from shared.persistence.documents import AuditEntry, LogQueueEntry
 from shared.transparency import merkle
 from shared.transparency.note import Checkpoint, TIME_PREFIX, open_checkpoint, sign_checkpoint
+from tests import log_tampering
 from tests.integration.conftest import wait_until
 from tests.integration.test_publication import approved_event, publication, published, seed_history  # noqa: F401 (fixture)
 from tests.interop import tlog_reference
@@ -160,31 +161,16 @@ def test_bad_consistency_requests_are_refused(published_log):
 
 
 # --- tampering and forks -------------------------------------------------------------------------
-def leaves():
-    return publication_documents.LogLeaf._get_collection()
-
-
-def entries():
-    return AuditEntry._get_collection()
-
-
-def rehash_chain_from(case_id, seq):
-    """Recompute the chain from `seq` on, as an insider covering an edit would."""
-    previous = entries().find_one({"case_id": case_id, "seq": seq - 1}, {"_id": 0}) if seq else None
-    for entry in list(entries().find({"case_id": case_id, "seq": {"$gte": seq}}, {"_id": 0}, sort=[("seq", 1)])):
-        entry["prev_hash"] = previous["hash"] if previous else audit.GENESIS
-        entry["hash"] = audit.entry_hash(entry)
-        entries().replace_one({"case_id": case_id, "seq": entry["seq"]}, entry)
-        previous = entry
+entries, leaves = log_tampering.entries, log_tampering.leaves
 
 
 def change_an_entry():
-    entries().update_one({"case_id": CASE, "seq": 2}, {"$set": {"reason": "nothing to see here"}})
+    log_tampering.change_an_entry(CASE, 2)
 
 
 def change_an_entry_and_rehash_its_chain():
     change_an_entry()
-    rehash_chain_from(CASE, 2)
+    log_tampering.rehash_chain_from(CASE, 2)
     head = entries().find_one({"case_id": CASE}, sort=[("seq", -1)])
     publication_documents.Finding._get_collection().update_many({"case_id": CASE}, {"$set": {"audit_head.hash": head["hash"]}})
 
@@ -193,23 +179,8 @@ def remove_an_entry():
     entries().delete_one({"case_id": CASE, "seq": 3})
 
 
-def remove_a_log_leaf():
-    leaves().delete_one({"case_id": CASE, "seq": 1})
-
-
-def reorder_two_log_leaves():
-    a = leaves().find_one({"case_id": CASE, "seq": 1})
-    b = leaves().find_one({"case_id": CASE, "seq": 4})
-    leaves().update_one({"_id": a["_id"]}, {"$set": {"seq": -1}})
-    leaves().update_one({"_id": b["_id"]}, {"$set": {"seq": 1}})
-    leaves().update_one({"_id": a["_id"]}, {"$set": {"seq": 4}})
-
-
-def alter_a_stored_node():
-    # The sibling of one of the case's leaves: the first hash of that entry's inclusion proof.
-    index = leaves().find_one({"case_id": CASE, "seq": 1})["_id"]
-    altered = publication_documents.LogNode._get_collection().update_one({"_id": f"0/{index ^ 1}"}, {"$set": {"hash": bytes(32)}})
-    assert altered.modified_count == 1
+remove_a_log_leaf, reorder_two_log_leaves, alter_a_stored_node = log_tampering.bound_to(
+    CASE, log_tampering.remove_a_log_leaf, log_tampering.reorder_two_log_leaves, log_tampering.alter_a_stored_node)
 
 
 @pytest.mark.parametrize("tamper", [change_an_entry, change_an_entry_and_rehash_its_chain, remove_an_entry,
@@ -227,13 +198,7 @@ def test_tampering_with_any_stored_log_entry_makes_the_verifier_fail(published_l
 def rebuild_the_log_from_scratch(send):
     """An insider rewrites history: edit an entry, rehash, rebuild the tree, sign it anew."""
     change_an_entry_and_rehash_its_chain()
-    for document in (publication_documents.LogLeaf, publication_documents.LogNode, publication_documents.LogState,
-                     publication_documents.LogCheckpoint, LogQueueEntry):
-        document._get_collection().delete_many({})
-    LogQueueEntry._get_collection().insert_many([
-        {"case_id": e["case_id"], "seq": e["seq"], "leaf_hash": merkle.leaf_hash(audit.log_leaf(e))}
-        for e in entries().find({}, {"_id": 0}, sort=[("_id", 1)])
-    ])
+    log_tampering.requeue_the_whole_log()
     # ...and the log goes on (a new publication, which also refreshes the public pages the
     # service keeps in memory), so the forged tree is bigger than the one the verifier saw.
     seed_history(client(), "case_cover")

@@ -23,6 +23,13 @@ def test_a_reminder_comes_once_in_the_last_quarter():
     assert deadlines.missed(due, due) and not deadlines.missed(due, due - timedelta(seconds=1))
 
 
+def test_the_reminder_lead_is_the_last_quarter_of_an_expert_stage_and_nothing_for_other_stages():
+    # The deadline watch reads the cases due within this lead (review/service.py), reminder_due decides.
+    assert deadlines.reminder_lead("assigned", TIMING) == timedelta(seconds=25)
+    assert deadlines.reminder_lead("in_review", TIMING) == timedelta(seconds=250)
+    assert deadlines.reminder_lead("quality_review", TIMING) is None
+
+
 def test_the_public_comment_period_cannot_go_under_its_minimum():
     assert deadlines.Timing.from_config({}).public_comment_seconds == 14 * deadlines.DAY
     with pytest.raises(ValueError):

@@ -1,18 +1,16 @@
 """The mail service's pure parts: how a mail is written (headers, parts, language, escaping), the retry
 rule, SMTP_URL, and its catalogs (every string translated in ar and fr)."""
-import re
 from datetime import datetime, timedelta, timezone
 from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po
 
 from services.accounts import views as accounts_views
 from services.mail import handlers, views
 from services.mail.domain import delivery, message, smtp_url
 from shared.irm import LANGUAGES
+from tests import catalogs
 
 MAIL = Path(__file__).resolve().parents[2] / "services" / "mail"
 CREATED = datetime(2026, 12, 1, 9, 30, tzinfo=timezone.utc)
@@ -119,8 +117,8 @@ def test_a_wrong_smtp_url_is_refused(url):
 
 # --- catalogs -----------------------------------------------------------------------------------------------
 def extracted_messages() -> set:
-    method_map = [("**/templates/**.html", "jinja2"), ("**/templates/**.txt", "jinja2"), ("**.py", "python")]
-    return {m for _, _, m, _, _ in extract_from_dir(str(MAIL), method_map) if isinstance(m, str)}
+    return catalogs.extracted_messages(MAIL, [("**/templates/**.html", "jinja2"), ("**/templates/**.txt", "jinja2"),
+                                              ("**.py", "python")])
 
 
 def test_the_mails_have_strings_to_translate():
@@ -129,15 +127,7 @@ def test_the_mails_have_strings_to_translate():
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_mail_string_is_in_each_catalog_and_translated_in_ar_and_fr(language):
-    with open(MAIL / "translations" / language / "LC_MESSAGES" / "messages.po", "rb") as po:
-        translated = {m.id: m.string for m in read_po(po, locale=language) if m.id and not m.fuzzy}
-    missing = extracted_messages() - set(translated)
-    assert not missing, f"{language}: not in the catalog (run make translations): {sorted(missing)}"
-    if language != "en":  # English strings are their own translation
-        empty = sorted(m for m in extracted_messages() if not translated[m].strip())
-        assert not empty, f"{language}: untranslated: {empty}"
-        for m in extracted_messages():  # placeholders survive translation
-            assert sorted(re.findall(r"%\(\w+\)s", m)) == sorted(re.findall(r"%\(\w+\)s", translated[m]))
+    catalogs.assert_translated(MAIL, language, extracted_messages())
 
 
 def test_an_assignment_names_the_member_the_case_and_the_accept_deadline_in_the_expert_s_language():

@@ -16,13 +16,7 @@ LATER = datetime(2026, 4, 1, 9, 0, tzinfo=timezone.utc)
 
 def approved(case_id="case-1"):
     """A review.approved payload, as review's finalise sends it."""
-    return {"case_id": case_id, "self_assessment_id": "sa-1", "member": sample.MEMBER,
-            "action_plan": sample.SELF_ASSESSMENT["action_plan"], "languages": ["ar", "fr", "en"],
-            "expert_id": "exp-a", "reviewer_id": "iep-1", "plan_assessment": sample.PLAN_ASSESSMENT,
-            "commitments": [{"commitment_id": c["commitment_id"], "number": c["number"], "title": c["title"],
-                             "self_reported_completion": c["self_reported_completion"],
-                             "ratings": sample.RATINGS[c["commitment_id"]]} for c in sample.SELF_ASSESSMENT["commitments"]],
-            "government_comments": [], "public_comments": []}
+    return sample.approved_payload(case_id, self_assessment_id="sa-1", expert_id="exp-a", reviewer_id="iep-1")
 
 
 def test_a_publication_stores_the_finding_with_its_judgements_and_the_head_of_its_audit_chain():

@@ -9,9 +9,9 @@ from services.review import documents, handlers
 from services.review.domain.deadlines import Timing
 from shared import audit
 from shared.auth import Forbidden, Principal
-from shared.clock import aware
+from shared.clock import aware, iso
 from shared.contracts.events import REVIEW_ASSIGNED, REVIEW_QUALITY_APPROVED, REVIEW_RETURNED
-from shared.http import Conflict, NotFound
+from shared.http import Conflict, NotFound, Unprocessable
 from shared.irm import LANGUAGES
 from tests.fake_unit_of_work import FakeUnitOfWork
 
@@ -222,3 +222,116 @@ def test_the_registry_refuses_a_second_expert_with_the_same_id(uow):
     with pytest.raises(Conflict):
         handlers.save_expert(uow, body, True, NOW)
     assert handlers.save_expert(uow, {**body, "capacity": 4}, False, NOW).capacity == 4
+
+
+# --- the deadline watch's decisions: each re-checked on the case as read in its transaction ------------------
+def test_a_missed_deadline_releases_the_case_to_another_expert_once(uow):
+    case, expert_principal = opened(uow)
+    first, deadline_at = expert_principal.subject, aware(case.deadline_at)
+    handlers.expire(uow, case_of(uow), TIMING, deadline_at - timedelta(seconds=1))  # not yet
+    assert uow.actions() == ["review.assigned"] and case_of(uow).expert_id == first
+    handlers.expire(uow, case_of(uow), TIMING, deadline_at)
+    stored = case_of(uow)
+    assert stored.status == "assigned" and stored.expert_id not in (None, first) and stored.excluded_experts == [first]
+    assert uow.stored(documents.Expert, first)["active_cases"] == 0
+    assert uow.actions() == ["review.assigned", "review.deadline_missed", "review.reassigned"]
+    assert uow.entries[1]["actor"]["role"] == "system" and uow.entries[1]["data"]["expert_id"] == first
+    handlers.expire(uow, case_of(uow), TIMING, deadline_at)  # a second watch, the same moment: the new deadline holds
+    assert len(uow.entries) == 3 and case_of(uow).expert_id == stored.expert_id
+
+
+def test_a_case_submitted_before_the_watch_got_to_it_is_not_expired(uow):
+    drafted(uow)
+    handlers.expire(uow, case_of(uow), TIMING, NOW + timedelta(seconds=TIMING.review_seconds + 1))
+    assert case_of(uow).status == "quality_review" and uow.actions()[-1] == "review.submitted"
+
+
+def test_an_expert_is_reminded_once_a_stage_and_again_in_the_next(uow):
+    case, expert_principal = opened(uow)
+    version, emitted = case_of(uow).version, len(uow.events)
+    assert handlers.remind(uow, case_of(uow), NOW) is True
+    stored = case_of(uow)
+    assert aware(stored.reminded_at) == NOW and stored.version == version + 1
+    entry = uow.entries[-1]
+    assert entry["action"] == "review.reminder_sent"
+    assert entry["data"] == {"expert_id": expert_principal.subject, "deadline_at": iso(aware(case.deadline_at))}
+    assert len(uow.events) == emitted  # recorded in the trail, not an event
+    assert handlers.remind(uow, case_of(uow), NOW) is False and len(uow.entries) == 2  # once
+    handlers.accept(uow, expert_principal, "case-1", TIMING, NOW)  # a new stage, a new deadline
+    assert case_of(uow).reminded_at is None and handlers.remind(uow, case_of(uow), NOW) is True
+
+
+def test_no_reminder_outside_the_expert_s_stages(uow):
+    drafted(uow)
+    recorded = len(uow.entries)
+    assert handlers.remind(uow, case_of(uow), NOW) is False and len(uow.entries) == recorded
+
+
+# --- the government's comments and the expert's answers --------------------------------------------------------
+POC = Principal("poc-tn", "poc", member_code="TN")
+GOVERNMENT_BODY = {"commitment_id": "TN0501", "text": {"fr": "Le chiffre de 2025 est erroné."}}
+
+
+def in_government_review(uow):
+    expert_principal = drafted(uow)
+    handlers.quality_decision(uow, REVIEWER, "case-1", "approve", [], TIMING, NOW)
+    return expert_principal
+
+
+def test_the_member_s_poc_comments_within_its_window_its_words_sealed(uow):
+    in_government_review(uow)
+    comment = handlers.government_comment(uow, POC, "case-1", GOVERNMENT_BODY, 5, NOW)
+    stored = uow.stored(documents.Comment, comment["comment_id"])
+    assert stored["kind"] == "government" and stored["seq"] == 1 and stored["round"] == case_of(uow).comment_round
+    assert stored["author_id"] == "poc-tn" and stored.get("response") is None and case_of(uow).government_comment_count == 1
+    entry = uow.entries[-1]
+    assert entry["action"] == "government.commented" and entry["actor"] == {"role": "poc", "id": "poc-tn"}
+    assert {k: entry["data"][k] for k in ("comment_id", "commitment_id")} == {"comment_id": comment["comment_id"],
+                                                                             "commitment_id": "TN0501"}
+    assert "text" not in entry["data"] and "sealed_sha256" in entry["data"]  # the words: sealed, their hash chained
+    assert uow.sealed[("case-1", entry["seq"])] == {"text": GOVERNMENT_BODY["text"]}
+
+
+def test_a_government_comment_is_refused_to_another_member_after_the_window_on_an_unknown_commitment_and_past_the_cap(uow):
+    in_government_review(uow)
+    closes = NOW + timedelta(seconds=TIMING.government_review_seconds)
+    with pytest.raises(NotFound):  # another member's case does not exist for its poc
+        handlers.government_comment(uow, Principal("poc-ma", "poc", member_code="MA"), "case-1", GOVERNMENT_BODY, 5, NOW)
+    with pytest.raises(Conflict, match="closed"):
+        handlers.government_comment(uow, POC, "case-1", GOVERNMENT_BODY, 5, closes)
+    with pytest.raises(Unprocessable):
+        handlers.government_comment(uow, POC, "case-1", {**GOVERNMENT_BODY, "commitment_id": "XX9999"}, 5, NOW)
+    handlers.government_comment(uow, POC, "case-1", GOVERNMENT_BODY, 1, NOW)
+    recorded = len(uow.entries)
+    with pytest.raises(Conflict):
+        handlers.government_comment(uow, POC, "case-1", GOVERNMENT_BODY, 1, NOW)
+    assert case_of(uow).government_comment_count == 1 and len(uow.entries) == recorded
+
+
+def test_the_expert_answers_each_government_comment_before_the_draft_goes_public(uow):
+    expert_principal = in_government_review(uow)
+    comment = handlers.government_comment(uow, POC, "case-1", GOVERNMENT_BODY, 5, NOW)
+    opens = NOW + timedelta(seconds=TIMING.government_review_seconds)
+    with pytest.raises(Conflict, match=comment["comment_id"]):
+        handlers.open_public_comment(uow, expert_principal, "case-1", TIMING, opens)
+    answer = {"fr": "Corrigé : le chiffre vient du rapport de 2025."}
+    handlers.respond(uow, expert_principal, "case-1", comment["comment_id"], answer, NOW)
+    stored = uow.stored(documents.Comment, comment["comment_id"])
+    assert stored["response"] == {"text": answer, "expert_id": expert_principal.subject, "at": iso(NOW)}
+    entry = uow.entries[-1]
+    assert entry["action"] == "government.comment_answered" and entry["data"]["comment_id"] == comment["comment_id"]
+    assert uow.sealed[("case-1", entry["seq"])] == {"text": answer}
+    handlers.open_public_comment(uow, expert_principal, "case-1", TIMING, opens)
+    assert case_of(uow).status == "public_comment"
+
+
+def test_an_answer_to_no_such_comment_or_by_another_expert_is_refused_and_records_nothing(uow):
+    expert_principal = in_government_review(uow)
+    comment = handlers.government_comment(uow, POC, "case-1", GOVERNMENT_BODY, 5, NOW)
+    recorded = len(uow.entries)
+    with pytest.raises(NotFound):
+        handlers.respond(uow, expert_principal, "case-1", "gc_nope", {"fr": "?"}, NOW)
+    other = Principal("exp-b" if expert_principal.subject == "exp-a" else "exp-a", "expert")
+    with pytest.raises(NotFound):
+        handlers.respond(uow, other, "case-1", comment["comment_id"], {"fr": "?"}, NOW)
+    assert uow.stored(documents.Comment, comment["comment_id"]).get("response") is None and len(uow.entries) == recorded

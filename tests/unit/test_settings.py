@@ -9,7 +9,7 @@ from nameko.cli.main import setup_yaml_parser
 from shared import settings
 
 ROOT = Path(__file__).resolve().parents[2]
-# devtools: `make dev`'s and `make cluster-up`'s code, whose environment reads are settings too. Not
+# devtools: `make dev`'s, `make demo`'s and `make cluster-up`'s code, whose environment reads are settings too. Not
 # scanned: bench/ (its options, BENCH_*, are `make bench`'s own command line, documented in bench/run.py and
 # bench/README.md, not settings of a deployment or of make dev) and tests/ (the harness's switches, CI).
 SCANNED = ("services", "shared", "cli", "devtools")
@@ -45,12 +45,12 @@ def reads_in(path: Path):
 
 
 def all_reads():
-    for top in SCANNED:
-        for path in sorted((ROOT / top).rglob("*.py")):
-            if path == ROOT / "shared" / "settings.py":
-                continue  # reads by name on behalf of the others
-            for kind, key, default, line in reads_in(path):
-                yield f"{path.relative_to(ROOT)}:{line}", kind, key, default
+    paths = [path for top in SCANNED for path in sorted((ROOT / top).rglob("*.py"))]
+    for path in paths:
+        if path == ROOT / "shared" / "settings.py":
+            continue  # reads by name on behalf of the others
+        for kind, key, default, line in reads_in(path):
+            yield f"{path.relative_to(ROOT)}:{line}", kind, key, default
 
 
 def test_the_scan_finds_the_reads_it_must():

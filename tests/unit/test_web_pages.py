@@ -4,14 +4,13 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po
 
 from services.gateway.app import route
 from services.web import i18n, views
 from shared import edge
 from shared.irm import LANGUAGES
 from shared.transparency.note import Checkpoint, SigningKey, sign_checkpoint
+from tests import catalogs
 
 WEB = i18n.HERE
 NOW = datetime(2026, 12, 1, 7, 30, tzinfo=timezone.utc)
@@ -36,8 +35,7 @@ def test_the_language_switch_keeps_the_path_and_the_query():
 
 
 def extracted_messages() -> set:
-    method_map = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
-    return {message for _, _, message, _, _ in extract_from_dir(str(WEB), method_map) if isinstance(message, str)}
+    return catalogs.extracted_messages(WEB, [("**/templates/**.html", "jinja2"), ("**.py", "python")])
 
 
 def test_the_templates_have_strings_to_translate():
@@ -46,16 +44,7 @@ def test_the_templates_have_strings_to_translate():
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_interface_string_is_in_each_catalog_and_translated_in_ar_and_fr(language):
-    with open(WEB / "translations" / language / "LC_MESSAGES" / "messages.po", "rb") as po:
-        catalog = read_po(po, locale=language)
-    translated = {m.id: m.string for m in catalog if m.id and not m.fuzzy}
-    missing = extracted_messages() - set(translated)
-    assert not missing, f"{language}: not in the catalog (run make translations): {sorted(missing)}"
-    if language != "en":  # English strings are their own translation
-        empty = sorted(message for message in extracted_messages() if not translated[message].strip())
-        assert not empty, f"{language}: untranslated: {empty}"
-        for message in extracted_messages():  # placeholders survive translation
-            assert sorted(re.findall(r"%\(\w+\)s", message)) == sorted(re.findall(r"%\(\w+\)s", translated[message]))
+    catalogs.assert_translated(WEB, language, extracted_messages())
 
 
 def test_the_catalog_compiled_at_start_is_the_one_served():

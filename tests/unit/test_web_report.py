@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from services.web import report, views
+from shared.irm import LANGUAGES
 from tests.unit.test_web_pages import FINDING_VIEW
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
@@ -62,7 +63,7 @@ def test_the_report_shows_the_finding_page_with_absolute_links_and_where_it_was_
     assert printed["finding"]["content_sha256"] == FINDING_VIEW["content_sha256"]
 
 
-@pytest.mark.parametrize("language", ["ar", "fr", "en"])
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_the_report_template_shows_the_page_body_escaped_with_its_provenance(language):
     from services.web import i18n
 

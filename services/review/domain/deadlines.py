@@ -51,11 +51,18 @@ def public_comment_closes_at(opened_at, timing: Timing):
     return opened_at + timedelta(seconds=timing.public_comment_seconds)
 
 
-def reminder_due(status: str, deadline_at, reminded_at, now, timing: Timing) -> bool:
+def reminder_lead(status: str, timing: Timing):
+    """How long before the stage's deadline its expert is reminded (a fraction of the stage), or None for
+    stages without one."""
     seconds = timing.stage_seconds(status)
-    if seconds is None or deadline_at is None or reminded_at is not None:
+    return timedelta(seconds=seconds * timing.reminder_fraction) if seconds is not None else None
+
+
+def reminder_due(status: str, deadline_at, reminded_at, now, timing: Timing) -> bool:
+    lead = reminder_lead(status, timing)
+    if lead is None or deadline_at is None or reminded_at is not None:
         return False
-    return now >= deadline_at - timedelta(seconds=seconds * timing.reminder_fraction) and now < deadline_at
+    return now >= deadline_at - lead and now < deadline_at
 
 
 def missed(deadline_at, now) -> bool:

@@ -1,0 +1,158 @@
+"""The mail service's handlers over the in-memory unit of work: what a consumed event stores (once, however
+often it is delivered), which events are refused or mail nobody, and what claiming, a sent mail and a failed
+one change. The same paths through a real SMTP server: tests/integration/test_mail.py."""
+from datetime import datetime, timedelta, timezone
+from email import message_from_bytes, policy
+
+import pytest
+
+from services.accounts.domain import tokens
+from services.mail import documents, handlers, views
+from services.mail.domain import delivery
+from shared.persistence.documents import Member, Person
+from tests.fake_unit_of_work import FakeUnitOfWork
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+EXPIRES = NOW + timedelta(days=7)
+SECRET = b"s" * 32
+COMPOSER = handlers.Composer(SECRET, "https://irm.example.org", "irm-review <no-reply@irm.example.org>")
+MAX_ATTEMPTS = 3
+
+
+@pytest.fixture
+def uow():
+    unit = FakeUnitOfWork("mail")
+    unit.put(Member(code="TN", kind="national", names={"fr": "Tunisie", "en": "Tunisia"}, created_at=NOW))
+    unit.put(Member(code="MA", kind="national", names={"fr": "Maroc"}, created_at=NOW))
+    unit.put(Person(person_id="person_amina", email="amina@example.org", role="expert", expert_id="exp-a", language="fr",
+                    invited_by={"role": "admin", "id": "admin-1"}, created_at=NOW))
+    return unit
+
+
+def link_payload(token="T0KEN-_x", secret=SECRET, email="leila@example.org", **extra):
+    return {"person_id": "person_leila", "email": email, "language": "ar", "role": "poc",
+            "expires_at": EXPIRES.isoformat().replace("+00:00", "Z"), "sealed_token": tokens.seal(token, secret), **extra}
+
+
+def assignment_payload(expert_id="exp-a", member_code="TN", **extra):
+    return {"case_id": "case_1", "expert_id": expert_id, "member_code": member_code,
+            "accept_deadline_at": EXPIRES.isoformat().replace("+00:00", "Z"), **extra}
+
+
+def stored_mails(uow) -> dict:
+    return uow.collection(documents.OutgoingMail)
+
+
+def reloaded(uow, mail):
+    return uow.get(documents.OutgoingMail, {"_id": mail.mail_id})
+
+
+# --- a consumed event becomes a mail, once ----------------------------------------------------------------
+@pytest.mark.parametrize("kind", views.LINK_KINDS)
+def test_a_link_event_is_stored_as_one_pending_mail_due_now_with_its_token_still_sealed(uow, kind):
+    mail = handlers.record_link_mail(uow, kind, "evt_1", link_payload(), SECRET, NOW)
+    raw = stored_mails(uow)[handlers.mail_id("evt_1", "leila@example.org")]
+    assert raw["kind"] == kind and raw["recipient"] == "leila@example.org" and raw["language"] == "ar"
+    assert raw["status"] == delivery.PENDING and raw["attempts"] == 0 and raw["next_attempt_at"] == NOW
+    assert raw["expires_at"] == EXPIRES and raw["role"] == "poc" and mail.mail_id == raw["_id"]
+    assert "T0KEN-_x" not in str(raw) and tokens.unseal(raw["sealed_token"], SECRET) == "T0KEN-_x"
+    assert uow.events == [] and uow.entries == []  # a mail is no decision: nothing audited, nothing emitted
+
+
+def test_a_redelivered_link_event_changes_nothing_and_another_event_is_another_mail(uow):
+    first = handlers.record_link_mail(uow, "invitation", "evt_1", link_payload(), SECRET, NOW)
+    before = dict(stored_mails(uow))
+    assert handlers.record_link_mail(uow, "invitation", "evt_1", link_payload(), SECRET, NOW + timedelta(hours=1)) is None
+    assert stored_mails(uow) == before
+    second = handlers.record_link_mail(uow, "invitation", "evt_2", link_payload(), SECRET, NOW)
+    assert len(stored_mails(uow)) == 2 and second.mail_id != first.mail_id
+
+
+def test_a_link_sealed_with_another_secret_is_refused_and_nothing_is_stored(uow):
+    with pytest.raises(handlers.CannotCompose):
+        handlers.record_link_mail(uow, "password_reset", "evt_1", link_payload(secret=b"x" * 32), SECRET, NOW)
+    assert stored_mails(uow) == {}
+
+
+def test_an_assignment_mails_the_expert_s_account_in_its_language_naming_the_member_as_the_registry_does(uow):
+    mail = handlers.record_assignment_mail(uow, "evt_a", assignment_payload(), NOW)
+    raw = stored_mails(uow)[handlers.mail_id("evt_a", "amina@example.org")]
+    assert raw["kind"] == views.REVIEW_ASSIGNED and raw["recipient"] == "amina@example.org" and mail.person_id == "person_amina"
+    assert raw["language"] == "fr" and raw["member_name"] == "Tunisie" and raw["member_code"] == "TN"
+    assert raw["case_id"] == "case_1" and raw["expires_at"] == EXPIRES and raw.get("sealed_token") is None
+    assert handlers.record_assignment_mail(uow, "evt_a", assignment_payload(), NOW) is None  # redelivered
+    assert len(stored_mails(uow)) == 1
+
+
+def test_an_assignment_names_the_member_in_english_then_by_its_code_when_the_registry_lacks_the_language(uow):
+    uow.put(Person(person_id="person_sam", email="sam@example.org", role="expert", expert_id="exp-b", language="ar",
+                   invited_by={"role": "admin", "id": "admin-1"}, created_at=NOW))
+    in_english = handlers.record_assignment_mail(uow, "evt_1", assignment_payload("exp-b", "TN"), NOW)
+    by_code = handlers.record_assignment_mail(uow, "evt_2", assignment_payload("exp-b", "MA"), NOW)
+    unknown = handlers.record_assignment_mail(uow, "evt_3", assignment_payload("exp-b", "XX"), NOW)
+    assert [in_english.member_name, by_code.member_name, unknown.member_name] == ["Tunisia", "MA", "XX"]
+
+
+@pytest.mark.parametrize("payload", [assignment_payload(expert_id="exp-without-account"),
+                                     assignment_payload(accept_deadline_at=None)], ids=["no account", "no deadline"])
+def test_an_assignment_to_an_expert_without_an_account_or_without_a_deadline_mails_nobody(uow, payload):
+    assert handlers.record_assignment_mail(uow, "evt_a", payload, NOW) is None
+    assert stored_mails(uow) == {}
+
+
+# --- sending: claim, then sent or failed --------------------------------------------------------------------
+def pending(uow, token="T0KEN-_x"):
+    handlers.record_link_mail(uow, "invitation", "evt_1", link_payload(token), SECRET, NOW)
+    return uow.get(documents.OutgoingMail, {"_id": handlers.mail_id("evt_1", "leila@example.org")})
+
+
+def test_a_claim_holds_the_mail_for_one_sender_and_a_second_sender_with_the_same_read_is_refused(uow):
+    mail = pending(uow)
+    assert handlers.claim(uow, mail, NOW) is True
+    assert reloaded(uow, mail).next_attempt_at.replace(tzinfo=timezone.utc) == NOW + delivery.CLAIM
+    assert handlers.claim(uow, mail, NOW) is False  # it read the mail before the first claim moved it
+    assert handlers.claim(uow, reloaded(uow, mail), NOW + delivery.CLAIM) is True  # the claim ran out: taken again
+
+
+def test_a_sent_mail_keeps_no_usable_link_and_is_not_claimed_again(uow):
+    mail = pending(uow)
+    handlers.claim(uow, mail, NOW)
+    handlers.record_sent(uow, reloaded(uow, mail), NOW + timedelta(seconds=1))
+    raw = stored_mails(uow)[mail.mail_id]
+    assert raw["status"] == delivery.SENT and raw["attempts"] == 1 and raw["sent_at"] == NOW + timedelta(seconds=1)
+    assert raw["sealed_token"] is None and raw["next_attempt_at"] is None and raw["last_error"] is None
+    assert handlers.claim(uow, reloaded(uow, mail), NOW + timedelta(hours=1)) is False
+
+
+def test_a_failed_attempt_is_tried_again_later_keeping_the_link_until_the_last_attempt_parks_it(uow):
+    mail = pending(uow)
+    after = handlers.record_failure(uow, mail, "421 try later", NOW, MAX_ATTEMPTS)
+    raw = stored_mails(uow)[mail.mail_id]
+    assert (after.status, after.attempts) == (delivery.PENDING, 1) and raw["status"] == delivery.PENDING
+    assert raw["next_attempt_at"] == NOW + delivery.FIRST_DELAY and raw["last_error"] == "421 try later"
+    assert tokens.unseal(raw["sealed_token"], SECRET) == "T0KEN-_x"
+    handlers.record_failure(uow, reloaded(uow, mail), "421 try later", NOW, MAX_ATTEMPTS)
+    parked = handlers.record_failure(uow, reloaded(uow, mail), "x" * 5000, NOW, MAX_ATTEMPTS)
+    raw = stored_mails(uow)[mail.mail_id]
+    assert (parked.status, parked.attempts) == (delivery.FAILED, MAX_ATTEMPTS) and raw["status"] == delivery.FAILED
+    assert raw["next_attempt_at"] is None and raw["sealed_token"] is None and len(raw["last_error"]) == 2000
+    assert handlers.claim(uow, reloaded(uow, mail), NOW + timedelta(days=1)) is False  # nothing sends it on its own
+
+
+def test_a_permanent_refusal_parks_the_mail_at_its_first_attempt(uow):
+    mail = pending(uow)
+    after = handlers.record_failure(uow, mail, "550 no such user", NOW, MAX_ATTEMPTS, permanent=True)
+    raw = stored_mails(uow)[mail.mail_id]
+    assert (after.status, after.attempts) == (delivery.FAILED, 1) and raw["status"] == delivery.FAILED
+    assert raw["sealed_token"] is None and raw["last_error"] == "550 no such user"
+
+
+def test_a_stored_mail_is_composed_with_its_unsealed_link_and_not_once_its_link_is_gone(uow):
+    mail = pending(uow)
+    composed = message_from_bytes(handlers.compose(mail, COMPOSER).as_bytes(), policy=policy.default)
+    text = composed.get_body(("plain",)).get_content()
+    assert composed["To"] == "leila@example.org" and "https://irm.example.org/ar/" in text and "T0KEN-_x" in text
+    handlers.record_failure(uow, mail, "550 no such user", NOW, MAX_ATTEMPTS, permanent=True)
+    with pytest.raises(handlers.CannotCompose):
+        handlers.compose(reloaded(uow, mail), COMPOSER)
+    assert not handlers.expired(mail, EXPIRES - timedelta(seconds=1)) and handlers.expired(mail, EXPIRES)
