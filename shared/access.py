@@ -68,12 +68,13 @@ OPERATIONS = {
     "end_own_sessions": ANY_TOKEN,  # sign out, sign out everywhere (session only, below)
     "change_own_password": ANY_TOKEN,  # (session only)
     "manage_own_tokens": ANY_TOKEN,  # personal API tokens (session only)
+    "choose_own_mail": ANY_TOKEN,  # which stage notices the person gets (session only)
 }
 
 # Operations only a signed-in person may ask, by the session cookie: a bearer token has no
 # session to end, and a token that could mint tokens or change the password would let whoever
 # stole it stay in for good. Any bearer token is FORBIDDEN for them.
-SESSION_ONLY = ("end_own_sessions", "change_own_password", "manage_own_tokens")
+SESSION_ONLY = ("end_own_sessions", "change_own_password", "manage_own_tokens", "choose_own_mail")
 SESSION_ONLY_REASON = "This is done by the signed-in person (the session cookie), never with a bearer token."
 
 # A poc acting for another member: when the caller names the member (in the path or the body)

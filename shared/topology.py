@@ -60,6 +60,11 @@ SUBSCRIPTIONS = (
     Subscription(PERSON_INVITED, "mail", "on_person_invited"),
     Subscription(PASSWORD_RESET_REQUESTED, "mail", "on_password_reset_requested"),
     Subscription(REVIEW_ASSIGNED, "mail", "on_review_assigned"),
+    Subscription(REVIEW_SUBMITTED, "mail", "on_review_submitted"),
+    Subscription(REVIEW_QUALITY_APPROVED, "mail", "on_review_quality_approved"),
+    Subscription(REVIEW_PUBLIC_COMMENT_OPENED, "mail", "on_public_comment_opened"),
+    Subscription(REVIEW_CORRECTION_OPENED, "mail", "on_correction_opened"),
+    Subscription(FINDING_PUBLISHED, "mail", "on_finding_published"),
 )
 
 # The public live feed (shared/contracts/public.py) and who may read it. The public account

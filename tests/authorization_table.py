@@ -109,7 +109,8 @@ ENDPOINTS = [
     # The signed-in person's own: by the session cookie only, never a bearer token (shared/access.py: SESSION_ONLY).
     *(row("accounts", method, path, note=SESSION_ONLY_NOTE) for method, path in (
         ("DELETE", "/api/v1/sessions/current"), ("DELETE", "/api/v1/sessions"), ("PUT", "/api/v1/me/password"),
-        ("GET", "/api/v1/me/tokens"), ("POST", "/api/v1/me/tokens"), ("DELETE", "/api/v1/me/tokens/{token_id}"))),
+        ("GET", "/api/v1/me/tokens"), ("POST", "/api/v1/me/tokens"), ("DELETE", "/api/v1/me/tokens/{token_id}"),
+        ("PUT", "/api/v1/me/mail-preferences"))),
     row("accounts", "GET", "/api/v1/security-log", admin=OK),
     *(row(service, "GET", "/health", **PUBLIC) for service in ("intake", "review", "publication", "accounts")),
     *(row(service, "GET", "/metrics", **PUBLIC) for service in ("intake", "review", "publication", "accounts")),

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from services.accounts import documents, queries, views
 from services.accounts.schemas import MESSAGES
 from services.accounts.domain import addresses, invitations, passwords, security_log, signin, tokens, totp
+from services.mail.domain.notices import OPTIONAL as OPTIONAL_MAILS
 from services.review import documents as review_documents
 from shared import sessions
 from shared.auth import new_token, person_subject, token_digest
@@ -288,6 +289,13 @@ def _set_password(uow, person, password_hash) -> None:
     """A new password ends every session of the person (the generation moves on)."""
     uow.update(documents.Person, {"_id": person.person_id},
                {"$set": {"password_hash": password_hash}, "$inc": {"session_generation": 1, "version": 1}})
+
+
+def set_mail_preferences(uow, principal, turned_off: list) -> list:
+    """The stage notices the person turned off, as a set (in the order notices.OPTIONAL lists them)."""
+    chosen = [kind for kind in OPTIONAL_MAILS if kind in set(turned_off)]
+    uow.update(documents.Person, {"_id": principal.person_id}, {"$set": {"mail_opt_out": chosen}, "$inc": {"version": 1}})
+    return chosen
 
 
 # --- personal API tokens ------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from services.accounts.domain import security_log
 from services.accounts.schemas import (
     AcceptInvitationSchema, ConfirmTotpSchema, InvitationSchema, PasswordChangeSchema, ResetRequestSchema, ResetSchema,
-    SecurityLogQuery, SignInSchema, TokenRequestSchema,
+    MailPreferencesSchema, SecurityLogQuery, SignInSchema, TokenRequestSchema,
 )
 from shared import access
 from shared.irm import LANGUAGES, ROLES
@@ -66,6 +66,12 @@ class MeSchema(Schema):
     authenticated_by = fields.String(required=True, validate=validate.OneOf(("session", "token")))
     person = fields.Nested(PersonViewSchema, required=True, allow_none=True)
     csrf_token = fields.String(required=True, allow_none=True)
+    mail = fields.Nested("MailPreferencesViewSchema", required=True, allow_none=True)
+
+
+class MailPreferencesViewSchema(Schema):
+    optional = fields.List(fields.String(), required=True, metadata={"description": "The stage notices one may turn off"})
+    turned_off = fields.List(fields.String(), required=True)
 
 
 class TokenViewSchema(Schema):
@@ -123,6 +129,7 @@ def document() -> dict:
         ("SignedOut", SignedOutSchema), ("Status", StatusSchema), ("ResetDone", ResetDoneSchema), ("Me", MeSchema),
         ("TokenView", TokenViewSchema), ("TokenCreated", TokenCreatedSchema), ("TokenList", TokenListSchema),
         ("TokenRevoked", TokenRevokedSchema), ("SecurityLogPage", SecurityLogPageSchema),
+        ("MailPreferences", MailPreferencesSchema), ("MailPreferencesView", MailPreferencesViewSchema),
     ):
         api.schema(name, schema)
     ops = access.OPERATIONS
@@ -152,6 +159,9 @@ def document() -> dict:
                   responses={"200": ("The caller", "Me")})
     api.operation("put", "/api/v1/me/password", roles=ops["change_own_password"], session_only=True, body="PasswordChange",
                   summary="Change the password: every session ends", responses={"200": ("Changed", "Status")})
+    api.operation("put", "/api/v1/me/mail-preferences", roles=ops["choose_own_mail"], session_only=True,
+                  body="MailPreferences", summary="Choose which stage notices the person gets by e-mail (those named are not sent)",
+                  responses={"200": ("Chosen", "MailPreferencesView")})
     api.operation("get", "/api/v1/me/tokens", roles=ops["manage_own_tokens"], session_only=True,
                   summary="The person's personal API tokens, newest first", responses={"200": ("Tokens", "TokenList")})
     api.operation("post", "/api/v1/me/tokens", roles=ops["manage_own_tokens"], session_only=True, body="TokenRequest",

@@ -6,6 +6,7 @@ domain/passwords.py's question, answered field-level by the service with the per
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from services.accounts.domain import addresses, invitations, passwords, tokens
+from services.mail.domain.notices import OPTIONAL as OPTIONAL_MAILS
 from shared.contracts.fields import EXPERT_ID, MEMBER_CODE
 from shared.irm import LANGUAGES, ROLES
 
@@ -91,6 +92,12 @@ class PasswordChangeSchema(Schema):
 
 class TokenRequestSchema(Schema):
     label = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class MailPreferencesSchema(Schema):
+    """The stage notices the person does not want (services/mail/domain/notices.py): the others come."""
+    turned_off = fields.List(fields.String(validate=validate.OneOf(OPTIONAL_MAILS)), required=True,
+                             validate=validate.Length(max=len(OPTIONAL_MAILS)))
 
 
 class SecurityLogQuery(Schema):

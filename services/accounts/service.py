@@ -25,7 +25,7 @@ from services.accounts.dependencies import AccountsClock, AccountsSettings
 from services.accounts.domain import addresses, passwords, signin, tokens
 from services.accounts.schemas import (
     AcceptInvitationSchema, ConfirmTotpSchema, InvitationSchema, PasswordChangeSchema, ResetRequestSchema, ResetSchema,
-    SecurityLogQuery, SignInSchema, TokenRequestSchema,
+    MailPreferencesSchema, SecurityLogQuery, SignInSchema, TokenRequestSchema,
 )
 from shared import service_shell, session_auth, sessions
 from shared.http import api_endpoint, json_response, read_json, read_query
@@ -166,6 +166,14 @@ class AccountsService(service_shell.ServiceShell):
         csrf_token = (sessions.csrf_token(session_auth.session_id_of(request), self.config.session_policy.secret)
                       if principal.by_session else None)
         return json_response(views.me_view(principal, person, csrf_token))
+
+    @http("PUT", "/api/v1/me/mail-preferences")
+    @api_endpoint
+    def set_mail_preferences(self, request):
+        principal = self.auth.caller(request, "choose_own_mail")
+        body = read_json(request, MailPreferencesSchema())
+        chosen = self.store.run(lambda uow: handlers.set_mail_preferences(uow, principal, body["turned_off"]))
+        return json_response(views.mail_preferences_view(chosen))
 
     @http("GET", "/api/v1/me/tokens")
     @api_endpoint

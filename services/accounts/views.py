@@ -2,6 +2,7 @@
 and the one answer a refused sign-in gets."""
 from shared.clock import iso
 from shared.http import ApiError, Unprocessable, error_response
+from services.mail.domain.notices import OPTIONAL as OPTIONAL_MAILS
 
 # The page (services/web, a later step) that opens an invitation or a reset link; the token rides in the
 # query so the page works with JavaScript off.
@@ -59,10 +60,17 @@ def person_view(person) -> dict:
 
 
 def me_view(principal, person, csrf_token=None) -> dict:
-    """Who is calling: the principal the rules see, the account behind it, and a session's CSRF token."""
+    """Who is calling: the principal the rules see, the account behind it (with the mails it turned off),
+    and a session's CSRF token."""
     return {"role": principal.role, "subject": principal.subject, "member_code": principal.member_code,
             "authenticated_by": "session" if principal.by_session else "token",
-            "person": person_view(person) if person is not None else None, "csrf_token": csrf_token}
+            "person": person_view(person) if person is not None else None, "csrf_token": csrf_token,
+            "mail": mail_preferences_view(person.mail_opt_out or []) if person is not None else None}
+
+
+def mail_preferences_view(turned_off) -> dict:
+    """The stage notices a person may turn off (in the account page's order), and those they did."""
+    return {"optional": list(OPTIONAL_MAILS), "turned_off": list(turned_off)}
 
 
 def invitation_view(person, token, expires_at, public_base_url) -> dict:

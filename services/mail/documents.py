@@ -1,11 +1,10 @@
 """The mail service's documents, and nothing else (reads: queries.py; the rules: domain/delivery.py)."""
-from mongoengine import DateTimeField, Document, IntField, StringField
+from mongoengine import BooleanField, DateTimeField, Document, IntField, StringField
 
 from services.mail.domain import delivery
+from services.mail.domain.notices import KINDS
 from shared.irm import LANGUAGES
 from shared.persistence.documents import Person
-
-KINDS = ("invitation", "password_reset", "review_assigned")
 
 
 class OutgoingMail(Document):
@@ -26,6 +25,7 @@ class OutgoingMail(Document):
     language = StringField(required=True, choices=LANGUAGES)
     role = StringField()  # an invitation's role, named in the mail
     expires_at = DateTimeField(required=True)  # the link's expiry, or the deadline the mail names: not worth sending after
+    has_deadline = BooleanField(default=False)  # a notice: whether expires_at is a deadline the mail names (else its lifetime)
     case_id = StringField()  # an assignment's
     member_code = StringField()
     member_name = StringField()  # in the recipient's language, as the registry names it

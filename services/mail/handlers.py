@@ -12,7 +12,7 @@ from datetime import datetime
 
 from services.accounts.domain import tokens
 from services.mail import documents, views
-from services.mail.domain import delivery, message
+from services.mail.domain import delivery, message, notices
 from shared.clock import aware
 from shared.persistence.documents import Member
 
@@ -66,13 +66,43 @@ def record_assignment_mail(uow, event_id: str, payload: dict, now: datetime):
     member = uow.get(Member, {"_id": payload["member_code"]})
     names = dict(member.names) if member is not None else {}
     mail = documents.OutgoingMail(
-        mail_id=identifier, event_id=event_id, kind=views.REVIEW_ASSIGNED,
+        mail_id=identifier, event_id=event_id, kind=notices.REVIEW_ASSIGNED,
         member_name=names.get(person.language) or names.get("en") or payload["member_code"], recipient=person.email,
         person_id=person.person_id, language=person.language, expires_at=_parse_moment(payload["accept_deadline_at"]),
         case_id=payload["case_id"], member_code=payload["member_code"], status=delivery.PENDING, attempts=0,
         next_attempt_at=now, created_at=now)
     uow.insert(mail)
     return mail
+
+
+def record_notices(uow, event_type: str, event_id: str, payload: dict, now: datetime) -> list:
+    """A case moved to a stage someone must hear of (domain/notices.py): one pending mail to each activated
+    account of the notice's audience that has not turned this kind of mail off, in that person's language.
+    Whoever opts out or is invited later is judged when the event is consumed, as a mail is an effect of it."""
+    notice = notices.NOTICE_OF_EVENT.get(event_type)
+    if notice is None:
+        return []
+    deadline = payload.get(notice.deadline_field) if notice.deadline_field else None
+    expires_at = _parse_moment(deadline) if deadline else now + notices.NOTICE_LIFETIME
+    member = uow.get(Member, {"_id": payload["member_code"]}) if payload.get("member_code") else None
+    names = dict(member.names) if member is not None else {}
+    recorded = []
+    for person in uow.find(documents.Person, notices.audience_filter(notice, payload), sort=[("_id", 1)],
+                           limit=notices.MAX_RECIPIENTS):
+        if not notices.wants(person.mail_opt_out, notice.kind):
+            continue
+        identifier = mail_id(event_id, person.email)
+        if uow.get(documents.OutgoingMail, {"_id": identifier}) is not None:
+            continue  # a redelivered event: this person's mail is already there
+        mail = documents.OutgoingMail(
+            mail_id=identifier, event_id=event_id, kind=notice.kind, recipient=person.email, person_id=person.person_id,
+            language=person.language, expires_at=expires_at, has_deadline=deadline is not None,
+            case_id=payload.get("case_id"), member_code=payload.get("member_code"),
+            member_name=names.get(person.language) or names.get("en") or payload.get("member_code"),
+            status=delivery.PENDING, attempts=0, next_attempt_at=now, created_at=now)
+        uow.insert(mail)
+        recorded.append(mail)
+    return recorded
 
 
 def claim(uow, mail, now: datetime) -> bool:
@@ -85,12 +115,13 @@ def claim(uow, mail, now: datetime) -> bool:
 def compose(mail, composer: Composer):
     """The message to hand to the SMTP server, rendered now in the recipient's language."""
     token = None
-    if mail.kind in views.LINK_KINDS:
+    if mail.kind in notices.LINK_KINDS:
         token = tokens.unseal(mail.sealed_token or "", composer.secret)
         if token is None:
             raise CannotCompose("the link's token does not open with this server's secret")
-    link = views.link(composer.public_base_url, mail.kind, token, mail.language)
-    rendered = views.render(mail.kind, mail.language, mail.recipient, link, aware(mail.expires_at), mail.role,
+    link = views.link(composer.public_base_url, mail.kind, token, mail.language, mail.case_id or "")
+    moment = aware(mail.expires_at) if mail.kind not in notices.OPTIONAL or mail.has_deadline else None
+    rendered = views.render(mail.kind, mail.language, mail.recipient, link, moment, mail.role,
                             mail.member_name or mail.member_code or "", mail.case_id or "")
     return message.build(mail.mail_id, composer.mail_from, mail.recipient, aware(mail.created_at), rendered)
 

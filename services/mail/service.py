@@ -3,7 +3,11 @@
 Consumed events
   accounts person.invited             the invitation, in the invited person's language
   accounts password_reset.requested   the reset link, in the person's language
-  review   review.assigned            the expert (the person bound to the registry entry), with the accept deadline
+  review   review.assigned            the expert (the person bound to the registry entry), with the accept deadline;
+                                      and the member's points of contact (a stage notice)
+  review   review.submitted, .quality_approved, .public_comment_opened, .correction_opened;
+  publication finding.published       the stage notices (domain/notices.py: who is told of what; each person
+                                      may turn any of them off)
 A timer sends the pending mails (handlers.py: claim, send outside any transaction, record), retrying
 with a growing delay and parking a mail that keeps failing (domain/delivery.py). No API of its own:
 /health and /metrics (gauge irm_mail_messages), and `irmctl mail list [--failed]`.
@@ -16,7 +20,10 @@ from services.mail import metrics as mail_metrics
 from services.mail.dependencies import MailSettings
 from shared import service_shell
 from shared.clock import utcnow
-from shared.contracts.events import PASSWORD_RESET_REQUESTED, PERSON_INVITED, REVIEW_ASSIGNED
+from shared.contracts.events import (
+    FINDING_PUBLISHED, PASSWORD_RESET_REQUESTED, PERSON_INVITED, REVIEW_ASSIGNED, REVIEW_CORRECTION_OPENED,
+    REVIEW_PUBLIC_COMMENT_OPENED, REVIEW_QUALITY_APPROVED, REVIEW_SUBMITTED,
+)
 from shared.logging import bind_correlation
 from shared.service_shell import Store, consumes
 
@@ -42,6 +49,27 @@ class MailService(service_shell.ServiceShell):
     @consumes(REVIEW_ASSIGNED)
     def on_review_assigned(self, event, uow):
         handlers.record_assignment_mail(uow, event.event_id, event.payload, utcnow())
+        handlers.record_notices(uow, event.event_type, event.event_id, event.payload, utcnow())
+
+    @consumes(REVIEW_SUBMITTED)
+    def on_review_submitted(self, event, uow):
+        handlers.record_notices(uow, event.event_type, event.event_id, event.payload, utcnow())
+
+    @consumes(REVIEW_QUALITY_APPROVED)
+    def on_review_quality_approved(self, event, uow):
+        handlers.record_notices(uow, event.event_type, event.event_id, event.payload, utcnow())
+
+    @consumes(REVIEW_PUBLIC_COMMENT_OPENED)
+    def on_public_comment_opened(self, event, uow):
+        handlers.record_notices(uow, event.event_type, event.event_id, event.payload, utcnow())
+
+    @consumes(REVIEW_CORRECTION_OPENED)
+    def on_correction_opened(self, event, uow):
+        handlers.record_notices(uow, event.event_type, event.event_id, event.payload, utcnow())
+
+    @consumes(FINDING_PUBLISHED)
+    def on_finding_published(self, event, uow):
+        handlers.record_notices(uow, event.event_type, event.event_id, event.payload, utcnow())
 
     @timer(interval=1)
     def send_pending(self):

@@ -17,9 +17,8 @@ from shared.clock import iso
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES, TRANSLATIONS = HERE / "templates", HERE / "translations"
-INVITATION, PASSWORD_RESET, REVIEW_ASSIGNED = "invitation", "password_reset", "review_assigned"
-KINDS = (INVITATION, PASSWORD_RESET, REVIEW_ASSIGNED)
-LINK_KINDS = (INVITATION, PASSWORD_RESET)  # their link carries a token that acts once
+from services.mail.domain.notices import INVITATION, KINDS, LINK_KINDS, OPTIONAL, PASSWORD_RESET, REVIEW_ASSIGNED
+from services.web import views as pages
 
 
 def N_(message: str) -> str:  # marked for extraction, translated where shown
@@ -27,7 +26,13 @@ def N_(message: str) -> str:  # marked for extraction, translated where shown
 
 
 SUBJECTS = {INVITATION: N_("Your invitation to irm-review"), PASSWORD_RESET: N_("Reset your irm-review password"),
-            REVIEW_ASSIGNED: N_("A review is assigned to you")}
+            REVIEW_ASSIGNED: N_("A review is assigned to you"),
+            "case_assigned": N_("An expert was assigned to review your self-assessment"),
+            "government_review_opened": N_("The draft report is ready for the government's comments"),
+            "public_comment_opened": N_("The draft report is open for public comment"),
+            "finding_published": N_("The IRM's report on your action plan is published"),
+            "correction_opened": N_("A published IRM report is being corrected"),
+            "quality_review_waiting": N_("A review is waiting for quality review")}
 ROLE_NAMES = {"poc": N_("the government's point of contact"), "expert": N_("an expert reviewer"),
               "quality_reviewer": N_("a quality reviewer"), "admin": N_("an administrator")}
 
@@ -46,25 +51,42 @@ def environment(language: str, html: bool) -> jinja2.Environment:
     return env
 
 
-def link(public_base_url: str, kind: str, token: str | None, language: str) -> str:
+# A notice's page: the public draft while it is open to comment, the case's public record once it is published
+# (the pages' own paths, services/web/views.py); any other, the site's home (sign in from there).
+CASE_PAGES = {"public_comment_opened": pages.draft_path, "finding_published": pages.timeline_path,
+              "correction_opened": pages.timeline_path}
+ACTIONS = {"public_comment_opened": (N_("Read the draft and comment on it:"), N_("Read the draft")),
+           "finding_published": (N_("Read the report's public record:"), N_("Read the public record")),
+           "correction_opened": (N_("Follow the case's public record:"), N_("Read the public record"))}
+SIGN_IN_ACTION = (N_("Sign in to irm-review to see the case:"), N_("Sign in"))
+
+
+def link(public_base_url: str, kind: str, token: str | None, language: str, case_id: str = "") -> str:
     """The page that opens the link (accounts' LINK_PAGES), under the recipient's language as every page is (/fr/...);
-    for a mail without a token, the site's home in that language (sign in from there)."""
-    if kind not in LINK_KINDS:
-        return f"{public_base_url.rstrip('/')}/{language}/"
-    return f"{public_base_url.rstrip('/')}/{language}{accounts_views.LINK_PAGES[kind]}?token={token}"
+    a notice's case page; for any other mail, the site's home in that language (sign in from there)."""
+    base = public_base_url.rstrip("/")
+    if kind in LINK_KINDS:
+        return f"{base}/{language}{accounts_views.LINK_PAGES[kind]}?token={token}"
+    if kind in CASE_PAGES and case_id:
+        return base + CASE_PAGES[kind](case_id, language)
+    return f"{base}/{language}/"
 
 
 def render(kind: str, language: str, recipient: str, link_url: str, moment, role: str | None = None,
            member: str = "", case_id: str = "") -> Rendered:
-    """`moment`: when the link expires, or the deadline the mail names (shown in UTC, in the language's long form)."""
+    """`moment`: when the link expires, or the deadline the mail names (shown in UTC, in the language's long form);
+    None for a notice that names none."""
     if kind not in KINDS:
         raise ValueError(f"no mail of kind {kind!r}")
     gettext = translations(language).gettext
     values = {"recipient": recipient, "link": link_url, "subject": gettext(SUBJECTS[kind]),
-              "expires": dates.format_datetime(moment, "long", tzinfo=moment.tzinfo, locale=language),
+              "expires": dates.format_datetime(moment, "long", tzinfo=moment.tzinfo, locale=language) if moment else "",
               "role_name": gettext(ROLE_NAMES[role]) if role else "", "member": member, "case_id": case_id}
-    text = environment(language, False).get_template(f"{kind}.txt").render(**values)
-    html = environment(language, True).get_template(f"{kind}.html").render(**values)
+    template = "notice" if kind in OPTIONAL else kind  # the stage notices share one template, a paragraph each
+    action, link_label = ACTIONS.get(kind, SIGN_IN_ACTION)
+    values.update(kind=kind, action=gettext(action), link_label=gettext(link_label))
+    text = environment(language, False).get_template(f"{template}.txt").render(**values)
+    html = environment(language, True).get_template(f"{template}.html").render(**values)
     return Rendered(values["subject"], text, html, language)
 
 

@@ -208,7 +208,7 @@ def finding_page(view: dict, language: str, base: str = "") -> dict:
             "page": finding_href(view["id"], language), "report": report_href(view["id"], language),
             "json": view["url"], "feed": f"/api/v1/feeds/findings.atom?member={quote(member['code'])}",
             "open_data": "/api/v1/open-data/commitments.csv", "audit": view["audit_url"], "timeline": view["timeline_url"],
-            "timeline_page": f"/{language}/cases/{quote(view['case_id'])}/timeline", "log_page": f"/{language}/log"}.items()},
+            "timeline_page": timeline_path(view["case_id"], language), "log_page": f"/{language}/log"}.items()},
     }
 
 
@@ -311,6 +311,10 @@ def draft_path(case_id: str, language: str) -> str:
     return f"/{language}/cases/{quote(case_id, safe='')}/draft"
 
 
+def timeline_path(case_id: str, language: str) -> str:
+    return f"/{language}/cases/{quote(case_id, safe='')}/timeline"
+
+
 def message_view(message: dict, language: str) -> dict:
     """A form message (comment_form's msgid and values) with its values written in the page's
     language: numbers in the locale, a wait in words ("2 minutes", "دقيقتان")."""
@@ -359,5 +363,5 @@ def draft_page(draft: dict, language: str, token: str, form: dict | None = None,
         "refusal": message_view(refusal, language) if refusal else None,
         "action": draft_path(case_id, language) + "/comments",
         "links": {"json": f"/api/v1/cases/{quote(case_id, safe='')}/public-draft",
-                  "timeline": f"/{language}/cases/{quote(case_id, safe='')}/timeline"},
+                  "timeline": timeline_path(case_id, language)},
     }

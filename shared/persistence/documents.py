@@ -6,7 +6,7 @@ touching a Document's `objects` opens a database connection at import. Service m
 import this *module*, never the classes.
 """
 from mongoengine import (
-    BinaryField, BooleanField, DateTimeField, DictField, Document, EmailField, IntField, StringField,
+    BinaryField, BooleanField, DateTimeField, DictField, Document, EmailField, IntField, ListField, StringField,
 )
 
 from shared.irm import LANGUAGES, MEMBER_KINDS, ROLES
@@ -59,6 +59,8 @@ class Person(Document):
     totp_last_step = IntField()  # the step of the last accepted code: each step is accepted once
     # "Sign out everywhere" (and a password change) adds one: every session of an older generation is over.
     session_generation = IntField(required=True, default=0)
+    # The stage notices this person turned off (services/mail/domain/notices.py OPTIONAL; accounts checks the names).
+    mail_opt_out = ListField(StringField(max_length=64), default=list)
     invited_by = DictField(required=True)  # the actor who invited (role, id)
     created_at = DateTimeField(required=True)
     activated_at = DateTimeField()  # when the invitation was accepted (and TOTP confirmed where required)

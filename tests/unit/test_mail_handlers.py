@@ -8,7 +8,7 @@ import pytest
 
 from services.accounts.domain import tokens
 from services.mail import documents, handlers, views
-from services.mail.domain import delivery
+from services.mail.domain import delivery, notices
 from shared.persistence.documents import Member, Person
 from tests.fake_unit_of_work import FakeUnitOfWork
 
@@ -156,3 +156,77 @@ def test_a_stored_mail_is_composed_with_its_unsealed_link_and_not_once_its_link_
     with pytest.raises(handlers.CannotCompose):
         handlers.compose(reloaded(uow, mail), COMPOSER)
     assert not handlers.expired(mail, EXPIRES - timedelta(seconds=1)) and handlers.expired(mail, EXPIRES)
+
+
+# --- stage notices: who hears of what (domain/notices.py) ---------------------------------------------------
+def person(uow, person_id, role, language="ar", member_code=None, activated=True, opted_out=()):
+    return uow.put(Person(person_id=person_id, email=f"{person_id}@example.org", role=role, member_code=member_code,
+                          language=language, invited_by={"role": "admin", "id": "admin-1"}, created_at=NOW,
+                          activated_at=NOW if activated else None, mail_opt_out=list(opted_out)))
+
+
+def stage_payload(**extra):
+    return {"case_id": "case_1", "member_code": "TN", "expert_id": "exp-a", **extra}
+
+
+def test_a_stage_notice_goes_to_each_activated_poc_of_the_member_in_their_language_with_the_window_s_end(uow):
+    person(uow, "poc_leila", "poc", "ar", "TN")
+    person(uow, "poc_jean", "poc", "fr", "TN")
+    person(uow, "poc_invited", "poc", "fr", "TN", activated=False)  # not yet an account
+    person(uow, "poc_morocco", "poc", "fr", "MA")  # another member's
+    until = (NOW + timedelta(days=14)).isoformat().replace("+00:00", "Z")
+    mails = handlers.record_notices(uow, "review.quality_approved", "evt_q", stage_payload(government_review_until=until,
+                                                                                          reviewer_id="qr-1"), NOW)
+    assert sorted((m.recipient, m.language, m.member_name) for m in mails) == [
+        ("poc_jean@example.org", "fr", "Tunisie"), ("poc_leila@example.org", "ar", "Tunisia")]
+    assert {m.kind for m in mails} == {"government_review_opened"}
+    assert all(m.expires_at == NOW + timedelta(days=14) and m.has_deadline for m in mails)
+    # Redelivered: nothing more.
+    assert handlers.record_notices(uow, "review.quality_approved", "evt_q", stage_payload(government_review_until=until,
+                                                                                         reviewer_id="qr-1"), NOW) == []
+    assert len(stored_mails(uow)) == 2
+
+
+def test_a_person_who_turned_a_notice_off_does_not_get_it_but_gets_the_others(uow):
+    person(uow, "poc_leila", "poc", "ar", "TN", opted_out=("finding_published",))
+    assert handlers.record_notices(uow, "finding.published", "evt_p", stage_payload(), NOW) == []
+    closes = (NOW + timedelta(days=14)).isoformat().replace("+00:00", "Z")
+    [mail] = handlers.record_notices(uow, "review.public_comment_opened", "evt_c", stage_payload(closes_at=closes), NOW)
+    assert mail.kind == "public_comment_opened"
+
+
+def test_the_quality_review_queue_is_told_to_every_quality_reviewer_and_no_one_else(uow):
+    person(uow, "qr_one", "quality_reviewer", "en")
+    person(uow, "qr_two", "quality_reviewer", "fr")
+    person(uow, "poc_leila", "poc", "ar", "TN")
+    mails = handlers.record_notices(uow, "review.submitted", "evt_s", stage_payload(), NOW)
+    assert sorted(m.recipient for m in mails) == ["qr_one@example.org", "qr_two@example.org"]
+    assert all(m.kind == "quality_review_waiting" and m.expires_at == NOW + notices.NOTICE_LIFETIME
+               and not m.has_deadline for m in mails)
+
+
+def test_an_event_no_notice_follows_mails_nobody(uow):
+    person(uow, "poc_leila", "poc", "ar", "TN")
+    assert handlers.record_notices(uow, "review.accepted", "evt_a", stage_payload(deadline_at="2099-01-01T00:00:00Z"),
+                                   NOW) == []
+
+
+def test_the_mails_that_answer_a_person_s_own_action_cannot_be_turned_off():
+    assert notices.wants(["invitation", "password_reset", "review_assigned"], "password_reset")
+    assert not notices.wants(["finding_published"], "finding_published")
+    assert set(notices.OPTIONAL).isdisjoint(notices.LINK_KINDS + (notices.REVIEW_ASSIGNED,))
+
+
+@pytest.mark.parametrize("language", ["ar", "fr", "en"])
+def test_a_public_comment_notice_links_to_the_draft_and_names_the_period_s_end(uow, language):
+    person(uow, "poc_x", "poc", language, "TN")
+    closes = datetime(2027, 1, 15, 17, 0, tzinfo=timezone.utc)
+    [mail] = handlers.record_notices(uow, "review.public_comment_opened", "evt_c",
+                                     stage_payload(closes_at=closes.isoformat().replace("+00:00", "Z")), NOW)
+    built = handlers.compose(mail, COMPOSER)
+    text = built.get_body(("plain",)).get_content()
+    assert f"https://irm.example.org/{language}/cases/case_1/draft" in text
+    assert "2027" in text and "case_1" in text
+    assert built["Content-Language"] == language
+    parsed = message_from_bytes(built.as_bytes(), policy=policy.default)
+    assert parsed.get_body(("html",)).get_content().count("/cases/case_1/draft") == 2
