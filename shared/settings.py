@@ -82,7 +82,8 @@ ALL = (
             "X-Forwarded-Host headers are never used for links.", SERVICES + (WEB, GATEWAY, IRMCTL)),
     Setting("TRUSTED_PROXIES", "127.0.0.1/32,::1/128",
             "Proxies whose X-Forwarded-For is believed (comma-separated CIDRs): the client is the right-most forwarded "
-            "address that is not one of them. From any other peer the header is ignored.", ("review", "accounts")),
+            "address that is not one of them. From any other peer the header is ignored. docker-compose.yml adds its own "
+            "network's fixed subnet (172.28.0.0/16), where the gateway and the pages are.", ("review", "accounts")),
     # --- review timing (seconds) ---------------------------------------------------------------
     Setting("ACCEPT_DEADLINE_SECONDS", "604800",
             "An assigned expert accepts or declines within this, or the case is reassigned.", ("review",), int),
