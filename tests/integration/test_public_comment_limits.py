@@ -14,6 +14,7 @@ from devtools.ports import free_port
 from services.review import documents as review_documents
 from services.review import queries as review_queries
 from services.review.service import ReviewService
+from shared.persistence import documents as shared_documents
 from shared.persistence.documents import AuditEntry
 from tests.integration.conftest import rate_and_submit, wait_until
 from tests.integration.test_review import Review, submitted_event
@@ -139,7 +140,7 @@ def test_two_instances_share_the_limits_and_the_state_expires(start_review, cont
     second = Review(f"http://127.0.0.1:{port}", config["AMQP_URI"])
     statuses = [comment(instance, "case_shared", client="192.0.2.44").status_code for instance in (first, second) * 4]
     assert statuses.count(201) == 4 and statuses[-2:] == [429, 429]
-    ttl = [index for index in review_documents.RateLimit._get_collection().index_information().values()
+    ttl = [index for index in shared_documents.RateLimit._get_collection().index_information().values()
            if index["key"] == [("expires_at", 1)]]
     assert ttl and ttl[0]["expireAfterSeconds"] == 0
 
