@@ -82,7 +82,8 @@ ALL = (
             "X-Forwarded-Host headers are never used for links.", SERVICES + (WEB, GATEWAY, IRMCTL)),
     Setting("TRUSTED_PROXIES", "127.0.0.1/32,::1/128",
             "Proxies whose X-Forwarded-For is believed (comma-separated CIDRs): the client is the right-most forwarded "
-            "address that is not one of them. From any other peer the header is ignored.", ("review", "accounts")),
+            "address that is not one of them. From any other peer the header is ignored. docker-compose.yml adds its own "
+            "network's fixed subnet (172.28.0.0/16), where the gateway and the pages are.", ("review", "accounts")),
     # --- review timing (seconds) ---------------------------------------------------------------
     Setting("ACCEPT_DEADLINE_SECONDS", "604800",
             "An assigned expert accepts or declines within this, or the case is reassigned.", ("review",), int),
@@ -118,6 +119,16 @@ ALL = (
     Setting("SESSION_IDLE_SECONDS", "1800", "A session ends this long after its last request (last seen is written "
             "back at most once a minute).", NAMEKO_SERVICES, int),
     Setting("SESSION_ABSOLUTE_SECONDS", "28800", "A session ends this long after sign-in, however active.", NAMEKO_SERVICES, int),
+    Setting("PASSWORD_RESETS_PER_CLIENT", "10",
+            "Password-reset requests one client address (an IPv6 /64) may send per PASSWORD_RESETS_CLIENT_SECONDS, "
+            "whatever the addresses asked for: a burst of the whole limit, then one per period/limit (GCRA); beyond, "
+            "429 with Retry-After and no link or mail.", ("accounts",), int),
+    Setting("PASSWORD_RESETS_CLIENT_SECONDS", "3600", "The period of PASSWORD_RESETS_PER_CLIENT.", ("accounts",), int),
+    Setting("PASSWORD_RESETS_PER_ADDRESS", "3",
+            "Password-reset requests one e-mail address takes per PASSWORD_RESETS_ADDRESS_SECONDS from everyone, "
+            "counted whether or not an account has it (the answer never tells): each admitted one for an account in "
+            "use issues a link and a mail.", ("accounts",), int),
+    Setting("PASSWORD_RESETS_ADDRESS_SECONDS", "3600", "The period of PASSWORD_RESETS_PER_ADDRESS.", ("accounts",), int),
     Setting("TOTP_ISSUER", "irm-review",
             "The name an authenticator app shows beside a person's second factor (no colon).", ("accounts",)),
     # --- mail (services/mail) -------------------------------------------------------------------

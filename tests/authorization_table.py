@@ -116,19 +116,67 @@ ENDPOINTS = [
     *(row(service, "GET", "/metrics", **PUBLIC) for service in ("intake", "review", "publication", "accounts")),
 ]
 
-# README's "Roles" table, row by row. What each role sees of a case is the grid above, in words.
+# README's "Roles" table, row by row. Each "may" is a list of facts, and each fact names the endpoints of the
+# grid above that bear it out: `caller` is allowed on every one of `endpoints`, and each of `not_for` is
+# allowed on none of `own` (tests/unit/test_access.py: test_each_role_may_what_the_grid_allows). A `{stage}`
+# in the words is the grid's own stage of `caller` on the first endpoint ("from government review on").
+def fact(words, caller, endpoints, *, not_for=(), own=None):
+    return {"words": words, "caller": caller, "endpoints": tuple(endpoints), "not_for": tuple(not_for),
+            "own": tuple(endpoints if own is None else own)}
+
+
+_CASE = "/api/v1/cases/{id}"
 ROLES = [
-    ("poc", "a government point of contact", "one member",
-     "its member's self-assessments, evidence and action plans; its member's draft findings from government review on, "
-     "to comment"),
-    ("expert", "an IRM researcher", "their expert id",
-     "the cases assigned to them: read, rate, submit, answer, finalise. A case they declined or missed a deadline on "
-     "stays in their list as id, status, member and cycle only"),
-    ("quality_reviewer", "an IEP member", "their id",
-     "cases in or past quality review (a returned case too): read, approve or return any they did not author; "
-     "withdraw findings"),
-    ("admin", "an operator", "—", "read everything, submit for any member, the expert registry, corrections"),
+    ("poc", "a government point of contact", "one member", [
+        fact("its member's self-assessments, evidence and action plans", "member_poc",
+             [("POST", "/api/v1/evidence"), ("GET", "/api/v1/evidence/{file_id}"), ("POST", "/api/v1/self-assessments"),
+              ("GET", "/api/v1/self-assessments/{id}"), ("POST", "/api/v1/action-plans/{member}/{n}/commitments"),
+              ("GET", "/api/v1/action-plans/{member}/{n}/commitments")],
+             not_for=["other_poc"],
+             own=[("GET", "/api/v1/evidence/{file_id}"), ("POST", "/api/v1/self-assessments"),
+                  ("GET", "/api/v1/self-assessments/{id}"), ("POST", "/api/v1/action-plans/{member}/{n}/commitments"),
+                  ("GET", "/api/v1/action-plans/{member}/{n}/commitments")]),
+        fact("; its member's draft findings {stage}, to comment", "member_poc",
+             [("GET", _CASE + "/draft"), ("POST", _CASE + "/government-comments")], not_for=["other_poc"]),
+    ]),
+    ("expert", "an IRM researcher", "their expert id", [
+        fact("the cases assigned to them: read, rate, submit, answer, finalise", "assigned_expert",
+             [("GET", _CASE), ("PUT", _CASE + "/ratings/{commitment_id}"), ("POST", _CASE + "/submit"),
+              ("POST", _CASE + "/government-comments/{cid}/response"), ("POST", _CASE + "/finalise")],
+             not_for=["unassigned_expert", "past_expert"]),
+        fact(". A case they declined or missed a deadline on stays in their list as id, status, member and cycle only",
+             "past_expert", [("GET", "/api/v1/cases")]),
+    ]),
+    ("quality_reviewer", "an IEP member", "their id", [
+        fact("cases {stage} (a returned case too): read, approve or return any they did not author", "quality_reviewer",
+             [("GET", _CASE), ("POST", _CASE + "/quality-decision")]),
+        fact("; withdraw findings", "quality_reviewer", [("POST", "/api/v1/findings/{id}/withdraw")]),
+    ]),
+    ("admin", "an operator", "—", [
+        # Everything but what only a signed-in person reads of their own (their personal tokens).
+        fact("read everything", "admin",
+             [(e["method"], e["path"]) for e in ENDPOINTS if e["method"] == "GET" and e["note"] != SESSION_ONLY_NOTE]),
+        fact(", submit for any member", "admin",
+             [("POST", "/api/v1/self-assessments"), ("POST", "/api/v1/action-plans/{member}/{n}/commitments")]),
+        fact(", the expert registry", "admin",
+             [("GET", "/api/v1/experts"), ("POST", "/api/v1/experts"), ("PUT", "/api/v1/experts/{id}")]),
+        fact(", corrections", "admin", [("POST", _CASE + "/correct")]),
+    ]),
 ]
+
+
+def endpoint(method, path):
+    return next(e for e in ENDPOINTS if e["method"] == method and e["path"] == path)
+
+
+def may(facts) -> str:
+    """A role's "may", in words, its stages as the grid has them."""
+    def words(one):
+        if "{stage}" not in one["words"]:
+            return one["words"]
+        method, path = one["endpoints"][0]
+        return one["words"].replace("{stage}", _stage_phrase(endpoint(method, path)["answers"][one["caller"]]))
+    return "".join(words(one) for one in facts)
 
 
 # --- README's "who": rendered from the answers above, so README cannot say one thing and the grid another ----
@@ -136,10 +184,16 @@ def _allowed(value) -> bool:
     return value == OK or (isinstance(value, dict) and OK in value.values())
 
 
+def _stage_phrase(value) -> str:
+    """When a staged cell allows: "in or past quality review" (from a returned case on), "from <stage> on"."""
+    first = next(stage for stage in STAGES if value[stage] == OK)
+    return "in or past quality review" if first == "returned" else f"from {first.replace('_', ' ')} on"
+
+
 def _stage_note(value) -> str:
     if isinstance(value, dict) and set(value.values()) != {OK}:
-        first = next(stage for stage in STAGES if value[stage] == OK)
-        return " (in or past quality review)" if first == "returned" else f" (from {first.replace('_', ' ')})"
+        phrase = _stage_phrase(value)
+        return f" ({phrase.removesuffix(' on')})"
     return ""
 
 
@@ -174,5 +228,5 @@ def _who(a) -> str:
 
 def roles_table() -> str:
     lines = ["| role | who | bound to | may |", "|---|---|---|---|"]
-    lines += [f"| `{role}` | {person} | {bound} | {may} |" for role, person, bound, may in ROLES]
+    lines += [f"| `{role}` | {person} | {bound} | {may(facts)} |" for role, person, bound, facts in ROLES]
     return "\n".join(lines)

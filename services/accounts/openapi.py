@@ -150,8 +150,9 @@ def document() -> dict:
     api.operation("delete", "/api/v1/sessions", roles=ops["end_own_sessions"], session_only=True,
                   summary="Sign out everywhere: every session of the person ends", responses={"200": ("Signed out", "SignedOut")})
     api.operation("post", "/api/v1/password-resets", body="ResetRequest",
-                  summary="Ask for a password reset link by e-mail (the same answer whether or not the account exists)",
-                  responses={"202": ("Asked", "Status")}, errors=("403",))
+                  summary="Ask for a password reset link by e-mail (the same answer whether or not the account exists; "
+                          "429 with Retry-After past the per-client or per-address limit)",
+                  responses={"202": ("Asked", "Status")}, errors=("403", "429"))
     api.operation("post", "/api/v1/password-resets/complete", body="Reset",
                   summary="Set a new password with a reset link's token: every session ends, a sign-in lock is lifted",
                   responses={"200": ("Changed", "ResetDone")}, errors=("403", "410"))

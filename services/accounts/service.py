@@ -131,7 +131,12 @@ class AccountsService(service_shell.ServiceShell):
     @api_endpoint
     def request_password_reset(self, request):
         session_auth.refuse_cross_site(request)
-        body, ctx = read_json(request, ResetRequestSchema()), self._context(request)
+        ctx = self._context(request)
+        refused = self.config.reset_refused_for_client(ctx.client, ctx.now)
+        body = None if refused else read_json(request, ResetRequestSchema())
+        refused = refused or self.config.reset_refused_for_address(body["email"], ctx.now)
+        if refused:
+            return refused.response(request.correlation_id)
         self.store.run(lambda uow: handlers.request_reset(uow, body["email"], ctx))
         return json_response({"status": "requested"}, status=202)  # the same whether or not the account exists
 

@@ -8,6 +8,8 @@ import csv
 import io
 import json
 
+from shared import edge
+
 # (column, description): the order is the CSV's.
 COLUMNS = (
     ("Commitment Unique Identifier", "The commitment's identifier in OGP's data (e.g. TN0501)."),
@@ -83,12 +85,20 @@ def rows(findings) -> list:
     return out
 
 
+def _cell(value):
+    """A cell as the CSV holds it: a text's control characters other than tab and newline (which the API
+    refuses at the edge, so only a record that came another way could hold one) become U+FFFD, so no NUL,
+    escape or lone CR reaches a spreadsheet or a CSV reader, and the file always encodes."""
+    return edge.FORBIDDEN_IN_TEXT.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 def to_csv(table) -> bytes:
-    """UTF-8 with a byte-order mark, so spreadsheet programs open Arabic text correctly."""
+    """UTF-8 with a byte-order mark, so spreadsheet programs open Arabic text correctly. Records end in CRLF
+    (RFC 4180); a CR appears nowhere else."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=FIELDNAMES, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(table)
+    writer.writerows({name: _cell(value) for name, value in row.items()} for row in table)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

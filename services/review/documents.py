@@ -1,6 +1,6 @@
 """Review's documents, and nothing else (reads: queries.py; migrations: migrations.py). Imported as a
 module by the service, never as classes (see shared/persistence/documents.py)."""
-from mongoengine import BooleanField, DateTimeField, DictField, Document, FloatField, IntField, ListField, StringField
+from mongoengine import BooleanField, DateTimeField, DictField, Document, IntField, ListField, StringField
 
 from shared.irm import LANGUAGES
 
@@ -81,14 +81,4 @@ class Comment(Document):
     ]}
 
 
-class RateLimit(Document):
-    """One rate-limited key's state (shared/ratelimit.py): shared by every instance of the
-    service, and forgotten by MongoDB once it no longer limits anything (TTL index)."""
-
-    key = StringField(primary_key=True)
-    tat = FloatField(required=True)  # theoretical arrival time, epoch seconds
-    expires_at = DateTimeField(required=True)  # = tat: from then on the key is as if never seen
-    meta = {"collection": "rate_limits", "indexes": [{"fields": ["expires_at"], "expireAfterSeconds": 0}]}
-
-
-ALL = (Expert, Case, Comment, RateLimit)
+ALL = (Expert, Case, Comment)  # and the shared RateLimit (shared/persistence/documents.py)

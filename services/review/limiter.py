@@ -1,44 +1,16 @@
-"""Anonymous writes, rate-limited per client and per case: the shell around shared/ratelimit.py.
-
-Each key's state lives in MongoDB (documents.RateLimit), so every instance of the service
-shares it; it is changed by compare-and-set on the stored TAT, so two writers never both
-take the last slot. A limit is taken before the request's transaction and is not given
-back when the request is then refused for another reason: a flood of invalid requests is
-still a flood.
+"""Anonymous writes, rate-limited per client and per case: review's limits over the shared store
+(shared/persistence/rate_limits.py: MongoDB, compare-and-set, shared by every instance). A limit is
+taken before the request's transaction and is not given back when the request is then refused for
+another reason: a flood of invalid requests is still a flood.
 """
-from datetime import datetime, timezone
+from datetime import datetime
 
 from nameko.extensions import DependencyProvider
-from pymongo.errors import DuplicateKeyError
 
-from services.review import documents
 from services.review.domain.limits import Limits
-from shared import forwarded, ratelimit, settings
+from shared import forwarded, settings
 from shared.http import TooManyRequests
-
-CAS_ATTEMPTS = 20
-
-
-def take(key: str, rate: ratelimit.Rate, now: float) -> ratelimit.Decision:
-    """One request for `key` at `now`: admitted (and recorded) or refused (nothing written)."""
-    collection = documents.RateLimit._get_collection()
-    for _ in range(CAS_ATTEMPTS):
-        stored = collection.find_one({"_id": key})
-        tat = stored["tat"] if stored else None
-        decision = ratelimit.decide(rate, tat, now)
-        if not decision.admitted:
-            return decision
-        state = {"tat": decision.tat, "expires_at": datetime.fromtimestamp(decision.tat, timezone.utc)}
-        if stored is None:
-            try:
-                collection.insert_one({"_id": key, **state})
-                return decision
-            except DuplicateKeyError:
-                continue  # another request created it first: read it again
-        elif collection.update_one({"_id": key, "tat": tat}, {"$set": state}).modified_count == 1:
-            return decision
-    # Still contended after every attempt: so many requests on one key at once is itself a flood.
-    return ratelimit.Decision(False, None, max(1, round(rate.interval)))
+from shared.persistence.rate_limits import take
 
 
 class AnonymousWrites(DependencyProvider):

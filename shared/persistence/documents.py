@@ -6,7 +6,8 @@ touching a Document's `objects` opens a database connection at import. Service m
 import this *module*, never the classes.
 """
 from mongoengine import (
-    BinaryField, BooleanField, DateTimeField, DictField, Document, EmailField, IntField, ListField, StringField,
+    BinaryField, BooleanField, DateTimeField, DictField, Document, EmailField, FloatField, IntField, ListField,
+    StringField,
 )
 
 from shared.irm import LANGUAGES, MEMBER_KINDS, ROLES
@@ -183,4 +184,15 @@ class RejectedMessage(Document):
     meta = {"collection": "rejected_messages", "indexes": ["consumer", "received_at"]}
 
 
-SHARED_DOCUMENTS = (Member, ApiToken, Person, Session, AuditEntry, SealedContent, LogQueueEntry, OutboxMessage, ProcessedEvent, DeliveryAttempt, RejectedMessage)
+class RateLimit(Document):
+    """One rate-limited key's state (shared/ratelimit.py, kept by shared/persistence/rate_limits.py): shared by
+    every instance of every service that limits (review's anonymous comments, accounts' password resets; each key
+    starts with its limit's name), and forgotten by MongoDB once it no longer limits anything (TTL index)."""
+
+    key = StringField(primary_key=True)
+    tat = FloatField(required=True)  # theoretical arrival time, epoch seconds
+    expires_at = DateTimeField(required=True)  # = tat: from then on the key is as if never seen
+    meta = {"collection": "rate_limits", "indexes": [{"fields": ["expires_at"], "expireAfterSeconds": 0}]}
+
+
+SHARED_DOCUMENTS = (Member, ApiToken, Person, Session, AuditEntry, SealedContent, LogQueueEntry, OutboxMessage, ProcessedEvent, DeliveryAttempt, RejectedMessage, RateLimit)

@@ -3,7 +3,10 @@ an expert, a quality reviewer, an admin and with no token: no server error, ever
 documented, every content type and body as documented.
 
 Bounded for CI: FUZZ_EXAMPLES (default 4) examples per operation, derandomized (the same
-requests every run), no shrinking. A bigger run: FUZZ_EXAMPLES=200 FUZZ_SHRINK=1 (see README).
+requests every run), no shrinking, and FUZZ_SECONDS (default 240) of wall clock from the first
+example: once spent, each operation still gets its first example and no more (tests/e2e/fuzz_budget.py),
+and the run prints which operations ran fewer. A bigger run: FUZZ_EXAMPLES=200 FUZZ_SHRINK=1
+FUZZ_SECONDS=3600 (see README).
 """
 import os
 import uuid
@@ -24,10 +27,12 @@ from services.intake import openapi as intake_openapi
 from services.publication import openapi as publication_openapi
 from services.review import openapi as review_openapi
 from shared.openapi import API_SERVICES, MERGED_PATH, document_path
+from tests.e2e.fuzz_budget import FuzzBudget
 from tests.e2e.stacks import fast_stack
 
 pytestmark = pytest.mark.e2e
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
+BUDGET = FuzzBudget(float(os.environ.get("FUZZ_SECONDS", "240")))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 FUZZ_SETTINGS = settings(
     max_examples=EXAMPLES, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck),
@@ -61,10 +66,25 @@ def seeded(stack):
     return {"principals": principals, "known": known, "base_url": stack.base_url}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def coverage_report(request):
+    """After the module: what the fuzzing covered, and what the budget cut short, on the terminal."""
+    yield
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    for line in BUDGET.report():
+        if reporter is not None:
+            reporter.write_line(line)
+        else:
+            print(line)
+
+
 def exercise(case, seeded):
     """Send one generated request as each principal. Every other request names the seeded
     records instead of the generated ids (chosen by a hash of the request: deterministic),
-    so the fuzzer also meets real cases, findings and experts."""
+    so the fuzzer also meets real cases, findings and experts. Once FUZZ_SECONDS is spent, an
+    operation that had its first example sends no more (BUDGET says which)."""
+    if not BUDGET.admit(case.operation.label):
+        return
     if case.path_parameters and zlib.crc32(repr(sorted(case.path_parameters.items())).encode()) % 2 == 0:
         for name in case.path_parameters:
             if name in seeded["known"]:

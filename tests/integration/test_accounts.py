@@ -6,6 +6,7 @@ The throttle's waits and the links' lifetimes are hours and days: those tests ru
 its clock set forward by the test (`ManualClock`, the one dependency they replace), never
 with a shorter rule. Sessions are timed out with small SESSION_*_SECONDS settings and real time.
 """
+import re
 from datetime import timedelta
 
 import pytest
@@ -21,7 +22,7 @@ from services.review.service import ReviewService
 from shared import sessions
 from shared.clock import utcnow
 from shared.contracts.events import PASSWORD_RESET_REQUESTED, PERSON_INVITED
-from shared.persistence.documents import ApiToken
+from shared.persistence.documents import ApiToken, Person
 from tests.integration.conftest import SESSION_SECRET
 
 pytestmark = pytest.mark.integration
@@ -378,3 +379,39 @@ def test_irmctl_invites_the_first_admin_and_no_second_one(start, db, tap):
         operations.invite_first_admin("second@example.org", "fr", environ)
     entry = documents.SecurityLogEntry.objects(kind="invited").first()
     assert entry.actor == {"role": "system", "id": "irmctl"} and entry.subject == person.person_id
+
+
+def test_password_reset_requests_are_limited_per_address_and_per_client_alike_whether_an_account_exists(start, admin_token, tn):
+    api = start(AccountsAtTheTestsClock, PASSWORD_RESETS_PER_ADDRESS=2, PASSWORD_RESETS_PER_CLIENT=6)
+    person_with_account(api, admin_token, "forgot@example.org")
+    person_id = Person.objects(email="forgot@example.org").first().person_id
+
+    def ask(email, client="203.0.113.5"):
+        return api.call("POST", "/api/v1/password-resets", client=client, json={"email": email})
+
+    def links():
+        return documents.LinkToken.objects(person_id=person_id, purpose=tokens.PASSWORD_RESET).count()
+
+    def told(answer):
+        """What the asker learns of a refusal, but for how many seconds to wait."""
+        status, code, message, retry_after = error_without_correlation(answer)
+        return status, code, re.sub(r"\d+", "N", message), retry_after is not None and int(retry_after) >= 1
+
+    # Two a period for one address, however it is typed; the third is refused and issues no link (no mail).
+    known = [ask(email) for email in ("forgot@example.org", "Forgot@Example.org", " forgot@example.org")]
+    assert [a.status_code for a in known] == [202, 202, 429], [a.text for a in known]
+    assert links() == 2 and kinds(person_id).count("password_reset_requested") == 2
+    # An address no account has is answered the same, refusal included: nothing tells the two apart.
+    unknown = [ask("nobody@example.org") for _ in range(3)]
+    assert [a.status_code for a in unknown] == [202, 202, 429]
+    assert known[0].json() == unknown[0].json()
+    assert told(known[2]) == told(unknown[2]) == (429, "too_many_requests", "Too many password-reset requests for this "
+                                                  "address; try again in N s.", True)
+    # One client: six requests a period over every address (the refused ones count: a flood is a flood).
+    from_client = ask("someone.else@example.org")
+    assert told(from_client) == (429, "too_many_requests", "Too many password-reset requests from your address; try again "
+                                 "in N s.", True)
+    assert ask("someone.else@example.org", client="198.51.100.20").status_code == 202  # another client is not held back
+    # Once the wait it named has passed, the address is taken again and a new link goes out.
+    ManualClock.offset += timedelta(seconds=int(known[2].headers["Retry-After"]))
+    assert ask("forgot@example.org").status_code == 202 and links() == 3

@@ -14,6 +14,7 @@ from devtools.ports import free_port
 from services.review import documents as review_documents
 from services.review import queries as review_queries
 from services.review.service import ReviewService
+from shared.persistence import documents as shared_documents
 from shared.persistence.documents import AuditEntry
 from tests.integration.conftest import rate_and_submit, wait_until
 from tests.integration.test_review import Review, submitted_event
@@ -139,7 +140,7 @@ def test_two_instances_share_the_limits_and_the_state_expires(start_review, cont
     second = Review(f"http://127.0.0.1:{port}", config["AMQP_URI"])
     statuses = [comment(instance, "case_shared", client="192.0.2.44").status_code for instance in (first, second) * 4]
     assert statuses.count(201) == 4 and statuses[-2:] == [429, 429]
-    ttl = [index for index in review_documents.RateLimit._get_collection().index_information().values()
+    ttl = [index for index in shared_documents.RateLimit._get_collection().index_information().values()
            if index["key"] == [("expires_at", 1)]]
     assert ttl and ttl[0]["expireAfterSeconds"] == 0
 
@@ -179,3 +180,27 @@ def test_comments_embedded_by_an_earlier_version_are_moved_to_their_collection(d
     assert (case.comment_round, case.government_comment_count, case.public_comment_count) == (1, 1, 2)
     assert review_queries.comments_of(case, "government")[0]["response"]["text"] == {"fr": "r"}
     assert [c["comment_id"] for c in review_queries.comments_of(case, "public", published_only=True)] == ["pc_1"]
+
+
+@pytest.mark.parametrize("control", ["\x00", "\x1b", "\r"], ids=["NUL", "ESC", "lone CR"])
+def test_a_control_character_in_a_comments_text_or_author_is_a_field_error_and_nothing_is_stored(start_review, control):
+    review = start_review()
+    case_id = f"case_ctl_{ord(control)}"
+    open_for_public_comment(review, case_id)
+    url = f"{review.base}/api/v1/cases/{case_id}/public-comments"
+    bodies = {
+        ("text.fr",): {"text": {"fr": f"Avant{control}après."}, "author": "Leïla"},
+        ("author",): {"text": {"fr": "Un commentaire."}, "author": f"Leïla{control}"},
+        ("author", "text.ar"): {"text": {"ar": f"تعليق{control}"}, "author": f"{control}Leïla"},
+    }
+    for fields, body in bodies.items():
+        refused = requests.post(url, json=body, timeout=20)
+        assert refused.status_code == 422, refused.text
+        error = refused.json()["error"]
+        assert tuple(sorted(error["fields"])) == fields
+        assert all(f"U+{ord(control):04X}" in message for field in fields for message in error["fields"][field])
+    assert review_documents.Comment.objects(case_id=case_id).count() == 0
+    assert public_comments_recorded(case_id) == 0
+    assert review_documents.Case.objects(case_id=case_id).first().public_comment_count == 0
+    # Tab and newline are text: the same comment with them is taken.
+    assert requests.post(url, json={"text": {"fr": "Avant\tpendant\naprès."}, "author": "Leïla"}, timeout=20).status_code == 201

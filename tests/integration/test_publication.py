@@ -1,3 +1,4 @@
+import re
 import time
 
 import pytest
@@ -161,6 +162,44 @@ def test_open_data_round_trips_through_csv_with_arabic_intact(publication):
     assert as_json["columns"] == list(rows[0]) == open_data.FIELDNAMES
     dictionary = requests.get(f"{base}/api/v1/open-data/data-dictionary.json", timeout=10).json()
     assert [c["name"] for c in dictionary["columns"]] == open_data.FIELDNAMES and all(c["description"] for c in dictionary["columns"])
+
+
+
+# Texts the API lets through (tab, newline, quotes, separators, a formula, bidi and invisible characters), and one
+# title holding NUL, ESC and a lone CR, as a record that did not come through the API's edge could.
+HOSTILE_TITLES = {
+    "TN0501": {"fr": 'Budget\t2025\n« ouvert », "cité"; =HYPERLINK("http://x")',
+               "en": "Line\u2028separated \u202eevil\u202c zero\u200bwidth \ufeffbom",
+               "ar": "نشر\tالبيانات\nالمفتوحة"},
+    "TN0502": {"fr": "a\x00b\x1bc\rd"},
+}
+C0_BUT_TAB_NEWLINE_CR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def test_open_data_csv_holds_no_control_character_but_tab_newline_and_its_record_ends(publication):
+    import csv
+    import io
+
+    base, send = publication
+    payload = sample.approved_payload("case_ctl", {**sample.MEMBER, "names": {"en": "Tunisia\t=1+1", "fr": "Tunisie"}},
+                                      action_plan={"cycle": "2023-2025", "plan_number": 5}, plan_assessment=None,
+                                      titles=HOSTILE_TITLES)
+    send(build_event(REVIEW_APPROVED, payload, correlation_id="corr-case_ctl", actor={"role": "quality_reviewer", "id": "iep-1"}))
+    published("case_ctl")
+    raw = requests.get(f"{base}/api/v1/open-data/commitments.csv", timeout=10).content.decode("utf-8")
+    assert raw.startswith("\ufeff")
+    assert C0_BUT_TAB_NEWLINE_CR.search(raw) is None, repr(C0_BUT_TAB_NEWLINE_CR.search(raw))
+    assert "\r" not in raw.replace("\r\n", "")  # a CR only ends a record
+    rows = [row for row in csv.DictReader(io.StringIO(raw[1:], newline="")) if row["Finding URL"].endswith(
+        publication_documents.Finding.objects(case_id="case_ctl").first().finding_id)]
+    assert raw.count("\r\n") >= len(rows) + 1
+    first, second = rows[0], rows[1]
+    # What the API allows arrives as it was written: tab and newline kept inside the quoted field.
+    assert first["Commitment Title (fr)"] == HOSTILE_TITLES["TN0501"]["fr"]
+    assert first["Commitment Title"] == HOSTILE_TITLES["TN0501"]["en"]
+    assert first["Commitment Title (ar)"] == HOSTILE_TITLES["TN0501"]["ar"]
+    assert first["Member Name"] == "Tunisia\t=1+1"
+    assert second["Commitment Title"] == second["Commitment Title (fr)"] == "a\ufffdb\ufffdc\ufffdd"
 
 
 @pytest.fixture

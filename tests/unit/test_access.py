@@ -14,7 +14,8 @@ from services.review.domain import workflow
 from services.review.service import ReviewService
 from shared import access
 from shared.auth import Principal
-from tests.authorization_table import ENDPOINTS, roles_table, who
+from shared.irm import ROLES as IRM_ROLES
+from tests.authorization_table import ENDPOINTS, OK, ROLES, STAGES, endpoint, roles_table, who
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 
@@ -105,6 +106,51 @@ def _readme_rows(heading):
 
 def test_readme_roles_table_is_the_tables():
     assert "\n".join(_readme_rows("Roles")) == roles_table()
+
+
+def _allows(cell) -> bool:
+    return cell == OK or (isinstance(cell, dict) and OK in cell.values())
+
+
+def test_each_role_may_what_the_grid_allows():
+    """Every fact of README's Roles table is borne out by the grid: the role may call each endpoint the fact
+    names, and the caller it sets apart (another member's poc, an unassigned or past expert) may call none of
+    its own ones."""
+    assert tuple(role for role, *_ in ROLES) == IRM_ROLES
+    for role, _, _, facts in ROLES:
+        for one in facts:
+            for method, path in one["endpoints"]:
+                assert _allows(endpoint(method, path)["answers"][one["caller"]]), (role, one["words"], method, path)
+            for other in one["not_for"]:
+                for method, path in one["own"]:
+                    assert not _allows(endpoint(method, path)["answers"][other]), (role, one["words"], other, method, path)
+
+
+# The grid's stages as the facts shared/access.py sees: `returned` is back in review after a quality decision,
+# and every stage after quality review has had one (reviewer_id is set).
+STAGE_FACTS = {"in_review": ("in_review", None), "returned": ("in_review", "iep-2"),
+               "quality_review": ("quality_review", None), "government_review": ("government_review", "iep-2"),
+               "public_comment": ("public_comment", "iep-2"), "published": ("approved", "iep-2")}
+
+
+@pytest.mark.parametrize("principal, operation, method, path, caller", [
+    (REVIEWER, "read_case", "GET", "/api/v1/cases/{id}", "quality_reviewer"),       # "in or past quality review"
+    (REVIEWER, "quality_decision", "POST", "/api/v1/cases/{id}/quality-decision", "quality_reviewer"),
+    (REVIEWER, "read_draft", "GET", "/api/v1/cases/{id}/draft", "quality_reviewer"),
+    (POC, "read_draft", "GET", "/api/v1/cases/{id}/draft", "member_poc"),           # "from government review on"
+    (OTHER_POC, "read_draft", "GET", "/api/v1/cases/{id}/draft", "other_poc"),
+    (EXPERT, "read_case", "GET", "/api/v1/cases/{id}", "assigned_expert"),
+    (STRANGER, "read_case", "GET", "/api/v1/cases/{id}", "unassigned_expert"),
+    (PAST, "read_case", "GET", "/api/v1/cases/{id}", "past_expert"),
+])
+def test_the_grids_stages_are_the_stages_access_allows(principal, operation, method, path, caller):
+    """The stages the Roles table names (from the grid) are those in which shared/access.py allows."""
+    cell = endpoint(method, path)["answers"][caller]
+    for stage in STAGES:
+        status, reviewer_id = STAGE_FACTS[stage]
+        expected = cell[stage] if isinstance(cell, dict) else cell
+        allowed = access.decide(principal, operation, case(status, reviewer_id=reviewer_id)) == access.ALLOWED
+        assert allowed == (expected == OK), (stage, expected)
 
 
 def test_readme_says_who_as_the_table_does():

@@ -1,12 +1,16 @@
 """The compose file wires what the services need (`make compose-config` runs docker-compose's own check)."""
 import importlib
+import ipaddress
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
+
+from shared import forwarded, settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -107,3 +111,50 @@ def test_make_compose_config_checks_what_the_test_checks():
     target = makefile.split("\ncompose-config:", 1)[1].split("\n\n", 1)[0]
     for options in ("", "--env-file deploy/ha.env ", "--profile monitoring "):
         assert f"$(COMPOSE) {options}-f docker-compose.yml config --quiet" in target, options
+
+
+def compose_default(value: str) -> str:
+    """`${NAME:-default}` as compose reads it when NAME is not set: the default."""
+    match = re.fullmatch(r"\$\{(\w+):-(.*)\}", value)
+    assert match, f"{value!r} is not ${{NAME:-default}}"
+    return match.group(2)
+
+
+EDGE_SETTINGS = ("PUBLIC_BASE_URL", "TRUSTED_PROXIES")
+
+
+def test_compose_gives_every_service_the_public_address_and_its_proxies():
+    """Under compose the gateway and the pages post from the compose network: review and accounts must
+    trust it, or every anonymous commenter (and sign-in) shares the gateway's one rate-limit bucket; links and
+    HSTS need the public address in every service that makes them, the gateway included."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    behind_gateway = ("intake", "review", "publication", "web", "accounts", "mail")
+    for name in behind_gateway:
+        environment = services[name]["environment"]
+        for setting in EDGE_SETTINGS:
+            assert environment.get(setting, "").startswith("${" + setting + ":-"), (name, setting)
+        assert compose_default(environment["PUBLIC_BASE_URL"]) == settings.default("PUBLIC_BASE_URL")
+    gateway = services["gateway"]["environment"]
+    assert gateway["PUBLIC_BASE_URL"] == services["review"]["environment"]["PUBLIC_BASE_URL"]
+    # Each compose service gets every edge setting shared/settings.py says it reads (the gateway reads
+    # PUBLIC_BASE_URL for HSTS; TRUSTED_PROXIES is read behind it, by review and accounts).
+    for setting in EDGE_SETTINGS:
+        for reader in settings.SETTINGS[setting].read_by:
+            if reader in services:
+                assert setting in services[reader]["environment"], (reader, setting)
+
+    # TRUSTED_PROXIES' default covers the compose network's own fixed subnet, and loopback as before.
+    subnets = [ipaddress.ip_network(pool["subnet"]) for pool in compose["networks"]["default"]["ipam"]["config"]]
+    assert subnets
+    trusted = forwarded.parse_networks(compose_default(services["review"]["environment"]["TRUSTED_PROXIES"]))
+    for subnet in subnets:
+        assert any(subnet.subnet_of(network) for network in trusted if network.version == subnet.version), subnet
+    for network in forwarded.parse_networks(settings.default("TRUSTED_PROXIES")):
+        assert network in trusted
+    # Every service is on that network (none names networks of its own), so the gateway's and the pages'
+    # addresses are in it.
+    assert all("networks" not in service and service.get("network_mode") is None for service in services.values())
+    # And the gateway's peer, as review sees it, is then no longer the client.
+    gateway_address = str(next(subnets[0].hosts()) + 5)
+    assert forwarded.client_address(gateway_address, "203.0.113.7", trusted) == "203.0.113.7"

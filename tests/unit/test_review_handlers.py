@@ -2,14 +2,21 @@
 themselves, with no broker and no database. The integration tests drive the same through HTTP."""
 from datetime import datetime, timedelta, timezone
 
+import json
+
 import pytest
+from nameko.testing.services import worker_factory
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
 from devtools import sample
 from services.review import documents, handlers
+from services.review.domain import limits
+from services.review.service import ReviewService
 from services.review.domain.deadlines import Timing
-from shared import audit
+from shared import access, audit
 from shared.auth import Forbidden, Principal
-from shared.clock import aware, iso
+from shared.clock import aware, iso, utcnow
 from shared.contracts.events import REVIEW_ASSIGNED, REVIEW_QUALITY_APPROVED, REVIEW_RETURNED
 from shared.http import Conflict, NotFound, Unprocessable
 from shared.irm import LANGUAGES
@@ -39,16 +46,16 @@ def uow():
     return uow
 
 
-def opened(uow, case_id="case-1"):
+def opened(uow, case_id="case-1", now=NOW):
     """A case opened and assigned; its expert as a principal."""
-    handlers.open_case(uow, submitted(case_id), "corr-1", TIMING, NOW)
+    handlers.open_case(uow, submitted(case_id), "corr-1", TIMING, now)
     case = case_of(uow, case_id)
     return case, Principal(case.expert_id, "expert")
 
 
-def in_review(uow):
-    case, expert_principal = opened(uow)
-    handlers.accept(uow, expert_principal, case.case_id, TIMING, NOW)
+def in_review(uow, now=NOW):
+    case, expert_principal = opened(uow, now=now)
+    handlers.accept(uow, expert_principal, case.case_id, TIMING, now)
     return case, expert_principal
 
 
@@ -103,13 +110,13 @@ def test_ratings_after_the_deadline_are_refused_by_the_clock(uow):
         handlers.save_ratings(uow, expert_principal, "case-1", "TN0501", sample.RATINGS["TN0501"], case_of(uow).version, late)
 
 
-def drafted(uow):
+def drafted(uow, now=NOW):
     """A case with every rating and the plan assessment, submitted to quality review."""
-    case, expert_principal = in_review(uow)
+    case, expert_principal = in_review(uow, now)
     for commitment_id, ratings in sample.RATINGS.items():
-        handlers.save_ratings(uow, expert_principal, "case-1", commitment_id, ratings, case_of(uow).version, NOW)
-    handlers.save_plan_assessment(uow, expert_principal, "case-1", sample.PLAN_ASSESSMENT, case_of(uow).version, NOW)
-    handlers.submit(uow, expert_principal, "case-1", NOW)
+        handlers.save_ratings(uow, expert_principal, "case-1", commitment_id, ratings, case_of(uow).version, now)
+    handlers.save_plan_assessment(uow, expert_principal, "case-1", sample.PLAN_ASSESSMENT, case_of(uow).version, now)
+    handlers.submit(uow, expert_principal, "case-1", now)
     return expert_principal
 
 
@@ -272,9 +279,9 @@ POC = Principal("poc-tn", "poc", member_code="TN")
 GOVERNMENT_BODY = {"commitment_id": "TN0501", "text": {"fr": "Le chiffre de 2025 est erroné."}}
 
 
-def in_government_review(uow):
-    expert_principal = drafted(uow)
-    handlers.quality_decision(uow, REVIEWER, "case-1", "approve", [], TIMING, NOW)
+def in_government_review(uow, now=NOW):
+    expert_principal = drafted(uow, now)
+    handlers.quality_decision(uow, REVIEWER, "case-1", "approve", [], TIMING, now)
     return expert_principal
 
 
@@ -335,3 +342,67 @@ def test_an_answer_to_no_such_comment_or_by_another_expert_is_refused_and_record
     with pytest.raises(NotFound):
         handlers.respond(uow, other, "case-1", comment["comment_id"], {"fr": "?"}, NOW)
     assert uow.stored(documents.Comment, comment["comment_id"]).get("response") is None and len(uow.entries) == recorded
+
+
+# --- the same, through the review service's own entrypoints: the limits as its settings give them ---------------
+class _Caller:
+    """The Auth dependency, for a caller already known: shared/access.py still decides."""
+
+    def __init__(self, principal):
+        self.principal = principal
+
+    def caller(self, request, operation):
+        access.authorize(self.principal, operation)
+        return self.principal
+
+
+class _Store:
+    """The Store dependency over the fake unit of work (one call, one unit of work)."""
+
+    def __init__(self, uow):
+        self.uow = uow
+
+    def run(self, work):
+        return work(self.uow)
+
+
+def review_entrypoints(uow, principal, **configured):
+    """ReviewService's worker with the fake unit of work, `principal` calling, the comment limits from `configured`
+    settings (as nameko's config gives them)."""
+    limits_dependency = type("AnonymousWrites", (), {"limits": limits.Limits.from_config(configured)})()
+    return worker_factory(ReviewService, store=_Store(uow), auth=_Caller(principal), anonymous_writes=limits_dependency)
+
+
+def posted(body):
+    return Request(EnvironBuilder(method="POST", json=body).get_environ())
+
+
+def test_with_government_comments_per_case_1_a_second_government_comment_is_refused_409_and_nothing_is_written(uow):
+    in_government_review(uow, utcnow())  # the service asks the real clock: the window is open now
+    service = review_entrypoints(uow, POC, GOVERNMENT_COMMENTS_PER_CASE=1)
+    assert service.government_comment(posted(GOVERNMENT_BODY), "case-1").status_code == 201
+    recorded, comments = len(uow.entries), len(uow.collection(documents.Comment))
+    refused = service.government_comment(posted(GOVERNMENT_BODY), "case-1")
+    assert refused.status_code == 409 and "limit of 1 government comments" in json.loads(refused.get_data())["error"]["message"]
+    assert case_of(uow).government_comment_count == 1 and len(uow.entries) == recorded
+    assert len(uow.collection(documents.Comment)) == comments
+
+
+def test_an_over_length_government_comment_or_answer_is_refused_422_on_text_and_nothing_is_written(uow):
+    expert_principal = in_government_review(uow, utcnow())
+    poc, expert_service = (review_entrypoints(uow, who, COMMENT_MAX_CHARACTERS=20) for who in (POC, expert_principal))
+    # 21 characters across its two languages: one too many.
+    too_long = {"fr": "é" * 11, "en": "e" * 10}
+    refused = poc.government_comment(posted({**GOVERNMENT_BODY, "text": too_long}), "case-1")
+    assert refused.status_code == 422
+    assert list(json.loads(refused.get_data())["error"]["fields"]) == ["text"]
+    assert case_of(uow).government_comment_count == 0 and not uow.collection(documents.Comment)
+    # At the limit it is taken; its answer one character over is refused, and the comment stays unanswered.
+    taken = poc.government_comment(posted({**GOVERNMENT_BODY, "text": {"fr": "é" * 10, "en": "e" * 10}}), "case-1")
+    assert taken.status_code == 201
+    comment_id = json.loads(taken.get_data())["comment_id"]
+    recorded = len(uow.entries)
+    refused = expert_service.respond(posted({"text": too_long}), "case-1", comment_id)
+    assert refused.status_code == 422 and list(json.loads(refused.get_data())["error"]["fields"]) == ["text"]
+    assert uow.stored(documents.Comment, comment_id).get("response") is None and len(uow.entries) == recorded
+    assert expert_service.respond(posted({"text": {"fr": "x" * 20}}), "case-1", comment_id).status_code == 200
