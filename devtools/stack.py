@@ -166,14 +166,14 @@ class ServiceStack:
         self.public_feed = (provision_public_feed(self.amqp_uri) if self.provision_public_feed
                             else "public feed: not provisioned on this broker")
         nameko = str(Path(sys.executable).parent / "nameko")
-        # Where each service's instances are: the gateway's upstreams, and review's and accounts' for the pages' forms.
+        # Where each service's instances are: the gateway's upstreams, and review's, accounts' and intake's for the pages' forms.
         urls = {f"{service.upper()}_URL": ",".join(f"http://127.0.0.1:{self.service_ports[name]}"
                                                    for name in self.instance_names(service)) for service in BEHIND_GATEWAY}
         for service in SERVICES:
             for name in self.instance_names(service):
                 self._spawn(name, [nameko, "run", "--config", str(NAMEKO_CONFIG), f"services.{service}.service"],
                             self._env(WEB_SERVER_ADDRESS=f"127.0.0.1:{self.service_ports[name]}", REVIEW_URL=urls["REVIEW_URL"],
-                                      ACCOUNTS_URL=urls["ACCOUNTS_URL"]))
+                                      ACCOUNTS_URL=urls["ACCOUNTS_URL"], INTAKE_URL=urls["INTAKE_URL"]))
         self._spawn("gateway", [sys.executable, "-m", "services.gateway.app"], self._env(
             GATEWAY_ADDRESS=f"127.0.0.1:{self.gateway_port}", **urls))
         self.wait_healthy(timeout)

@@ -49,6 +49,8 @@ OPERATIONS = {
     "read_self_assessments": ANY_TOKEN,
     "import_commitments": ("poc", "admin"),
     "read_commitments": ANY_TOKEN,
+    "read_member_plans": ("poc", "admin"),  # the government's own overview: its plans and their cases
+    "self_assessment_draft": ("poc", "admin"),  # a draft kept between sittings (read and saved)
     # review
     "manage_experts": ("admin",),
     "list_cases": ("expert", "quality_reviewer", "admin"),
@@ -79,7 +81,8 @@ SESSION_ONLY_REASON = "This is done by the signed-in person (the session cookie)
 
 # A poc acting for another member: when the caller names the member (in the path or the body)
 # the member is no secret, so 403; an object found by its id answers 404 (see `decide`).
-MEMBER_NAMED_BY_CALLER = ("import_commitments", "read_commitments", "submit_self_assessment")
+MEMBER_NAMED_BY_CALLER = ("import_commitments", "read_commitments", "submit_self_assessment", "read_member_plans",
+                          "self_assessment_draft")
 
 
 @dataclass(frozen=True)

@@ -168,7 +168,7 @@ ALL = (
     Setting("GATEWAY_ADDRESS", "127.0.0.1:8000", "Where the gateway listens.", (GATEWAY,)),
     Setting("GATEWAY_CLIENT_TIMEOUT_SECONDS", "60",
             "A client connection idle this long (a body trickled in, a request never finished) is closed.", (GATEWAY,), float),
-    Setting("INTAKE_URL", "http://127.0.0.1:8001", "Where the gateway finds intake: one URL, or several instances comma-separated (taken in turn; one that refuses the connection is skipped).", (GATEWAY,)),
+    Setting("INTAKE_URL", "http://127.0.0.1:8001", "Where the gateway finds intake, and the government's pages send their drafts and self-assessments: one URL, or several instances comma-separated (taken in turn; one that refuses the connection is skipped).", (GATEWAY, WEB)),
     Setting("REVIEW_URL", "http://127.0.0.1:8002", "Where the gateway, and the pages' public comment form, find review: one URL, or several instances comma-separated (taken in turn; one that refuses the connection is skipped). review must trust the pages' address in TRUSTED_PROXIES, as the gateway's, to count each commenter by their own address.", (GATEWAY, WEB)),
     Setting("PUBLICATION_URL", "http://127.0.0.1:8003", "Where the gateway finds publication: one URL, or several instances comma-separated (taken in turn; one that refuses the connection is skipped).", (GATEWAY,)),
     Setting("ACCOUNTS_URL", "http://127.0.0.1:8005", "Where the gateway finds accounts (invitations, sign-in, sessions, "

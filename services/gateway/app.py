@@ -44,6 +44,7 @@ ROUTES = (
     (re.compile(r"^/api/v1/self-assessments(/|\Z)"), "intake"),
     (re.compile(r"^/api/v1/evidence(/|\Z)"), "intake"),
     (re.compile(r"^/api/v1/action-plans(/|\Z)"), "intake"),
+    (re.compile(r"^/api/v1/members/[^/]+/action-plans/?\Z"), "intake"),
     (re.compile(r"^/api/v1/openapi/intake\.json\Z"), "intake"),
     (re.compile(r"^/api/v1/openapi/review\.json\Z"), "review"),
     (re.compile(r"^/api/v1/openapi/publication\.json\Z"), "publication"),

@@ -23,6 +23,9 @@ class SelfAssessment(Document):
     case_status = StringField(required=True)
     case_status_at = StringField(required=True)
     case_history = ListField(DictField())
+    # Until when the stage the case is in waits on someone (the government's review window, the
+    # public comment period), as the stage's event said; None when the stage names no such moment.
+    case_window_until = StringField()
     meta = {"collection": "intake_self_assessments", "indexes": [
         # Unique: two concurrent resubmissions cannot both become version N+1.
         {"fields": ["member_code", "cycle", "plan_number", "version"], "unique": True},
@@ -57,4 +60,17 @@ class ActionPlanCommitment(Document):
     meta = {"collection": "intake_action_plan_commitments", "indexes": [("member_code", "plan_number", "number")]}
 
 
-ALL = (SelfAssessment, IdempotencyKey, ActionPlanCommitment)
+class SelfAssessmentDraft(Document):
+    """A point of contact's self-assessment in progress, one per member and plan, kept between sittings
+    (any device). Loosely checked (schemas.DraftSchema): the submission alone is held to the contract."""
+
+    id = StringField(primary_key=True)  # "<member>:<plan number>"
+    member_code = StringField(required=True)
+    plan_number = IntField(required=True)
+    body = DictField()  # the DraftSchema-valid body
+    saved_by = StringField(required=True)
+    saved_at = DateTimeField(required=True)
+    meta = {"collection": "intake_self_assessment_drafts", "indexes": ["member_code"]}
+
+
+ALL = (SelfAssessment, IdempotencyKey, ActionPlanCommitment, SelfAssessmentDraft)

@@ -49,6 +49,8 @@ def submit_self_assessment(uow, principal, body, member, *, self_assessment_id, 
         correlation_id=correlation_id,
     )
     uow.emit(event)
+    # The plan's draft was this submission's working copy: it is done with.
+    uow.delete(documents.SelfAssessmentDraft, {"_id": submission.draft_id(member.code, plan["plan_number"])})
     return version
 
 
@@ -62,7 +64,20 @@ def follow_case_status(uow, event):
     if status is None:
         return None
     uow.update(documents.SelfAssessment, {"_id": record.id}, {
-        "$set": {"case_status": status, "case_status_at": event.occurred_at},
+        "$set": {"case_status": status, "case_status_at": event.occurred_at,
+                 "case_window_until": case_status.window_until(event.event_type, event.payload)},
         "$push": {"case_history": {"status": status, "at": event.occurred_at, "event_id": event.event_id}},
     })
     return status
+
+
+def save_draft(uow, principal, member_code, plan_number, body, now):
+    """Keep the plan's draft as given (DraftSchema-valid), replacing the one kept before; no audit entry:
+    a draft decides nothing and is nobody's record until it is submitted."""
+    key = submission.draft_id(member_code, plan_number)
+    changes = {"body": body, "saved_by": principal.subject, "saved_at": now}
+    if uow.get(documents.SelfAssessmentDraft, {"_id": key}) is None:
+        uow.insert(documents.SelfAssessmentDraft(id=key, member_code=member_code, plan_number=plan_number, **changes))
+    else:
+        uow.update(documents.SelfAssessmentDraft, {"_id": key}, {"$set": changes})
+    return key

@@ -5,7 +5,7 @@ import functools
 from marshmallow import Schema, fields
 
 from services.intake.domain.evidence import ALLOWED as EVIDENCE_MEDIA_TYPES
-from services.intake.schemas import VersionsQuery
+from services.intake.schemas import DraftSchema, VersionsQuery
 from shared.contracts.self_assessment import SelfAssessmentSchema
 from shared import access
 from shared.irm import LANGUAGES
@@ -120,12 +120,58 @@ class PlanCommitmentsSchema(Schema):
     commitments = fields.List(fields.Nested(PlanCommitmentSchema), required=True)
 
 
+class DraftViewSchema(Schema):
+    member = fields.String(required=True)
+    plan_number = fields.Integer(required=True)
+    draft = fields.Nested(DraftSchema, required=True)
+    saved_at = fields.String(required=True)
+    saved_by = fields.String(required=True)
+
+
+class PlanCaseSchema(Schema):
+    status = fields.String(required=True)
+    updated_at = fields.String(required=True)
+    window_until = fields.String(required=True, allow_none=True)
+    audit_url = fields.String(required=True)
+
+
+class PlanLatestSchema(Schema):
+    id = fields.String(required=True)
+    url = fields.String(required=True)
+    version = fields.Integer(required=True)
+    case_id = fields.String(required=True)
+    submitted_at = fields.String(required=True)
+    case = fields.Nested(PlanCaseSchema, required=True)
+
+
+class PlanDraftSchema(Schema):
+    saved_at = fields.String(required=True)
+    url = fields.String(required=True)
+
+
+class MemberPlanSchema(Schema):
+    plan_number = fields.Integer(required=True)
+    cycle = fields.String(required=True, allow_none=True)
+    commitments = fields.Integer(required=True)
+    commitments_url = fields.String(required=True)
+    draft = fields.Nested(PlanDraftSchema, required=True, allow_none=True)
+    versions = fields.Integer(required=True)
+    latest = fields.Nested(PlanLatestSchema, required=True, allow_none=True)
+
+
+class MemberPlansSchema(Schema):
+    member = fields.Dict(required=True)
+    plans = fields.List(fields.Nested(MemberPlanSchema), required=True)
+
+
 @functools.lru_cache(maxsize=1)
 def document() -> dict:
     api = ApiDocument("intake", "Self-assessments of OGP action plans and their evidence, by governments' points of contact.")
     for name, schema in (("SelfAssessment", SelfAssessmentSchema), ("Created", CreatedSchema), ("EvidenceFile", EvidenceFileSchema),
                          ("SelfAssessmentVersions", VersionsSchema), ("SelfAssessmentView", SelfAssessmentViewSchema),
-                         ("ImportReport", ImportReportSchema), ("PlanCommitments", PlanCommitmentsSchema)):
+                         ("ImportReport", ImportReportSchema), ("PlanCommitments", PlanCommitmentsSchema),
+                         ("SelfAssessmentDraft", DraftSchema), ("SelfAssessmentDraftView", DraftViewSchema),
+                         ("MemberPlans", MemberPlansSchema)):
         api.schema(name, schema)
     api.operation(
         "post", "/api/v1/self-assessments", roles=access.OPERATIONS["submit_self_assessment"],
@@ -161,4 +207,17 @@ def document() -> dict:
         responses={"200": ("How many rows were imported, and every rejected row with its reason", "ImportReport")})
     api.operation("get", "/api/v1/action-plans/{member}/{plan_number}/commitments", roles=access.OPERATIONS["read_commitments"], **plan,
                   summary="The plan's imported commitments", responses={"200": ("Commitments by number", "PlanCommitments")})
+    api.operation("get", "/api/v1/action-plans/{member}/{plan_number}/self-assessment-draft",
+                  roles=access.OPERATIONS["self_assessment_draft"], **plan,
+                  summary="The plan's self-assessment draft, as last saved (from any device)",
+                  responses={"200": ("The draft", "SelfAssessmentDraftView")})
+    api.operation("put", "/api/v1/action-plans/{member}/{plan_number}/self-assessment-draft",
+                  roles=access.OPERATIONS["self_assessment_draft"], **plan,
+                  summary="Keep the plan's self-assessment draft (checked loosely; submitting holds it to the contract)",
+                  body={"application/json": {"schema": {"$ref": "#/components/schemas/SelfAssessmentDraft"}}},
+                  responses={"200": ("Kept", "SelfAssessmentDraftView")})
+    api.operation("get", "/api/v1/members/{member}/action-plans", roles=access.OPERATIONS["read_member_plans"],
+                  path_params={"member": {"type": "string", "minLength": 1}},
+                  summary="The member's action plans: imported commitments, draft, newest version and its case's stage",
+                  responses={"200": ("The plans, newest first", "MemberPlans")})
     return api.to_dict()

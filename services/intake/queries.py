@@ -44,3 +44,21 @@ def member_files(body, member_code) -> dict:
     if errors:
         raise Unprocessable("The body references unknown evidence files.", errors)
     return {file_id: description for file_id, (_, description) in found.items()}
+
+
+def member_plans(member_code) -> tuple:
+    """What the member's overview is made of: {plan number: imported commitments}, the newest version of
+    each plan's self-assessment with its count of versions, and the drafts kept."""
+    counts = {}
+    for c in documents.ActionPlanCommitment.objects(member_code=member_code).only("plan_number"):
+        counts[c.plan_number] = counts.get(c.plan_number, 0) + 1
+    latest, versions = {}, {}
+    for record in documents.SelfAssessment.objects(member_code=member_code).order_by("-version").limit(VERSIONS_LIMIT):
+        latest.setdefault(record.plan_number, record)
+        versions[record.plan_number] = versions.get(record.plan_number, 0) + 1
+    drafts = {d.plan_number: d for d in documents.SelfAssessmentDraft.objects(member_code=member_code)}
+    return counts, latest, versions, drafts
+
+
+def draft(member_code, plan_number):
+    return documents.SelfAssessmentDraft.objects(id=submission.draft_id(member_code, plan_number)).first()

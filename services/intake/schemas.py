@@ -2,9 +2,33 @@
 from marshmallow import Schema, fields, validate
 
 from shared.contracts.fields import MEMBER_CODE, Cycle, Integer
+from shared.irm import LANGUAGES
 
 
 class VersionsQuery(Schema):
     member = fields.String(validate=MEMBER_CODE, load_default=None)
     cycle = Cycle(load_default=None)
     plan_number = Integer(validate=validate.Range(min=1, max=99), load_default=None)
+
+
+# --- a self-assessment's draft: kept as the form left it, checked loosely --------------------------
+# Loose: a draft may be half-written, so nothing is required and no value is judged against the
+# contract (the submission is, shared/contracts/self_assessment.py). What is checked keeps a draft
+# small and of the form's shape: known fields, bounded strings, ids that can be document keys.
+DRAFT_TEXT = validate.Length(max=20000)
+
+
+class DraftCommitmentSchema(Schema):
+    commitment_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z"))
+    self_reported_completion = fields.String(load_default="", validate=validate.Length(max=40))
+    narrative = fields.String(load_default="", validate=DRAFT_TEXT)
+    evidence_url = fields.String(load_default="", validate=validate.Length(max=2048))
+
+
+class DraftSchema(Schema):
+    """PUT /api/v1/action-plans/{member}/{n}/self-assessment-draft: the form as it stands."""
+
+    language = fields.String(load_default=None, validate=validate.OneOf(LANGUAGES))  # the texts' language
+    cycle = fields.String(load_default="", validate=validate.Length(max=20))
+    commitments = fields.List(fields.Nested(DraftCommitmentSchema), load_default=list, validate=validate.Length(max=500))
+    civil_society_participation = fields.String(load_default="", validate=DRAFT_TEXT)

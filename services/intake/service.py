@@ -9,6 +9,8 @@ GET  /api/v1/self-assessments            ?member=&cycle=&plan_number=: versions,
 GET  /api/v1/self-assessments/{id}       any token (a poc only its member's): the document and case status
 POST /api/v1/action-plans/{member}/{n}/commitments   poc (own member), admin: import a CSV/XLSX of commitments
 GET  /api/v1/action-plans/{member}/{n}/commitments   any token: the plan's imported commitments
+GET/PUT /api/v1/action-plans/{member}/{n}/self-assessment-draft   poc (own member), admin: the draft kept between sittings
+GET  /api/v1/members/{member}/action-plans   poc (own member), admin: the member's plans, each with its case's stage
 GET  /api/v1/openapi/intake.json         public: this API as OpenAPI 3 (the gateway merges all three at /api/v1/openapi.json)
 """
 import hashlib
@@ -21,7 +23,7 @@ from werkzeug.wrappers import Response
 
 from services.intake import bulk_import, documents, evidence_store, handlers, queries, views
 from services.intake.domain import evidence, submission
-from services.intake.schemas import VersionsQuery
+from services.intake.schemas import DraftSchema, VersionsQuery
 from shared import access, edge, service_shell, settings
 from shared.clock import utcnow
 from shared.contracts.events import (
@@ -181,6 +183,38 @@ class IntakeService(service_shell.ServiceShell):
         self.auth.authorize(principal, "read_commitments", access.Member(member))
         return json_response({"member": member, "plan_number": plan_number,
                               "commitments": [views.plan_commitment(c) for c in queries.plan_commitments(member, plan_number)]})
+
+    # --- the government's own: its plans at a glance, a draft kept between sittings ------------------
+    @http("GET", "/api/v1/members/<string:member>/action-plans")
+    @api_endpoint
+    def member_plans(self, request, member):
+        principal = self.auth.caller(request, "read_member_plans")
+        self.auth.authorize(principal, "read_member_plans", access.Member(member))
+        found = queries.member(member)
+        if found is None:
+            raise NotFound(f"No member {member}.")
+        return json_response(views.member_plans(found, *queries.member_plans(member)))
+
+    @http("GET", "/api/v1/action-plans/<string:member>/<int:plan_number>/self-assessment-draft")
+    @api_endpoint
+    def read_draft(self, request, member, plan_number):
+        principal = self.auth.caller(request, "self_assessment_draft")
+        self.auth.authorize(principal, "self_assessment_draft", access.Member(member))
+        kept = queries.draft(member, plan_number)
+        if kept is None:
+            raise NotFound(f"No draft of {member}'s plan {plan_number}.")
+        return json_response(views.draft_view(kept))
+
+    @http("PUT", "/api/v1/action-plans/<string:member>/<int:plan_number>/self-assessment-draft")
+    @api_endpoint
+    def save_draft(self, request, member, plan_number):
+        principal = self.auth.caller(request, "self_assessment_draft")
+        self.auth.authorize(principal, "self_assessment_draft", access.Member(member))
+        body = read_json(request, DraftSchema())
+        if queries.member(member) is None:
+            raise NotFound(f"No member {member}.")
+        self.store.run(lambda uow: handlers.save_draft(uow, principal, member, plan_number, body, utcnow()))
+        return json_response(views.draft_view(queries.draft(member, plan_number)))
 
     @http("GET", "/api/v1/openapi/intake.json")
     @api_endpoint

@@ -47,3 +47,31 @@ def content_disposition(name) -> str:
     name = "".join(ch for ch in (name or "evidence") if ch.isprintable() and ch not in '"\\/')[:200] or "evidence"
     fallback = name.encode("ascii", "replace").decode().replace("?", "_")
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
+
+
+def draft_view(d) -> dict:
+    return {"member": d.member_code, "plan_number": d.plan_number, "draft": d.body, "saved_at": iso(d.saved_at),
+            "saved_by": d.saved_by}
+
+
+def member_plans(member, counts, latest, versions, drafts) -> dict:
+    """The government's overview: each plan (imported, submitted or drafted), newest first, with its case's stage."""
+    plans = []
+    for number in sorted(set(counts) | set(latest) | set(drafts), reverse=True):
+        record, kept = latest.get(number), drafts.get(number)
+        plans.append({
+            "plan_number": number,
+            "cycle": record.cycle if record else ((kept.body.get("cycle") or None) if kept else None),
+            "commitments": counts.get(number, 0),
+            "commitments_url": f"/api/v1/action-plans/{member.code}/{number}/commitments",
+            "draft": {"saved_at": iso(kept.saved_at),
+                      "url": f"/api/v1/action-plans/{member.code}/{number}/self-assessment-draft"} if kept else None,
+            "versions": versions.get(number, 0),
+            "latest": None if record is None else {
+                "id": record.id, "url": f"/api/v1/self-assessments/{record.id}", "version": record.version,
+                "case_id": record.case_id, "submitted_at": iso(record.submitted_at),
+                "case": {"status": record.case_status, "updated_at": record.case_status_at,
+                         "window_until": record.case_window_until, "audit_url": f"/api/v1/cases/{record.case_id}/audit"}},
+        })
+    # The registry keeps no time zone for a member yet: the pages then state their times in UTC.
+    return {"member": {**member.as_contract(), "time_zone": getattr(member, "time_zone", None)}, "plans": plans}

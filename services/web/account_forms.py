@@ -127,6 +127,15 @@ def api_fields_details(body: dict) -> dict:
     return details if isinstance(details, dict) else {}
 
 
+RETURN_PATH = re.compile(r"/(ar|fr|en)/[A-Za-z0-9/_-]{0,200}\Z")
+
+
+def return_path(value: str | None) -> str | None:
+    """Where sign-in sends a person back to (a page of this site that sent them to sign in), when it is
+    one: a path of ours, never another site's address (`//evil.example`, `https://...`)."""
+    return value if value and RETURN_PATH.match(value) and "//" not in value else None
+
+
 def usable_link_token(value: str | None) -> str | None:
     """A link's token when it has a token's shape (anything else is an unusable link, not sent on)."""
     return value if value and LINK_TOKEN.match(value) else None

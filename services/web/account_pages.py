@@ -24,7 +24,7 @@ from services.web import account_views, csrf, form_posts, i18n, qr
 from services.web.form_posts import Refused
 
 LANGUAGE = "<any(" + ", ".join(LANGUAGES) + "):language>"
-SIGN_IN_FIELDS = ("email", "password", "code", forms.TOKEN_FIELD)
+SIGN_IN_FIELDS = ("email", "password", "code", "next", forms.TOKEN_FIELD)
 LINK_FIELDS = ("token", "password", forms.TOKEN_FIELD)
 CONFIRM_FIELDS = ("token", "code", "secret", "uri", "seal", forms.TOKEN_FIELD)
 SIGNED_IN_FIELDS = ("csrf_token", "label", "token_id")
@@ -88,11 +88,12 @@ class AccountPages:
     # --- signing in ------------------------------------------------------------------------------------
     @http("GET", f"/{LANGUAGE}/sign-in")
     def sign_in_page(self, request, language):
+        back = forms.return_path(request.args.get("next"))
         if self.pages.viewer(request) is not None:
-            return self._see(f"/{language}/account")
+            return self._see(back or f"/{language}/account")
         notice = "signed_out" if request.args.get("signed_out") else None
         return self._signed_out_page(request, language, "/sign-in", "sign_in.html", forms.SIGN_IN,
-                                     form={"email": ""}, notice=notice)
+                                     form={"email": "", "next": back or ""}, notice=notice)
 
     @http("POST", f"/{LANGUAGE}/sign-in")
     def sign_in(self, request, language):
@@ -102,7 +103,7 @@ class AccountPages:
             return self._form_refused(request, language, "/sign-in", refused)
         answer = self.accounts.sign_in(request, forms.sign_in_body(form))
         if answer.status == 201:
-            return self._see(f"/{language}/account", answer.set_cookie)
+            return self._see(forms.return_path(form["next"]) or f"/{language}/account", answer.set_cookie)
         if answer.status == 0 or answer.status >= 500:
             return self._unavailable(request, language, "/sign-in")
         errors = forms.field_errors(answer.body, ("email", "password")) if answer.status == 422 else {}
@@ -112,7 +113,8 @@ class AccountPages:
             refusal = forms.message(refusal["message"], wait=i18n.duration(refusal["params"]["wait_seconds"], language))
         response = self._signed_out_page(request, language, "/sign-in", "sign_in.html", forms.SIGN_IN,
                                          status=answer.status if answer.status in (401, 422, 429) else 400,
-                                         form={"email": form["email"]}, errors=errors, refusal=refusal)
+                                         form={"email": form["email"], "next": forms.return_path(form["next"]) or ""},
+                                         errors=errors, refusal=refusal)
         if answer.status == 429 and answer.retry_after:
             response.headers["Retry-After"] = answer.retry_after
         return response

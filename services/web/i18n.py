@@ -14,6 +14,7 @@ fails on a string that the templates use and a catalog leaves untranslated.
 import io
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from urllib.parse import urlencode
 
 import jinja2
@@ -88,6 +89,18 @@ def percent(fraction: float, language: str) -> str:
 def moment(value: datetime, language: str) -> str:
     """A date and time, long form, in UTC (said so: the public reads it from everywhere)."""
     return dates.format_datetime(value, "long", tzinfo=timezone.utc, locale=language)
+
+
+def moment_in(value: datetime, language: str, time_zone: str | None = None) -> str:
+    """A date and time, long form, in `time_zone` (an IANA name: a member's) when given and known,
+    else in UTC; the form names its zone either way."""
+    zone = timezone.utc
+    if time_zone:
+        try:
+            zone = ZoneInfo(time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return dates.format_datetime(value, "long", tzinfo=zone, locale=language)
 
 
 def from_iso(value: str) -> datetime:

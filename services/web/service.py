@@ -17,6 +17,9 @@ views.py, what it reads in queries.py, languages and formats in i18n.py).
     /<language>/sign-in, /<language>/account, /<language>/accounts/invitation, password resets:
                               people's sign-in and account pages (account_pages.py), posted to
                               the accounts API (accounts_api.py)
+    /<language>/government, /<language>/government/plans/<n>/self-assessment: the government point of
+                              contact's dashboard and self-assessment form (government_pages.py), posted
+                              to intake's API (intake_api.py)
     GET /static/<name>        the pages' own CSS and scripts (no third party, no build step)
     GET /health               the database answers
 
@@ -41,8 +44,9 @@ from services.publication.freshness import Freshness
 
 from services.web import comment_form, csrf, form_posts, i18n, queries, views
 # The module, not its class: `nameko run` takes every class with entrypoints in this module's namespace for a service.
-from services.web import account_pages
+from services.web import account_pages, government_pages
 from services.web.accounts_api import AccountsApi
+from services.web.intake_api import IntakeApi
 from services.web.dependencies import Pages
 from services.web.review_api import ReviewApi
 
@@ -50,11 +54,12 @@ LANGUAGE = "<any(" + ", ".join(LANGUAGES) + "):language>"
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-class WebService(account_pages.AccountPages):
+class WebService(account_pages.AccountPages, government_pages.GovernmentPages):
     name = "web"
     pages = Pages()
     review = ReviewApi()
     accounts = AccountsApi()
+    intake = IntakeApi()
     # The pages built from findings change only when a finding does: the API's own freshness
     # marker gives them ETags, 304s and rendered bodies kept in memory, as it does the JSON.
     freshness = Freshness()

@@ -56,8 +56,9 @@ class UpstreamApi(DependencyProvider):
     def get_dependency(self, worker_ctx):
         return self
 
-    def call(self, method: str, path: str, request, body=None, csrf_token: str | None = None) -> Answer:
-        headers = {"X-Forwarded-For": forwarded.with_hop(request.headers.get("X-Forwarded-For"), request.remote_addr),
+    def call(self, method: str, path: str, request, body=None, csrf_token: str | None = None, headers=None) -> Answer:
+        headers = {**(headers or {}),  # the call's own (an Idempotency-Key), then what every call carries
+                   "X-Forwarded-For": forwarded.with_hop(request.headers.get("X-Forwarded-For"), request.remote_addr),
                    "Accept": "application/json"}
         if request.headers.get(CORRELATION_HEADER):
             headers[CORRELATION_HEADER] = request.headers[CORRELATION_HEADER]

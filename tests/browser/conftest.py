@@ -11,20 +11,28 @@ catches a planted pale Arabic line.
 Screenshots: test-artifacts/browser/<test>-<language>.png (test-artifacts/ is git-ignored).
 """
 import shutil
+from datetime import timedelta
 from urllib.parse import urljoin
 from pathlib import Path
 
 import mongoengine
 import pytest
+import requests
 from playwright.sync_api import sync_playwright
 
 import axe_playwright_python
 from cli import operations
 from devtools.ports import free_port
+from services.accounts.domain import totp
 from services.publication import documents as publication_documents
+from services.web import i18n
+from shared.clock import utcnow
 from services.web.service import WebService
 from shared.transparency.note import SigningKey
 from tests.integration.conftest import SESSION_SECRET
+
+PASSWORD = "a long passphrase nobody guesses"
+ADMIN_EMAIL = "amina.admin@example.org"
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -162,3 +170,46 @@ def press_and_follow(page, button, timeout=20):
         page.remove_listener("response", on_response)
         page.remove_listener("framenavigated", on_navigation)
         page.remove_listener("load", on_load)
+
+
+# --- people signed in through the pages (test_sign_in.py, test_government_pages.py) ------------------
+def invite(site, email=ADMIN_EMAIL, role="admin", language="en", **binding):
+    token = operations.issue_token("admin", "admin-1")
+    answer = requests.post(f"{site}/api/v1/invitations", headers={"Authorization": f"Bearer {token}"}, timeout=15,
+                           json={"email": email, "role": role, "language": language, **binding})
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def code_for(secret: str, seconds_from_now: int = 0) -> str:
+    return totp.totp(totp.secret_bytes(secret), utcnow() + timedelta(seconds=seconds_from_now))
+
+
+def message(language, msgid, **params):
+    return i18n.catalog(language).gettext(msgid) % params if params else i18n.catalog(language).gettext(msgid)
+
+
+def text_of(page, selector):
+    return " ".join(page.locator(selector).inner_text().split())
+
+
+@pytest.fixture
+def context_factory(browser):
+    made = []
+
+    def make(language="en", **options):
+        context = browser.new_context(locale={"ar": "ar", "fr": "fr-FR", "en": "en-GB"}[language], **options)
+        context.set_default_timeout(10_000)
+        made.append(context)
+        return context.new_page()
+
+    yield make
+    for context in made:
+        context.close()
+
+
+def watch(page):
+    seen = {"csp": [], "foreign": []}
+    page.on("console", lambda m: seen["csp"].append(m.text) if "Content Security Policy" in m.text else None)
+    page.on("request", lambda r: None if r.url.startswith("http://127.0.0.1") else seen["foreign"].append(r.url))
+    return seen

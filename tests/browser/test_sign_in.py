@@ -11,7 +11,6 @@ axe-core on every new page in every language, JavaScript off, and forged cross-s
 change nothing.
 """
 import time
-from datetime import timedelta
 
 import eventlet
 import pytest
@@ -21,21 +20,19 @@ from eventlet import wsgi
 from cli import operations
 from devtools.ports import free_port
 from services.accounts import documents as accounts_documents
-from services.accounts.domain import totp
 from services.accounts.service import AccountsService
 from services.gateway.app import Gateway, GatewayProtocol
 from services.gateway.upstreams import Upstream
 from services.web import i18n
 from shared import sessions
-from shared.clock import utcnow
 from shared.irm import LANGUAGES
 from shared.persistence.documents import ApiToken, Person, Session
-from tests.browser.conftest import axe_violations, press_and_follow
+from tests.browser.conftest import (
+    ADMIN_EMAIL as EMAIL, PASSWORD, axe_violations, code_for, invite, message, press_and_follow, text_of, watch,
+)
 from tests.integration.conftest import SESSION_SECRET
 
 pytestmark = pytest.mark.browser
-PASSWORD = "a long passphrase nobody guesses"
-EMAIL = "amina.admin@example.org"
 
 
 @pytest.fixture
@@ -73,48 +70,6 @@ def site(container_factory, db, amqp_uri, web, gateway_port, accounts_url):
     yield base
     server.kill()
     listener.close()
-
-
-def invite(site, email=EMAIL, role="admin", language="en", **binding):
-    token = operations.issue_token("admin", "admin-1")
-    answer = requests.post(f"{site}/api/v1/invitations", headers={"Authorization": f"Bearer {token}"}, timeout=15,
-                           json={"email": email, "role": role, "language": language, **binding})
-    assert answer.status_code == 201, answer.text
-    return answer.json()
-
-
-def code_for(secret: str, seconds_from_now: int = 0) -> str:
-    return totp.totp(totp.secret_bytes(secret), utcnow() + timedelta(seconds=seconds_from_now))
-
-
-def message(language, msgid, **params):
-    return i18n.catalog(language).gettext(msgid) % params if params else i18n.catalog(language).gettext(msgid)
-
-
-def text_of(page, selector):
-    return " ".join(page.locator(selector).inner_text().split())
-
-
-@pytest.fixture
-def context_factory(browser):
-    made = []
-
-    def make(language="en", **options):
-        context = browser.new_context(locale={"ar": "ar", "fr": "fr-FR", "en": "en-GB"}[language], **options)
-        context.set_default_timeout(10_000)
-        made.append(context)
-        return context.new_page()
-
-    yield make
-    for context in made:
-        context.close()
-
-
-def watch(page):
-    seen = {"csp": [], "foreign": []}
-    page.on("console", lambda m: seen["csp"].append(m.text) if "Content Security Policy" in m.text else None)
-    page.on("request", lambda r: None if r.url.startswith("http://127.0.0.1") else seen["foreign"].append(r.url))
-    return seen
 
 
 def enrol(page, site, invitation, language="en", artifacts=None):

@@ -57,3 +57,36 @@ def test_the_case_status_follows_the_events_and_ignores_an_older_one_delivered_l
     assert handlers.follow_case_status(uow, assigned) is None  # older than what is shown
     stored = uow.get(documents.SelfAssessment, {"case_id": "case-1"})
     assert stored.case_status == "in_review" and [h["status"] for h in stored.case_history] == ["submitted", "in_review"]
+
+
+def test_the_government_review_window_is_kept_with_the_stage_and_cleared_by_the_next():
+    from shared.contracts.events import REVIEW_QUALITY_APPROVED, REVIEW_PUBLIC_COMMENT_OPENED
+    uow = FakeUnitOfWork("intake")
+    submit(uow, valid(sample.SELF_ASSESSMENT), 1)
+    actor = {"role": "system", "id": "review"}
+    approved = build_event(REVIEW_QUALITY_APPROVED, {"case_id": "case-1", "member_code": "TN", "expert_id": "exp-a",
+                                                     "reviewer_id": "iep-1", "government_review_until": "2030-01-15T00:00:00.000Z"},
+                           correlation_id="corr-1", actor=actor)
+    assert handlers.follow_case_status(uow, dataclasses.replace(approved, occurred_at="2030-01-01T00:00:00.000Z")) == \
+        "government_review"
+    assert uow.get(documents.SelfAssessment, {"case_id": "case-1"}).case_window_until == "2030-01-15T00:00:00.000Z"
+    opened = build_event(REVIEW_PUBLIC_COMMENT_OPENED, {"case_id": "case-1", "member_code": "TN", "expert_id": "exp-a",
+                                                        "closes_at": "2030-02-15T00:00:00.000Z"}, correlation_id="corr-1", actor=actor)
+    handlers.follow_case_status(uow, dataclasses.replace(opened, occurred_at="2030-01-16T00:00:00.000Z"))
+    assert uow.get(documents.SelfAssessment, {"case_id": "case-1"}).case_window_until == "2030-02-15T00:00:00.000Z"
+    accepted = build_event(REVIEW_ACCEPTED, {"case_id": "case-1", "member_code": "TN", "expert_id": "exp-a",
+                                             "deadline_at": "2030-05-01T00:00:00.000Z"}, correlation_id="corr-1", actor=actor)
+    handlers.follow_case_status(uow, dataclasses.replace(accepted, occurred_at="2030-03-01T00:00:00.000Z"))
+    assert uow.get(documents.SelfAssessment, {"case_id": "case-1"}).case_window_until is None  # the expert's, not the government's
+
+
+def test_a_draft_is_kept_replaced_by_the_next_save_and_gone_once_the_plan_is_submitted():
+    uow = FakeUnitOfWork("intake")
+    handlers.save_draft(uow, POC, "TN", 5, {"cycle": "2023-2025", "commitments": []}, NOW)
+    handlers.save_draft(uow, POC, "TN", 5, {"cycle": "2023-2025", "commitments": [{"commitment_id": "TN0501"}]}, NOW)
+    kept = uow.find(documents.SelfAssessmentDraft, {})
+    assert len(kept) == 1 and kept[0].body["commitments"] == [{"commitment_id": "TN0501"}] and kept[0].saved_by == "poc-tn"
+    assert uow.entries == [] and uow.events == []  # a draft decides nothing
+    handlers.save_draft(uow, POC, "TN", 6, {}, NOW)
+    submit(uow, valid(sample.SELF_ASSESSMENT), 1)  # plan 5's
+    assert [d.plan_number for d in uow.find(documents.SelfAssessmentDraft, {})] == [6]

@@ -27,3 +27,17 @@ def status_update(current_at: str, event_type: str, occurred_at: str, payload: d
     if event_type == FINDING_PUBLISHED and (payload or {}).get("status") == "withdrawn":
         return "withdrawn"
     return STATUS_AFTER[event_type]
+
+
+# The moment until which a stage waits on someone, as its event names it: the government's
+# factual review window, then the public comment period. Other stages name none.
+WINDOW_UNTIL = {
+    REVIEW_QUALITY_APPROVED: "government_review_until",
+    REVIEW_PUBLIC_COMMENT_OPENED: "closes_at",
+}
+
+
+def window_until(event_type: str, payload: dict | None) -> str | None:
+    """Until when the stage the event opens waits (ISO-8601 UTC, as the event says it), or None."""
+    name = WINDOW_UNTIL.get(event_type)
+    return (payload or {}).get(name) if name else None

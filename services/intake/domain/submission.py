@@ -70,3 +70,8 @@ def changes_since(previous: dict | None, current: dict) -> dict:
         # No report is no report, whether stored as {} or sent as null.
         "co_creation_changed": fingerprint(previous.get("co_creation") or None) != fingerprint(current.get("co_creation") or None),
     }
+
+
+def draft_id(member_code: str, plan_number: int) -> str:
+    """The key of a plan's self-assessment draft: one per member and plan."""
+    return f"{member_code}:{plan_number}"

@@ -1,0 +1,42 @@
+"""The government's pages' one way to intake: intake's own HTTP API, with the person's session.
+
+Why over HTTP: what a point of contact may read and submit (shared/access.py, asked by intake),
+the contract a self-assessment must meet, the versions, the idempotency of a submission and the
+draft's own checks are intake's; the pages only carry the form there and its answer back
+(upstream_api.py: the client's address, the session cookie alone of the browser's cookies, a
+signed-in change's CSRF token as X-CSRF-Token).
+"""
+from urllib.parse import quote
+
+from services.web.upstream_api import Answer, UpstreamApi
+from shared import settings
+
+
+def _plan(member: str, plan_number: int) -> str:
+    return f"/api/v1/action-plans/{quote(member, safe='')}/{int(plan_number)}"
+
+
+class IntakeApi(UpstreamApi):
+    CARRIES_SESSION = True
+
+    def base_url(self) -> str:
+        return settings.value(self.container.config, "INTAKE_URL")
+
+    def member_plans(self, request, member: str) -> Answer:
+        return self.call("GET", f"/api/v1/members/{quote(member, safe='')}/action-plans", request)
+
+    def commitments(self, request, member: str, plan_number: int) -> Answer:
+        return self.call("GET", f"{_plan(member, plan_number)}/commitments", request)
+
+    def draft(self, request, member: str, plan_number: int) -> Answer:
+        return self.call("GET", f"{_plan(member, plan_number)}/self-assessment-draft", request)
+
+    def save_draft(self, request, member: str, plan_number: int, body: dict, csrf_token: str) -> Answer:
+        return self.call("PUT", f"{_plan(member, plan_number)}/self-assessment-draft", request, body, csrf_token)
+
+    def submit(self, request, body: dict, csrf_token: str, idempotency_key: str) -> Answer:
+        return self.call("POST", "/api/v1/self-assessments", request, body, csrf_token,
+                         headers={"Idempotency-Key": idempotency_key})
+
+    def self_assessment(self, request, self_assessment_id: str) -> Answer:
+        return self.call("GET", f"/api/v1/self-assessments/{quote(self_assessment_id, safe='')}", request)
