@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from services.accounts import documents, queries, views
 from services.accounts.schemas import MESSAGES
 from services.accounts.domain import addresses, invitations, passwords, security_log, signin, tokens, totp
-from services.mail.domain.notices import OPTIONAL as OPTIONAL_MAILS
+from services.mail.domain import notices
 from services.review import documents as review_documents
 from shared import sessions
 from shared.auth import new_token, person_subject, token_digest
@@ -292,8 +292,8 @@ def _set_password(uow, person, password_hash) -> None:
 
 
 def set_mail_preferences(uow, principal, turned_off: list) -> list:
-    """The stage notices the person turned off, as a set (in the order notices.OPTIONAL lists them)."""
-    chosen = [kind for kind in OPTIONAL_MAILS if kind in set(turned_off)]
+    """The stage notices the person turned off, as a set, of those their role receives (notices.kinds_for_role's order)."""
+    chosen = [kind for kind in notices.kinds_for_role(principal.role) if kind in set(turned_off)]
     uow.update(documents.Person, {"_id": principal.person_id}, {"$set": {"mail_opt_out": chosen}, "$inc": {"version": 1}})
     return chosen
 

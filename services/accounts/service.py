@@ -178,7 +178,7 @@ class AccountsService(service_shell.ServiceShell):
         principal = self.auth.caller(request, "choose_own_mail")
         body = read_json(request, MailPreferencesSchema())
         chosen = self.store.run(lambda uow: handlers.set_mail_preferences(uow, principal, body["turned_off"]))
-        return json_response(views.mail_preferences_view(chosen))
+        return json_response(views.mail_preferences_view(principal.role, chosen))
 
     @http("GET", "/api/v1/me/tokens")
     @api_endpoint

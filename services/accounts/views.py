@@ -2,7 +2,7 @@
 and the one answer a refused sign-in gets."""
 from shared.clock import iso
 from shared.http import ApiError, Unprocessable, error_response
-from services.mail.domain.notices import OPTIONAL as OPTIONAL_MAILS
+from services.mail.domain import notices
 
 # The page (services/web, a later step) that opens an invitation or a reset link; the token rides in the
 # query so the page works with JavaScript off.
@@ -65,12 +65,12 @@ def me_view(principal, person, csrf_token=None) -> dict:
     return {"role": principal.role, "subject": principal.subject, "member_code": principal.member_code,
             "authenticated_by": "session" if principal.by_session else "token",
             "person": person_view(person) if person is not None else None, "csrf_token": csrf_token,
-            "mail": mail_preferences_view(person.mail_opt_out or []) if person is not None else None}
+            "mail": mail_preferences_view(person.role, person.mail_opt_out or []) if person is not None else None}
 
 
-def mail_preferences_view(turned_off) -> dict:
-    """The stage notices a person may turn off (in the account page's order), and those they did."""
-    return {"optional": list(OPTIONAL_MAILS), "turned_off": list(turned_off)}
+def mail_preferences_view(role: str, turned_off) -> dict:
+    """The stage notices a person of this role receives and may turn off (in the account page's order), and those they did."""
+    return {"optional": list(notices.kinds_for_role(role)), "turned_off": list(turned_off)}
 
 
 def invitation_view(person, token, expires_at, public_base_url) -> dict:

@@ -19,6 +19,7 @@ from shared.irm import LANGUAGES
 from shared.webserver import http
 
 from services.accounts.views import LINK_PAGES
+from services.mail.domain.notices import OPTIONAL as OPTIONAL_MAILS
 from services.web import account_forms as forms
 from services.web import account_views, csrf, form_posts, i18n, qr
 from services.web.form_posts import Refused
@@ -28,6 +29,7 @@ SIGN_IN_FIELDS = ("email", "password", "code", "next", forms.TOKEN_FIELD)
 LINK_FIELDS = ("token", "password", forms.TOKEN_FIELD)
 CONFIRM_FIELDS = ("token", "code", "secret", "uri", "seal", forms.TOKEN_FIELD)
 SIGNED_IN_FIELDS = ("csrf_token", "label", "token_id")
+MAIL_FIELDS = ("csrf_token",) + tuple(account_views.mail_field(kind) for kind in OPTIONAL_MAILS)
 
 
 class AccountPages:
@@ -180,7 +182,7 @@ class AccountPages:
     # --- the account page ------------------------------------------------------------------------------
     @http("GET", f"/{LANGUAGE}/account")
     def account(self, request, language):
-        return self._account_page(request, language)
+        return self._account_page(request, language, mail_saved=bool(request.args.get("mail_saved")))
 
     def _account_page(self, request, language, status=200, **shown):
         me = self.accounts.me(request)
@@ -238,6 +240,17 @@ class AccountPages:
                 forms.N_("You have as many personal tokens as you may: revoke one first."))]})
         # Shown once, in this answer: it is stored nowhere in clear, so there is no page to redirect to.
         return self._after(request, language, answer, lambda: self._account_page(request, language, 201, created=answer.body))
+
+    @http("POST", f"/{LANGUAGE}/account/mail")
+    def choose_mail(self, request, language):
+        """The stage notices this person gets: a ticked box is a mail wanted (an unticked one is not sent at all)."""
+        try:
+            form = self._form(request, MAIL_FIELDS)
+        except Refused as refused:
+            return self._form_refused(request, language, "/account", refused)
+        turned_off = [kind for kind in OPTIONAL_MAILS if form[account_views.mail_field(kind)] != "yes"]
+        answer = self.accounts.set_mail_preferences(request, turned_off, form["csrf_token"])
+        return self._after(request, language, answer, lambda: self._see(f"/{language}/account?mail_saved=1#mail-heading"))
 
     @http("POST", f"/{LANGUAGE}/account/tokens/revoke")
     def revoke_token(self, request, language):

@@ -10,6 +10,27 @@ def N_(message: str) -> str:
 ROLE_NAMES = dict(zip(irm.ROLES, (N_("Government point of contact"), N_("IRM expert"), N_("Quality reviewer"),
                                   N_("Administrator"))))
 LANGUAGE_NAMES = {"ar": "العربية", "fr": "Français", "en": "English"}
+# The stage notices one may turn off (services/mail/domain/notices.py OPTIONAL), as the account page names them.
+MAIL_NAMES = {
+    "case_assigned": N_("An expert was assigned to review our self-assessment"),
+    "government_review_opened": N_("The draft report is ready for the government's comments"),
+    "public_comment_opened": N_("The draft report is open for public comment"),
+    "finding_published": N_("The report is published"),
+    "correction_opened": N_("A published report is being corrected"),
+    "quality_review_waiting": N_("A review waits for quality review"),
+}
+
+
+def mail_field(kind: str) -> str:
+    return f"mail_{kind}"
+
+
+def mail_choices(me: dict) -> list:
+    """The account page's mail boxes: each stage notice the person's role receives (accounts' answer), ticked unless turned off."""
+    mail = me.get("mail") or {"optional": [], "turned_off": []}
+    turned_off = set(mail["turned_off"])
+    return [{"kind": kind, "field": mail_field(kind), "name": MAIL_NAMES.get(kind, kind), "wanted": kind not in turned_off}
+            for kind in mail["optional"]]
 
 
 def viewer_view(person) -> dict:
@@ -19,7 +40,7 @@ def viewer_view(person) -> dict:
 
 
 def account_page(me: dict, tokens: list, created: dict | None = None, errors: dict | None = None,
-                 notice: str | None = None) -> dict:
+                 notice: str | None = None, mail_saved: bool = False) -> dict:
     """The account page: who you are, your personal tokens (the one just created shown once), the forms' CSRF token."""
     person = me.get("person") or {}
     binding = ({"kind": "member", "value": person["member_code"]} if person.get("member_code") else
@@ -30,4 +51,5 @@ def account_page(me: dict, tokens: list, created: dict | None = None, errors: di
             "tokens": [t for t in tokens if not t.get("revoked_at")],
             "revoked_tokens": [t for t in tokens if t.get("revoked_at")],
             "created": created, "errors": errors or {}, "notice": notice,
+            "mail_choices": mail_choices(me), "mail_saved": mail_saved,
             "viewer": viewer_view(person)}

@@ -47,6 +47,9 @@ class AccountsApi(UpstreamApi):
     def tokens(self, request) -> Answer:
         return self.call("GET", "/api/v1/me/tokens", request)
 
+    def set_mail_preferences(self, request, turned_off: list, csrf_token: str) -> Answer:
+        return self.call("PUT", "/api/v1/me/mail-preferences", request, {"turned_off": turned_off}, csrf_token)
+
     def create_token(self, request, label: str, csrf_token: str) -> Answer:
         return self.call("POST", "/api/v1/me/tokens", request, {"label": label}, csrf_token)
 

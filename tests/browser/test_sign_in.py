@@ -317,3 +317,38 @@ def test_a_cross_site_post_is_refused_and_writes_nothing(site, context_factory):
     assert accounts_documents.SecurityLogEntry.objects.count() == logged > before
     page.goto(f"{site}/en/account")
     assert page.url == f"{site}/en/account"  # still signed in
+
+
+@pytest.mark.parametrize("language", ["ar", "fr"])
+def test_a_poc_chooses_which_stage_notices_come_by_mail(site, context_factory, artifacts, language):
+    """The account page's mail boxes: each of a poc's stage notices ticked until turned off, the choice
+    saved through accounts' API (the mail service reads it when a stage's event comes), in the page's language."""
+    email = f"mail-{language}@example.org"
+    invitation = invite(site, email=email, role="poc", language=language, member_code="TN")
+    page = context_factory(language)
+    page.goto(invitation["link"])
+    page.fill("#i-password", PASSWORD)
+    press_and_follow(page, page.locator("#set-password"))
+    page.goto(f"{site}/{language}/sign-in")
+    page.fill("#s-email", email)
+    page.fill("#s-password", PASSWORD)
+    press_and_follow(page, page.locator("#sign-in-button"))
+    assert page.url == f"{site}/{language}/account"
+    boxes = page.locator("#mail-form input[type=checkbox]")
+    kinds = [boxes.nth(i).get_attribute("id").removeprefix("m-") for i in range(boxes.count())]
+    assert kinds == ["case_assigned", "government_review_opened", "public_comment_opened", "finding_published",
+                     "correction_opened"]  # a poc's notices; the quality reviewers' queue is not theirs
+    assert all(boxes.nth(i).is_checked() for i in range(boxes.count()))
+    assert text_of(page, "#mail-form legend") == message(language, "Which of the case's stages you are told of by e-mail")
+    page.uncheck("#m-finding_published")
+    press_and_follow(page, page.locator("#save-mail"))
+    assert page.url == f"{site}/{language}/account?mail_saved=1#mail-heading"
+    assert text_of(page, "#mail-saved") == message(language, "Your mail choices are saved.")
+    assert not page.locator("#m-finding_published").is_checked() and page.locator("#m-case_assigned").is_checked()
+    assert Person.objects(email=email).first().mail_opt_out == ["finding_published"]
+    assert axe_violations(page) == []
+    page.screenshot(path=artifacts / f"account-mail-{language}.png", full_page=True)
+    # Ticked again: every notice comes.
+    page.check("#m-finding_published")
+    press_and_follow(page, page.locator("#save-mail"))
+    assert Person.objects(email=email).first().mail_opt_out == []

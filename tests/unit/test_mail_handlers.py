@@ -230,3 +230,12 @@ def test_a_public_comment_notice_links_to_the_draft_and_names_the_period_s_end(u
     assert built["Content-Language"] == language
     parsed = message_from_bytes(built.as_bytes(), policy=policy.default)
     assert parsed.get_body(("html",)).get_content().count("/cases/case_1/draft") == 2
+
+
+def test_each_role_is_offered_the_notices_it_can_receive_and_only_those():
+    assert notices.kinds_for_role("poc") == ("case_assigned", "government_review_opened", "public_comment_opened",
+                                             "finding_published", "correction_opened")
+    assert notices.kinds_for_role("quality_reviewer") == ("quality_review_waiting",)
+    assert notices.kinds_for_role("expert") == () and notices.kinds_for_role("admin") == ()
+    assert sorted(sum((notices.kinds_for_role(role) for role in notices.ROLE_OF_AUDIENCE.values()), ())) == sorted(
+        notices.OPTIONAL)

@@ -45,6 +45,11 @@ KINDS = (INVITATION, PASSWORD_RESET, REVIEW_ASSIGNED) + OPTIONAL
 ROLE_OF_AUDIENCE = {MEMBER_POCS: "poc", QUALITY_REVIEWERS: "quality_reviewer"}
 
 
+def kinds_for_role(role: str) -> tuple:
+    """The stage notices a person of this role can receive, in `OPTIONAL`'s order: the only ones they may turn off."""
+    return tuple(notice.kind for notice in NOTICES if ROLE_OF_AUDIENCE[notice.audience] == role)
+
+
 def wants(opted_out, kind: str) -> bool:
     """Whether a person gets a mail of this kind: the mails that answer their own action always go."""
     return kind not in OPTIONAL or kind not in set(opted_out or ())
