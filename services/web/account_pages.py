@@ -210,20 +210,19 @@ class AccountPages:
 
     @http("POST", f"/{LANGUAGE}/account/sign-out")
     def sign_out(self, request, language):
-        try:
-            _, csrf = self._signed_in_form(request, language)
-        except Refused as refused:
-            return self._form_refused(request, language, "/account", refused)
-        answer = self.accounts.sign_out(request, csrf)
-        return self._after(request, language, answer, lambda: self._see(f"/{language}/sign-in?signed_out=1", answer.set_cookie))
+        return self._sign_out(request, language, self.accounts.sign_out)
 
     @http("POST", f"/{LANGUAGE}/account/sign-out-everywhere")
     def sign_out_everywhere(self, request, language):
+        return self._sign_out(request, language, self.accounts.sign_out_everywhere)
+
+    def _sign_out(self, request, language, ask):
+        """This session, or every one of the person's (`ask`: accounts' call), then the sign-in page."""
         try:
             _, csrf = self._signed_in_form(request, language)
         except Refused as refused:
             return self._form_refused(request, language, "/account", refused)
-        answer = self.accounts.sign_out_everywhere(request, csrf)
+        answer = ask(request, csrf)
         return self._after(request, language, answer, lambda: self._see(f"/{language}/sign-in?signed_out=1", answer.set_cookie))
 
     @http("POST", f"/{LANGUAGE}/account/tokens")
