@@ -109,3 +109,14 @@ def stack_amqp_uri():
     """A vhost of its own for a module that runs the whole stack: events the in-process tests
     left in the services' queues (no intake runs there) must not reach this stack's consumers."""
     yield from throwaway_vhost()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """The fuzz run's report (tests/e2e/test_fuzz.py): what it covered, and what FUZZ_SECONDS cut short."""
+    from tests.e2e.fuzz_budget import REPORT
+
+    lines = config.stash.get(REPORT, None)
+    if lines:
+        terminalreporter.section("fuzz coverage")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -7,6 +7,12 @@ Pure bookkeeping over a clock it is given (tests/unit/test_fuzz_budget.py runs i
 import time
 from collections import Counter
 
+import pytest
+
+# Where the fuzz module leaves its report for the end of the run (tests/conftest.py: pytest_terminal_summary
+# prints it): output written during a test or its teardown is captured and shown only on failure.
+REPORT = pytest.StashKey[list]()
+
 
 class FuzzBudget:
     def __init__(self, seconds: float, clock=time.monotonic):

@@ -27,7 +27,7 @@ from services.intake import openapi as intake_openapi
 from services.publication import openapi as publication_openapi
 from services.review import openapi as review_openapi
 from shared.openapi import API_SERVICES, MERGED_PATH, document_path
-from tests.e2e.fuzz_budget import FuzzBudget
+from tests.e2e.fuzz_budget import REPORT, FuzzBudget
 from tests.e2e.stacks import fast_stack
 
 pytestmark = pytest.mark.e2e
@@ -68,14 +68,9 @@ def seeded(stack):
 
 @pytest.fixture(scope="module", autouse=True)
 def coverage_report(request):
-    """After the module: what the fuzzing covered, and what the budget cut short, on the terminal."""
+    """After the module: what the fuzzing covered, and what the budget cut short, in the run's summary."""
     yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    for line in BUDGET.report():
-        if reporter is not None:
-            reporter.write_line(line)
-        else:
-            print(line)
+    request.config.stash[REPORT] = BUDGET.report()
 
 
 def exercise(case, seeded):

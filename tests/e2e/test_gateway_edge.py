@@ -244,3 +244,35 @@ def test_a_client_that_stops_sending_is_disconnected(upstream, tmp_path_factory)
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_hsts_is_sent_through_the_gateway_when_the_public_base_url_is_https(upstream):
+    """Behind TLS (PUBLIC_BASE_URL https://, as docker-compose passes it to the gateway): every answer, forwarded
+    or the gateway's own, a page or the API, carries Strict-Transport-Security; over plain http none does."""
+    port = free_port()
+    env = {**os.environ, "GATEWAY_ADDRESS": f"127.0.0.1:{port}", "INTAKE_URL": upstream, "REVIEW_URL": upstream,
+           "PUBLICATION_URL": upstream, "WEB_URL": upstream, "ACCOUNTS_URL": upstream,
+           "PUBLIC_BASE_URL": "https://irm.example.org", "PYTHONWARNINGS": "ignore"}
+    process = subprocess.Popen([sys.executable, "-m", "services.gateway.app"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not port_open("127.0.0.1", port):
+            assert process.poll() is None and time.monotonic() < deadline, "the gateway did not start"
+            time.sleep(0.05)
+        base = f"http://127.0.0.1:{port}"
+        expected = f"max-age={edge.HSTS_MAX_AGE_SECONDS}"
+        for path in ("/api/v1/findings", "/api/v1/nowhere", "/fr/log", "/health"):
+            answer = requests.get(base + path, timeout=10)
+            assert answer.headers.get("Strict-Transport-Security") == expected, (path, answer.status_code, answer.headers)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_no_hsts_through_the_gateway_over_plain_http(gateway):
+    _, base, _ = gateway
+    if os.environ.get("PUBLIC_BASE_URL", "").startswith("https://"):
+        pytest.skip("this environment sets an https PUBLIC_BASE_URL")
+    for path in ("/api/v1/findings", "/api/v1/nowhere", "/fr/log"):
+        assert "Strict-Transport-Security" not in requests.get(base + path, timeout=10).headers, path

@@ -99,8 +99,14 @@ def test_anonymous_comments_are_limited_per_client_then_per_case(start_review):
     assert review_documents.Comment.objects(case_id="case_flood").count() == 5
 
     # Another client is not held back by the first one's limit, but the case's own limit holds (8 in all).
-    others = [comment(review, "case_flood", client="198.51.100.9").status_code for _ in range(5)]
-    assert others == [201, 201, 201, 429, 429]
+    others = [comment(review, "case_flood", client="198.51.100.9") for _ in range(5)]
+    assert [a.status_code for a in others] == [201, 201, 201, 429, 429]
+    # The case's refusal says so, and when to try again, as the client's does.
+    case_refused = others[3]
+    assert case_refused.json()["error"]["code"] == "too_many_requests"
+    assert "case_flood is receiving too many comments" in case_refused.json()["error"]["message"]
+    assert int(case_refused.headers["Retry-After"]) >= 1
+    assert case_refused.json()["error"]["details"]["retry_after_seconds"] == int(case_refused.headers["Retry-After"])
     assert public_comments_recorded("case_flood") == 8
     # A forwarded address is believed only from a trusted proxy: here every request comes from loopback,
     # which TRUSTED_PROXIES trusts by default, so the two clients above were told apart by the header.
