@@ -17,13 +17,14 @@ function showError(input, block, text) {
     error = document.createElement("div");
     error.className = "field-error";
     error.id = id;
+    error.setAttribute("role", "alert"); // said as it appears: the status line below stays for the upload's own progress
     input.insertAdjacentElement("afterend", error);
   }
   error.replaceChildren(Object.assign(document.createElement("p"), { textContent: text }));
   input.setAttribute("aria-invalid", "true");
   const described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
   if (!described.includes(id)) input.setAttribute("aria-describedby", [...described, id].join(" "));
-  block.querySelector(".upload-status").textContent = text;
+  block.querySelector(".upload-status").textContent = "";
 }
 
 function clearError(input) {
