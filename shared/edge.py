@@ -22,8 +22,10 @@ FORM_BODY_MAX_BYTES = JSON_BODY_MAX_BYTES // 2
 EVIDENCE_MAX_BYTES = settings.default("EVIDENCE_MAX_BYTES")
 # A multipart body is its file plus boundaries, part headers and small form fields.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
-# The routes whose body is an uploaded file (multipart): evidence, and bulk import of commitments.
-UPLOAD_ROUTES = re.compile(r"/api/v1/evidence/?|/api/v1/action-plans/[^/]+/[^/]+/commitments/?")
+# The routes whose body is an uploaded file (multipart): evidence, bulk import of commitments, and the
+# self-assessment form's evidence upload (services/web/government_pages.py, sent on to /api/v1/evidence).
+UPLOAD_ROUTES = re.compile(r"/api/v1/evidence/?|/api/v1/action-plans/[^/]+/[^/]+/commitments/?"
+                           r"|/[a-z]{2}/government/plans/[0-9]+/self-assessment/evidence/[^/]+")
 
 
 def upload_body_max_bytes(evidence_max_bytes: int) -> int:

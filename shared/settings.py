@@ -74,7 +74,8 @@ ALL = (
     # --- intake ---------------------------------------------------------------------------------
     Setting("EVIDENCE_MAX_BYTES", "20971520",
             "Evidence files and commitment spreadsheets larger than this are refused (bytes); the gateway refuses an "
-            "upload body over this plus 64 KiB of multipart frame.", ("intake", GATEWAY), int),
+            "upload body over this plus 64 KiB of multipart frame; the pages' evidence upload says it and refuses a "
+            "larger declared body before reading it.", ("intake", WEB, GATEWAY), int),
     # --- the edge ---------------------------------------------------------------------------------
     Setting("PUBLIC_BASE_URL", "http://127.0.0.1:8000",
             "The address the public uses (scheme://host[:port], no path): absolute links in feeds and the open-data "

@@ -18,11 +18,25 @@ class VersionsQuery(Schema):
 DRAFT_TEXT = validate.Length(max=20000)
 
 
+MAX_DRAFT_FILES = 20
+
+
+class DraftEvidenceFileSchema(Schema):
+    file_id = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{24}\Z"))
+    filename = fields.String(load_default="", validate=validate.Length(max=255))
+    media_type = fields.String(load_default="", validate=validate.Length(max=100))
+    size = Integer(load_default=0, validate=validate.Range(min=0, max=2 ** 40))
+
+
 class DraftCommitmentSchema(Schema):
     commitment_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z"))
     self_reported_completion = fields.String(load_default="", validate=validate.Length(max=40))
     narrative = fields.String(load_default="", validate=DRAFT_TEXT)
     evidence_url = fields.String(load_default="", validate=validate.Length(max=2048))
+    # files uploaded to POST /api/v1/evidence for this commitment, as its answer described them (the
+    # submission names them by file_id, and is checked against the stored files then)
+    evidence_files = fields.List(fields.Nested(DraftEvidenceFileSchema), load_default=list,
+                                 validate=validate.Length(max=MAX_DRAFT_FILES))
 
 
 class DraftSchema(Schema):

@@ -63,6 +63,7 @@ class Pages(DependencyProvider):
         except ValueError as exc:
             raise ConfigurationError(str(exc)) from None
         self.public_origin = csrf.public_origin(self.public_base_url)
+        self.evidence_max_bytes = settings.value(config, "EVIDENCE_MAX_BYTES")  # what the evidence upload says and checks first
         self.secure_cookie = csrf.secure_cookie(self.public_base_url)
         self.environments = i18n.environments()
         self.static = load_static()

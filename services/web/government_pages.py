@@ -7,23 +7,36 @@
     POST /<language>/government/plans/<n>/self-assessment   `action=save`: the draft (intake keeps it, any
                                     device resumes it); `action=submit`: the self-assessment, once however
                                     often the button is pressed (the form's idempotency key)
+    POST /<language>/government/plans/<n>/self-assessment/evidence/<commitment id>   one evidence file for a
+                                    commitment (multipart `file`, `csrf_token`): sent on to intake's
+                                    POST /api/v1/evidence in pieces, then kept in the draft under its
+                                    commitment; 303 back to the form with the file listed. Asked with
+                                    `Accept: application/json` (static/evidence-upload.js), the same in JSON.
 
 Only a signed-in point of contact: signed out, the sign-in page, which brings them back here; any other
 role, a 403 page that says so. Every post is checked here against forgery (form_posts.read), then sent
 to intake's API with the session's CSRF token, where intake alone decides (intake_api.py); its refusal
 comes back next to the fields in the page's language. Post/Redirect/Get. Every page here is no-store.
 """
+import hmac
+import json
 from urllib.parse import quote
 
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response
+
+from shared import edge
 from shared.irm import LANGUAGES
 from shared.webserver import http
 
-from services.web import form_posts, government_forms as forms, government_views as views
+from services.web import csrf, form_posts, government_forms as forms, government_views as views, i18n
 from services.web.form_posts import Refused
 from services.web.upstream_api import Answer
 
 LANGUAGE = "<any(" + ", ".join(LANGUAGES) + "):language>"
 FORM_PATH = "/government/plans/<int:plan_number>/self-assessment"
+UPLOAD_PATH = FORM_PATH + "/evidence/<string:commitment_id>"
+MULTIPART = "multipart/form-data"
 
 
 class GovernmentPages:
@@ -77,7 +90,106 @@ class GovernmentPages:
         state = forms.prefilled(commitments, draft and draft["draft"], plan.get("cycle"), language)
         notice = "saved" if request.args.get("saved") and draft else None
         return self._form_page(request, language, rest, me, member, plan_number, commitments, state,
-                               forms.new_idempotency_key(), notice=notice, draft=draft)
+                               forms.new_idempotency_key(), notice=notice, draft=draft, uploaded=request.args.get("uploaded"))
+
+    # --- evidence files, per commitment ----------------------------------------------------------
+    @http("POST", f"/{LANGUAGE}{UPLOAD_PATH}")
+    def upload_evidence(self, request, language, plan_number, commitment_id):
+        """Checked here before a byte is read: forgery (Sec-Fetch-Site, Origin), the type of the body, its
+        declared size. Then the multipart body is parsed (the file spooled to disk past 500 KB, never read
+        past the limit), the session's CSRF token compared, and the file streamed to intake, which decides."""
+        rest = f"/government/plans/{plan_number}/self-assessment"
+        as_json = forms.wants_json(request.headers.get("Accept"))
+        max_bytes = self.pages.evidence_max_bytes
+        body_limit = edge.upload_body_max_bytes(max_bytes)
+        try:
+            if csrf.cross_site(request.headers.get("Sec-Fetch-Site"), request.headers.get("Origin"), self.pages.public_origin):
+                raise Refused("forged", 403)
+            if request.mimetype != MULTIPART:
+                raise Refused("not_a_form", 415)
+            if request.content_length is None:
+                raise Refused("not_a_form", 411)
+            if request.content_length > body_limit:
+                raise Refused("file_too_large", 413)
+        except Refused as refused:
+            return self._upload_refused(request, language, rest, refused, max_bytes, as_json)
+        me, answer = self._point_of_contact(request, language, rest)
+        if me is None:
+            return self._json_trouble(language, 401 if answer.status == 303 else answer.status) if as_json else answer
+        loaded = self._plan(request, me, plan_number)
+        if not isinstance(loaded, tuple):
+            return self._json_trouble(language, loaded.status) if as_json else self._intake_trouble(request, language, rest, loaded)
+        member, plan, commitments, draft = loaded
+        if commitment_id not in {c["commitment_id"] for c in commitments}:
+            return self._json_trouble(language, 404) if as_json else \
+                self.pages.page(request, language, rest, "not_found.html", status=404, private=True)
+        request.max_content_length, request.max_form_parts = body_limit, 8
+        try:
+            upload, token = request.files.get("file"), request.form.get("csrf_token") or ""
+        except RequestEntityTooLarge:
+            return self._upload_refused(request, language, rest, Refused("file_too_large", 413), max_bytes, as_json)
+        if not me.get("csrf_token") or not token or not csrf_matches(me["csrf_token"], token):
+            return self._upload_refused(request, language, rest, Refused("forged", 403), max_bytes, as_json)
+        state = forms.prefilled(commitments, draft and draft["draft"], plan.get("cycle"), language)
+        refusal, status = None, 422
+        if upload is None or not upload.filename:
+            refusal = "no_file"
+        elif len(forms.files_of(state, commitment_id)) >= forms.MAX_FILES:
+            refusal, status = "too_many", 409
+        else:
+            upload.stream.seek(0, 2)
+            size = upload.stream.tell()
+            upload.stream.seek(0)
+            sent = self.intake.upload_evidence(request, upload.filename, upload.mimetype, upload.stream, size, token)
+            upload.stream.close()
+            if sent.status == 201:
+                described = forms.described_file(sent.body)
+                state = forms.with_file(state, commitment_id, described)
+                saved = self.intake.save_draft(request, member["code"], plan_number, state, token)
+                if saved.status != 200:
+                    return self._json_trouble(language, saved.status) if as_json else \
+                        self._intake_trouble(request, language, rest, saved)
+                if as_json:
+                    return self._json(201, {"commitment_id": commitment_id, "file": self._listed(views.file_view(described, language), language)})
+                return self._see(f"/{language}{rest}?uploaded={quote(commitment_id, safe='')}#files-{quote(commitment_id, safe='')}")
+            refusal, status = forms.upload_refusal(sent.status, sent.body), sent.status
+            if refusal is None:
+                return self._json_trouble(language, sent.status) if as_json else self._intake_trouble(request, language, rest, sent)
+        error = {"message": forms.UPLOAD_MESSAGES[refusal], "params": {"megabytes": forms.megabytes(max_bytes)} if refusal == "too_large" else {}}
+        if as_json:
+            return self._json(status, {"commitment_id": commitment_id, "refusal": refusal,
+                                       "message": self._translated(language, error)})
+        return self._form_page(request, language, rest, me, member, plan_number, commitments, state, forms.new_idempotency_key(),
+                               status=status, errors={forms.file_field(commitment_id): [error]}, draft=draft)
+
+    def _upload_refused(self, request, language, rest, refused, max_bytes, as_json):
+        if as_json:
+            key = {"file_too_large": "too_large"}.get(refused.reason)
+            message = self._translated(language, {"message": forms.UPLOAD_MESSAGES[key], "params": {"megabytes": forms.megabytes(max_bytes)}}) \
+                if key else self._translated(language, {"message": forms.UPLOAD_TROUBLE, "params": {}})
+            return self._json(refused.status, {"refusal": refused.reason, "message": message})
+        return self.pages.page(request, language, rest, "form_refused.html", status=refused.status, reason=refused.reason,
+                               private=True, megabytes=forms.megabytes(max_bytes), back_href=f"/{language}{rest}")
+
+    def _json_trouble(self, language, status):
+        """What evidence-upload.js is told when the upload met no refusal of the file (signed out, intake away, ...):
+        it then says so, and the page's own form still works."""
+        return self._json(status if status >= 400 else 503,
+                          {"refusal": "trouble", "message": self._translated(language, {"message": forms.UPLOAD_TROUBLE, "params": {}})})
+
+    @staticmethod
+    def _translated(language, error):
+        text = i18n.catalog(language).gettext(error["message"])
+        return text % error["params"] if error["params"] else text
+
+    def _listed(self, view, language):
+        """A listed file's words in the page's language, for the script to show as the page would."""
+        return {**view, "size": self._translated(language, {"message": view["size"]["msgid"], "params": {"size": view["size"]["size"]}})}
+
+    @staticmethod
+    def _json(status, body):
+        return Response(json.dumps(body, ensure_ascii=False), status=status, content_type="application/json; charset=utf-8",
+                        headers={"Cache-Control": "no-store"})
 
     @http("POST", f"/{LANGUAGE}{FORM_PATH}")
     def post_self_assessment(self, request, language, plan_number):
@@ -96,7 +208,7 @@ class GovernmentPages:
                 raise Refused("not_a_form", 400)
         except Refused as refused:
             return self._form_refused(request, language, rest, refused)
-        state = forms.form_state(form, commitments, language)
+        state = forms.form_state(form, commitments, language, forms.kept_files(draft and draft["draft"]))
         code = member["code"]
         if form["action"] == "save":
             sent = self.intake.save_draft(request, code, plan_number, state, form["csrf_token"])
@@ -131,8 +243,15 @@ class GovernmentPages:
         return overview.body["member"], plan, listed.body["commitments"], (draft.body if draft and draft.status == 200 else None)
 
     def _form_page(self, request, language, rest, me, member, plan_number, commitments, state, key, status=200,
-                   errors=None, notice=None, draft=None):
+                   errors=None, notice=None, draft=None, uploaded=None):
         saved = views.when(draft["saved_at"], language, member.get("time_zone")) if draft else None
         return self.pages.page(request, language, rest, "self_assessment.html", status=status, private=True,
                                **views.form_page(member, plan_number, commitments, state, language, me.get("csrf_token") or "",
-                                                 key, errors=errors, notice=notice, draft_saved=saved))
+                                                 key, errors=errors, notice=notice, draft_saved=saved,
+                                                 max_bytes=self.pages.evidence_max_bytes,
+                                                 uploaded=uploaded))
+
+
+def csrf_matches(expected: str, given: str) -> bool:
+    """The form's token is the session's (compared in constant time); intake checks it again."""
+    return given.isascii() and hmac.compare_digest(expected.encode(), given.encode())

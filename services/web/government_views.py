@@ -6,6 +6,8 @@ follows every review stage event: services/intake/domain/case_status.py) and the
 waits until (the government's review window, the public comment period), shown in the member's
 time zone when the registry has one, else in UTC, said so.
 """
+from urllib.parse import quote
+
 from services.web import government_forms, i18n, labels, views
 
 N_ = labels.N_
@@ -79,8 +81,32 @@ def completion_choices() -> list:
     return [{"value": value, "name": name} for value, name in labels.VALUES["completion"].items()]
 
 
+def upload_path(language: str, plan_number: int, commitment_id: str) -> str:
+    return f"{plan_path(language, plan_number)}/evidence/{quote(commitment_id, safe='')}"
+
+
+SIZE_UNITS = ((1024 * 1024, N_("%(size)s MB")), (1024, N_("%(size)s KB")))
+
+
+def file_size(size: int, language: str) -> dict:
+    """A file's size as the page says it: {"msgid", "size"} (the template translates), one decimal past 1 KB."""
+    for unit, msgid in SIZE_UNITS:
+        if size >= unit:
+            return {"msgid": msgid, "size": i18n.decimal(size / unit, language)}
+    return {"msgid": N_("%(size)s bytes"), "size": i18n.number(size, language)}
+
+
+def file_view(described: dict, language: str) -> dict:
+    """An uploaded file as listed under its commitment: its name, size and type."""
+    media_type = described.get("media_type") or ""
+    return {"file_id": described.get("file_id"), "filename": described.get("filename") or "",
+            "size": file_size(int(described.get("size") or 0), language),
+            "type": government_forms.TYPE_NAMES.get(media_type, media_type)}
+
+
 def form_page(member: dict, plan_number: int, commitments: list, state: dict, language: str, csrf_token: str,
-              idempotency_key: str, errors: dict | None = None, notice: str | None = None, draft_saved: dict | None = None) -> dict:
+              idempotency_key: str, errors: dict | None = None, notice: str | None = None, draft_saved: dict | None = None,
+              max_bytes: int = 0, uploaded: str | None = None) -> dict:
     """The self-assessment form: each imported commitment (title and text in the page's language when the
     plan has it, else the original with its lang) beside the government's answers for it."""
     mine = {c["commitment_id"]: c for c in state["commitments"]}
@@ -91,8 +117,14 @@ def form_page(member: dict, plan_number: int, commitments: list, state: dict, la
                      "full_text": views.localized(c.get("full_text"), language),
                      "lead_institution": c.get("lead_institution"),
                      "fields": {kind: government_forms.field_name(kind, cid) for kind in government_forms.PER_COMMITMENT},
-                     "values": mine.get(cid, {})})
+                     "values": mine.get(cid, {}), "file_field": government_forms.file_field(cid),
+                     "upload_href": upload_path(language, plan_number, cid),
+                     "files": [file_view(f, language) for f in mine.get(cid, {}).get("evidence_files") or []],
+                     "uploaded": uploaded == cid})
     return {"member": views.member_view(member, language), "member_code": member["code"], "plan_number": plan_number,
             "commitments": rows, "state": state, "csrf_token": csrf_token, "idempotency_key": idempotency_key,
             "errors": errors or {}, "notice": notice, "draft_saved": draft_saved, "completion_choices": completion_choices(),
-            "text_language": state.get("language") or language}
+            "text_language": state.get("language") or language,
+            "upload": {"accept": government_forms.ACCEPT, "extensions": " ".join(government_forms.ACCEPTED_EXTENSIONS),
+                       "max_bytes": max_bytes, "megabytes": government_forms.megabytes(max_bytes),
+                       "messages": government_forms.UPLOAD_MESSAGES}}

@@ -81,6 +81,11 @@ def number(value: int, language: str) -> str:
     return numbers.format_decimal(value, locale=language)
 
 
+def decimal(value: float, language: str) -> str:
+    """A quantity with at most one decimal (1.5 in English, 1,5 in French)."""
+    return numbers.format_decimal(value, format="#,##0.#", locale=language)
+
+
 def percent(fraction: float, language: str) -> str:
     """A share (0.5) as the language writes a whole percentage ("50 %" in French)."""
     return numbers.format_percent(fraction, locale=language)

@@ -8,8 +8,11 @@ signed-in change's CSRF token as X-CSRF-Token).
 """
 from urllib.parse import quote
 
+from services.web import government_forms
 from services.web.upstream_api import Answer, UpstreamApi
 from shared import settings
+
+UPLOAD_CHUNK_BYTES = 64 * 1024
 
 
 def _plan(member: str, plan_number: int) -> str:
@@ -37,6 +40,19 @@ class IntakeApi(UpstreamApi):
     def submit(self, request, body: dict, csrf_token: str, idempotency_key: str) -> Answer:
         return self.call("POST", "/api/v1/self-assessments", request, body, csrf_token,
                          headers={"Idempotency-Key": idempotency_key})
+
+    def upload_evidence(self, request, filename: str, media_type: str, stream, size: int, csrf_token: str) -> Answer:
+        """POST /api/v1/evidence with the file's bytes read from `stream` in pieces as they are sent (never
+        held whole here): a multipart body with its one part `file`, its length said up front."""
+        content_type, head, tail = government_forms.multipart_frame(filename, media_type)
+
+        def pieces():
+            yield head
+            while chunk := stream.read(UPLOAD_CHUNK_BYTES):
+                yield chunk
+            yield tail
+        return self.call("POST", "/api/v1/evidence", request, pieces(), csrf_token,
+                         headers={"Content-Type": content_type, "Content-Length": str(len(head) + size + len(tail))})
 
     def self_assessment(self, request, self_assessment_id: str) -> Answer:
         return self.call("GET", f"/api/v1/self-assessments/{quote(self_assessment_id, safe='')}", request)

@@ -19,7 +19,8 @@ views.py, what it reads in queries.py, languages and formats in i18n.py).
                               the accounts API (accounts_api.py)
     /<language>/government, /<language>/government/plans/<n>/self-assessment: the government point of
                               contact's dashboard and self-assessment form (government_pages.py), posted
-                              to intake's API (intake_api.py)
+                              to intake's API (intake_api.py); each commitment's evidence files uploaded
+                              from the form (.../self-assessment/evidence/<commitment>, static/evidence-upload.js)
     GET /static/<name>        the pages' own CSS and scripts (no third party, no build step)
     GET /health               the database answers
 

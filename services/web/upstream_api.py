@@ -67,11 +67,14 @@ class UpstreamApi(DependencyProvider):
             headers["Cookie"] = f"{sessions.COOKIE_NAME}={session_id}"
         if csrf_token is not None:
             headers["X-CSRF-Token"] = csrf_token
-        if body is not None:
+        if body is not None and "Content-Type" not in headers:
             headers["Content-Type"] = "application/json"
+        if body is not None and not isinstance(body, (bytes, dict, list)):  # a stream of bytes: sent as it is read
+            payload = body
+        else:
+            payload = None if body is None else body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
         try:
-            response = self.upstream.request(self.http, method, path, headers=headers,
-                                             body=None if body is None else json.dumps(body, ensure_ascii=False).encode())
+            response = self.upstream.request(self.http, method, path, headers=headers, body=payload)
         except urllib3.exceptions.HTTPError:
             return Answer(0, {})
         return _decoded(response)

@@ -10,7 +10,11 @@ def test_each_route_has_its_body_limit():
     assert upload == 5_000_000 + edge.MULTIPART_OVERHEAD_BYTES
     assert edge.body_max_bytes("POST", "/api/v1/evidence", 5_000_000) == upload
     assert edge.body_max_bytes("POST", "/api/v1/action-plans/TN/5/commitments", 5_000_000) == upload
-    for method, path in (("POST", "/api/v1/self-assessments"), ("GET", "/api/v1/evidence"),
+    # the self-assessment form's evidence upload (services/web), sent on to /api/v1/evidence
+    assert edge.body_max_bytes("POST", "/ar/government/plans/5/self-assessment/evidence/TN0501", 5_000_000) == upload
+    for method, path in (("POST", "/ar/government/plans/5/self-assessment"),
+                         ("POST", "/ar/government/plans/5/self-assessment/evidence/TN0501/x"),
+                         ("GET", "/fr/government/plans/5/self-assessment/evidence/TN0501"),("POST", "/api/v1/self-assessments"), ("GET", "/api/v1/evidence"),
                          ("POST", "/api/v1/evidence/x/y"), ("PUT", "/api/v1/cases/c/ratings/TN01"),
                          ("POST", "/api/v1/action-plans/TN/5/commitments/extra")):
         assert edge.body_max_bytes(method, path, 5_000_000) == edge.JSON_BODY_MAX_BYTES, path

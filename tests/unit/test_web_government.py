@@ -27,7 +27,8 @@ def test_the_form_names_three_fields_per_commitment_and_reads_back_as_a_draft():
                              COMMITMENTS, "ar")
     assert state["cycle"] == "2023-2025" and state["language"] == "ar"
     assert state["commitments"][0] == {"commitment_id": "TN0501", "self_reported_completion": "substantial",
-                                       "narrative": "نشرت البوابة البيانات.", "evidence_url": "https://a.tn/x"}
+                                       "narrative": "نشرت البوابة البيانات.", "evidence_url": "https://a.tn/x",
+                                       "evidence_files": []}
 
 
 def test_a_complete_form_is_a_valid_submission_carrying_the_imported_commitments():
@@ -100,3 +101,72 @@ def test_each_stage_says_what_the_government_must_do_and_by_when_in_utc_when_no_
     ("/en/government?x=1", None), (None, None)])
 def test_sign_in_brings_a_person_back_only_to_a_page_of_this_site(value, expected):
     assert account_forms.return_path(value) == expected
+
+
+# --- evidence files -----------------------------------------------------------------------------------
+PDF_FILE = {"file_id": "a" * 24, "filename": "تقرير.pdf", "media_type": "application/pdf", "size": 1536,
+            "sha256": "0" * 64, "download_url": "/api/v1/evidence/" + "a" * 24}
+
+
+def test_an_uploaded_file_is_kept_in_the_draft_under_its_commitment_once_and_submitted_by_id():
+    state = forms.prefilled(COMMITMENTS, None, "2023-2025", "ar")
+    described = forms.described_file(PDF_FILE)
+    assert described == {"file_id": "a" * 24, "filename": "تقرير.pdf", "media_type": "application/pdf", "size": 1536}
+    state = forms.with_file(forms.with_file(state, "TN0501", described), "TN0501", described)
+    assert forms.files_of(state, "TN0501") == [described] and forms.files_of(state, "TN-0502") == []
+    # what intake's DraftSchema takes, and what the form keeps when it is saved (it never posts the files)
+    from services.intake.schemas import DraftSchema
+    assert DraftSchema().load(state)["commitments"][0]["evidence_files"] == [described]
+    kept = forms.kept_files(state)
+    again = forms.form_state(posted(**{"cycle": "2023-2025"}), COMMITMENTS, "ar", kept)
+    assert again["commitments"][0]["evidence_files"] == [described]
+    body = forms.submission_body({**again, "commitments": [{**again["commitments"][0], "evidence_url": "https://a.tn/x"},
+                                                         again["commitments"][1]]}, "TN", 5, COMMITMENTS)
+    assert body["commitments"][0]["evidence"] == [{"url": "https://a.tn/x"}, {"file_id": "a" * 24}]
+    assert SelfAssessmentSchema().validate({**body, "commitments": [
+        {**c, "self_reported_completion": "substantial"} for c in body["commitments"]]}) == {}
+    # a file intake did not take at submission comes back next to the commitment's evidence
+    assert forms.form_field("commitments[0].evidence[1].file_id", COMMITMENTS) == "evidence-TN0501"
+
+
+def test_intakes_refusal_of_a_file_is_named_for_the_page():
+    assert forms.upload_refusal(413, {}) == "too_large"
+    assert forms.upload_refusal(422, {"error": {"fields": {"file": ["The file is not one of the accepted types"]}}}) == "type"
+    assert forms.upload_refusal(422, {"error": {"fields": {"member": ["Unknown."]}}}) is None
+    assert forms.upload_refusal(403, {}) is None and forms.upload_refusal(0, {}) is None
+    assert forms.megabytes(20 * 1024 * 1024) == "20" and forms.megabytes(1536 * 1024) == "1.5"
+    assert forms.wants_json("application/json") and not forms.wants_json("text/html,*/*") and not forms.wants_json(None)
+    for key, msgid in forms.UPLOAD_MESSAGES.items():
+        for language in ("ar", "fr"):
+            assert i18n.catalog(language).gettext(msgid) != msgid, (key, language)
+
+
+def test_the_multipart_frame_around_a_streamed_file_is_one_werkzeug_reads_back():
+    import io
+    from werkzeug.formparser import parse_form_data
+    content_type, head, tail = forms.multipart_frame('ta"b\r\nle\u00e9.pdf', "application/pdf; x")
+    data = b"%PDF-1.4 tiny"
+    body = head + data + tail
+    environ = {"REQUEST_METHOD": "POST", "CONTENT_TYPE": content_type, "CONTENT_LENGTH": str(len(body)),
+               "wsgi.input": io.BytesIO(body)}
+    _, form, files = parse_form_data(environ)
+    upload = files["file"]
+    assert upload.read() == data and upload.filename == "table\u00e9.pdf" and upload.mimetype == "application/octet-stream"
+    assert forms.multipart_frame("a.pdf", "application/pdf")[1].endswith(b"Content-Type: application/pdf\r\n\r\n")
+    assert forms.multipart_frame("a.pdf", "x")[0] != content_type  # a boundary of its own each time
+
+
+def test_a_listed_file_says_its_name_size_and_type_in_the_pages_language():
+    view = views.file_view(PDF_FILE, "fr")
+    assert view["filename"] == "تقرير.pdf" and view["type"] == "PDF"
+    assert view["size"] == {"msgid": "%(size)s KB", "size": "1,5"}
+    assert views.file_size(300, "en") == {"msgid": "%(size)s bytes", "size": "300"}
+    assert views.file_size(3 * 1024 * 1024, "ar")["msgid"] == "%(size)s MB"
+    assert views.upload_path("ar", 5, "TN-0502") == "/ar/government/plans/5/self-assessment/evidence/TN-0502"
+    page = views.form_page({"code": "TN", "name": {"fr": "Tunisie"}}, 5, COMMITMENTS,
+                           forms.with_file(forms.prefilled(COMMITMENTS, None, None, "fr"), "TN0501", forms.described_file(PDF_FILE)),
+                           "fr", "token", "k" * 32, max_bytes=20 * 1024 * 1024, uploaded="TN0501")
+    first, second = page["commitments"]
+    assert first["uploaded"] and not second["uploaded"] and first["file_field"] == "file-TN0501"
+    assert [f["filename"] for f in first["files"]] == ["تقرير.pdf"] and second["files"] == []
+    assert page["upload"]["megabytes"] == "20" and "pdf" in page["upload"]["extensions"].split()
