@@ -49,14 +49,19 @@ def parse(raw: bytes, names: tuple) -> dict:
     return {name: form.get(name, "") for name in names}
 
 
+def refuse_foreign(request, public_origin: str, media_type: str) -> None:
+    """Refused unless the post is this site's (Sec-Fetch-Site and Origin: csrf.cross_site) and of the form's type."""
+    if csrf.cross_site(request.headers.get("Sec-Fetch-Site"), request.headers.get("Origin"), public_origin):
+        raise Refused("forged", 403)
+    if request.mimetype != media_type:
+        raise Refused("not_a_form", 415)
+
+
 def read(request, public_origin: str, names: tuple) -> dict:
     """The posted form, once it is this site's (Sec-Fetch-Site and Origin: csrf.cross_site), of
     this site's type and size (refused before a byte is read when declared larger, else read one
     past the limit), and parsed. The form's own token is the caller's to check: it knows the purpose."""
-    if csrf.cross_site(request.headers.get("Sec-Fetch-Site"), request.headers.get("Origin"), public_origin):
-        raise Refused("forged", 403)
-    if request.mimetype != FORM_TYPE:
-        raise Refused("not_a_form", 415)
+    refuse_foreign(request, public_origin, FORM_TYPE)
     limit = edge.FORM_BODY_MAX_BYTES
     if (request.content_length or 0) > limit or len(raw := request.stream.read(limit + 1)) > limit:
         raise Refused("too_large", 413)

@@ -29,7 +29,7 @@ from shared import edge
 from shared.irm import LANGUAGES
 from shared.webserver import http
 
-from services.web import csrf, form_posts, government_forms as forms, government_views as views, i18n
+from services.web import form_posts, government_forms as forms, government_views as views, i18n
 from services.web.form_posts import Refused
 from services.web.upstream_api import Answer
 
@@ -80,12 +80,9 @@ class GovernmentPages:
     @http("GET", f"/{LANGUAGE}{FORM_PATH}")
     def self_assessment_form(self, request, language, plan_number):
         rest = f"/government/plans/{plan_number}/self-assessment"
-        me, answer = self._point_of_contact(request, language, rest)
-        if me is None:
+        me, loaded, answer = self._plan_of_point_of_contact(request, language, rest, plan_number)
+        if answer is not None:
             return answer
-        loaded = self._plan(request, me, plan_number)
-        if not isinstance(loaded, tuple):
-            return self._intake_trouble(request, language, rest, loaded)
         member, plan, commitments, draft = loaded
         state = forms.prefilled(commitments, draft and draft["draft"], plan.get("cycle"), language)
         notice = "saved" if request.args.get("saved") and draft else None
@@ -103,10 +100,7 @@ class GovernmentPages:
         max_bytes = self.pages.evidence_max_bytes
         body_limit = edge.upload_body_max_bytes(max_bytes)
         try:
-            if csrf.cross_site(request.headers.get("Sec-Fetch-Site"), request.headers.get("Origin"), self.pages.public_origin):
-                raise Refused("forged", 403)
-            if request.mimetype != MULTIPART:
-                raise Refused("not_a_form", 415)
+            form_posts.refuse_foreign(request, self.pages.public_origin, MULTIPART)
             if request.content_length is None:
                 raise Refused("not_a_form", 411)
             if request.content_length > body_limit:
@@ -194,12 +188,9 @@ class GovernmentPages:
     @http("POST", f"/{LANGUAGE}{FORM_PATH}")
     def post_self_assessment(self, request, language, plan_number):
         rest = f"/government/plans/{plan_number}/self-assessment"
-        me, answer = self._point_of_contact(request, language, rest)
-        if me is None:
+        me, loaded, answer = self._plan_of_point_of_contact(request, language, rest, plan_number)
+        if answer is not None:
             return answer
-        loaded = self._plan(request, me, plan_number)
-        if not isinstance(loaded, tuple):
-            return self._intake_trouble(request, language, rest, loaded)
         member, _, commitments, draft = loaded
         try:
             form = form_posts.read(request, self.pages.public_origin, forms.field_names(commitments))
@@ -224,6 +215,16 @@ class GovernmentPages:
         errors = forms.field_errors((sent.body.get("error") or {}).get("fields") or {}, commitments)
         return self._form_page(request, language, rest, me, member, plan_number, commitments, state, key,
                                status=422, errors=errors, draft=draft)
+
+    def _plan_of_point_of_contact(self, request, language, rest, plan_number):
+        """(who is signed in, the plan as `_plan` gives it, None) for a point of contact's plan, else (None, None, the answer instead)."""
+        me, answer = self._point_of_contact(request, language, rest)
+        if me is None:
+            return None, None, answer
+        loaded = self._plan(request, me, plan_number)
+        if not isinstance(loaded, tuple):
+            return None, None, self._intake_trouble(request, language, rest, loaded)
+        return me, loaded, None
 
     def _plan(self, request, me, plan_number):
         """(member, plan overview, imported commitments, draft or None) from intake, or intake's answer that stops the page."""
