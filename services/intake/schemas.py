@@ -28,7 +28,10 @@ class DraftEvidenceFileSchema(Schema):
     size = Integer(load_default=0, validate=validate.Range(min=0, max=2 ** 40))
 
 
-class DraftCommitmentSchema(Schema):
+class SelfAssessmentDraftCommitmentSchema(Schema):
+    """One commitment of the draft (its OpenAPI component, SelfAssessmentDraftCommitment, is named apart from review's
+    DraftCommitment, the draft findings' commitment: the gateway merges both documents)."""
+
     commitment_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}\Z"))
     self_reported_completion = fields.String(load_default="", validate=validate.Length(max=40))
     narrative = fields.String(load_default="", validate=DRAFT_TEXT)
@@ -44,5 +47,5 @@ class DraftSchema(Schema):
 
     language = fields.String(load_default=None, validate=validate.OneOf(LANGUAGES))  # the texts' language
     cycle = fields.String(load_default="", validate=validate.Length(max=20))
-    commitments = fields.List(fields.Nested(DraftCommitmentSchema), load_default=list, validate=validate.Length(max=500))
+    commitments = fields.List(fields.Nested(SelfAssessmentDraftCommitmentSchema), load_default=list, validate=validate.Length(max=500))
     civil_society_participation = fields.String(load_default="", validate=DRAFT_TEXT)

@@ -415,3 +415,52 @@ def test_password_reset_requests_are_limited_per_address_and_per_client_alike_wh
     # Once the wait it named has passed, the address is taken again and a new link goes out.
     ManualClock.offset += timedelta(seconds=int(known[2].headers["Retry-After"]))
     assert ask("forgot@example.org").status_code == 202 and links() == 3
+
+
+def test_mail_preferences_are_chosen_by_session_only_and_a_refusal_changes_nothing(start, admin_token, tn):
+    api = start(AccountsService)
+    session_id, csrf = person_with_account(api, admin_token, "notices@example.org")
+    person_id = Person.objects(email="notices@example.org").first().person_id
+    me = api.call("GET", "/api/v1/me", cookie=session_id).json()
+    assert me["mail"]["turned_off"] == [] and "finding_published" in me["mail"]["optional"]
+    assert me["csrf_token"] == csrf
+
+    # Chosen by session, with the CSRF token: kept as a set, in the account page's order.
+    chosen = api.call("PUT", "/api/v1/me/mail-preferences", cookie=session_id, csrf=csrf, headers={"Sec-Fetch-Site": "same-origin"},
+                      json={"turned_off": ["finding_published", "case_assigned", "finding_published"]})
+    assert chosen.status_code == 200, chosen.text
+    assert chosen.json() == {"optional": me["mail"]["optional"], "turned_off": ["case_assigned", "finding_published"]}
+    assert api.call("GET", "/api/v1/me", cookie=session_id).json()["mail"]["turned_off"] == ["case_assigned", "finding_published"]
+    assert Person.objects.get(person_id=person_id).mail_opt_out == ["case_assigned", "finding_published"]
+
+    def unchanged():
+        person = Person.objects.get(person_id=person_id)
+        return person.mail_opt_out, person.version
+
+    before = unchanged()
+    # A kind there is no such notice of (or one that always goes): a field-level 422 on turned_off.
+    for kind in ("weekly_digest", "invitation"):
+        unknown = api.call("PUT", "/api/v1/me/mail-preferences", cookie=session_id, csrf=csrf,
+                           json={"turned_off": ["correction_opened", kind]})
+        assert unknown.status_code == 422, unknown.text
+        assert list(unknown.json()["error"]["fields"]) == ["turned_off[1]"], unknown.text
+    missing = api.call("PUT", "/api/v1/me/mail-preferences", cookie=session_id, csrf=csrf, json={})
+    assert missing.status_code == 422 and list(missing.json()["error"]["fields"]) == ["turned_off"]
+    # A bearer token, the person's own or irmctl's: 403 (a machine does not choose the person's mail).
+    personal = api.call("POST", "/api/v1/me/tokens", cookie=session_id, csrf=csrf, json={"label": "script"}).json()["token"]
+    assert api.call("GET", "/api/v1/me", token=personal).json()["mail"]["turned_off"] == ["case_assigned", "finding_published"]
+    poc_token = operations.issue_token("poc", "poc-tn", member_code="TN")
+    for token in (personal, admin_token, poc_token):
+        refused = api.call("PUT", "/api/v1/me/mail-preferences", token=token, json={"turned_off": []})
+        assert refused.status_code == 403, refused.text
+    # A session without its CSRF token, with another's, or from another site: 403.
+    for forgery in ({}, {"csrf": "x" * len(csrf)}, {"csrf": csrf, "headers": {"Sec-Fetch-Site": "cross-site"}}):
+        refused = api.call("PUT", "/api/v1/me/mail-preferences", cookie=session_id, json={"turned_off": []}, **forgery)
+        assert refused.status_code == 403, (forgery, refused.text)
+    # No session at all: 401.
+    assert api.call("PUT", "/api/v1/me/mail-preferences", json={"turned_off": []}).status_code == 401
+    assert unchanged() == before
+    assert api.call("GET", "/api/v1/me", cookie=session_id).json()["mail"]["turned_off"] == ["case_assigned", "finding_published"]
+    # Everything back on.
+    back = api.call("PUT", "/api/v1/me/mail-preferences", cookie=session_id, csrf=csrf, json={"turned_off": []})
+    assert back.status_code == 200 and back.json()["turned_off"] == []

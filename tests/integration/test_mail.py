@@ -13,12 +13,17 @@ from kombu import Connection, Exchange, Producer
 from cli import irmctl, operations
 from devtools.mailbox import stored_mails
 from devtools.ports import free_port
+from services.accounts.domain import totp
 from services.accounts.service import AccountsService
 from services.mail import documents
 from services.mail.domain import delivery
 from services.mail.service import MailService
+from shared import sessions
+from shared.clock import utcnow
 from shared.delivery import consumer_queue
-from shared.contracts.events import PERSON_INVITED, REVIEW_ASSIGNED, build_event
+from shared.contracts.events import (
+    FINDING_PUBLISHED, PERSON_INVITED, REVIEW_ASSIGNED, REVIEW_PUBLIC_COMMENT_OPENED, REVIEW_SUBMITTED, build_event,
+)
 from tests.integration.conftest import wait_until
 
 pytestmark = pytest.mark.integration
@@ -75,10 +80,11 @@ def stack(container_factory, service_config, mailbox, db):
     return start
 
 
-def invite(base, email, language):
+def invite(base, email, language, role="poc", **binding):
     token = operations.issue_token("admin", "admin-1")
+    binding = binding or ({"member_code": "TN"} if role == "poc" else {})
     answer = requests.post(f"{base}/api/v1/invitations", headers={"Authorization": f"Bearer {token}"}, timeout=15,
-                           json={"email": email, "role": "poc", "member_code": "TN", "language": language})
+                           json={"email": email, "role": role, "language": language, **binding})
     assert answer.status_code == 201, answer.text
     return answer.json()
 
@@ -201,3 +207,121 @@ def test_an_assigned_expert_with_an_account_is_mailed_the_accept_deadline(stack,
     text = mails[1].get_body(("plain",)).get_content()
     assert mails[1]["To"] == "amina@example.org" and mails[1]["Subject"] == "أُسندت إليك مراجعة"
     assert "(الملف case_1)" in text and "2099" in text and f"{PUBLIC}/ar/" in text
+
+
+def activated(base, email, language, role="poc", **binding):
+    """Invited and the invitation accepted through the accounts API (a quality reviewer confirms its second
+    factor's first code too): the person's id."""
+    invitation = invite(base, email, language, role, **binding)
+    accepted = requests.post(f"{base}/api/v1/invitations/accept", json={"token": invitation["token"], "password": PASSWORD},
+                             timeout=15)
+    assert accepted.status_code == 200, accepted.text
+    if role == "quality_reviewer":
+        assert accepted.json()["status"] == "totp_required"
+        code = totp.totp(totp.secret_bytes(accepted.json()["totp_secret"]), utcnow())
+        confirmed = requests.post(f"{base}/api/v1/invitations/confirm", json={"token": invitation["token"], "code": code},
+                                  timeout=15)
+        assert confirmed.status_code == 200, confirmed.text
+    else:
+        assert accepted.json()["status"] == "active", accepted.text
+    return invitation["person"]["person_id"]
+
+
+def publish_event(amqp_uri, event, exchange="review.events"):
+    """An event as its service publishes it: on its exchange, under its type."""
+    with Connection(amqp_uri) as connection:
+        Producer(connection.default_channel).publish(
+            event.to_message(), exchange=Exchange(exchange, type="topic", durable=True),
+            routing_key=event.event_type, serializer="json")
+
+
+def notices_after(mailbox, seen, count, what):
+    """The mails the server took after the first `seen`, once there are `count` of them; by recipient."""
+    mails = wait_until(lambda: len(mailbox.mails()) >= seen + count and mailbox.mails(), what=what)[seen:]
+    time.sleep(3)  # a few sender ticks: nothing more comes
+    assert len(mailbox.mails()) == seen + count, [m["To"] for m in mailbox.mails()[seen:]]
+    return {mail["To"]: mail for mail in mails}
+
+
+def text_of(mail):
+    return mail.get_body(("plain",)).get_content()
+
+
+def test_stage_notices_reach_the_member_s_points_of_contact_each_in_their_language_once_and_as_they_chose(
+        stack, mailbox, amqp_uri):
+    mailbox.start()
+    base, _ = stack()
+    operations.add_member("TN", "national", {"fr": "Tunisie", "ar": "تونس"})  # upserted: a name in each poc's language
+    operations.add_member("MA", "national", {"fr": "Maroc"})
+    activated(base, "leila@example.org", "ar")
+    activated(base, "sami@example.org", "fr")
+    activated(base, "iep@example.org", "en", role="quality_reviewer")
+    activated(base, "youssef@example.org", "fr", member_code="MA")
+    invited_only = invite(base, "later@example.org", "fr")  # a TN poc who never accepted: no account in use, no notice
+    assert invited_only["person"]["active"] is False
+    seen = len(wait_until(lambda: len(mailbox.mails()) == 5 and mailbox.mails(), what="the five invitations"))
+
+    # The draft is opened to public comment: the two TN points of contact, and no one else, are told.
+    opened = build_event(REVIEW_PUBLIC_COMMENT_OPENED, {"case_id": "case_tn1", "member_code": "TN", "expert_id": "exp-a",
+                                                        "closes_at": "2099-03-14T16:30:00.000Z"},
+                         correlation_id="corr_public", actor={"role": "expert", "id": "exp-a"})
+    publish_event(amqp_uri, opened)
+    mails = notices_after(mailbox, seen, 2, "the public comment notices")
+    assert sorted(mails) == ["leila@example.org", "sami@example.org"]
+    arabic, french = mails["leila@example.org"], mails["sami@example.org"]
+    assert (arabic["Subject"], arabic["Content-Language"]) == ("مسودة التقرير مفتوحة لتعليقات العموم", "ar")
+    assert (french["Subject"], french["Content-Language"]) == ("Le projet de rapport est ouvert aux commentaires du public", "fr")
+    assert arabic["Auto-Submitted"] == french["Auto-Submitted"] == "auto-generated"
+    assert [part.get_content_type() for part in arabic.iter_parts()] == ["text/plain", "text/html"]
+    ar_text, fr_text = text_of(arabic), text_of(french)
+    assert f"{PUBLIC}/ar/cases/case_tn1/draft" in ar_text and f"{PUBLIC}/fr/cases/case_tn1/draft" in fr_text
+    assert f"{PUBLIC}/ar/cases/case_tn1/draft" in arabic.get_body(("html",)).get_content()
+    # The period's end, in each language's long form (UTC).
+    assert "مسودة تقرير آلية التقييم المستقلة عن خطة عمل تونس (الملف case_tn1) مفتوحة لتعليقات العموم حتى" in ar_text
+    assert "14 مارس 2099" in ar_text and "اقرأ المسودة وعلّق عليها:" in ar_text
+    assert "Le projet de rapport du MEI sur le plan d'action de Tunisie (dossier case_tn1)" in " ".join(fr_text.split())
+    assert "14 mars 2099, 16:30:00 TU" in fr_text
+    stored = documents.OutgoingMail.objects(event_id=opened.event_id)
+    assert sorted((m.recipient, m.kind, m.language, m.status) for m in stored) == [
+        ("leila@example.org", "public_comment_opened", "ar", delivery.SENT),
+        ("sami@example.org", "public_comment_opened", "fr", delivery.SENT)]
+
+    # The broker delivers the same event again: nothing more is mailed, nothing more is stored.
+    publish_event(amqp_uri, opened)
+    queue = consumer_queue("review", REVIEW_PUBLIC_COMMENT_OPENED, "mail", "on_public_comment_opened")
+    with Connection(amqp_uri) as connection:
+        wait_until(lambda: connection.default_channel.queue_declare(queue, passive=True).message_count == 0,
+                   what="the redelivered event consumed")
+    time.sleep(3)
+    assert len(mailbox.mails()) == seen + 2 and documents.OutgoingMail.objects(event_id=opened.event_id).count() == 2
+    seen += 2
+
+    # Sami turns the publication notice off on his account page (signed in, by session cookie and CSRF token).
+    signed_in = requests.post(f"{base}/api/v1/sessions", json={"email": "sami@example.org", "password": PASSWORD}, timeout=15)
+    assert signed_in.status_code == 201, signed_in.text
+    cookie = {"Cookie": signed_in.headers["Set-Cookie"].split(";")[0], "X-CSRF-Token": signed_in.json()["csrf_token"],
+              "Sec-Fetch-Site": "same-origin"}
+    assert cookie["Cookie"].startswith(sessions.COOKIE_NAME + "=")
+    chosen = requests.put(f"{base}/api/v1/me/mail-preferences", headers=cookie, json={"turned_off": ["finding_published"]},
+                          timeout=15)
+    assert chosen.status_code == 200, chosen.text
+    assert chosen.json()["turned_off"] == ["finding_published"]
+
+    published = build_event(FINDING_PUBLISHED, {"finding_id": "fnd_tn1", "case_id": "case_tn1", "member_code": "TN",
+                                                "cycle": "2023-2025", "published_at": "2026-01-05T10:00:00.000Z"},
+                            correlation_id="corr_published", actor={"role": "system", "id": "publication"})
+    publish_event(amqp_uri, published, exchange="publication.events")
+    mails = notices_after(mailbox, seen, 1, "the publication notice")
+    assert list(mails) == ["leila@example.org"]
+    assert mails["leila@example.org"]["Subject"] == "نُشر تقرير آلية التقييم المستقلة عن خطة عملكم"
+    assert f"{PUBLIC}/ar/cases/case_tn1/timeline" in text_of(mails["leila@example.org"])
+    assert [m.recipient for m in documents.OutgoingMail.objects(event_id=published.event_id)] == ["leila@example.org"]
+    seen += 1
+
+    # A review submitted waits in the quality review queue: the quality reviewer is told, no point of contact.
+    submitted = build_event(REVIEW_SUBMITTED, {"case_id": "case_tn1", "member_code": "TN", "expert_id": "exp-a"},
+                            correlation_id="corr_submitted", actor={"role": "expert", "id": "exp-a"})
+    publish_event(amqp_uri, submitted)
+    mails = notices_after(mailbox, seen, 1, "the quality review notice")
+    assert list(mails) == ["iep@example.org"]
+    assert mails["iep@example.org"]["Subject"] == "A review is waiting for quality review"

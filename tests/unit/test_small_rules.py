@@ -77,6 +77,22 @@ def test_merged_openapi_document_joins_the_services_and_refuses_conflicts():
         merge([first, clash])
 
 
+def test_the_services_own_openapi_documents_merge_as_the_gateway_serves_them():
+    """No two services name a component alike with different content, nor describe one path and method."""
+    from openapi_spec_validator import validate
+
+    from services.accounts import openapi as accounts_openapi
+    from services.intake import openapi as intake_openapi
+    from services.publication import openapi as publication_openapi
+    from services.review import openapi as review_openapi
+    from shared.openapi import merge
+
+    documents = [module.document() for module in (intake_openapi, review_openapi, publication_openapi, accounts_openapi)]
+    merged = merge(documents)
+    validate(merged)
+    assert {path for document in documents for path in document["paths"]} < set(merged["paths"])
+
+
 def test_intake_can_show_every_stage_a_review_rests_in():
     """Each state a case can rest in has an event that makes intake show it. Not needed:
     `submitted` (intake's own submission) and `declined` (left in the same transaction, for
