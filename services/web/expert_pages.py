@@ -72,7 +72,7 @@ class ExpertPages:
         except Refused as refused:
             return self._form_refused(request, language, INBOX, refused)
         sent = self.expert_review.accept(request, case_id, form["csrf_token"])
-        return self._after(request, language, me, case_id, sent, "accepted")
+        return self._expert_answered(request, language, me, case_id, sent, "accepted")
 
     @http("POST", f"/{LANGUAGE}{INBOX}/cases/<string:case_id>/decline")
     def expert_decline(self, request, language, case_id):
@@ -85,9 +85,9 @@ class ExpertPages:
             return self._form_refused(request, language, INBOX, refused)
         state = forms.decline_state(form)
         sent = self.expert_review.decline(request, case_id, forms.decline_body(state), form["csrf_token"])
-        return self._after(request, language, me, case_id, sent, "declined", state)
+        return self._expert_answered(request, language, me, case_id, sent, "declined", state)
 
-    def _after(self, request, language, me, case_id, sent, done, state=None):
+    def _expert_answered(self, request, language, me, case_id, sent, done, state=None):
         if sent.status == 200:
             return self._see(f"/{language}{INBOX}?done={done}#status")
         if sent.status == 422:
