@@ -62,6 +62,7 @@ def site(container_factory, db, amqp_uri, web, gateway_port, accounts_url, revie
         document.ensure_indexes()
         document._get_collection().delete_many({})
     accounts_documents.SignInThrottle.objects.delete()
+    accounts_documents.Person.objects(expert_id=EXPERT).delete()  # one account per registry entry: each test's own
     operations.add_member("TN", "national", sample.MEMBER["names"])
     operations.add_expert(EXPERT, "Amal B.", ["fr", "ar"], [], capacity=5)
     common = {"AMQP_URI": amqp_uri, "MONGODB_URI": db, "serializer": "json", "SESSION_SECRET": SESSION_SECRET, "PUBLIC_BASE_URL": base}
