@@ -136,8 +136,10 @@ def test_an_expert_declines_one_case_for_a_conflict_and_accepts_the_other_in_fre
     # Declined for a conflict of interest without the affiliation: refused next to the field, in French.
     one, two = CASES
     p = f"#decline-{one}"
+    assert not page.locator(f"{p}-affiliation").is_visible()  # shown once the conflict is ticked (without JS: always)
     page.fill(f"{p}-reason", "J’ai conseillé le ministère des Finances en 2024.")
     page.check(f"{p}-conflict")
+    assert page.locator(f"{p}-affiliation").is_visible()
     press_and_follow(page, page.locator(f"#decline-{one}"))
     expected = message("fr", expert_forms.MESSAGES["affiliation"])
     assert text_of(page, f"{p}-affiliation-error") == expected and expected != expert_forms.MESSAGES["affiliation"]
@@ -183,6 +185,18 @@ def test_an_expert_declines_one_case_for_a_conflict_and_accepts_the_other_in_fre
     assert wrong.status_code == 403
     assert state_of(review, two)["status"] == "in_review"
     assert seen["csp"] == [] and seen["foreign"] == []
+
+
+def test_without_javascript_both_decline_fields_are_shown_with_the_hint(site, context_factory):
+    base, _ = site
+    email = "amal.nojs@example.org"
+    page = context_factory("fr", java_script_enabled=False)
+    account(base, page, email, "fr", expert_id=EXPERT)
+    page.goto(f"{base}/fr/sign-in?next=/fr/expert")
+    sign_in(page, email)
+    p = f"#decline-{CASES[0]}"
+    assert page.locator(f"{p}-conflict").is_visible() and page.locator(f"{p}-affiliation").is_visible()
+    assert "conflit d’intérêts" in text_of(page, f"{p}-affiliation-hint")
 
 
 def test_another_role_is_told_the_inbox_is_for_experts(site, context_factory):
