@@ -10,6 +10,7 @@ catches a planted pale Arabic line.
 
 Screenshots: test-artifacts/browser/<test>-<language>.png (test-artifacts/ is git-ignored).
 """
+import contextlib
 import shutil
 from datetime import timedelta
 from urllib.parse import urljoin
@@ -21,9 +22,14 @@ import requests
 from playwright.sync_api import sync_playwright
 
 import axe_playwright_python
+import eventlet
+from eventlet import wsgi
 from cli import operations
 from devtools.ports import free_port
 from services.accounts.domain import totp
+from services.accounts.service import AccountsService
+from services.gateway.app import Gateway, GatewayProtocol
+from services.gateway.upstreams import Upstream
 from services.publication import documents as publication_documents
 from services.web import i18n
 from shared.clock import utcnow
@@ -172,7 +178,54 @@ def press_and_follow(page, button, timeout=20):
         page.remove_listener("load", on_load)
 
 
-# --- people signed in through the pages (test_sign_in.py, test_government_pages.py) ------------------
+# --- people signed in through the pages (test_sign_in.py, test_government_pages.py, test_expert_pages.py) ----
+def free_url() -> str:
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture
+def gateway_port():
+    return free_port()
+
+
+@pytest.fixture
+def accounts_url():
+    return free_url()
+
+
+@contextlib.contextmanager
+def behind_the_gateway(container_factory, web, gateway_port, accounts_url, amqp_uri, db, services=()):
+    """accounts and each of `services` ((its gateway name, its nameko class, its URL)) in this process,
+    with the pages, behind the gateway as in production: the session cookie, the pages and the APIs
+    share one origin. Yields the gateway's base URL."""
+    base = f"http://127.0.0.1:{gateway_port}"
+    common = {"AMQP_URI": amqp_uri, "MONGODB_URI": db, "serializer": "json", "SESSION_SECRET": SESSION_SECRET,
+              "PUBLIC_BASE_URL": base}
+    upstreams = {"intake": Upstream([free_url()]), "review": Upstream([free_url()]), "publication": Upstream([free_url()]),
+                 "accounts": Upstream([accounts_url]), "web": Upstream([web])}
+    for name, service, url in (("accounts", AccountsService, accounts_url), *services):
+        container_factory(service, {**common, "WEB_SERVER_ADDRESS": url.removeprefix("http://")}).start()
+        upstreams[name] = Upstream([url])
+    listener = eventlet.listen(("127.0.0.1", gateway_port))
+    server = eventlet.spawn(wsgi.server, listener, Gateway(upstreams, public_base_url=base), log_output=False,
+                            protocol=GatewayProtocol)
+    try:
+        yield base
+    finally:
+        server.kill()
+        listener.close()
+
+
+def activate(site, page, email, language, role="poc", **binding):
+    """A person invited with `role` who opens the link and sets their password (no second factor: not an admin's
+    or a quality reviewer's role)."""
+    invitation = invite(site, email=email, role=role, language=language, **binding)
+    page.goto(invitation["link"])
+    page.fill("#i-password", PASSWORD)
+    press_and_follow(page, page.locator("#set-password"))
+    assert page.locator("#account-ready").is_visible()
+
+
 def invite(site, email=ADMIN_EMAIL, role="admin", language="en", **binding):
     token = operations.issue_token("admin", "admin-1")
     answer = requests.post(f"{site}/api/v1/invitations", headers={"Authorization": f"Bearer {token}"}, timeout=15,

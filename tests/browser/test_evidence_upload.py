@@ -22,7 +22,7 @@ from shared.irm import LANGUAGES
 from tests.browser.conftest import axe_violations, message, press_and_follow, text_of, watch
 # the government pages' site (its fixtures, by name) and how a point of contact gets in
 from tests.browser.test_government_pages import (  # noqa: F401 -- fixtures
-    FORM, PLAN, accounts_url, gateway_port, intake_url, poc_account, sign_in, site, web_config,
+    FORM, PLAN, intake_url, poc_account, sign_in, site, web_config,
 )
 
 pytestmark = pytest.mark.browser

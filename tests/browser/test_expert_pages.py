@@ -11,37 +11,22 @@ refused; another role gets a 403 page; axe-core finds nothing on the inbox in ar
 import eventlet
 import pytest
 import requests
-from eventlet import wsgi
 
 from cli import operations
 from devtools import sample
 from devtools.ports import free_port
 from services.accounts import documents as accounts_documents
-from services.accounts.service import AccountsService
-from services.gateway.app import Gateway, GatewayProtocol
-from services.gateway.upstreams import Upstream
 from services.review import documents as review_documents
 from services.review.service import ReviewService
 from services.web import expert_forms, expert_views
 from shared import sessions
 from shared.irm import LANGUAGES
-from tests.browser.conftest import PASSWORD, axe_violations, invite, message, press_and_follow, text_of, watch
-from tests.integration.conftest import SESSION_SECRET
+from tests.browser.conftest import activate, behind_the_gateway, PASSWORD, axe_violations, invite, message, press_and_follow, text_of, watch
 from tests.integration.test_review import Review, submitted_event
 
 pytestmark = pytest.mark.browser
 EXPERT = "exp-amal"
 CASES = ("case_expert_one", "case_expert_two")
-
-
-@pytest.fixture
-def gateway_port():
-    return free_port()
-
-
-@pytest.fixture
-def accounts_url():
-    return f"http://127.0.0.1:{free_port()}"
 
 
 @pytest.fixture
@@ -57,7 +42,6 @@ def web_config(web_config, gateway_port, accounts_url, review_url):
 
 @pytest.fixture
 def site(container_factory, db, amqp_uri, web, gateway_port, accounts_url, review_url):
-    base = f"http://127.0.0.1:{gateway_port}"
     for document in review_documents.ALL:
         document.ensure_indexes()
         document._get_collection().delete_many({})
@@ -65,33 +49,21 @@ def site(container_factory, db, amqp_uri, web, gateway_port, accounts_url, revie
     accounts_documents.Person.objects(expert_id=EXPERT).delete()  # one account per registry entry: each test's own
     operations.add_member("TN", "national", sample.MEMBER["names"])
     operations.add_expert(EXPERT, "Amal B.", ["fr", "ar"], [], capacity=5)
-    common = {"AMQP_URI": amqp_uri, "MONGODB_URI": db, "serializer": "json", "SESSION_SECRET": SESSION_SECRET, "PUBLIC_BASE_URL": base}
-    container_factory(AccountsService, {**common, "WEB_SERVER_ADDRESS": accounts_url.removeprefix("http://")}).start()
-    container_factory(ReviewService, {**common, "WEB_SERVER_ADDRESS": review_url.removeprefix("http://")}).start()
-    unused = f"http://127.0.0.1:{free_port()}"
-    gateway = Gateway({"accounts": Upstream([accounts_url]), "web": Upstream([web]), "review": Upstream([review_url]),
-                       "intake": Upstream([unused]), "publication": Upstream([unused])}, public_base_url=base)
-    listener = eventlet.listen(("127.0.0.1", gateway_port))
-    server = eventlet.spawn(wsgi.server, listener, gateway, log_output=False, protocol=GatewayProtocol)
-    review = Review(review_url, amqp_uri)
-    for case_id in CASES:  # as intake publishes a submission: review assigns the case to the one free expert
+    with behind_the_gateway(container_factory, web, gateway_port, accounts_url, amqp_uri, db,
+                            (("review", ReviewService, review_url),)) as base:
+        yield base, assigned(Review(review_url, amqp_uri))
+
+
+def assigned(review):
+    """Both cases, as intake publishes a submission: review assigns each to the one free expert."""
+    for case_id in CASES:
         review.send(submitted_event(case_id, correlation_id=f"corr-{case_id}"))
     for _ in range(200):
         if review_documents.Case.objects(case_id__in=CASES, status="assigned", expert_id=EXPERT).count() == 2:
             break
         eventlet.sleep(0.05)
     assert review_documents.Case.objects(case_id__in=CASES, status="assigned").count() == 2
-    yield base, review
-    server.kill()
-    listener.close()
-
-
-def account(base, page, email, language, role="expert", **binding):
-    invitation = invite(base, email=email, role=role, language=language, **binding)
-    page.goto(invitation["link"])
-    page.fill("#i-password", PASSWORD)
-    press_and_follow(page, page.locator("#set-password"))
-    assert page.locator("#account-ready").is_visible()
+    return review
 
 
 def sign_in(page, email):
@@ -111,7 +83,7 @@ def test_an_expert_declines_one_case_for_a_conflict_and_accepts_the_other_in_fre
     email = "amal.expert@example.org"
     page = context_factory("fr")
     seen = watch(page)
-    account(base, page, email, "fr", expert_id=EXPERT)
+    activate(base, page, email, "fr", "expert", expert_id=EXPERT)
 
     # Signed out: the inbox sends them to sign in, and sign-in brings them back.
     page.goto(f"{base}/fr/expert")
@@ -191,7 +163,7 @@ def test_without_javascript_both_decline_fields_are_shown_with_the_hint(site, co
     base, _ = site
     email = "amal.nojs@example.org"
     page = context_factory("fr", java_script_enabled=False)
-    account(base, page, email, "fr", expert_id=EXPERT)
+    activate(base, page, email, "fr", "expert", expert_id=EXPERT)
     page.goto(f"{base}/fr/sign-in?next=/fr/expert")
     sign_in(page, email)
     p = f"#decline-{CASES[0]}"
@@ -202,7 +174,7 @@ def test_without_javascript_both_decline_fields_are_shown_with_the_hint(site, co
 def test_another_role_is_told_the_inbox_is_for_experts(site, context_factory):
     base, _ = site
     page = context_factory("fr")
-    account(base, page, "poc.tn@example.org", "fr", role="poc", member_code="TN")
+    activate(base, page, "poc.tn@example.org", "fr", member_code="TN")
     page.goto(f"{base}/fr/sign-in?next=/fr/expert")
     sign_in(page, "poc.tn@example.org")
     answer = page.request.get(f"{base}/fr/expert")
@@ -218,7 +190,7 @@ def test_the_inbox_is_accessible_in_each_language(site, context_factory, artifac
     email = f"amal-{language}@example.org"
     page = context_factory(language)
     seen = watch(page)
-    account(base, page, email, language, expert_id=EXPERT)
+    activate(base, page, email, language, "expert", expert_id=EXPERT)
     page.goto(f"{base}/{language}/sign-in?next=/{language}/expert")
     sign_in(page, email)
     assert page.url == f"{base}/{language}/expert"

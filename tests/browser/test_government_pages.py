@@ -10,21 +10,16 @@ shows its stage. A cross-site post is refused; axe-core finds nothing on each ne
 import eventlet
 import pytest
 import requests
-from eventlet import wsgi
 
 from cli import operations
 from devtools.ports import free_port
 from services.accounts import documents as accounts_documents
-from services.accounts.service import AccountsService
-from services.gateway.app import Gateway, GatewayProtocol
-from services.gateway.upstreams import Upstream
 from services.intake import documents as intake_documents
 from services.intake.service import IntakeService
 from services.web import government_forms, government_views
 from shared import sessions
 from shared.irm import LANGUAGES
-from tests.browser.conftest import PASSWORD, axe_violations, invite, message, press_and_follow, text_of, watch
-from tests.integration.conftest import SESSION_SECRET
+from tests.browser.conftest import activate, behind_the_gateway, PASSWORD, axe_violations, invite, message, press_and_follow, text_of, watch
 
 pytestmark = pytest.mark.browser
 PLAN = 5
@@ -33,16 +28,6 @@ CSV = ("Commitment Unique Identifier,Country/Locality,Action Plan Number,Commitm
        "TN0501,TN,5,1,Publier les données budgétaires,Le portail publie les données.,Ministère des Finances,\n"
        "TN0502,TN,5,2,Ouvrir les marchés publics,Les contrats sont publiés.,Haute instance de la commande publique,\n")
 FORM = f"/government/plans/{PLAN}/self-assessment"
-
-
-@pytest.fixture
-def gateway_port():
-    return free_port()
-
-
-@pytest.fixture
-def accounts_url():
-    return f"http://127.0.0.1:{free_port()}"
 
 
 @pytest.fixture
@@ -58,34 +43,21 @@ def web_config(web_config, gateway_port, accounts_url, intake_url):
 
 @pytest.fixture
 def site(container_factory, db, amqp_uri, web, gateway_port, accounts_url, intake_url):
-    base = f"http://127.0.0.1:{gateway_port}"
     operations.add_member("TN", "national", {"fr": "Tunisie", "ar": "تونس"})
     accounts_documents.SignInThrottle.objects.delete()
     for document in (intake_documents.SelfAssessment, intake_documents.SelfAssessmentDraft, intake_documents.IdempotencyKey):
         document.objects(**({"key__startswith": ""} if document is intake_documents.IdempotencyKey else {"member_code": "TN"})).delete()
-    common = {"AMQP_URI": amqp_uri, "MONGODB_URI": db, "serializer": "json", "SESSION_SECRET": SESSION_SECRET, "PUBLIC_BASE_URL": base}
-    container_factory(AccountsService, {**common, "WEB_SERVER_ADDRESS": accounts_url.removeprefix("http://")}).start()
-    container_factory(IntakeService, {**common, "WEB_SERVER_ADDRESS": intake_url.removeprefix("http://")}).start()
-    unused = f"http://127.0.0.1:{free_port()}"
-    gateway = Gateway({"accounts": Upstream([accounts_url]), "web": Upstream([web]), "intake": Upstream([intake_url]),
-                       "review": Upstream([unused]), "publication": Upstream([unused])}, public_base_url=base)
-    listener = eventlet.listen(("127.0.0.1", gateway_port))
-    server = eventlet.spawn(wsgi.server, listener, gateway, log_output=False, protocol=GatewayProtocol)
-    token = operations.issue_token("poc", "poc-tn-import", "TN")
-    answer = requests.post(f"{base}/api/v1/action-plans/TN/{PLAN}/commitments", headers={"Authorization": f"Bearer {token}"},
-                           files={"file": ("plan.csv", CSV.encode(), "text/csv")}, data={"language": "fr"}, timeout=15)
-    assert answer.status_code == 200 and answer.json()["imported"] == 2, answer.text
-    yield base
-    server.kill()
-    listener.close()
+    with behind_the_gateway(container_factory, web, gateway_port, accounts_url, amqp_uri, db,
+                            (("intake", IntakeService, intake_url),)) as base:
+        token = operations.issue_token("poc", "poc-tn-import", "TN")
+        answer = requests.post(f"{base}/api/v1/action-plans/TN/{PLAN}/commitments", files={"file": ("plan.csv", CSV.encode(), "text/csv")},
+                               headers={"Authorization": f"Bearer {token}"}, data={"language": "fr"}, timeout=15)
+        assert answer.status_code == 200 and answer.json()["imported"] == 2, answer.text
+        yield base
 
 
 def poc_account(site, page, email, language):
-    invitation = invite(site, email=email, role="poc", language=language, member_code="TN")
-    page.goto(invitation["link"])
-    page.fill("#i-password", PASSWORD)
-    press_and_follow(page, page.locator("#set-password"))
-    assert page.locator("#account-ready").is_visible()
+    activate(site, page, email, language, member_code="TN")
 
 
 def sign_in(page, email):
@@ -99,7 +71,7 @@ def versions():
 
 
 def test_a_point_of_contact_drafts_resumes_elsewhere_and_submits_once(site, context_factory, artifacts):
-    email = "poc-ar@example.org"
+    email = "government-poc-ar@example.org"
     page = context_factory("ar")
     seen = watch(page)
     poc_account(site, page, email, "ar")

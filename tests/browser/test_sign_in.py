@@ -15,34 +15,19 @@ import time
 import eventlet
 import pytest
 import requests
-from eventlet import wsgi
 
 from cli import operations
-from devtools.ports import free_port
 from services.accounts import documents as accounts_documents
-from services.accounts.service import AccountsService
-from services.gateway.app import Gateway, GatewayProtocol
-from services.gateway.upstreams import Upstream
 from services.web import i18n
 from shared import sessions
 from shared.irm import LANGUAGES
 from shared.persistence.documents import ApiToken, Person, Session
 from tests.browser.conftest import (
+    behind_the_gateway, 
     ADMIN_EMAIL as EMAIL, PASSWORD, axe_violations, code_for, invite, message, press_and_follow, text_of, watch,
 )
-from tests.integration.conftest import SESSION_SECRET
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def gateway_port():
-    return free_port()
-
-
-@pytest.fixture
-def accounts_url():
-    return f"http://127.0.0.1:{free_port()}"
 
 
 @pytest.fixture
@@ -54,22 +39,12 @@ def web_config(web_config, gateway_port, accounts_url):
 @pytest.fixture
 def site(container_factory, db, amqp_uri, web, gateway_port, accounts_url):
     """The gateway's base URL, in front of accounts and the pages."""
-    base = f"http://127.0.0.1:{gateway_port}"
     operations.add_member("TN", "national", {"fr": "Tunisie"})  # the member a poc is bound to
     # The in-process services share the process's database connection across the tests: the
     # client address's failed sign-ins of an earlier test would throttle this one's.
     accounts_documents.SignInThrottle.objects.delete()
-    container_factory(AccountsService, {
-        "AMQP_URI": amqp_uri, "MONGODB_URI": db, "WEB_SERVER_ADDRESS": accounts_url.removeprefix("http://"),
-        "serializer": "json", "SESSION_SECRET": SESSION_SECRET, "PUBLIC_BASE_URL": base}).start()
-    unused = f"http://127.0.0.1:{free_port()}"
-    gateway = Gateway({"accounts": Upstream([accounts_url]), "web": Upstream([web]), "intake": Upstream([unused]),
-                       "review": Upstream([unused]), "publication": Upstream([unused])}, public_base_url=base)
-    listener = eventlet.listen(("127.0.0.1", gateway_port))
-    server = eventlet.spawn(wsgi.server, listener, gateway, log_output=False, protocol=GatewayProtocol)
-    yield base
-    server.kill()
-    listener.close()
+    with behind_the_gateway(container_factory, web, gateway_port, accounts_url, amqp_uri, db) as base:
+        yield base
 
 
 def enrol(page, site, invitation, language="en", artifacts=None):
