@@ -178,7 +178,7 @@ def press_and_follow(page, button, timeout=20):
         page.remove_listener("load", on_load)
 
 
-# --- people signed in through the pages (test_sign_in.py, test_government_pages.py, test_expert_pages.py) ----
+# --- people signed in through the pages (test_sign_in.py, test_government_pages.py, test_evidence_upload.py) ----
 def free_url() -> str:
     return f"http://127.0.0.1:{free_port()}"
 
