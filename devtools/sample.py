@@ -132,7 +132,8 @@ def run_demo(base_url, mongodb_uri, say=print, timeout=60):
     first, reason = assigned_expert()
     say(f"2. Review assigned it to {first}: {reason}")
     Client(base_url, tokens[first], correlation_id).post(
-        f"/api/v1/cases/{case_id}/decline", {"reason": "I advised the ministry on this plan last year.", "conflict_of_interest": True})
+        f"/api/v1/cases/{case_id}/decline", {"reason": "I advised the ministry on this plan last year.", "conflict_of_interest": True,
+                                                 "affiliation": "Ministry of Finance of Tunisia (adviser, 2024)"})
     expert_id, reason = assigned_expert(not_this=first)
     say(f"3. {first} declined (a conflict of interest); reassigned to {expert_id}: {reason}")
 

@@ -152,11 +152,13 @@ def accept(uow, principal, case_id, timing, now):
     return deadline_at
 
 
-def decline(uow, principal, case_id, reason, conflict_of_interest, timing):
+def decline(uow, principal, case_id, reason, conflict_of_interest, timing, affiliation=None):
     case = case_for(uow, case_id, principal, "expert_work")
     transition(case, "decline", principal.role)  # 409 outside the expert's stages, before anything changes
-    release(uow, case, "decline", principal.as_actor(), f"{principal.subject} declined: {reason}", timing,
-            conflict=conflict_of_interest)
+    why = f"{principal.subject} declined: {reason}"
+    if conflict_of_interest and affiliation:
+        why += f" (conflict of interest: {affiliation.strip()})"
+    release(uow, case, "decline", principal.as_actor(), why, timing, conflict=conflict_of_interest)
 
 
 def save_ratings(uow, principal, case_id, commitment_id, ratings, expected_version, now) -> int:

@@ -20,6 +20,14 @@ class QualityDecisionSchema(Schema):
 class DeclineSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=3, max=2000))
     conflict_of_interest = fields.Boolean(load_default=False, truthy={True}, falsy={False})
+    # A conflict of interest names the tie (an employer, a client, a family member's post): the record
+    # says why the expert may never be offered this member's cases again.
+    affiliation = fields.String(load_default=None, validate=validate.Length(min=2, max=300))
+
+    @validates_schema
+    def a_conflict_names_the_affiliation(self, data, **kwargs):
+        if data.get("conflict_of_interest") and not (data.get("affiliation") or "").strip():
+            raise ValidationError("Name the affiliation that makes this a conflict of interest.", field_name="affiliation")
 
 
 class TextSchema(Schema):

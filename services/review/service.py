@@ -185,7 +185,7 @@ class ReviewService(service_shell.ServiceShell):
         principal = self.auth.caller(request, "expert_work")
         body = read_json(request, DeclineSchema())
         self.store.run(lambda uow: handlers.decline(uow, principal, case_id, body["reason"], body["conflict_of_interest"],
-                                                    self.timing))
+                                                    self.timing, affiliation=body["affiliation"]))
         return json_response({"case_id": case_id, "status": "declined"})
 
     @http("PUT", "/api/v1/cases/<string:case_id>/ratings/<string:commitment_id>")

@@ -24,6 +24,7 @@ from playwright.sync_api import sync_playwright
 import axe_playwright_python
 import eventlet
 from eventlet import wsgi
+from kombu import Connection
 from cli import operations
 from devtools.ports import free_port
 from services.accounts.domain import totp
@@ -32,6 +33,7 @@ from services.gateway.app import Gateway, GatewayProtocol
 from services.gateway.upstreams import Upstream
 from services.publication import documents as publication_documents
 from services.web import i18n
+from shared import topology
 from shared.clock import utcnow
 from services.web.service import WebService
 from shared.transparency.note import SigningKey
@@ -181,6 +183,14 @@ def press_and_follow(page, button, timeout=20):
 # --- people signed in through the pages (test_sign_in.py, test_government_pages.py, test_evidence_upload.py) ----
 def free_url() -> str:
     return f"http://127.0.0.1:{free_port()}"
+
+
+def delete_event_queues(amqp_uri):
+    """Every service's event queue, gone: an event an earlier module published and no consumer took
+    (its service was stopped first) would otherwise reach this module's consumers as a stray case."""
+    with Connection(amqp_uri) as connection:
+        for subscription in topology.SUBSCRIPTIONS:
+            connection.default_channel.queue_delete(subscription.queue)
 
 
 @pytest.fixture

@@ -24,7 +24,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from kombu import Connection
 
 from cli import operations
 from devtools import sample
@@ -32,11 +31,11 @@ from devtools.ports import free_port
 from devtools.processes import stop_process
 from services.review import documents as review_documents
 from services.web import i18n
-from shared import edge, topology
+from shared import edge
 from shared.irm import LANGUAGES
 from shared.persistence.documents import AuditEntry
 from tests.browser import findings
-from tests.browser.conftest import ROOT, axe_violations, press_and_follow
+from tests.browser.conftest import ROOT, axe_violations, delete_event_queues, press_and_follow
 from tests.browser.test_pages import DIRECTION, MAX_PAGE_BYTES
 from tests.integration.conftest import wait_until
 from tests.integration.test_public_comment_limits import open_for_public_comment
@@ -62,9 +61,7 @@ def review_db(db, amqp_uri):
     for document in review_documents.ALL:
         document.ensure_indexes()
         document._get_collection().delete_many({})
-    with Connection(amqp_uri) as connection:
-        for subscription in topology.SUBSCRIPTIONS:
-            connection.default_channel.queue_delete(subscription.queue)
+    delete_event_queues(amqp_uri)
     operations.add_member("TN", "national", sample.MEMBER["names"])
     operations.add_expert("exp-a", "A", ["ar", "fr"], [], capacity=50)
     return db

@@ -56,8 +56,12 @@ def test_a_declining_expert_is_replaced_and_never_offered_the_case_again(start_r
     first = assigned("case_d").expert_id
     other = "exp-b" if first == "exp-a" else "exp-a"
     token = operations.issue_token("expert", first)
+    without = review.call("POST", "/api/v1/cases/case_d/decline", token,
+                          {"reason": "I worked for the ministry in 2024.", "conflict_of_interest": True})
+    assert without.status_code == 422 and set(without.json()["error"]["fields"]) == {"affiliation"}  # a conflict names its tie
     answer = review.call("POST", "/api/v1/cases/case_d/decline", token,
-                         {"reason": "I worked for the ministry in 2024.", "conflict_of_interest": True})
+                         {"reason": "I worked for the ministry in 2024.", "conflict_of_interest": True,
+                          "affiliation": "Ministry of Finance"})
     assert answer.status_code == 200, answer.text
     reassigned = assigned("case_d", not_to=first)
     assert reassigned.expert_id == other and reassigned.excluded_experts == [first]
@@ -66,6 +70,7 @@ def test_a_declining_expert_is_replaced_and_never_offered_the_case_again(start_r
     assert actions("case_d") == [("review.assigned", "system"), ("review.declined", "expert"), ("review.reassigned", "system")]
     declined = AuditEntry.objects(case_id="case_d", action="review.declined").first()
     assert "worked for the ministry" in declined.reason and declined.data["conflict_of_interest"] is True
+    assert "(conflict of interest: Ministry of Finance)" in declined.reason
     assert review.call("POST", "/api/v1/cases/case_d/decline", token, {"reason": "again"}).status_code == 404
 
 

@@ -150,7 +150,10 @@ def test_a_reviewer_never_decides_on_their_own_work(uow):
 def test_a_decline_frees_the_expert_remembers_a_conflict_and_reassigns_in_the_same_step(uow):
     case, expert_principal = opened(uow)
     first = expert_principal.subject
-    handlers.decline(uow, expert_principal, "case-1", "I advised this government.", True, TIMING)
+    handlers.decline(uow, expert_principal, "case-1", "I advised this government.", True, TIMING,
+                     affiliation=" Ministry of Finance ")
+    declined = next(e for e in uow.entries if e["action"] == "review.declined")
+    assert declined["reason"].endswith("declined: I advised this government. (conflict of interest: Ministry of Finance)")
     stored = case_of(uow)
     assert stored.status == "assigned" and stored.expert_id not in (None, first) and stored.excluded_experts == [first]
     assert uow.stored(documents.Expert, first)["active_cases"] == 0
