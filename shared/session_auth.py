@@ -100,6 +100,12 @@ def session_principal(request, policy: SessionPolicy):
     if not sessions.looks_like_session_id(session_id):
         raise Unauthorized(SESSION_OVER)
     check_forgery(request, session_id, policy)
+    return live_session_principal(session_id, policy)
+
+
+def live_session_principal(session_id: str, policy: SessionPolicy):
+    """The Principal of a session still live, or Unauthorized; no forgery check: alone, only for showing
+    who is signed in (a page's header), never for acting on their behalf."""
     stored = Session.objects(digest=sessions.session_digest(session_id)).first()
     person = Person.objects(person_id=stored.person_id).first() if stored else None
     if person is None or person.activated_at is None:

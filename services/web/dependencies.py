@@ -86,14 +86,16 @@ class Pages(DependencyProvider):
         return nonce, csrf.cookie_header(nonce, self.secure_cookie)
 
     def viewer(self, request):
-        """The signed-in person as the header shows them ({email, role, role_name}), or None. Only a
-        GET is looked at here: a form's post is the accounts API's to judge (its CSRF token)."""
+        """The signed-in person as the header shows them ({email, role, role_name}), or None. A page
+        re-rendered after a refused post names them too: showing who is signed in needs no CSRF token
+        (acting for them does, and that is the upstream API's to judge)."""
         if "irm.viewer" in request.environ:
             return request.environ["irm.viewer"]
         viewer = None
-        if request.method in session_auth.SAFE_METHODS and sessions.looks_like_session_id(session_auth.session_id_of(request)):
+        session_id = session_auth.session_id_of(request)
+        if sessions.looks_like_session_id(session_id):
             try:
-                principal = session_auth.session_principal(request, self.session_policy)
+                principal = session_auth.live_session_principal(session_id, self.session_policy)
             except (Unauthorized, Forbidden):
                 principal = None
             person = Person.objects(person_id=principal.person_id).first() if principal and principal.person_id else None

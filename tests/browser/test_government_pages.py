@@ -123,6 +123,8 @@ def test_a_point_of_contact_drafts_resumes_elsewhere_and_submits_once(site, cont
     assert other.locator("#evidence-TN0501").get_attribute("aria-invalid") == "true"
     assert "sa-evidence-TN0501-error" in other.locator("#evidence-TN0501").get_attribute("aria-describedby")
     assert other.locator("#form-errors").is_visible() and versions() == 0
+    # The page that answers the refused post still names who is signed in (not "Sign in").
+    assert email in text_of(other, "#signed-in-as")
     other.screenshot(path=artifacts / "government-field-error-ar.png", full_page=True)
     assert axe_violations(other) == []
 
