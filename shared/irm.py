@@ -47,3 +47,7 @@ SELF_REPORTED_COMPLETION = COMPLETION
 
 # Roles a bearer token can carry.
 ROLES = ("poc", "expert", "quality_reviewer", "admin")
+
+# The review's states in which its expert holds the case, against a deadline (review's workflow; the
+# reminder and missed-deadline events name them).
+EXPERT_STAGES = ("assigned", "in_review")

@@ -21,7 +21,7 @@ from shared import delivery
 from shared.contracts.public import PUBLIC_EXCHANGE
 from shared.contracts.events import (
     CONTRACTS, FINDING_PUBLISHED, PASSWORD_RESET_REQUESTED, PERSON_INVITED, REVIEW_ACCEPTED, REVIEW_APPROVED, REVIEW_ASSIGNED, REVIEW_CORRECTION_OPENED,
-    REVIEW_PUBLIC_COMMENT_OPENED, REVIEW_QUALITY_APPROVED, REVIEW_RETURNED, REVIEW_SUBMITTED, REVIEW_UNASSIGNED,
+    REVIEW_DEADLINE_MISSED, REVIEW_PUBLIC_COMMENT_OPENED, REVIEW_QUALITY_APPROVED, REVIEW_REMINDED, REVIEW_RETURNED, REVIEW_SUBMITTED, REVIEW_UNASSIGNED,
     SELF_ASSESSMENT_SUBMITTED,
 )
 
@@ -65,6 +65,8 @@ SUBSCRIPTIONS = (
     Subscription(REVIEW_PUBLIC_COMMENT_OPENED, "mail", "on_public_comment_opened"),
     Subscription(REVIEW_CORRECTION_OPENED, "mail", "on_correction_opened"),
     Subscription(FINDING_PUBLISHED, "mail", "on_finding_published"),
+    Subscription(REVIEW_REMINDED, "mail", "on_review_reminded"),
+    Subscription(REVIEW_DEADLINE_MISSED, "mail", "on_deadline_missed"),
 )
 
 # The public live feed (shared/contracts/public.py) and who may read it. The public account

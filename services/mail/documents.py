@@ -27,6 +27,7 @@ class OutgoingMail(Document):
     expires_at = DateTimeField(required=True)  # the link's expiry, or the deadline the mail names: not worth sending after
     has_deadline = BooleanField(default=False)  # a notice: whether expires_at is a deadline the mail names (else its lifetime)
     case_id = StringField()  # an assignment's
+    stage = StringField()  # a deadline notice's: the expert's stage (accept or decline, or the draft) the deadline ends
     member_code = StringField()
     member_name = StringField()  # in the recipient's language, as the registry names it
     sealed_token = StringField()  # None once sent (or parked)

@@ -97,7 +97,7 @@ def record_notices(uow, event_type: str, event_id: str, payload: dict, now: date
         mail = documents.OutgoingMail(
             mail_id=identifier, event_id=event_id, kind=notice.kind, recipient=person.email, person_id=person.person_id,
             language=person.language, expires_at=expires_at, has_deadline=deadline is not None,
-            case_id=payload.get("case_id"), member_code=payload.get("member_code"),
+            case_id=payload.get("case_id"), member_code=payload.get("member_code"), stage=payload.get("stage"),
             member_name=names.get(person.language) or names.get("en") or payload.get("member_code"),
             status=delivery.PENDING, attempts=0, next_attempt_at=now, created_at=now)
         uow.insert(mail)
@@ -122,7 +122,7 @@ def compose(mail, composer: Composer):
     link = views.link(composer.public_base_url, mail.kind, token, mail.language, mail.case_id or "")
     moment = aware(mail.expires_at) if mail.kind not in notices.OPTIONAL or mail.has_deadline else None
     rendered = views.render(mail.kind, mail.language, mail.recipient, link, moment, mail.role,
-                            mail.member_name or mail.member_code or "", mail.case_id or "")
+                            mail.member_name or mail.member_code or "", mail.case_id or "", mail.stage)
     return message.build(mail.mail_id, composer.mail_from, mail.recipient, aware(mail.created_at), rendered)
 
 

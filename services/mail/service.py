@@ -22,7 +22,7 @@ from shared import service_shell
 from shared.clock import utcnow
 from shared.contracts.events import (
     FINDING_PUBLISHED, PASSWORD_RESET_REQUESTED, PERSON_INVITED, REVIEW_ASSIGNED, REVIEW_CORRECTION_OPENED,
-    REVIEW_PUBLIC_COMMENT_OPENED, REVIEW_QUALITY_APPROVED, REVIEW_SUBMITTED,
+    REVIEW_DEADLINE_MISSED, REVIEW_PUBLIC_COMMENT_OPENED, REVIEW_QUALITY_APPROVED, REVIEW_REMINDED, REVIEW_SUBMITTED,
 )
 from shared.logging import bind_correlation
 from shared.service_shell import Store, consumes
@@ -69,6 +69,14 @@ class MailService(service_shell.ServiceShell):
 
     @consumes(FINDING_PUBLISHED)
     def on_finding_published(self, event, uow):
+        handlers.record_notices(uow, event.event_type, event.event_id, event.payload, utcnow())
+
+    @consumes(REVIEW_REMINDED)
+    def on_review_reminded(self, event, uow):
+        handlers.record_notices(uow, event.event_type, event.event_id, event.payload, utcnow())
+
+    @consumes(REVIEW_DEADLINE_MISSED)
+    def on_deadline_missed(self, event, uow):
         handlers.record_notices(uow, event.event_type, event.event_id, event.payload, utcnow())
 
     @timer(interval=1)

@@ -32,7 +32,11 @@ SUBJECTS = {INVITATION: N_("Your invitation to irm-review"), PASSWORD_RESET: N_(
             "public_comment_opened": N_("The draft report is open for public comment"),
             "finding_published": N_("The IRM's report on your action plan is published"),
             "correction_opened": N_("A published IRM report is being corrected"),
-            "quality_review_waiting": N_("A review is waiting for quality review")}
+            "quality_review_waiting": N_("A review is waiting for quality review"),
+            "deadline_reminder": N_("Reminder: a deadline of your review is near"),
+            "deadline_missed": N_("A review was taken back: its deadline passed")}
+# What the expert had to do by a deadline, as the reminder names it (review's EXPERT_STAGES).
+STAGE_TASKS = {"assigned": N_("accept or decline the case"), "in_review": N_("submit your draft review")}
 ROLE_NAMES = {"poc": N_("the government's point of contact"), "expert": N_("an expert reviewer"),
               "quality_reviewer": N_("a quality reviewer"), "admin": N_("an administrator")}
 
@@ -54,10 +58,13 @@ def environment(language: str, html: bool) -> jinja2.Environment:
 # A notice's page: the public draft while it is open to comment, the case's public record once it is published
 # (the pages' own paths, services/web/views.py); any other, the site's home (sign in from there).
 CASE_PAGES = {"public_comment_opened": pages.draft_path, "finding_published": pages.timeline_path,
-              "correction_opened": pages.timeline_path}
+              "correction_opened": pages.timeline_path, REVIEW_ASSIGNED: pages.expert_inbox_path,
+              "deadline_reminder": pages.expert_inbox_path, "deadline_missed": pages.expert_inbox_path}
 ACTIONS = {"public_comment_opened": (N_("Read the draft and comment on it:"), N_("Read the draft")),
            "finding_published": (N_("Read the report's public record:"), N_("Read the public record")),
-           "correction_opened": (N_("Follow the case's public record:"), N_("Read the public record"))}
+           "correction_opened": (N_("Follow the case's public record:"), N_("Read the public record")),
+           "deadline_reminder": (N_("Open the case from your inbox:"), N_("Open your inbox")),
+           "deadline_missed": (N_("Your other cases are in your inbox:"), N_("Open your inbox"))}
 SIGN_IN_ACTION = (N_("Sign in to irm-review to see the case:"), N_("Sign in"))
 
 
@@ -73,7 +80,7 @@ def link(public_base_url: str, kind: str, token: str | None, language: str, case
 
 
 def render(kind: str, language: str, recipient: str, link_url: str, moment, role: str | None = None,
-           member: str = "", case_id: str = "") -> Rendered:
+           member: str = "", case_id: str = "", stage: str | None = None) -> Rendered:
     """`moment`: when the link expires, or the deadline the mail names (shown in UTC, in the language's long form);
     None for a notice that names none."""
     if kind not in KINDS:
@@ -81,7 +88,8 @@ def render(kind: str, language: str, recipient: str, link_url: str, moment, role
     gettext = translations(language).gettext
     values = {"recipient": recipient, "link": link_url, "subject": gettext(SUBJECTS[kind]),
               "expires": dates.format_datetime(moment, "long", tzinfo=moment.tzinfo, locale=language) if moment else "",
-              "role_name": gettext(ROLE_NAMES[role]) if role else "", "member": member, "case_id": case_id}
+              "role_name": gettext(ROLE_NAMES[role]) if role else "", "member": member, "case_id": case_id,
+              "task": gettext(STAGE_TASKS[stage]) if stage in STAGE_TASKS else ""}
     template = "notice" if kind in OPTIONAL else kind  # the stage notices share one template, a paragraph each
     action, link_label = ACTIONS.get(kind, SIGN_IN_ACTION)
     values.update(kind=kind, action=gettext(action), link_label=gettext(link_label))

@@ -13,8 +13,8 @@ from shared import access
 from shared.auth import Forbidden
 from shared.clock import aware, iso, utcnow
 from shared.contracts.events import (
-    REVIEW_ACCEPTED, REVIEW_APPROVED, REVIEW_ASSIGNED, REVIEW_CORRECTION_OPENED, REVIEW_PUBLIC_COMMENT_OPENED,
-    REVIEW_QUALITY_APPROVED, REVIEW_RETURNED, REVIEW_SUBMITTED, REVIEW_UNASSIGNED, build_event,
+    REVIEW_ACCEPTED, REVIEW_APPROVED, REVIEW_ASSIGNED, REVIEW_CORRECTION_OPENED, REVIEW_DEADLINE_MISSED,
+    REVIEW_PUBLIC_COMMENT_OPENED, REVIEW_QUALITY_APPROVED, REVIEW_REMINDED, REVIEW_RETURNED, REVIEW_SUBMITTED, REVIEW_UNASSIGNED, build_event,
 )
 from shared.http import Conflict, NotFound, Unprocessable
 from shared.ids import new_id
@@ -88,7 +88,7 @@ def assign_if_waiting(uow, case, timing, reason_prefix):
 def release(uow, case, action, actor, reason, timing, conflict=False):
     """The expert gives the case back (declined, or missed a deadline): free their capacity,
     never offer them this case again, and find another expert in the same step."""
-    expert_id = case.expert_id
+    expert_id, stage, deadline_at = case.expert_id, case.status, aware(case.deadline_at)
     status = workflow.next_state(case.status, action, actor["role"])
     release_capacity(uow, expert_id)
     if conflict:  # a discovered conflict of interest is remembered for every future case
@@ -98,6 +98,9 @@ def release(uow, case, action, actor, reason, timing, conflict=False):
     uow.record(case_id=case.case_id, action=f"review.{'declined' if action == 'decline' else 'deadline_missed'}",
                actor=actor, reason=reason, data={"expert_id": expert_id, "conflict_of_interest": conflict},
                correlation_id=case.correlation_id)
+    if action == "miss_deadline":  # the expert hears of it (the mail service): the case is no longer theirs
+        uow.emit(stage_event(REVIEW_DEADLINE_MISSED, case, actor, expert_id=expert_id, stage=stage,
+                             deadline_at=iso(deadline_at)))
     case.status, case.excluded_experts = status, excluded
     assign(uow, case, timing,
            reason_prefix=f"Reassigned after {expert_id} {'declined' if action == 'decline' else 'missed the deadline'}: ")
@@ -119,6 +122,7 @@ def remind(uow, case, now) -> bool:
     uow.record(case_id=case.case_id, action="review.reminder_sent", actor=SYSTEM,
                reason=f"{case.expert_id} reminded that the {case.status} stage ends at {iso(deadline_at)}.",
                data={"expert_id": case.expert_id, "deadline_at": iso(deadline_at)}, correlation_id=case.correlation_id)
+    uow.emit(stage_event(REVIEW_REMINDED, case, SYSTEM, stage=case.status, deadline_at=iso(deadline_at)))
     return True
 
 

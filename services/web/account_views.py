@@ -18,6 +18,8 @@ MAIL_NAMES = {
     "finding_published": N_("The report is published"),
     "correction_opened": N_("A published report is being corrected"),
     "quality_review_waiting": N_("A review waits for quality review"),
+    "deadline_reminder": N_("A deadline of my review is near"),
+    "deadline_missed": N_("A review was taken back after its deadline"),
 }
 
 

@@ -18,11 +18,11 @@ from shared.clock import utcnow
 from shared.irm import LANGUAGES
 from shared.webserver import http
 
-from services.web import expert_forms as forms, expert_views as views, form_posts
+from services.web import expert_forms as forms, expert_views as views, form_posts, views as page_views
 from services.web.form_posts import Refused
 
 LANGUAGE = "<any(" + ", ".join(LANGUAGES) + "):language>"
-INBOX = "/expert"
+INBOX = page_views.EXPERT_INBOX
 
 
 class ExpertPages:

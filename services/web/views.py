@@ -315,6 +315,14 @@ def timeline_path(case_id: str, language: str) -> str:
     return f"/{language}/cases/{quote(case_id, safe='')}/timeline"
 
 
+EXPERT_INBOX = "/expert"
+
+
+def expert_inbox_path(case_id: str, language: str) -> str:
+    """The expert's inbox, where the case is (the mails an expert gets link there)."""
+    return f"/{language}{EXPERT_INBOX}"
+
+
 def message_view(message: dict, language: str) -> dict:
     """A form message (comment_form's msgid and values) with its values written in the page's
     language: numbers in the locale, a wait in words ("2 minutes", "دقيقتان")."""

@@ -21,7 +21,7 @@ from shared.contracts.fields import Cycle, LocalizedText, MEMBER_CODE
 from shared.contracts.ratings import CommitmentRatingsSchema, PlanAssessmentSchema
 from shared.contracts.self_assessment import ActionPlanSchema, CoCreationSchema, CommitmentSchema, MemberSchema
 from shared.ids import new_id
-from shared.irm import LANGUAGES, ROLES
+from shared.irm import EXPERT_STAGES, LANGUAGES, ROLES
 
 ISO_UTC = validate.Regexp(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\Z", error="Must be ISO-8601 UTC with milliseconds.")
 
@@ -98,6 +98,20 @@ class ReviewUnassigned(Schema):
 
 class ReviewAccepted(ReviewStage):
     deadline_at = fields.String(required=True, validate=ISO_UTC)  # the draft is due then
+
+
+class ReviewReminded(ReviewStage):
+    """The expert is reminded that their stage's deadline nears (sent once per stage; the watch decides when)."""
+
+    stage = fields.String(required=True, validate=validate.OneOf(EXPERT_STAGES))
+    deadline_at = fields.String(required=True, validate=ISO_UTC)
+
+
+class ReviewDeadlineMissed(ReviewStage):
+    """The expert (`expert_id`) let their stage's deadline pass: the case was taken back from them."""
+
+    stage = fields.String(required=True, validate=validate.OneOf(EXPERT_STAGES))
+    deadline_at = fields.String(required=True, validate=ISO_UTC)
 
 
 class ReviewQualityApproved(ReviewStage):
@@ -221,6 +235,11 @@ REVIEW_ACCEPTED = "review.accepted"
 REVIEW_QUALITY_APPROVED = "review.quality_approved"
 REVIEW_PUBLIC_COMMENT_OPENED = "review.public_comment_opened"
 REVIEW_CORRECTION_OPENED = "review.correction_opened"
+REVIEW_REMINDED = "review.reminded"
+REVIEW_DEADLINE_MISSED = "review.deadline_missed"
+# Of a deadline, not of a stage: where a case rests is told by the stage events (after a missed deadline,
+# review.assigned or review.unassigned follow in the same transaction).
+DEADLINE_EVENTS = (REVIEW_REMINDED, REVIEW_DEADLINE_MISSED)
 FINDING_PUBLISHED = "finding.published"
 PERSON_INVITED = "person.invited"
 PASSWORD_RESET_REQUESTED = "password_reset.requested"
@@ -247,6 +266,8 @@ CONTRACTS = {
         EventContract(REVIEW_PUBLIC_COMMENT_OPENED, "review", ReviewPublicCommentOpened),
         EventContract(REVIEW_APPROVED, "review", ReviewApproved),
         EventContract(REVIEW_CORRECTION_OPENED, "review", ReviewCorrectionOpened),
+        EventContract(REVIEW_REMINDED, "review", ReviewReminded),
+        EventContract(REVIEW_DEADLINE_MISSED, "review", ReviewDeadlineMissed),
         EventContract(FINDING_PUBLISHED, "publication", FindingPublished),
         EventContract(PERSON_INVITED, "accounts", PersonInvited),
         EventContract(PASSWORD_RESET_REQUESTED, "accounts", PasswordResetRequested),

@@ -24,7 +24,10 @@ from shared.delivery import consumer_queue
 from shared.contracts.events import (
     FINDING_PUBLISHED, PERSON_INVITED, REVIEW_ASSIGNED, REVIEW_PUBLIC_COMMENT_OPENED, REVIEW_SUBMITTED, build_event,
 )
+from services.review import documents as review_documents
+from services.review.service import ReviewService
 from tests.integration.conftest import wait_until
+from tests.integration.test_review import Review, submitted_event
 
 pytestmark = pytest.mark.integration
 PASSWORD = "a long passphrase nobody guesses"
@@ -325,3 +328,34 @@ def test_stage_notices_reach_the_member_s_points_of_contact_each_in_their_langua
     mails = notices_after(mailbox, seen, 1, "the quality review notice")
     assert list(mails) == ["iep@example.org"]
     assert mails["iep@example.org"]["Subject"] == "A review is waiting for quality review"
+
+
+def test_an_expert_is_reminded_before_the_accept_deadline_and_told_when_it_passed(stack, mailbox, container_factory,
+                                                                                   service_config, amqp_uri):
+    """Review's own deadline watch (a 12-second accept deadline: the reminder is due in its last 3 s) emits
+    review.reminded, then review.deadline_missed; the mail service mails the expert each, in French, once."""
+    for document in review_documents.ALL:
+        document.ensure_indexes()
+        document._get_collection().delete_many({})
+    mailbox.start()
+    base, _ = stack()
+    operations.add_expert("exp-karim", "Karim T.", ["ar", "fr"], [], 3, True, [])
+    activated(base, "karim@example.org", "fr", "expert", expert_id="exp-karim")
+    wait_until(lambda: mailbox.mails(), what="the invitation")
+    config = {k: v for k, v in service_config.items() if k != "base_url"}
+    container_factory(ReviewService, {**config, "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}",
+                                      "ACCEPT_DEADLINE_SECONDS": 12}).start()
+    seen = len(mailbox.mails())
+    Review(service_config["base_url"], amqp_uri).send(submitted_event("case_late_mail"))
+    # The assignment, the reminder, then the notice that it passed (nobody else is eligible: the case waits).
+    mails = wait_until(lambda: len(mailbox.mails()) >= seen + 3 and mailbox.mails(), timeout=60,
+                       what="the assignment, the reminder and the missed deadline")[seen:]
+    time.sleep(3)  # a few sender ticks: nothing more comes
+    assert len(mailbox.mails()) == seen + 3
+    assert [mail["Subject"] for mail in mails] == ["Un examen vous est confié", "Rappel : une échéance de votre revue approche",
+                                                  "Une revue vous a été retirée : son échéance est passée"]
+    assert all(mail["To"] == "karim@example.org" for mail in mails)
+    reminder, missed = text_of(mails[1]), text_of(mails[2])
+    assert "accepter ou refuser le dossier" in reminder and "case_late_mail" in reminder and f"{PUBLIC}/fr/expert" in reminder
+    assert "est passée" in missed and "accepter ou refuser le dossier" in missed
+    assert review_documents.Case.objects(case_id="case_late_mail").first().status == "unassigned"

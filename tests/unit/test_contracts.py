@@ -63,7 +63,7 @@ def test_each_event_has_one_contract_and_a_known_source():
     assert set(events.CONTRACTS) == {
         "self_assessment.submitted", "review.unassigned", "review.assigned", "review.accepted", "review.submitted",
         "review.returned", "review.quality_approved", "review.public_comment_opened", "review.approved",
-        "review.correction_opened", "finding.published", "person.invited", "password_reset.requested"}
+        "review.correction_opened", "review.reminded", "review.deadline_missed", "finding.published", "person.invited", "password_reset.requested"}
     assert {c.source for c in events.CONTRACTS.values()} == {"intake", "review", "publication", "accounts"}
 
 

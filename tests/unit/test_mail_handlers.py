@@ -236,6 +236,49 @@ def test_each_role_is_offered_the_notices_it_can_receive_and_only_those():
     assert notices.kinds_for_role("poc") == ("case_assigned", "government_review_opened", "public_comment_opened",
                                              "finding_published", "correction_opened")
     assert notices.kinds_for_role("quality_reviewer") == ("quality_review_waiting",)
-    assert notices.kinds_for_role("expert") == () and notices.kinds_for_role("admin") == ()
+    assert notices.kinds_for_role("expert") == ("deadline_reminder", "deadline_missed")
+    assert notices.kinds_for_role("admin") == ()
     assert sorted(sum((notices.kinds_for_role(role) for role in notices.ROLE_OF_AUDIENCE.values()), ())) == sorted(
         notices.OPTIONAL)
+
+
+# --- the expert's deadlines: a reminder before, a notice after one passed ---------------------------------
+def expert_account(uow, person_id, expert_id, language="fr", activated=True, opted_out=()):
+    return uow.put(Person(person_id=person_id, email=f"{person_id}@example.org", role="expert", expert_id=expert_id,
+                          language=language, invited_by={"role": "admin", "id": "admin-1"}, created_at=NOW,
+                          activated_at=NOW if activated else None, mail_opt_out=list(opted_out)))
+
+
+@pytest.mark.parametrize("stage, task", [("assigned", "accepter ou refuser le dossier"),
+                                         ("in_review", "soumettre votre projet de revue")])
+def test_a_reminder_goes_to_the_case_s_expert_alone_naming_what_is_due_and_when(uow, stage, task):
+    expert_account(uow, "exp_karim", "exp-k")
+    expert_account(uow, "exp_other", "exp-o")  # another expert: not theirs to hear
+    person(uow, "poc_leila", "poc", "ar", "TN")
+    deadline = datetime(2027, 2, 3, 12, 0, tzinfo=timezone.utc)
+    payload = stage_payload(expert_id="exp-k", stage=stage, deadline_at=deadline.isoformat().replace("+00:00", "Z"))
+    [mail] = handlers.record_notices(uow, "review.reminded", "evt_r", payload, NOW)
+    assert (mail.kind, mail.recipient, mail.stage, mail.expires_at, mail.has_deadline) == (
+        "deadline_reminder", "exp_karim@example.org", stage, deadline, True)
+    assert handlers.record_notices(uow, "review.reminded", "evt_r", payload, NOW) == []  # redelivered: once
+    text = handlers.compose(mail, COMPOSER).get_body(("plain",)).get_content()
+    assert task in text and "Tunisie" in text and "case_1" in text and "2027" in text
+    assert "https://irm.example.org/fr/expert" in text
+
+
+def test_a_missed_deadline_tells_the_expert_who_missed_it_in_their_language(uow):
+    expert_account(uow, "exp_karim", "exp-k", language="ar")
+    payload = stage_payload(expert_id="exp-k", stage="in_review", deadline_at="2027-02-03T12:00:00Z")
+    [mail] = handlers.record_notices(uow, "review.deadline_missed", "evt_m", payload, NOW)
+    assert mail.kind == "deadline_missed" and mail.expires_at == NOW + notices.NOTICE_LIFETIME and not mail.has_deadline
+    built = handlers.compose(mail, COMPOSER)
+    text = built.get_body(("plain",)).get_content()
+    assert "تقديم مسودة مراجعتك" in text and "https://irm.example.org/ar/expert" in text
+    assert built["Content-Language"] == "ar"
+
+
+def test_an_expert_who_turned_reminders_off_gets_no_reminder(uow):
+    expert_account(uow, "exp_karim", "exp-k", opted_out=("deadline_reminder",))
+    payload = stage_payload(expert_id="exp-k", stage="assigned", deadline_at="2027-02-03T12:00:00Z")
+    assert handlers.record_notices(uow, "review.reminded", "evt_r", payload, NOW) == []
+    assert len(handlers.record_notices(uow, "review.deadline_missed", "evt_m", payload, NOW)) == 1

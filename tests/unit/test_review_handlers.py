@@ -17,6 +17,7 @@ from services.review.domain.deadlines import Timing
 from shared import access, audit
 from shared.auth import Forbidden, Principal
 from shared.clock import aware, iso, utcnow
+from shared.contracts import events
 from shared.contracts.events import REVIEW_ASSIGNED, REVIEW_QUALITY_APPROVED, REVIEW_RETURNED
 from shared.http import Conflict, NotFound, Unprocessable
 from shared.irm import LANGUAGES
@@ -246,8 +247,14 @@ def test_a_missed_deadline_releases_the_case_to_another_expert_once(uow):
     assert uow.stored(documents.Expert, first)["active_cases"] == 0
     assert uow.actions() == ["review.assigned", "review.deadline_missed", "review.reassigned"]
     assert uow.entries[1]["actor"]["role"] == "system" and uow.entries[1]["data"]["expert_id"] == first
+    # The expert who missed it is told (the mail service), the next one assigned.
+    missed = [event for event in uow.events if event.event_type == events.REVIEW_DEADLINE_MISSED]
+    assert [event.payload for event in missed] == [{"case_id": "case-1", "member_code": "TN", "expert_id": first,
+                                                    "stage": "assigned", "deadline_at": iso(deadline_at)}]
+    assert uow.events[-1].event_type == events.REVIEW_ASSIGNED and uow.events[-1].payload["expert_id"] == stored.expert_id
     handlers.expire(uow, case_of(uow), TIMING, deadline_at)  # a second watch, the same moment: the new deadline holds
-    assert len(uow.entries) == 3 and case_of(uow).expert_id == stored.expert_id
+    assert len(uow.entries) == 3 and case_of(uow).expert_id == stored.expert_id and len(missed) == sum(
+        event.event_type == events.REVIEW_DEADLINE_MISSED for event in uow.events)
 
 
 def test_a_case_submitted_before_the_watch_got_to_it_is_not_expired(uow):
@@ -265,8 +272,13 @@ def test_an_expert_is_reminded_once_a_stage_and_again_in_the_next(uow):
     entry = uow.entries[-1]
     assert entry["action"] == "review.reminder_sent"
     assert entry["data"] == {"expert_id": expert_principal.subject, "deadline_at": iso(aware(case.deadline_at))}
-    assert len(uow.events) == emitted  # recorded in the trail, not an event
+    # In the trail, and an event the mail service turns into the expert's reminder.
+    [reminded] = uow.events[emitted:]
+    assert reminded.event_type == events.REVIEW_REMINDED and reminded.payload == {
+        "case_id": "case-1", "member_code": "TN", "expert_id": expert_principal.subject, "stage": "assigned",
+        "deadline_at": iso(aware(case.deadline_at))}
     assert handlers.remind(uow, case_of(uow), NOW) is False and len(uow.entries) == 2  # once
+    assert len(uow.events) == emitted + 1
     handlers.accept(uow, expert_principal, "case-1", TIMING, NOW)  # a new stage, a new deadline
     assert case_of(uow).reminded_at is None and handlers.remind(uow, case_of(uow), NOW) is True
 

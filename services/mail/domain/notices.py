@@ -15,7 +15,8 @@ INVITATION, PASSWORD_RESET, REVIEW_ASSIGNED = "invitation", "password_reset", "r
 LINK_KINDS = (INVITATION, PASSWORD_RESET)  # their link carries a token that acts once
 
 # Who is told. The member's points of contact: every activated poc account bound to the case's member.
-MEMBER_POCS, QUALITY_REVIEWERS = "member_pocs", "quality_reviewers"
+# The case's expert: the activated expert account bound to the payload's registry entry.
+MEMBER_POCS, QUALITY_REVIEWERS, CASE_EXPERT = "member_pocs", "quality_reviewers", "case_expert"
 # A stage notice that could not be sent for this long is news no more: it is dropped, not sent late.
 NOTICE_LIFETIME = timedelta(days=7)
 # A bound on one event's recipients (a member has a handful of points of contact, the IRM a few dozen
@@ -38,11 +39,13 @@ NOTICES = (
     Notice("finding_published", events.FINDING_PUBLISHED, MEMBER_POCS),
     Notice("correction_opened", events.REVIEW_CORRECTION_OPENED, MEMBER_POCS),
     Notice("quality_review_waiting", events.REVIEW_SUBMITTED, QUALITY_REVIEWERS),
+    Notice("deadline_reminder", events.REVIEW_REMINDED, CASE_EXPERT, "deadline_at"),
+    Notice("deadline_missed", events.REVIEW_DEADLINE_MISSED, CASE_EXPERT),
 )
 NOTICE_OF_EVENT = {notice.event_type: notice for notice in NOTICES}
 OPTIONAL = tuple(notice.kind for notice in NOTICES)
 KINDS = (INVITATION, PASSWORD_RESET, REVIEW_ASSIGNED) + OPTIONAL
-ROLE_OF_AUDIENCE = {MEMBER_POCS: "poc", QUALITY_REVIEWERS: "quality_reviewer"}
+ROLE_OF_AUDIENCE = {MEMBER_POCS: "poc", QUALITY_REVIEWERS: "quality_reviewer", CASE_EXPERT: "expert"}
 
 
 def kinds_for_role(role: str) -> tuple:
@@ -61,4 +64,6 @@ def audience_filter(notice: Notice, payload: dict) -> dict:
     filter_ = {"role": ROLE_OF_AUDIENCE[notice.audience], "activated_at": {"$ne": None}}
     if notice.audience == MEMBER_POCS:
         filter_["member_code"] = payload["member_code"]
+    elif notice.audience == CASE_EXPERT:
+        filter_["expert_id"] = payload["expert_id"]
     return filter_

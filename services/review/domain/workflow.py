@@ -48,7 +48,7 @@ STATES = sorted({state for state, _ in TRANSITIONS} | {target for target, _ in T
 ACTIONS = sorted({action for _, action in TRANSITIONS})
 ROLES = ("system", *irm.ROLES, "public")  # who acts on a case: the token roles, the system and the public
 # States in which the assigned expert holds the case (counts against capacity, has a deadline).
-EXPERT_STAGES = ("assigned", "in_review")
+EXPERT_STAGES = irm.EXPERT_STAGES
 
 
 def next_state(state: str, action: str, role: str) -> str:
