@@ -5,7 +5,7 @@
 - MongoDB: MONGODB_URI if set, otherwise an embedded SecantusDB process with its data
   under ./var/mongo (connected with retryWrites=false: it slows ~10x without).
 - mail: SMTP_URL if set, otherwise a local SMTP server (devtools/mailbox.py) on DEV_SMTP_PORT
-  that keeps every mail under ./var/mail (`irmctl mail dev-list`).
+  that keeps every mail under ./var/mail (`irmctl mail dev-list`, and a page on DEV_MAIL_PAGE_PORT).
 - intake, review, publication, web, accounts, mail: `nameko run` each, and the gateway in front
   (devtools/stack.py).
 """
@@ -55,11 +55,13 @@ def main():
         if mailbox:
             stop_process(mailbox)
         sys.exit(2)
+    mail_note = (f" (kept under var/mail/, listed at http://127.0.0.1:{settings.env('DEV_MAIL_PAGE_PORT')}/)"
+                 if mailbox else "")
     print(f"\nirm-review is up: {stack.base_url}  (health: {stack.base_url}/health)\n"
           f"Create members, experts and tokens with `.venv/bin/irmctl --help`; `make demo` runs one case.\n"
           f"{stack.public_feed}\n"
           f"Mail: {extra_env.get('SMTP_URL') or os.environ.get('SMTP_URL')}"
-          f"{' (kept under var/mail/: irmctl mail dev-list)' if mailbox else ''}\n"
+          f"{mail_note}\n"
           f"Logs: var/log/*.log. Ctrl-C stops everything.\n", flush=True)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -82,10 +84,12 @@ def main():
 
 def _start_mailbox(directory):
     """The local SMTP server every mail of `make dev` goes to: (its process, the SMTP_URL naming it)."""
-    port = settings.env("DEV_SMTP_PORT")
-    if port_open("127.0.0.1", port):
-        raise StackError(f"port {port} is taken (another `make dev`?); set DEV_SMTP_PORT or SMTP_URL.")
-    process = subprocess.Popen([sys.executable, "-m", "devtools.mailbox", "--port", str(port), "--directory", str(directory)],
+    port, page_port = settings.env("DEV_SMTP_PORT"), settings.env("DEV_MAIL_PAGE_PORT")
+    for taken, name in ((port, "DEV_SMTP_PORT"), (page_port, "DEV_MAIL_PAGE_PORT")):
+        if port_open("127.0.0.1", taken):
+            raise StackError(f"port {taken} is taken (another `make dev`?); set {name} or SMTP_URL.")
+    process = subprocess.Popen([sys.executable, "-m", "devtools.mailbox", "--port", str(port), "--directory", str(directory),
+                                "--page-port", str(page_port)],
                                cwd=ROOT, stdout=subprocess.PIPE, start_new_session=True)
     if b"mailbox: SMTP on" not in process.stdout.readline():
         raise StackError(f"the local SMTP server did not start on port {port}")

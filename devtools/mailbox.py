@@ -1,7 +1,9 @@
 """A local SMTP server that keeps every mail it receives as a .eml file: `make dev`'s mail server, and the
 mail tests' (a real SMTP exchange, never a mock).
 
-    python -m devtools.mailbox --port 8025 --directory var/mail
+    python -m devtools.mailbox --port 8025 --directory var/mail [--page-port 8026]
+
+With --page-port, a page on 127.0.0.1 lists them too (devtools/mailbox_page.py).
 
 It runs as its own process (aiosmtpd's asyncio loop does not belong in an eventlet-patched one), so a
 test stops it to take the server away and starts it again on the same port to bring it back.
@@ -16,6 +18,7 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 
 from cli.mailbox import stored_files  # the reading side, which irmctl uses too
+from devtools import mailbox_page
 
 
 class KeepAsFiles:
@@ -41,10 +44,16 @@ def main(argv=None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8025)
     parser.add_argument("--directory", default="var/mail")
+    parser.add_argument("--page-port", type=int, help="also list the mails on a page at http://127.0.0.1:PORT/")
     args = parser.parse_args(argv)
     controller = Controller(KeepAsFiles(Path(args.directory)), hostname=args.host, port=args.port)
     controller.start()
-    print(f"mailbox: SMTP on {args.host}:{args.port}, mails kept in {args.directory}", flush=True)
+    page = None
+    if args.page_port:
+        page = mailbox_page.serve(Path(args.directory), "127.0.0.1", args.page_port)
+        threading.Thread(target=page.serve_forever, daemon=True).start()
+    print(f"mailbox: SMTP on {args.host}:{args.port}, mails kept in {args.directory}"
+          + (f", listed at http://127.0.0.1:{args.page_port}/" if page else ""), flush=True)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -53,6 +62,8 @@ def main(argv=None) -> int:
             pass
     finally:
         controller.stop()
+        if page is not None:
+            page.shutdown()
     return 0
 
 

@@ -182,6 +182,9 @@ ALL = (
     Setting("DEV_SMTP_PORT", "8025",
             "`make dev`'s local SMTP server (it keeps every mail under var/mail/, `irmctl mail dev-list`), used when "
             "SMTP_URL is not set.", (MAKE_DEV,), int),
+    Setting("DEV_MAIL_PAGE_PORT", "8026",
+            "`make dev`'s page of the mails its local SMTP server kept (http://127.0.0.1:PORT/, newest first, each "
+            "mail's text with clickable links and its HTML part).", (MAKE_DEV,), int),
     Setting("EMBEDDED_MONGO_PORT", "27027", "`make dev`'s embedded SecantusDB port (without MONGODB_URI).", (MAKE_DEV,), int),
     Setting("IRM_CLUSTER_DIR", "/tmp/irm-rabbitmq-cluster",
             "`make cluster-up` / `cluster-down`: where the local three-node RabbitMQ cluster keeps its nodes' data, "
