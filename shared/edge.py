@@ -6,9 +6,10 @@ server (shared/webserver.py), their JSON reader (shared/http.py) and intake's up
 all read these.
 """
 import re
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from shared import settings
+from shared.irm import LANGUAGES
 
 # --- body limits ------------------------------------------------------------------------------
 # Any JSON body: a self-assessment with 999 commitments in three languages stays well under it.
@@ -94,6 +95,24 @@ PAGE_CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-sr
 HSTS_MAX_AGE_SECONDS = 365 * 24 * 3600
 # What is not a page: the API, and each process's own health and metrics.
 NOT_PAGES = re.compile(r"/api/.*|/health(/.*)?|/metrics")
+
+
+# A page's form refused for its size is still read to its end (and dropped) up to this, so that the
+# browser shows the refusal page: one that comes while it is still sending shows as a reset connection.
+# Past it, the connection is closed unread, as for the API.
+PAGE_BODY_DRAIN_MAX_BYTES = 256 * 1024 * 1024
+
+# Where the gateway sends a browser whose page form it refused unread (too large): the web service's page
+# that says so in the path's language (services/web/service.py refused_page). JSON is for the API.
+REFUSED_PAGE = "/refused"
+PAGE_LANGUAGE = re.compile(r"/(" + "|".join(LANGUAGES) + r")(/|\Z)")
+
+
+def refused_page_location(path: str) -> str:
+    """The refusal page for a form posted to the page `path` and refused for its size."""
+    language = PAGE_LANGUAGE.match(path)
+    reason = "file_too_large" if UPLOAD_ROUTES.fullmatch(path) else "too_large"
+    return f"/{language.group(1) if language else LANGUAGES[-1]}{REFUSED_PAGE}?" + urlencode({"reason": reason, "from": path})
 
 
 def is_page(path: str | None) -> bool:

@@ -88,13 +88,18 @@ class GatewayProtocol(wsgi.HttpProtocol):
 
 
 class Refused(Exception):
-    def __init__(self, status, code, message):
+    def __init__(self, status, code, message, drained=False):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.drained = drained  # the whole body was read (and dropped): the connection can answer and go on
 
 
-def read_body(environ, limit: int):
-    """The request body, read in pieces and never past `limit`: bytes, or None when there is none."""
+def read_body(environ, limit: int, drain_up_to: int = 0):
+    """The request body, read in pieces and never past `limit`: bytes, or None when there is none.
+
+    `drain_up_to`: a body over the limit but no larger than this is read to its end and dropped before the
+    413 (for a page's form: a browser shows no answer that comes while it is still sending, only a reset
+    connection). Memory holds one piece at a time either way."""
     chunked = environ.get("HTTP_TRANSFER_ENCODING", "").strip().lower()
     if chunked and chunked != "chunked":
         raise Refused(501, "not_implemented", "Only Transfer-Encoding: chunked is supported.")
@@ -104,6 +109,10 @@ def read_body(environ, limit: int):
             return None
         if not declared.isdigit():
             raise Refused(400, "bad_request", "Content-Length is not a number.")
+        if limit < int(declared) <= drain_up_to:
+            _drain(environ["wsgi.input"], drain_up_to)
+            raise Refused(413, "payload_too_large", f"The body is larger than {limit} bytes, the limit of this endpoint.",
+                          drained=True)
         if int(declared) > limit:
             raise Refused(413, "payload_too_large", f"The body is larger than {limit} bytes, the limit of this endpoint.")
     stream, pieces, size = environ["wsgi.input"], [], 0
@@ -114,13 +123,26 @@ def read_body(environ, limit: int):
                 break
             size += len(piece)
             if size > limit:
-                raise Refused(413, "payload_too_large", f"The body is larger than {limit} bytes, the limit of this endpoint.")
+                drained = size + _drain(stream, drain_up_to - size) <= drain_up_to if drain_up_to > size else False
+                raise Refused(413, "payload_too_large", f"The body is larger than {limit} bytes, the limit of this endpoint.",
+                              drained=drained)
             pieces.append(piece)
     except wsgi.ChunkReadError as exc:
         raise Refused(400, "bad_request", f"The chunked body is malformed: {exc}.") from None
     except OSError:  # the client went away mid-body (or stalled past the socket timeout)
         raise Refused(400, "bad_request", "The body ended before its declared length.") from None
     return b"".join(pieces)
+
+
+def _drain(stream, at_most: int) -> int:
+    """Read and drop what is left of a body, at most `at_most` bytes and one more (a sign it is larger still)."""
+    dropped = 0
+    while dropped <= at_most:
+        piece = stream.read(min(READ_PIECE, at_most + 1 - dropped))
+        if not piece:
+            break
+        dropped += len(piece)
+    return dropped
 
 
 def route_label(path: str) -> str:
@@ -157,11 +179,14 @@ class Gateway:
         try:
             return self.forward(environ, start_with_headers)
         except Refused as refused:
-            if refused.status in (400, 413, 501):
+            if refused.status in (400, 413, 501) and not refused.drained:
                 # The rest of the body is not read: close instead of reusing the connection.
                 environ.get("irm.close_connection", lambda: None)()
             log.info("request_refused", method=environ.get("REQUEST_METHOD"), path=environ.get("PATH_INFO", ""),
                      status=refused.status, reason=refused.message)
+            if refused.status == 413 and edge.is_page(environ.get("PATH_INFO")):
+                # A person's form, not a program's request: the pages say why, in the person's language.
+                return _see_other(start_with_headers, edge.refused_page_location(environ["PATH_INFO"]))
             return _json(start_with_headers, refused.status, {"error": {"code": refused.code, "message": refused.message}})
         except Exception:  # noqa: BLE001 -- still a JSON answer, naming a log line, never eventlet's text page
             error_id = new_id("err")
@@ -181,7 +206,8 @@ class Gateway:
         if service is None:
             return _json(start_response, 404, {"error": {"code": "not_found", "message": f"No endpoint at {path}."}})
         method = environ["REQUEST_METHOD"]
-        body = read_body(environ, edge.body_max_bytes(method, path, self.evidence_max_bytes))
+        body = read_body(environ, edge.body_max_bytes(method, path, self.evidence_max_bytes),
+                         edge.PAGE_BODY_DRAIN_MAX_BYTES if edge.is_page(path) else 0)
         query = environ.get("QUERY_STRING")
         # The path as the client sent it, still percent-encoded: re-sending the decoded one would
         # turn an id's %3F into a query and its %2F into another path (found by schemathesis).
@@ -236,6 +262,11 @@ class Gateway:
             report[service] = "ok" if "ok" in states else states[0]
         healthy = all(state == "ok" for state in report.values())
         return _json(start_response, 200 if healthy else 503, {"status": "ok" if healthy else "degraded", "services": report})
+
+
+def _see_other(start_response, location):
+    start_response("303 See Other", [("Location", location), ("Content-Length", "0"), ("Cache-Control", "no-store")])
+    return [b""]
 
 
 def _json(start_response, status, payload):

@@ -49,6 +49,21 @@ def parse(raw: bytes, names: tuple) -> dict:
     return {name: form.get(name, "") for name in names}
 
 
+# The forms the gateway may refuse for their size, and the page each is sent back to (form_refused.html's link).
+SELF_ASSESSMENT_UPLOAD = re.compile(r"(/[a-z]{2}/government/plans/[0-9]+/self-assessment)/evidence/[^/]+")
+REFUSED_BY_GATEWAY = ("too_large", "file_too_large")
+
+
+def gateway_refusal(reason: str | None, posted_path: str | None) -> dict:
+    """What the refusal page shows for a form the gateway refused unread (edge.refused_page_location):
+    its reason, and the way back to the form when it is one of ours."""
+    view = {"reason": reason if reason in REFUSED_BY_GATEWAY else "too_large"}
+    form = SELF_ASSESSMENT_UPLOAD.fullmatch(posted_path or "")
+    if form:
+        view["back_href"] = form.group(1)
+    return view
+
+
 def refuse_foreign(request, public_origin: str, media_type: str) -> None:
     """Refused unless the post is this site's (Sec-Fetch-Site and Origin: csrf.cross_site) and of the form's type."""
     if csrf.cross_site(request.headers.get("Sec-Fetch-Site"), request.headers.get("Origin"), public_origin):

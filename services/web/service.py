@@ -45,7 +45,7 @@ from shared.webserver import http
 
 from services.publication.freshness import Freshness
 
-from services.web import comment_form, csrf, form_posts, i18n, queries, views
+from services.web import comment_form, csrf, form_posts, government_forms, i18n, queries, views
 # The module, not its class: `nameko run` takes every class with entrypoints in this module's namespace for a service.
 from services.web import account_pages, expert_pages, government_pages
 from services.web.accounts_api import AccountsApi
@@ -213,6 +213,13 @@ class WebService(account_pages.AccountPages, government_pages.GovernmentPages, e
     def _comment_refused(self, request, language, case_id, reason, status):
         return self.pages.page(request, language, f"/cases/{case_id}/draft", "refused.html", status=status, reason=reason,
                                draft_href=views.draft_path(case_id, language))
+
+    @http("GET", f"/{LANGUAGE}{edge.REFUSED_PAGE}")
+    def refused_by_gateway(self, request, language):
+        """Where the gateway sends a browser whose form it refused unread, for its size (shared/edge.py)."""
+        view = form_posts.gateway_refusal(request.args.get("reason"), request.args.get("from"))
+        return self.pages.page(request, language, edge.REFUSED_PAGE, "form_refused.html", private=True,
+                               megabytes=government_forms.megabytes(self.pages.evidence_max_bytes), **view)
 
     @http("GET", f"/{LANGUAGE}/<path:rest>")
     def not_found(self, request, language, rest):

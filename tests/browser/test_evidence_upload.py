@@ -214,3 +214,20 @@ def test_the_form_with_its_upload_parts_is_accessible_in_each_language(site, con
     assert page.locator("#files-list-TN0501 li").count() >= 1
     assert axe_violations(page) == []
     assert seen["csp"] == [] and seen["foreign"] == []
+
+
+def test_without_the_script_a_file_over_the_limit_is_refused_by_the_gateway_with_the_page_in_arabic(site, context_factory):
+    """The gateway refuses the body unread (its memory's guard) and, the form being a page's, sends the browser
+    to the pages' refusal in the form's language, with the way back: never the API's JSON."""
+    page, _ = signed_in_form(site, context_factory, "poc-upload-large@example.org", java_script_enabled=False)
+    too_large = b"%PDF-1.4\n" + b"0" * (edge.upload_body_max_bytes(edge.EVIDENCE_MAX_BYTES) + 1)
+    page.set_input_files("#file-TN0501", files=[{"name": "large.pdf", "mimeType": "application/pdf", "buffer": too_large}])
+    press_and_follow(page, page.locator("#upload-button-TN0501"))
+    assert page.url.startswith(f"{site}/ar{edge.REFUSED_PAGE}?")
+    assert page.locator("#refusal-reason").get_attribute("data-reason") == "file_too_large"
+    assert text_of(page, "#refusal-reason") == message(
+        "ar", "This file is larger than %(megabytes)s MB, the limit for an evidence file. Nothing was kept.", megabytes="20")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert "poc-upload-large@example.org" in text_of(page, "#signed-in-as")
+    assert page.locator("#back-to-form").get_attribute("href") == f"/ar{FORM}"
+    assert draft_files() == []

@@ -136,6 +136,36 @@ def test_a_huge_declared_body_is_refused_with_413_before_it_is_read(gateway):
     assert rss(process) - before < 32 * 1024 * 1024  # nothing like the body was kept
 
 
+def test_a_page_form_over_the_limit_is_read_to_its_end_and_sent_to_the_pages_refusal(gateway):
+    """A browser shows no answer that comes while it is still sending: the page's body is drained (never
+    kept), then the browser is sent to the refusal page in the form's language; the connection stays usable."""
+    process, _, port = gateway
+    path = "/ar/government/plans/5/self-assessment/evidence/TN0501"
+    size = edge.upload_body_max_bytes(EVIDENCE_MAX_BYTES) + 1
+    before = rss(process)
+    head = (b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=x\r\n"
+            b"Content-Length: %d\r\n\r\n" % (path.encode(), size))
+    status, headers, body = raw_exchange(port, head, (b"x" * min(65536, size - n) for n in range(0, size, 65536)))
+    assert status == 303 and body == b"" and headers.get("connection") != "close"
+    assert headers["location"] == edge.refused_page_location(path) == (
+        "/ar/refused?reason=file_too_large&from=%2Far%2Fgovernment%2Fplans%2F5%2Fself-assessment%2Fevidence%2FTN0501")
+    assert rss(process) - before < 32 * 1024 * 1024
+    form = b"POST /fr/cases/c1/draft/comments HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (
+        edge.JSON_BODY_MAX_BYTES + 1)
+    size = edge.JSON_BODY_MAX_BYTES + 1
+    status, headers, _ = raw_exchange(port, form, (b"y" * min(65536, size - n) for n in range(0, size, 65536)))
+    assert status == 303 and headers["location"].startswith("/fr/refused?reason=too_large&")
+
+
+def test_a_page_form_past_what_is_ever_drained_is_closed_unread(gateway):
+    """Still sent to the refusal page (a browser may show it if it stopped sending), but nothing more is read."""
+    _, _, port = gateway
+    head = b"POST /en/cases/c1/draft/comments HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (
+        edge.PAGE_BODY_DRAIN_MAX_BYTES + 1)
+    status, headers, _ = raw_exchange(port, head)
+    assert status == 303 and headers.get("connection") == "close"
+
+
 def test_the_upload_routes_have_the_evidence_limit_and_the_rest_the_json_limit(gateway):
     _, base, port = gateway
     json_limit, upload_limit = edge.JSON_BODY_MAX_BYTES, edge.upload_body_max_bytes(EVIDENCE_MAX_BYTES)

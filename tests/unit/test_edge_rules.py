@@ -76,3 +76,20 @@ def test_the_json_reader_refuses_bodies_that_are_not_plain_json(raw):
 def test_the_json_reader_refuses_a_body_over_the_limit():
     with pytest.raises(PayloadTooLarge):
         parse_json_body(b" " * (edge.JSON_BODY_MAX_BYTES + 1))
+
+
+def test_a_page_form_refused_for_its_size_is_sent_to_the_refusal_page_in_its_own_language():
+    from urllib.parse import parse_qs, urlsplit
+    from services.web import form_posts
+
+    upload = "/fr/government/plans/7/self-assessment/evidence/TN0501"
+    location = urlsplit(edge.refused_page_location(upload))
+    query = {key: values[0] for key, values in parse_qs(location.query).items()}
+    assert location.path == "/fr/refused" and query == {"reason": "file_too_large", "from": upload}
+    assert form_posts.gateway_refusal(query["reason"], query["from"]) == {
+        "reason": "file_too_large", "back_href": "/fr/government/plans/7/self-assessment"}
+    assert edge.refused_page_location("/cases/x").startswith("/en/refused?reason=too_large&")  # no language: English
+    # What the query says is only ever one of the two reasons, and the way back only one of our forms.
+    assert form_posts.gateway_refusal("<script>", "https://elsewhere.example/x") == {"reason": "too_large"}
+    assert form_posts.gateway_refusal(None, "//elsewhere.example/fr/government/plans/7/self-assessment/evidence/x") == {
+        "reason": "too_large"}
