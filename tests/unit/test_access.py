@@ -57,6 +57,12 @@ def test_a_quality_reviewer_sees_cases_in_or_past_quality_review_and_never_decid
     assert access.decide(REVIEWER, "read_case", case("quality_review")) == access.ALLOWED
     assert access.decide(REVIEWER, "read_case", case("in_review", reviewer_id="iep-2")) == access.ALLOWED  # returned
     assert access.decide(REVIEWER, "quality_decision", case("quality_review", expert_id="iep-1")) == access.FORBIDDEN
+    # Their own draft (they are its expert): never in their queue, never theirs to read or decide as a reviewer.
+    own = case("quality_review", expert_id="iep-1")
+    assert access.decide(REVIEWER, "list_cases", own) == access.NOT_FOUND
+    for operation in ("read_case", "read_draft", "quality_decision"):
+        assert access.decide(REVIEWER, operation, own) == access.FORBIDDEN
+        assert access.forbidden_reason(REVIEWER, operation, own) == access.NEVER_OWN_WORK
     assert access.QUALITY_REVIEW_STAGE in workflow.STATES
 
 
