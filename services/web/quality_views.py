@@ -64,7 +64,7 @@ def _rating_view(indicator: str, rating: dict | None, language: str, languages) 
         shown = [labels.value(indicator, key) for key in irm.LENS_VALUES if value.get(key)]
     else:
         shown = [labels.value(indicator, value)] if value is not None else []
-    return {"indicator": indicator, "name": labels.INDICATOR_NAMES[indicator], "values": shown,
+    return {"indicator": indicator, "name": labels.INDICATOR_NAMES[indicator], "shown": shown,
             "justification": views.localized(rating.get("justification"), language, languages)}
 
 
@@ -100,7 +100,7 @@ def case_page(case: dict, me: dict, language: str, state: dict | None = None, er
     returned = case.get("quality_comments") or []
     errors = errors or {}
     action_plan = case.get("action_plan") or {}
-    return {"case_id": case["case_id"], "status": case["status"], "awaiting": case["status"] == AWAITING,
+    return {"case_id": case["case_id"], "stage": case["status"], "awaiting": case["status"] == AWAITING,
             "member": views.member_view(case["member"], language, languages),
             "cycle": action_plan.get("cycle"), "plan_number": action_plan.get("plan_number"),
             "expert_id": case.get("expert_id"),

@@ -179,3 +179,15 @@ def test_readme_says_who_as_the_table_does():
         key = (endpoint["method"], shape(endpoint["path"]))
         assert key in said, f"README does not list {key}"
         assert said[key] == who(endpoint), key
+
+
+def test_a_quality_reviewer_bound_to_their_registry_entry_is_known_as_its_expert():
+    from shared.auth import person_subject
+
+    assert person_subject("quality_reviewer", "per_1", "exp-a") == "exp-a"  # their own drafts are known
+    assert person_subject("quality_reviewer", "per_1") == "per_1"
+    assert person_subject("expert", "per_2", "exp-b") == "exp-b"
+    assert person_subject("admin", "per_3", "exp-c") == "per_3"
+    reviewer = Principal(person_subject("quality_reviewer", "per_1", "exp-a"), "quality_reviewer")
+    assert access.decide(reviewer, "quality_decision", case("quality_review", expert_id="exp-a")) == access.FORBIDDEN
+    assert access.decide(reviewer, "quality_decision", case("quality_review", expert_id="exp-b")) == access.ALLOWED

@@ -58,7 +58,7 @@ def test_the_draft_shows_each_commitments_self_assessment_beside_its_ratings():
     assert first["self_reported"] == "Substantial" and first["narrative"]["text"].startswith("Le portail")
     assert first["evidence"][0]["url"] == "https://budget.example.tn/portail"
     lens = next(r for r in first["ratings"] if r["indicator"] == "open_government_lens")
-    assert lens["values"] == ["Transparency"]
+    assert lens["shown"] == ["Transparency"]
     assert [r["indicator"] for r in first["ratings"]][0] == "verifiability"
     assert second["earlier_comments"] == [{"text": "Préciser la source.", "lang": None}]
     assert first["field"] == "comment-TN0501" and first["comment"] == ""
