@@ -69,7 +69,7 @@ def _rating_view(indicator: str, rating: dict | None, language: str, languages) 
 
 
 def _evidence_view(evidence: dict, language: str, languages) -> dict:
-    return {"url": evidence.get("url"), "file_id": evidence.get("file_id"),
+    return {"url": evidence.get("url"), "href": views.safe_link(evidence.get("url")), "file_id": evidence.get("file_id"),
             "description": views.localized(evidence.get("description"), language, languages)}
 
 

@@ -102,3 +102,34 @@ def test_reviews_refusals_land_next_to_their_fields():
     assert set(forms.field_errors(refusal(too_long), too_long)) == {"comment-TN0502"}
     assert forms.field_errors({}, {}) == {"form": [{"message": forms.MESSAGES["form"], "params": {}}]}
     assert forms.moved_on() == {"form": [{"message": forms.MESSAGES["conflict"], "params": {}}]}
+
+
+def render(template, language, rest, **context):
+    from services.web import i18n
+
+    return i18n.environment(language).get_template(template).render(
+        static=lambda name: name, rest=rest, languages=i18n.language_links(language, rest, []), viewer=None, **context)
+
+
+def test_the_pages_render_escaped_in_each_language_with_errors_next_to_their_fields():
+    from shared.irm import LANGUAGES
+
+    hostile = case()
+    hostile["commitments"][0] = dict(hostile["commitments"][0], narrative={"fr": "<script>alert(1)</script>"},
+                                     evidence=[{"url": "javascript:alert(1)"}])
+    state = {"decision": "return", "comments": {"TN0501": "<b>x</b>", "TN0502": "", "TN0503": ""}}
+    errors = {"comments": [{"message": forms.MESSAGES["comments"], "params": {}}],
+              "comment-TN0501": [{"message": forms.MESSAGES["comment"], "params": {}}]}
+    for language in LANGUAGES:
+        html = render("quality_case.html", language, "/quality-review/cases/case_1",
+                      **views.case_page(hostile, ME, language, state, errors))
+        assert "<script>alert" not in html and 'href="javascript:' not in html and "&lt;b&gt;x&lt;/b&gt;" in html
+        assert 'id="q-comments-error"' in html and 'id="q-comment-TN0501-error"' in html
+        assert 'aria-describedby="q-comment-TN0501-hint q-comment-TN0501-error" aria-invalid="true"' in html
+        assert 'name="decision" value="return"' in html and 'value="tok"' in html
+        queue = render("quality_queue.html", language, "/quality-review",
+                       **views.queue_page({"cases": [listed("case_1", "2026-11-20T11:00:00.000Z")]}, NOW, language,
+                                          "approved", "case_1"))
+        assert 'id="queue-case_1"' in queue and 'id="status"' in queue
+        for reason in ("own_work", "not_a_quality_reviewer"):
+            assert f'data-reason="{reason}"' in render("quality_refused.html", language, "/quality-review", reason=reason)
