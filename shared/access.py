@@ -22,7 +22,11 @@ Who sees which case:
 - quality_reviewer: only cases in or past quality review. "Past" is known by the case's
   `reviewer_id`: every quality decision (approve or return) sets it and nothing clears it,
   so a returned case, back with its expert, stays visible to quality reviewers. A quality
-  reviewer never decides on a case they authored as its expert (403).
+  reviewer never decides on a case they authored as its expert (403), nor reads it as a reviewer
+  (403: their draft is theirs to read as its expert), and their list never holds it (a queue of
+  drafts to review is never one's own). A reviewer is a case's author when their subject is its
+  expert id: a person invited as a quality reviewer bound to the registry entry they also are
+  (shared/auth.py: person_subject), or an operator's token naming that id.
 """
 from dataclasses import dataclass
 
@@ -142,8 +146,8 @@ def _decide_case(principal, operation, case: CaseFacts) -> str:
     if role == "quality_reviewer":
         if not case.been_in_quality_review:
             return NOT_FOUND
-        if operation == "quality_decision" and subject == case.expert_id:
-            return FORBIDDEN  # NEVER_OWN_WORK
+        if subject == case.expert_id:
+            return NOT_FOUND if operation == "list_cases" else FORBIDDEN  # NEVER_OWN_WORK
         return ALLOWED
     return NOT_FOUND
 

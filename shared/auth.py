@@ -31,9 +31,14 @@ class Principal:
         return {"role": self.role, "id": self.subject}
 
 
+REGISTRY_BOUND = ("expert", "quality_reviewer")  # roles whose person may name an expert registry entry
+
+
 def person_subject(role: str, person_id: str, expert_id: str | None = None) -> str:
-    """Who a person is to the rules: an expert is their registry id (cases name it), anyone else their account id."""
-    return expert_id if role == "expert" and expert_id else person_id
+    """Who a person is to the rules: an expert is their registry id (cases name it), and so is a quality reviewer
+    bound to the registry entry they also are (the rules then know their own drafts: shared/access.py); anyone
+    else their account id."""
+    return expert_id if role in REGISTRY_BOUND and expert_id else person_id
 
 
 def person_principal(person, by_session: bool = False) -> Principal:

@@ -150,7 +150,8 @@ ROLES = [
         fact(". A case they declined or missed a deadline on stays in their list as id, status, member and cycle only",
              "past_expert", [("GET", "/api/v1/cases")]),
     ]),
-    ("quality_reviewer", "an IEP member", "their id", [
+    ("quality_reviewer", "an IEP member",
+     "their id; or, invited with `expert_id`, the registry entry they also are (their own drafts are then known)", [
         fact("cases {stage} (a returned case too): read, approve or return any they did not author", "quality_reviewer",
              [("GET", _CASE), ("POST", _CASE + "/quality-decision")]),
         fact("; withdraw findings", "quality_reviewer", [("POST", "/api/v1/findings/{id}/withdraw")]),

@@ -91,7 +91,7 @@ def invite(uow, actor: dict, body: dict, ctx: Context):
     if expert_id:
         if uow.get(review_documents.Expert, {"_id": expert_id}) is None:
             raise Unprocessable("The invitation names what does not exist.", {"expert_id": ["No such expert in the registry."]})
-        bound = uow.get(documents.Person, {"expert_id": expert_id})
+        bound = uow.get(documents.Person, {"expert_id": expert_id, "role": role})  # one account per entry and role
         if bound is not None and bound.email != email:
             raise Conflict(f"Expert {expert_id} already has an account.")
     person = uow.get(documents.Person, {"email": email})

@@ -42,8 +42,10 @@ class CaseItemSchema(Schema):
     status = fields.String(required=True, validate=STATUS)
     member = fields.String(required=True)
     cycle = fields.String(required=True)
+    plan_number = fields.Integer(allow_none=True)
     expert_id = fields.String(required=True, allow_none=True)
     deadline_at = _moment()
+    stage_started_at = _moment()
     url = fields.String(required=True)
 
 

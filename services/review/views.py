@@ -60,8 +60,11 @@ def missing(case) -> list:
 def case_summary(case, content: bool) -> dict:
     """A case in a list; without `content` (a past expert's view) only its id, status, member and cycle."""
     return {"case_id": case.case_id, "status": case.status, "member": case.member["code"],
-            "cycle": case.action_plan["cycle"], "expert_id": case.expert_id if content else None,
+            "cycle": case.action_plan["cycle"], "plan_number": case.action_plan.get("plan_number"),
+            "expert_id": case.expert_id if content else None,
             "deadline_at": iso(case.deadline_at) if content and case.deadline_at else None,
+            # when the case entered its stage (in quality review: when the draft was submitted)
+            "stage_started_at": iso(case.stage_started_at) if content and case.stage_started_at else None,
             "url": f"/api/v1/cases/{case.case_id}" if content else None}
 
 

@@ -23,6 +23,9 @@ views.py, what it reads in queries.py, languages and formats in i18n.py).
                               from the form (.../self-assessment/evidence/<commitment>, static/evidence-upload.js)
     /<language>/expert, /<language>/expert/cases/<id>/accept|decline: the IRM expert's inbox
                               (expert_pages.py), posted to review's API with the session (expert_review_api.py)
+    /<language>/quality-review, /<language>/quality-review/cases/<id>: the IEP quality reviewer's queue and
+                              decision on a draft (quality_pages.py), posted to review's API with the session
+                              (quality_review_api.py)
     GET /static/<name>        the pages' own CSS and scripts (no third party, no build step)
     GET /health               the database answers
 
@@ -47,22 +50,25 @@ from services.publication.freshness import Freshness
 
 from services.web import comment_form, csrf, form_posts, government_forms, i18n, queries, views
 # The module, not its class: `nameko run` takes every class with entrypoints in this module's namespace for a service.
-from services.web import account_pages, expert_pages, government_pages
+from services.web import account_pages, expert_pages, government_pages, quality_pages
 from services.web.accounts_api import AccountsApi
 from services.web.intake_api import IntakeApi
 from services.web.dependencies import Pages
 from services.web.expert_review_api import ExpertReviewApi
+from services.web.quality_review_api import QualityReviewApi
 from services.web.review_api import ReviewApi
 
 LANGUAGE = "<any(" + ", ".join(LANGUAGES) + "):language>"
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-class WebService(account_pages.AccountPages, government_pages.GovernmentPages, expert_pages.ExpertPages):
+class WebService(account_pages.AccountPages, government_pages.GovernmentPages, expert_pages.ExpertPages,
+                 quality_pages.QualityReviewPages):
     name = "web"
     pages = Pages()
     review = ReviewApi()  # public: no session (a comment is anonymous)
     expert_review = ExpertReviewApi()  # the signed-in expert's, with their session
+    quality_review = QualityReviewApi()  # the signed-in quality reviewer's, with their session
     accounts = AccountsApi()
     intake = IntakeApi()
     # The pages built from findings change only when a finding does: the API's own freshness

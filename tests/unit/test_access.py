@@ -57,6 +57,12 @@ def test_a_quality_reviewer_sees_cases_in_or_past_quality_review_and_never_decid
     assert access.decide(REVIEWER, "read_case", case("quality_review")) == access.ALLOWED
     assert access.decide(REVIEWER, "read_case", case("in_review", reviewer_id="iep-2")) == access.ALLOWED  # returned
     assert access.decide(REVIEWER, "quality_decision", case("quality_review", expert_id="iep-1")) == access.FORBIDDEN
+    # Their own draft (they are its expert): never in their queue, never theirs to read or decide as a reviewer.
+    own = case("quality_review", expert_id="iep-1")
+    assert access.decide(REVIEWER, "list_cases", own) == access.NOT_FOUND
+    for operation in ("read_case", "read_draft", "quality_decision"):
+        assert access.decide(REVIEWER, operation, own) == access.FORBIDDEN
+        assert access.forbidden_reason(REVIEWER, operation, own) == access.NEVER_OWN_WORK
     assert access.QUALITY_REVIEW_STAGE in workflow.STATES
 
 
@@ -173,3 +179,15 @@ def test_readme_says_who_as_the_table_does():
         key = (endpoint["method"], shape(endpoint["path"]))
         assert key in said, f"README does not list {key}"
         assert said[key] == who(endpoint), key
+
+
+def test_a_quality_reviewer_bound_to_their_registry_entry_is_known_as_its_expert():
+    from shared.auth import person_subject
+
+    assert person_subject("quality_reviewer", "per_1", "exp-a") == "exp-a"  # their own drafts are known
+    assert person_subject("quality_reviewer", "per_1") == "per_1"
+    assert person_subject("expert", "per_2", "exp-b") == "exp-b"
+    assert person_subject("admin", "per_3", "exp-c") == "per_3"
+    reviewer = Principal(person_subject("quality_reviewer", "per_1", "exp-a"), "quality_reviewer")
+    assert access.decide(reviewer, "quality_decision", case("quality_review", expert_id="exp-a")) == access.FORBIDDEN
+    assert access.decide(reviewer, "quality_decision", case("quality_review", expert_id="exp-b")) == access.ALLOWED

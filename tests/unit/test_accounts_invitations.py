@@ -70,6 +70,8 @@ def test_every_role_of_the_one_vocabulary_says_what_it_is_bound_to():
     ("expert", None, None, {"expert_id": invitations.BINDING_MISSING}),
     ("expert", "TN", "exp_1", {"member_code": invitations.BINDING_NOT_FOR_ROLE}),
     ("quality_reviewer", None, None, {}),
+    ("quality_reviewer", None, "exp_1", {}),  # the researcher they also are: their own drafts are known
+    ("quality_reviewer", "TN", None, {"member_code": invitations.BINDING_NOT_FOR_ROLE}),
     ("admin", None, None, {}),
     ("admin", "TN", None, {"member_code": invitations.BINDING_NOT_FOR_ROLE}),
     ("system", None, None, {"role": invitations.UNKNOWN_ROLE}),

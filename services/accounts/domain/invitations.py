@@ -5,7 +5,8 @@ carry alike). Each role binds the person to what it acts for:
 
     poc               a member code (the member whose government the person speaks for)
     expert            an expert registry id (the researcher the person is)
-    quality_reviewer  nothing
+    quality_reviewer  nothing, or (optionally) the expert registry id of the researcher they also are:
+                      the rules then know their own drafts, never in their queue nor theirs to decide
     admin             nothing
 
 and admins and quality reviewers, who decide for every member, set up a TOTP second factor
@@ -16,6 +17,7 @@ id is well-formed, its schema's (shared/contracts/fields.py). The link itself: t
 from shared.irm import LANGUAGES, ROLES
 
 BINDINGS = {"poc": "member_code", "expert": "expert_id", "quality_reviewer": None, "admin": None}
+OPTIONAL_BINDINGS = {"quality_reviewer": "expert_id"}  # a binding the role may carry, not must
 TOTP_REQUIRED = ("admin", "quality_reviewer")
 
 UNKNOWN_ROLE = "role_unknown"
@@ -37,7 +39,7 @@ def invitation_problems(role: str, language: str, member_code: str | None = None
     for field, value in given.items():
         if field == BINDINGS[role] and not value:
             problems[field] = BINDING_MISSING
-        elif field != BINDINGS[role] and value:
+        elif field != BINDINGS[role] and value and field != OPTIONAL_BINDINGS.get(role):
             problems[field] = BINDING_NOT_FOR_ROLE
     return problems
 
