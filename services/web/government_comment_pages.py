@@ -51,7 +51,7 @@ class GovernmentCommentPages:
                                                reason="not_your_member")
         return me, (overview.body["member"], case), None
 
-    def _draft_trouble(self, request, language, case_id, member, case, answer):
+    def _government_draft_trouble(self, request, language, case_id, member, case, answer):
         """The answer for a review answer that is no draft: review shows this PoC no draft of the case (404: not
         yet in their review), signed out, forged, or away."""
         rest = _rest(case_id)
@@ -64,7 +64,7 @@ class GovernmentCommentPages:
             return self._form_refused(request, language, rest, Refused("forged", 403))
         return self._unavailable(request, language, rest)
 
-    def _draft_page(self, request, language, case_id, me, member, draft, status=200, **shown):
+    def _government_draft_page(self, request, language, case_id, me, member, draft, status=200, **shown):
         return self.pages.page(request, language, _rest(case_id), "government_draft.html", status=status, private=True,
                                not_open=False, **views.draft_review_page(draft, member, language, me.get("csrf_token") or "", **shown))
 
@@ -76,10 +76,10 @@ class GovernmentCommentPages:
         member, case = found
         draft = self.government_review.draft(request, case_id)
         if draft.status != 200:
-            return self._draft_trouble(request, language, case_id, member, case, draft)
+            return self._government_draft_trouble(request, language, case_id, member, case, draft)
         recorded = request.args.get("recorded")
         keys = {forms.form_key(c["commitment_id"], draft.body["commitments"]) for c in draft.body["commitments"]} | {forms.GENERAL}
-        return self._draft_page(request, language, case_id, me, member, draft.body, recorded=recorded if recorded in keys else None)
+        return self._government_draft_page(request, language, case_id, me, member, draft.body, recorded=recorded if recorded in keys else None)
 
     @http("POST", f"/{LANGUAGE}{DRAFT_PATH}/comments")
     def government_comment(self, request, language, case_id):
@@ -94,7 +94,7 @@ class GovernmentCommentPages:
             return self._form_refused(request, language, rest, refused)
         draft = self.government_review.draft(request, case_id)
         if draft.status != 200:
-            return self._draft_trouble(request, language, case_id, member, case, draft)
+            return self._government_draft_trouble(request, language, case_id, member, case, draft)
         key = forms.form_key(form["commitment"], draft.body["commitments"])
         if key is None:
             return self._form_refused(request, language, rest, Refused("not_a_form", 400))
@@ -102,10 +102,10 @@ class GovernmentCommentPages:
         if sent.status == 201:
             return self._see(f"/{language}{rest}?recorded={key}#comments-{key}")
         if sent.status not in (409, 422):
-            return self._draft_trouble(request, language, case_id, member, case, sent)
+            return self._government_draft_trouble(request, language, case_id, member, case, sent)
         again = self.government_review.draft(request, case_id)  # as it is now: the window may have closed meanwhile
         if again.status != 200:
-            return self._draft_trouble(request, language, case_id, member, case, again)
+            return self._government_draft_trouble(request, language, case_id, member, case, again)
         errors = forms.field_errors(sent.status, sent.body, form, again.body)
-        return self._draft_page(request, language, case_id, me, member, again.body, status=sent.status,
+        return self._government_draft_page(request, language, case_id, me, member, again.body, status=sent.status,
                                 posted={"key": key, "text": form["text"]}, errors=errors)

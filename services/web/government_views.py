@@ -194,7 +194,7 @@ def draft_review_page(draft: dict, member: dict, language: str, csrf_token: str,
     return {
         "case_id": draft["case_id"], "member": views.member_view(member, language), "member_code": member["code"],
         "cycle": (draft.get("action_plan") or {}).get("cycle"), "plan_number": (draft.get("action_plan") or {}).get("plan_number"),
-        "status": draft.get("status"), "stage": STAGE_NAMES.get(draft.get("status")),
+        "case_status": draft.get("status"), "stage": STAGE_NAMES.get(draft.get("status")),
         "time_zone": time_zone, "window_until": when(draft.get("government_review_until"), language, time_zone),
         "comments_open": bool(draft.get("comments_open")), "comment_max_characters": draft.get("comment_max_characters"),
         "commitments": rows, **views.plan_view(draft.get("plan_assessment"), text),
@@ -202,6 +202,8 @@ def draft_review_page(draft: dict, member: dict, language: str, csrf_token: str,
                                  if c.get("commitment_id") not in known],
                     "form": _comment_form(general, "", posted, errors, language)},
         "csrf_token": csrf_token, "recorded": recorded, "has_errors": bool(errors),
+        # a refusal of the whole comment once review shows no form (its window closed meanwhile): said above the draft
+        "refusal": views.message_view(errors["form"], language) if errors and errors.get("form") and not draft.get("comments_open") else None,
         "action": draft_review_path(language, draft["case_id"]) + "/comments",
         "dashboard_href": f"/{language}/government", "timeline_href": f"/{language}/cases/{quote(draft['case_id'], safe='')}/timeline",
     }
@@ -211,6 +213,6 @@ def draft_not_open_page(case: dict, member: dict, language: str) -> dict:
     """The member's case whose draft review does not hold for the government (review has no draft for it to show):
     its stage, said so, and no form."""
     return {"case_id": case["case_id"], "member": views.member_view(member, language), "member_code": member["code"],
-            "status": case["status"], "stage": STAGE_NAMES.get(case["status"], case["status"]) if case["status"] else None,
+            "case_status": case["status"], "stage": STAGE_NAMES.get(case["status"], case["status"]) if case["status"] else None,
             "cycle": case.get("cycle"), "plan_number": case.get("plan_number"), "time_zone": member.get("time_zone"),
             "dashboard_href": f"/{language}/government"}

@@ -106,6 +106,19 @@ def test_the_template_shows_a_form_per_commitment_and_one_for_the_draft_only_whi
         errors={"text": comment_form.text_error("", DRAFT)}))
     assert 'id="gc-general-text-error"' in refused and 'aria-invalid="true"' in refused
     assert "<script>x" not in refused and "&lt;script&gt;x&lt;/script&gt;" in refused
+    late = views.draft_review_page({**DRAFT, "comments_open": False}, MEMBER, language, "c", posted={"key": "c1", "text": "a"},
+                                   errors=forms.field_errors(409, {}, {"text": "a", "commitment": ""}, {"comments_open": False}))
+    late_html = render(language, not_open=False, **late)
+    assert 'id="form-refusal"' in late_html and "<form" not in late_html
     not_open = render(language, not_open=True, **views.draft_not_open_page(
         {"case_id": "case_tn_5", "status": "in_review", "plan_number": 5, "cycle": "2023-2025"}, MEMBER, language))
     assert "<form" not in not_open and 'data-window="not_open"' in not_open
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_refused_page_names_the_reason_another_member_s_case_or_another_role(language):
+    env = i18n.environment(language)
+    common = {"static": lambda name: name, "rest": "/government", "viewer": None, "language": language,
+              "languages": i18n.language_links(language, "/government", [])}
+    assert 'data-reason="not_a_point_of_contact"' in env.get_template("government_refused.html").render(**common)
+    assert 'data-reason="not_your_member"' in env.get_template("government_refused.html").render(reason="not_your_member", **common)
