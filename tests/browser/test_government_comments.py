@@ -7,7 +7,8 @@ review, and intake's dashboard follows. In Arabic, the point of contact signs in
 to the draft, reads the window's end in Tunis time (the zone named), has an empty and a too-long comment
 refused next to their field in Arabic (the text kept, nothing stored), sends a valid one (stored: review's own
 API shows it) and sees it listed. A cross-site post is refused; once review's window has closed the page shows
-no form, and an old tab's post is told so in Arabic. Another role and another member's point of contact get the
+no form, and an old tab's post is told so in Arabic. Before the government's review the page says the draft
+is not open yet, without a form, and the dashboard has no link to it. Another role and another member's point of contact get the
 403 page; axe-core finds nothing on the page in ar, fr and en.
 """
 import uuid
@@ -66,8 +67,8 @@ def waited(condition, what):
 
 
 @pytest.fixture
-def site(container_factory, db, amqp_uri, web, gateway_port, accounts_url, intake_url, review_url):
-    """(the gateway's base URL, review's API, the case in the government's review)."""
+def services(container_factory, db, amqp_uri, web, gateway_port, accounts_url, intake_url, review_url):
+    """(the gateway's base URL, review's API), every service's state of an earlier test gone."""
     for document in review_documents.ALL:
         document.ensure_indexes()
         document._get_collection().delete_many({})
@@ -80,12 +81,18 @@ def site(container_factory, db, amqp_uri, web, gateway_port, accounts_url, intak
     operations.add_expert(EXPERT, "A", ["ar", "fr"], [], capacity=50)
     with behind_the_gateway(container_factory, web, gateway_port, accounts_url, amqp_uri, db,
                             (("intake", IntakeService, intake_url), ("review", ReviewService, review_url))) as base:
-        review = Review(review_url, amqp_uri)
-        yield base, review, in_government_review(base, review)
+        yield base, Review(review_url, amqp_uri)
 
 
-def in_government_review(base, review):
-    """The sample self-assessment submitted to intake, taken by review's own API to the government's review."""
+@pytest.fixture
+def site(services):
+    """(the gateway's base URL, review's API, the case in the government's review)."""
+    base, review = services
+    return base, review, in_government_review(base, review)
+
+
+def submitted(base, review):
+    """The sample self-assessment submitted to intake; its case accepted by the expert: in review."""
     poc = operations.issue_token("poc", "poc-tn-api", "TN")
     created = requests.post(f"{base}/api/v1/self-assessments", json=sample.SELF_ASSESSMENT, timeout=15,
                             headers={"Authorization": f"Bearer {poc}", "Idempotency-Key": uuid.uuid4().hex})
@@ -95,6 +102,16 @@ def in_government_review(base, review):
     expert = operations.issue_token("expert", EXPERT)
     path = f"/api/v1/cases/{case_id}"
     assert review.call("POST", f"{path}/accept", expert).status_code == 200
+    waited(lambda: intake_documents.SelfAssessment.objects(case_id=case_id).first().case_status == "in_review",
+           "intake follows the stage")
+    return case_id
+
+
+def in_government_review(base, review):
+    """The sample self-assessment taken by review's own API to the government's review."""
+    case_id = submitted(base, review)
+    expert = operations.issue_token("expert", EXPERT)
+    path = f"/api/v1/cases/{case_id}"
     rate_and_submit(review, case_id, expert)
     approved = review.call("POST", f"{path}/quality-decision", operations.issue_token("quality_reviewer", "iep-1"), {"decision": "approve"})
     assert approved.status_code == 200, approved.text
@@ -240,6 +257,25 @@ def test_another_role_and_another_member_s_point_of_contact_are_refused(site, co
     assert other.request.get(f"{base}{draft_path}").status == 403
     other.goto(f"{base}{draft_path}")
     assert other.locator("#refusal-reason").get_attribute("data-reason") == "not_a_point_of_contact"
+
+
+def test_before_the_government_s_review_the_page_says_the_draft_is_not_open_yet(services, context_factory):
+    base, review = services
+    case_id = submitted(base, review)
+    email = "poc-comments-early@example.org"
+    page = context_factory("ar")
+    activate(base, page, email, "ar", member_code="TN")
+    draft_path = f"/ar/government/cases/{case_id}/draft"
+    page.goto(f"{base}/ar/sign-in?next={draft_path}")
+    sign_in(page, email)
+    assert page.url == f"{base}{draft_path}"
+    assert page.locator("#window-notice").get_attribute("data-window") == "not_open"
+    assert page.locator("#case-stage").get_attribute("data-status") == "in_review"
+    assert page.locator("form.government-comment-form").count() == 0
+    page.goto(f"{base}/ar/government")
+    assert page.locator("#plan-5 .plan-draft-link").count() == 0  # the dashboard links to it only in government review
+    page.goto(f"{base}{draft_path}")
+    assert axe_violations(page) == []
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
