@@ -1,6 +1,7 @@
 """irmctl: the operator's command line.
 
-    irmctl member add TN --kind national --name en=Tunisia --name fr=Tunisie --name ar=تونس
+    irmctl member add TN --kind national --name en=Tunisia --name fr=Tunisie --name ar=تونس [--time-zone Africa/Tunis]
+    irmctl member update TN --time-zone Africa/Tunis     (or --no-time-zone: its pages then say UTC)
     irmctl expert add exp-amina --name "Amina B." --languages ar,fr --affiliation MA --capacity 3
     irmctl token create --role poc --subject poc-tn --member TN
     irmctl token revoke --subject poc-tn
@@ -73,6 +74,13 @@ def build_parser():
     add.add_argument("--kind", required=True, choices=MEMBER_KINDS)
     add.add_argument("--region", help="e.g. MENA: experts with this region in their expertise are preferred")
     add.add_argument("--name", action="append", required=True, metavar="LANG=TEXT")
+    add.add_argument("--time-zone", metavar="ZONE", help="an IANA time zone, e.g. Africa/Tunis: the government's pages "
+                     "state deadlines in it (none: UTC)")
+    update = member.add_parser("update", help="change an existing member's time zone")
+    update.add_argument("code")
+    zone = update.add_mutually_exclusive_group(required=True)
+    zone.add_argument("--time-zone", metavar="ZONE", help="an IANA time zone, e.g. Africa/Tunis")
+    zone.add_argument("--no-time-zone", action="store_true", help="none: the pages state times in UTC")
 
     expert = sub.add_parser("expert", help="the expert registry").add_subparsers(dest="action", required=True)
     add = expert.add_parser("add", help="create or update an expert")
@@ -162,9 +170,12 @@ def main(argv=None):
 
     operations.connect(mongodb_uri(), settings.env("MONGODB_DB"))  # the services' database, as they pick it
     try:
-        if args.command == "member":
-            member = operations.add_member(args.code, args.kind, _names(args.name), args.region)
-            print(f"member {member.code} ({member.kind}) saved")
+        if args.command == "member" and args.action == "update":
+            member = operations.set_member_time_zone(args.code, None if args.no_time_zone else args.time_zone)
+            print(f"member {member.code} saved: time zone {member.time_zone or 'none (UTC)'}")
+        elif args.command == "member":
+            member = operations.add_member(args.code, args.kind, _names(args.name), args.region, args.time_zone)
+            print(f"member {member.code} ({member.kind}) saved" + (f": time zone {member.time_zone}" if member.time_zone else ""))
         elif args.command == "expert":
             expert = operations.add_expert(args.expert_id, args.name, args.languages.split(","), args.affiliation,
                                            args.capacity, not args.unavailable, args.expertise)

@@ -9,6 +9,7 @@ import mongoengine
 from shared import audit
 from shared.auth import new_token, token_digest
 from shared.clock import utcnow
+from shared.contracts.fields import time_zone_problem
 from shared.contracts.self_assessment import MemberSchema
 from shared.irm import ROLES
 from shared.persistence import mongo
@@ -31,13 +32,35 @@ def connect(mongodb_uri: str, db_name: str | None = None):
     return client
 
 
-def add_member(code: str, kind: str, names: dict, region: str | None = None) -> Member:
-    errors = MemberSchema().validate({"code": code, "kind": kind, "names": names, "region": region})
+def add_member(code: str, kind: str, names: dict, region: str | None = None, time_zone: str | None = None) -> Member:
+    """Create a member, or replace one (re-running provisioning is harmless): its time zone is an IANA
+    name (Africa/Tunis) or none, as given here."""
+    errors = MemberSchema().validate({"code": code, "kind": kind, "names": names, "region": region, "time_zone": time_zone})
     if errors:
-        raise OperationError(f"invalid member: {errors}")
-    member = Member(code=code, kind=kind, names=names, region=region, created_at=utcnow())
+        raise OperationError(f"invalid member: {_said(errors)}")
+    member = Member(code=code, kind=kind, names=names, region=region, time_zone=time_zone or None, created_at=utcnow())
     member.save()  # upsert by code: re-running provisioning is harmless
     return member
+
+
+def set_member_time_zone(code: str, time_zone: str | None) -> Member:
+    """Change an existing member's time zone only (None: none, the pages then say UTC)."""
+    member = Member.objects(code=code).first()
+    if member is None:
+        raise OperationError(f"no member {code}: add it first (irmctl member add)")
+    if time_zone is not None:
+        problem = time_zone_problem(time_zone)
+        if problem:
+            raise OperationError(f"invalid member: time_zone: {problem}")
+    member.time_zone = time_zone or None
+    member.save()
+    return member
+
+
+def _said(errors: dict) -> str:
+    """Marshmallow's errors as one line: `field: message; ...`."""
+    return "; ".join(f"{field}: {' '.join(map(str, messages)) if isinstance(messages, list) else messages}"
+                     for field, messages in errors.items())
 
 
 def add_expert(expert_id: str, name: str, languages, affiliations=(), capacity: int = 3, available: bool = True,

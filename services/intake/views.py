@@ -73,5 +73,5 @@ def member_plans(member, counts, latest, versions, drafts) -> dict:
                 "case": {"status": record.case_status, "updated_at": record.case_status_at,
                          "window_until": record.case_window_until, "audit_url": f"/api/v1/cases/{record.case_id}/audit"}},
         })
-    # The registry keeps no time zone for a member yet: the pages then state their times in UTC.
-    return {"member": {**member.as_contract(), "time_zone": getattr(member, "time_zone", None)}, "plans": plans}
+    # A member without a time zone in the registry: the pages state their times in UTC (and say so).
+    return {"member": {**member.as_contract(), "time_zone": member.time_zone or None}, "plans": plans}

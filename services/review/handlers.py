@@ -318,6 +318,20 @@ def public_comment_open(case, now) -> bool:
     return True
 
 
+def government_comment_open(case, principal, now) -> bool:
+    """Whether `government_comment` would get past its who, state and clock rules now for this caller:
+    the same checks (shared/access.py, transition, require_open), asked without writing, for the
+    government's draft to say so (the PoC's page shows its form only then). The cap still decides per request."""
+    if access.decide(principal, "comment_government", access.case_facts(case)) != access.ALLOWED:
+        return False
+    try:
+        transition(case, "comment_government", principal.role)
+        require_open(case, "comment_government", now)
+    except (Conflict, Forbidden):
+        return False
+    return True
+
+
 def finalise(uow, principal, case_id, now):
     """After the public comment period: approved for publication, with the comments that are published."""
     case = case_for(uow, case_id, principal, "expert_work")

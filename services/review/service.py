@@ -159,7 +159,9 @@ class ReviewService(service_shell.ServiceShell):
     def government_draft(self, request, case_id):
         principal = self.auth.caller(request, "read_draft")
         case = access.require(principal, "read_draft", queries.case(case_id), case_id)
-        return json_response(views.draft_view(case, queries.comments_of(case, "government")))
+        return json_response(views.draft_view(case, queries.comments_of(case, "government"),
+                                              comments_open=handlers.government_comment_open(case, principal, utcnow()),
+                                              limits=self.anonymous_writes.limits))
 
     @http("GET", "/api/v1/cases/<string:case_id>/public-draft")
     @api_endpoint

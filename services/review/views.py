@@ -28,8 +28,9 @@ def case_view(case, government_comments, public_comments) -> dict:
 def draft_view(case, comments, public=False, comments_open=False, limits=None) -> dict:
     """The draft findings as the government (or, in the comment period, the public) sees them,
     with the comments that audience sees (government comments, or published public ones).
-    The public also learns whether it may comment now (`comments_open`, the handler's own state
-    and clock rules) and how long a comment may be (`limits`, review's configured ones)."""
+    Either audience also learns whether it may comment now (`comments_open`, the handler's own who,
+    state and clock rules) and how long a comment may be (`limits`, review's configured ones).
+    The government also learns how many comments the case may still take this round."""
     view = {
         "case_id": case.case_id, "status": case.status, "member": case.member, "action_plan": case.action_plan,
         "commitments": [{"commitment_id": c["commitment_id"], "number": c["number"], "title": c["title"],
@@ -46,6 +47,11 @@ def draft_view(case, comments, public=False, comments_open=False, limits=None) -
     else:
         view["government_review_until"] = iso(case.government_review_until) if case.government_review_until else None
         view["government_comments"] = comments
+        view["comments_url"] = f"/api/v1/cases/{case.case_id}/government-comments"
+        view["comments_open"] = comments_open
+        view["comment_max_characters"] = limits.comment_max_characters if limits else None
+        if limits:
+            view["comments_left"] = max(0, limits.government_comments_per_case - (case.government_comment_count or 0))
     return view
 
 

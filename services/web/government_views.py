@@ -8,7 +8,7 @@ time zone when the registry has one, else in UTC, said so.
 """
 from urllib.parse import quote
 
-from services.web import government_forms, i18n, labels, views
+from services.web import government_comment_form, government_forms, i18n, labels, views
 
 N_ = labels.N_
 
@@ -39,6 +39,14 @@ DEADLINE_LABELS = {
 }
 
 
+# The stage in which the draft findings await the government's comments: the dashboard links to them then.
+DRAFT_REVIEW_STAGE = "government_review"
+
+
+def draft_review_path(language: str, case_id: str) -> str:
+    return f"/{language}/government/cases/{quote(case_id, safe='')}/draft"
+
+
 def plan_path(language: str, plan_number: int) -> str:
     return f"/{language}/government/plans/{int(plan_number)}/self-assessment"
 
@@ -63,6 +71,7 @@ def plan_view(plan: dict, language: str, time_zone: str | None) -> dict:
         "stage_since": when(latest["case"]["updated_at"], language, time_zone) if latest else None,
         "version": latest["version"] if latest else None, "case_id": latest["case_id"] if latest else None,
         "timeline_href": f"/{language}/cases/{latest['case_id']}/timeline" if latest else None,
+        "draft_href": draft_review_path(language, latest["case_id"]) if status == DRAFT_REVIEW_STAGE else None,
         "draft_saved": when(plan["draft"]["saved_at"], language, time_zone) if plan.get("draft") else None,
         # a plan with commitments may get a (new version of its) self-assessment at any stage
         "form_href": plan_path(language, plan["plan_number"]) if plan["commitments"] else None,
@@ -128,3 +137,82 @@ def form_page(member: dict, plan_number: int, commitments: list, state: dict, la
             "upload": {"accept": government_forms.ACCEPT, "extensions": " ".join(government_forms.ACCEPTED_EXTENSIONS),
                        "max_bytes": max_bytes, "megabytes": government_forms.megabytes(max_bytes),
                        "messages": government_forms.UPLOAD_MESSAGES}}
+
+
+# --- the draft findings under the government's review (government_comment_pages.py) ---------------------------
+def member_case(overview: dict, case_id: str) -> dict | None:
+    """The case of this member's plans (intake's overview: each plan's latest submission) with this id, as
+    {"case_id", "status", "plan_number", "cycle"}; None when it is not the member's."""
+    for plan in overview.get("plans") or []:
+        latest = plan.get("latest") or {}
+        if latest.get("case_id") == case_id:
+            return {"case_id": case_id, "status": (latest.get("case") or {}).get("status"),
+                    "plan_number": plan["plan_number"], "cycle": plan.get("cycle") or latest.get("cycle")}
+    return None
+
+
+def government_comment_view(comment: dict, language: str, time_zone: str | None) -> dict:
+    """A government comment with the expert's answer (or none yet), each dated in the member's zone."""
+    answer = comment.get("response") or None
+    return {"id": comment.get("comment_id"), "text": views.localized(comment.get("text"), language),
+            "at": when(comment.get("at"), language, time_zone),
+            "answer": answer and {"text": views.localized(answer.get("text"), language),
+                                  "at": when(answer.get("at"), language, time_zone)}}
+
+
+def _comment_form(key: str, commitment_id: str, posted: dict | None, errors: dict | None, language: str) -> dict:
+    own = (posted or {}).get("key") == key
+    shown = {field: views.message_view(message, language) for field, message in (errors or {}).items()} if own else {}
+    return {"key": key, "commitment_id": commitment_id, "text": (posted or {}).get("text", "") if own else "",
+            "errors": {"text": shown.get("text"), "form": shown.get("form")}}
+
+
+def draft_review_page(draft: dict, member: dict, language: str, csrf_token: str, recorded: str | None = None,
+                      posted: dict | None = None, errors: dict | None = None) -> dict:
+    """The draft findings as the government reviews them (review's GET .../draft): per commitment its draft
+    ratings and justifications, the government's comments on it with the expert's answers, and while review
+    says this PoC may comment (`comments_open`) a comment form; the same for the draft as a whole. The
+    window's end and every moment in the member's time zone (`member`: intake's, the registry's), else UTC.
+    `recorded`: the key of the form whose comment was just recorded; `posted` ({"key", "text"}) and `errors`:
+    the form review refused, shown again with its message next to its field."""
+    time_zone = member.get("time_zone")
+
+    def text(value):
+        return views.localized(value, language)
+
+    commitments = draft.get("commitments") or []
+    comments = draft.get("government_comments") or []
+    known = {c["commitment_id"] for c in commitments}
+    rows = []
+    for index, commitment in enumerate(commitments, start=1):
+        key = f"c{index}"
+        rows.append({**views.commitment_view(commitment, text), "key": key,
+                     "comments": [government_comment_view(c, language, time_zone) for c in comments
+                                  if c.get("commitment_id") == commitment["commitment_id"]],
+                     "form": _comment_form(key, commitment["commitment_id"], posted, errors, language)})
+    general = government_comment_form.GENERAL
+    return {
+        "case_id": draft["case_id"], "member": views.member_view(member, language), "member_code": member["code"],
+        "cycle": (draft.get("action_plan") or {}).get("cycle"), "plan_number": (draft.get("action_plan") or {}).get("plan_number"),
+        "case_status": draft.get("status"), "stage": STAGE_NAMES.get(draft.get("status")),
+        "time_zone": time_zone, "window_until": when(draft.get("government_review_until"), language, time_zone),
+        "comments_open": bool(draft.get("comments_open")), "comment_max_characters": draft.get("comment_max_characters"),
+        "commitments": rows, **views.plan_view(draft.get("plan_assessment"), text),
+        "general": {"comments": [government_comment_view(c, language, time_zone) for c in comments
+                                 if c.get("commitment_id") not in known],
+                    "form": _comment_form(general, "", posted, errors, language)},
+        "csrf_token": csrf_token, "recorded": recorded, "has_errors": bool(errors),
+        # a refusal of the whole comment once review shows no form (its window closed meanwhile): said above the draft
+        "refusal": views.message_view(errors["form"], language) if errors and errors.get("form") and not draft.get("comments_open") else None,
+        "action": draft_review_path(language, draft["case_id"]) + "/comments",
+        "dashboard_href": f"/{language}/government", "timeline_href": f"/{language}/cases/{quote(draft['case_id'], safe='')}/timeline",
+    }
+
+
+def draft_not_open_page(case: dict, member: dict, language: str) -> dict:
+    """The member's case whose draft review does not hold for the government (review has no draft for it to show):
+    its stage, said so, and no form."""
+    return {"case_id": case["case_id"], "member": views.member_view(member, language), "member_code": member["code"],
+            "case_status": case["status"], "stage": STAGE_NAMES.get(case["status"], case["status"]) if case["status"] else None,
+            "cycle": case.get("cycle"), "plan_number": case.get("plan_number"), "time_zone": member.get("time_zone"),
+            "dashboard_href": f"/{language}/government"}

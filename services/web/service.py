@@ -21,6 +21,9 @@ views.py, what it reads in queries.py, languages and formats in i18n.py).
                               contact's dashboard and self-assessment form (government_pages.py), posted
                               to intake's API (intake_api.py); each commitment's evidence files uploaded
                               from the form (.../self-assessment/evidence/<commitment>, static/evidence-upload.js)
+    /<language>/government/cases/<id>/draft (+ /comments): the draft findings under the government's
+                              review and its comment forms (government_comment_pages.py), posted to
+                              review's API with the session (government_review_api.py)
     /<language>/expert, /<language>/expert/cases/<id>/accept|decline: the IRM expert's inbox
                               (expert_pages.py), posted to review's API with the session (expert_review_api.py)
     /<language>/quality-review, /<language>/quality-review/cases/<id>: the IEP quality reviewer's queue and
@@ -50,11 +53,12 @@ from services.publication.freshness import Freshness
 
 from services.web import comment_form, csrf, form_posts, government_forms, i18n, queries, views
 # The module, not its class: `nameko run` takes every class with entrypoints in this module's namespace for a service.
-from services.web import account_pages, expert_pages, government_pages, quality_pages
+from services.web import account_pages, expert_pages, government_comment_pages, government_pages, quality_pages
 from services.web.accounts_api import AccountsApi
 from services.web.intake_api import IntakeApi
 from services.web.dependencies import Pages
 from services.web.expert_review_api import ExpertReviewApi
+from services.web.government_review_api import GovernmentReviewApi
 from services.web.quality_review_api import QualityReviewApi
 from services.web.review_api import ReviewApi
 
@@ -62,13 +66,14 @@ LANGUAGE = "<any(" + ", ".join(LANGUAGES) + "):language>"
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-class WebService(account_pages.AccountPages, government_pages.GovernmentPages, expert_pages.ExpertPages,
-                 quality_pages.QualityReviewPages):
+class WebService(account_pages.AccountPages, government_pages.GovernmentPages, government_comment_pages.GovernmentCommentPages,
+                 expert_pages.ExpertPages, quality_pages.QualityReviewPages):
     name = "web"
     pages = Pages()
     review = ReviewApi()  # public: no session (a comment is anonymous)
     expert_review = ExpertReviewApi()  # the signed-in expert's, with their session
     quality_review = QualityReviewApi()  # the signed-in quality reviewer's, with their session
+    government_review = GovernmentReviewApi()  # the signed-in point of contact's, with their session
     accounts = AccountsApi()
     intake = IntakeApi()
     # The pages built from findings change only when a finding does: the API's own freshness

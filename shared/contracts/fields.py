@@ -1,5 +1,7 @@
 """Field types the contracts share."""
+import functools
 import re
+import zoneinfo
 
 from marshmallow import ValidationError, fields, validate
 
@@ -9,6 +11,33 @@ from shared.irm import LANGUAGES
 MEMBER_CODE = validate.Regexp(r"^[A-Z0-9][A-Z0-9-]{1,31}\Z", error="Member codes are upper-case letters, digits and '-', e.g. TN or MA-BMK.")
 # An expert's registry id (review's registry, and the account an invitation binds to it).
 EXPERT_ID = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,63}\Z")
+TIME_ZONE_REFUSED = "{input} is not an IANA time zone: give one such as Africa/Tunis, Europe/Paris or UTC."
+
+
+@functools.lru_cache(maxsize=1)
+def _known_time_zones() -> frozenset:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def time_zone_problem(name) -> str | None:
+    """Why `name` is not a time zone a member may have (None when it is): an IANA name this system's
+    zone database knows, exactly as written ("Africa/Tunis"; "africa/tunis", "+01:00" or "CET+1" are refused)."""
+    if not isinstance(name, str) or name not in _known_time_zones():
+        return TIME_ZONE_REFUSED.format(input=repr(name))
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return TIME_ZONE_REFUSED.format(input=repr(name))
+    return None
+
+
+def time_zone(value) -> None:
+    """A marshmallow validator: a member's time zone (time_zone_problem)."""
+    problem = time_zone_problem(value)
+    if problem:
+        raise ValidationError(problem)
+
+
 CYCLE_PATTERN = re.compile(r"^(\d{4})-(\d{4})\Z")
 
 

@@ -30,6 +30,7 @@ class PublicMember(Schema):
     kind = fields.String(required=True)
     names = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
     region = fields.String(allow_none=True, load_default=None)
+    time_zone = fields.String(allow_none=True, load_default=None)
 
 
 class PublicFindingMessage(Schema):

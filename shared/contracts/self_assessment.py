@@ -10,7 +10,7 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from shared.contracts.fields import Cycle, Integer, LocalizedText, MEMBER_CODE
+from shared.contracts.fields import Cycle, Integer, LocalizedText, MEMBER_CODE, time_zone
 from shared.irm import COMPLETION, MEMBER_KINDS, SELF_REPORTED_COMPLETION
 
 # The five OGP Participation & Co-Creation Standards (2022), in their order.
@@ -129,3 +129,5 @@ class MemberSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(MEMBER_KINDS))
     names = LocalizedText(required=True, max_length=200)
     region = fields.String(load_default=None, validate=validate.Length(min=2, max=40))
+    # An IANA name (Africa/Tunis): the government's pages state their moments in it; none: in UTC.
+    time_zone = fields.String(load_default=None, allow_none=True, validate=time_zone)

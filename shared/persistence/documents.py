@@ -20,6 +20,7 @@ class Member(Document):
     kind = StringField(required=True, choices=MEMBER_KINDS)
     names = DictField(required=True)  # {"ar": ..., "fr": ..., "en": ...}
     region = StringField()  # e.g. MENA: experts of the region are preferred
+    time_zone = StringField()  # an IANA name (Africa/Tunis), validated by MemberSchema; none: the pages say UTC
     created_at = DateTimeField(required=True)
     meta = {"collection": "members"}
 
@@ -27,6 +28,8 @@ class Member(Document):
         contract = {"code": self.code, "kind": self.kind, "names": dict(self.names)}
         if self.region:
             contract["region"] = self.region
+        if self.time_zone:
+            contract["time_zone"] = self.time_zone
         return contract
 
 

@@ -10,7 +10,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from devtools import sample
-from services.review import documents, handlers
+from services.review import documents, handlers, views
 from services.review.domain import limits
 from services.review.service import ReviewService
 from services.review.domain.deadlines import Timing
@@ -328,6 +328,24 @@ def test_a_government_comment_is_refused_to_another_member_after_the_window_on_a
     with pytest.raises(Conflict):
         handlers.government_comment(uow, POC, "case-1", GOVERNMENT_BODY, 1, NOW)
     assert case_of(uow).government_comment_count == 1 and len(uow.entries) == recorded
+
+
+def test_the_government_s_draft_says_whether_its_poc_may_comment_now_by_the_handler_s_own_rules(uow):
+    """What the PoC's page shows its form by: review's answer, from the same who, state and clock rules."""
+    drafted(uow)
+    assert handlers.government_comment_open(case_of(uow), POC, NOW) is False  # in quality review: not yet
+    handlers.quality_decision(uow, REVIEWER, "case-1", "approve", [], TIMING, NOW)
+    closes = NOW + timedelta(seconds=TIMING.government_review_seconds)
+    case = case_of(uow)
+    assert handlers.government_comment_open(case, POC, NOW) is True
+    assert handlers.government_comment_open(case, POC, closes - timedelta(seconds=1)) is True
+    assert handlers.government_comment_open(case, POC, closes) is False  # the window closed
+    assert handlers.government_comment_open(case, Principal("poc-ma", "poc", member_code="MA"), NOW) is False
+    assert handlers.government_comment_open(case, REVIEWER, NOW) is False  # not the government
+    view = views.draft_view(case, [], comments_open=True, limits=limits.Limits(comment_max_characters=300,
+                                                                                government_comments_per_case=4))
+    assert (view["comments_open"], view["comment_max_characters"], view["comments_left"]) == (True, 300, 4)
+    assert view["comments_url"] == "/api/v1/cases/case-1/government-comments"
 
 
 def test_the_expert_answers_each_government_comment_before_the_draft_goes_public(uow):
