@@ -21,6 +21,9 @@ views.py, what it reads in queries.py, languages and formats in i18n.py).
                               contact's dashboard and self-assessment form (government_pages.py), posted
                               to intake's API (intake_api.py); each commitment's evidence files uploaded
                               from the form (.../self-assessment/evidence/<commitment>, static/evidence-upload.js)
+    /<language>/government/import, /<language>/government/plans/<n>/versions: the bulk import of a plan's
+                              commitments (static/government-import.js) and the versions of its self-assessment
+                              with what changed (government_import_pages.py)
     /<language>/expert, /<language>/expert/cases/<id>/accept|decline: the IRM expert's inbox
                               (expert_pages.py), posted to review's API with the session (expert_review_api.py)
     GET /static/<name>        the pages' own CSS and scripts (no third party, no build step)
@@ -47,7 +50,7 @@ from services.publication.freshness import Freshness
 
 from services.web import comment_form, csrf, form_posts, i18n, queries, views
 # The module, not its class: `nameko run` takes every class with entrypoints in this module's namespace for a service.
-from services.web import account_pages, expert_pages, government_pages
+from services.web import account_pages, expert_pages, government_import_pages, government_pages
 from services.web.accounts_api import AccountsApi
 from services.web.intake_api import IntakeApi
 from services.web.dependencies import Pages
@@ -58,7 +61,8 @@ LANGUAGE = "<any(" + ", ".join(LANGUAGES) + "):language>"
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-class WebService(account_pages.AccountPages, government_pages.GovernmentPages, expert_pages.ExpertPages):
+class WebService(account_pages.AccountPages, government_pages.GovernmentPages, government_import_pages.GovernmentImportPages,
+                 expert_pages.ExpertPages):
     name = "web"
     pages = Pages()
     review = ReviewApi()  # public: no session (a comment is anonymous)
