@@ -55,14 +55,15 @@ LANGUAGE_NAMES = tuple({"ar": N_("Arabic"), "fr": N_("French"), "en": N_("Englis
 
 # --- the versions of a plan's self-assessment ---------------------------------------------------------
 def readable(name: str, value) -> dict:
-    """A field's value as the page shows it: {"none": True} when empty, else {"label": msgid} (a completion
-    level) or {"items": [{"text", "lang"}]} (texts per language, links, file names, institutions, numbers)."""
+    """A field's value as the page shows it: `none` when empty, else `label` (a completion level's msgid) or
+    `items` ([{"text", "lang"}]: texts per language, links, file names, institutions, numbers)."""
+    shown = {"none": False, "label": None, "items": []}
     if value in (None, "", [], {}):
-        return {"none": True}
+        return {**shown, "none": True}
     if name == "self_reported_completion":
-        return {"label": labels.VALUES["completion"].get(value, str(value))}
+        return {**shown, "label": labels.VALUES["completion"].get(value, str(value))}
     if isinstance(value, dict):
-        return {"items": [{"text": str(text), "lang": lang} for lang, text in sorted(value.items()) if text]}
+        return {**shown, "items": [{"text": str(text), "lang": lang} for lang, text in sorted(value.items()) if text]}
     if isinstance(value, list):
         items = []
         for item in value:
@@ -70,8 +71,8 @@ def readable(name: str, value) -> dict:
                 items.append({"text": str(item.get("url") or item.get("filename") or item.get("file_id") or ""), "lang": None})
             else:
                 items.append({"text": str(item), "lang": None})
-        return {"items": items}
-    return {"items": [{"text": str(value), "lang": None}]}
+        return {**shown, "items": items}
+    return {**shown, "items": [{"text": str(value), "lang": None}]}
 
 
 def _commitment_heading(commitment: dict | None, commitment_id: str, language: str) -> dict:
