@@ -8,7 +8,9 @@ a file of the wrong type is refused next to the field (before sending with the s
 without it). The versions page, after two submissions, shows what the second changed against the first,
 old and new. axe-core finds nothing on either page in ar, fr and en.
 """
+import http.client
 import io
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -18,6 +20,7 @@ from services.accounts import documents as accounts_documents
 from services.intake import documents as intake_documents
 from services.intake.service import IntakeService
 from services.web import government_import_forms as import_forms, i18n
+from shared import edge
 from shared.irm import LANGUAGES
 from tests.browser.conftest import (
     axe_violations, behind_the_gateway, delete_event_queues, message, press_and_follow, text_of, watch,
@@ -256,3 +259,29 @@ def test_the_import_and_versions_pages_are_accessible_in_each_language(site, con
     assert axe_violations(page) == []
     page.screenshot(path=artifacts / f"government-versions-{language}.png", full_page=True)
     assert seen["csp"] == [] and seen["foreign"] == []
+
+
+def post_without_body(web, path, **headers):
+    """A multipart post declared as `headers` say, its body never sent: the answer comes before any is read."""
+    target = urlsplit(web)
+    connection = http.client.HTTPConnection(target.hostname, target.port, timeout=15)
+    connection.putrequest("POST", path)
+    for name, value in {"Content-Type": "multipart/form-data; boundary=x", **headers}.items():
+        connection.putheader(name, value)
+    connection.endheaders()
+    answer = connection.getresponse()
+    page = answer.read().decode()
+    connection.close()
+    return answer.status, page
+
+
+def test_a_declared_body_over_the_limit_and_a_cross_site_post_are_refused_before_they_are_read(site, web):
+    status, page = post_without_body(web, f"/fr{IMPORT}", **{
+        "Content-Length": str(edge.upload_body_max_bytes(edge.EVIDENCE_MAX_BYTES) + 1), "Sec-Fetch-Site": "same-origin"})
+    assert status == 413 and 'data-reason="file_too_large"' in page and 'lang="fr"' in page
+    assert message("fr", "This file is larger than %(megabytes)s MB, the limit for a spreadsheet. Nothing was imported.",
+                   megabytes="20") in page
+    assert f'href="/fr{IMPORT}"' in page
+    status, page = post_without_body(web, f"/fr{IMPORT}", **{"Content-Length": "100", "Sec-Fetch-Site": "cross-site"})
+    assert status == 403 and 'data-reason="forged"' in page
+    assert stored() == []
