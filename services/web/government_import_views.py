@@ -22,7 +22,8 @@ FIELD_NAMES = {
     "supporting_institutions": N_("Supporting institutions"),
     "number": N_("Commitment number"),
 }
-CO_CREATION_NAMES = {"civil_society_participation": N_("Co-creation: how civil society took part in making and carrying out the plan")}
+CO_CREATION_NAMES = {"civil_society_participation": N_("Co-creation: how civil society took part in making and carrying out the plan"),
+                     "forum_meetings": N_("Multi-stakeholder forum meetings"), "standards": N_("OGP co-creation standards")}
 
 
 def megabytes(max_bytes: int) -> str:
@@ -62,17 +63,28 @@ def readable(name: str, value) -> dict:
         return {**shown, "none": True}
     if name == "self_reported_completion":
         return {**shown, "label": labels.VALUES["completion"].get(value, str(value))}
-    if isinstance(value, dict):
-        return {**shown, "items": [{"text": str(text), "lang": lang} for lang, text in sorted(value.items()) if text]}
+    if isinstance(value, dict) and all(isinstance(text, str) for text in value.values()):  # a text per language
+        return {**shown, "items": [{"text": text, "lang": lang} for lang, text in sorted(value.items()) if text]}
+    if isinstance(value, dict):  # a report per standard
+        return {**shown, "items": [{"text": f"{key}: {_compact(item)}", "lang": None} for key, item in sorted(value.items())]}
     if isinstance(value, list):
         items = []
         for item in value:
             if isinstance(item, dict):  # an evidence: a link, or an uploaded file (its name, else its id)
-                items.append({"text": str(item.get("url") or item.get("filename") or item.get("file_id") or ""), "lang": None})
+                items.append({"text": str(item.get("url") or item.get("filename") or item.get("file_id") or _compact(item)), "lang": None})
             else:
                 items.append({"text": str(item), "lang": None})
         return {**shown, "items": items}
     return {**shown, "items": [{"text": str(value), "lang": None}]}
+
+
+def _compact(value) -> str:
+    """A nested value (a forum meeting, a standard's report) as one line: its fields as "name: value"."""
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {_compact(item)}" for key, item in sorted(value.items()) if item not in (None, "", [], {}))
+    if isinstance(value, list):
+        return ", ".join(_compact(item) for item in value)
+    return str(value)
 
 
 def _commitment_heading(commitment: dict | None, commitment_id: str, language: str) -> dict:
@@ -97,7 +109,7 @@ def version_view(document: dict, previous: dict | None, language: str, time_zone
         old, new = (previous or {}).get("co_creation") or {}, document.get("co_creation") or {}
         co_creation = [{"name": CO_CREATION_NAMES.get(key), "raw_name": key, "old": readable(key, old.get(key)),
                         "new": readable(key, new.get(key))} for key in sorted(set(old) | set(new))
-                       if old.get(key) != new.get(key)]
+                       if readable(key, old.get(key)) != readable(key, new.get(key))]  # an empty list is no list
     return {
         "id": document["id"], "version": document["version"], "case_id": document.get("case_id"),
         "submitted_at": government_views.when(document.get("submitted_at"), language, time_zone),

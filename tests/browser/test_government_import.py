@@ -233,6 +233,7 @@ def test_the_versions_page_after_two_submissions_shows_what_changed(site, contex
     report = page.locator("#version-2-co-creation tr[data-field=civil_society_participation]")
     assert report.locator(".old-value").inner_text().strip() == message("fr", "(none)")
     assert report.locator(".new-value").inner_text().strip() == "Forum trimestriel."
+    assert page.locator("#version-2-co-creation tbody tr").count() == 1  # the contract's empty defaults are no change
     page.screenshot(path=artifacts / "government-versions-fr.png", full_page=True)
     assert axe_violations(page) == []
     assert seen["csp"] == [] and seen["foreign"] == []

@@ -103,6 +103,12 @@ def test_what_a_version_changed_is_shown_old_and_new_readably():
     assert fields["evidence"]["old"]["items"][0]["text"] == "https://a.tn/1" and fields["evidence"]["new"]["items"][0]["text"] == "rapport.pdf"
     assert fields["narrative"]["name"] == "What was done, and what it achieved"
     assert shown["co_creation"][0]["old"]["none"] and shown["co_creation"][0]["new"]["items"][0]["text"] == "Forum."
+    assert [row["raw_name"] for row in shown["co_creation"]] == ["civil_society_participation"]
+    stored = {**CURRENT, "co_creation": {"civil_society_participation": {"fr": "Forum."}, "forum_meetings": [], "standards": {}}}
+    assert [row["raw_name"] for row in views.version_view(stored, PREVIOUS, "fr", None, None)["co_creation"]] == \
+        ["civil_society_participation"]  # the contract's empty defaults are no change
+    meetings = views.readable("forum_meetings", [{"date": "2026-01-05", "participants": 12}])
+    assert meetings["items"] == [{"text": "date: 2026-01-05; participants: 12", "lang": None}]
     first = views.version_view(PREVIOUS, None, "fr", None, "person-9")
     assert first["first"] and first["added"] == [] and first["commitments"] == 2 and not first["by_me"]
 
