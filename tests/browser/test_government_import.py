@@ -144,6 +144,13 @@ def test_a_csv_with_good_and_bad_rows_imported_in_french_shows_the_count_and_eve
     assert text_of(page, "#im-file-error") == refused and posts == []
     assert page.locator("#im-file").get_attribute("aria-invalid") == "true"
     assert "im-file-error" in page.locator("#im-file").get_attribute("aria-describedby")
+    # Named .csv, a PDF inside: sent, and intake's refusal comes back next to the field, in French, the page in place.
+    page.set_input_files("#im-file", files=[{"name": "plan.csv", "mimeType": "text/csv", "buffer": b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj"}])
+    page.locator("#import-button").click(no_wait_after=True)
+    assert wait_for_state(page, "#import-form", ("refused",)) == "refused"
+    assert text_of(page, "#im-file-error") == message("fr", import_forms.MESSAGES["cannot_import"]) and len(posts) == 1
+    assert page.locator("#import-errors").is_visible() and page.url == f"{site}/fr{IMPORT}"
+    assert stored() == ["TN0601", "TN0603", "TN0607"]
     # The dashboard now lists the plan, with its import link.
     page.goto(f"{site}/fr/government")
     assert page.locator(f"#plan-{PLAN} .plan-import-link").get_attribute("href") == f"/fr{IMPORT}?plan={PLAN}"

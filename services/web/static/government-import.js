@@ -91,20 +91,24 @@ function enhance() {
       const answer = request.response;
       const main = answer && answer.getElementById ? answer.getElementById("main") : null;
       const ours = document.getElementById("main");
-      if (!main || !ours || !answer.getElementById("import-form")) {
-        if (request.status && request.responseURL) { window.location.assign(request.responseURL); return; }
+      if (request.responseURL && request.responseURL !== form.action) { // sent elsewhere (signed out: the sign-in page)
+        window.location.assign(request.responseURL);
+        return;
+      }
+      if (!main || !ours) { // no page came back (the service away): the form stays, and says so
         button.disabled = false;
         progressBox.hidden = true;
         form.dataset.state = "refused";
         showError(input, form.dataset.msgTrouble);
         return;
       }
+      // the answer's page in place of this one's: the result, the form with its refusals, or a refusal page
       ours.replaceChildren(...Array.from(main.childNodes, (node) => document.importNode(node, true)));
       document.title = answer.title;
       enhance();
-      const shown = document.getElementById("import-result") || document.getElementById("import-errors");
-      document.getElementById("import-form").dataset.state = document.getElementById("import-result") ? "done" : "refused";
-      shown?.focus();
+      const again = document.getElementById("import-form");
+      if (again) again.dataset.state = document.getElementById("import-result") ? "done" : "refused";
+      (document.getElementById("import-result") || document.getElementById("import-errors") || ours).focus();
     });
     request.send(new FormData(form));
   });
