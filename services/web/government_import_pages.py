@@ -100,10 +100,13 @@ class GovernmentImportPages:
                                  errors={"file": [forms.error(refusal, megabytes=views.megabytes(max_bytes))]})
 
     def _import_page(self, request, language, me, form, status=200, errors=None, result=None, imported_for=None):
+        code = me["person"].get("member_code") if me["person"].get("role") == "poc" else None
+        overview = self.intake.member_plans(request, code) if code else None  # the plans the number may name
+        plans = [p["plan_number"] for p in overview.body.get("plans") or []] if overview and overview.status == 200 else []
         return self.pages.page(request, language, IMPORT_PATH, "government_import.html", status=status, private=True,
                                **views.import_page(me, form, language, me.get("csrf_token") or "",
                                                    self.pages.evidence_max_bytes, errors=errors, result=result,
-                                                   imported_for=imported_for))
+                                                   imported_for=imported_for, plans=plans))
 
     def _import_refused(self, request, language, refused, max_bytes):
         return self.pages.page(request, language, IMPORT_PATH, "form_refused.html", status=refused.status,

@@ -32,7 +32,7 @@ def megabytes(max_bytes: int) -> str:
 
 # --- the bulk import ---------------------------------------------------------------------------------
 def import_page(me: dict, form: dict, language: str, csrf_token: str, max_bytes: int, errors: dict | None = None,
-                result: dict | None = None, imported_for: str | None = None) -> dict:
+                result: dict | None = None, imported_for: str | None = None, plans: list | None = None) -> dict:
     person = me.get("person") or {}
     is_admin = person.get("role") == "admin"
     shown = None
@@ -43,7 +43,7 @@ def import_page(me: dict, form: dict, language: str, csrf_token: str, max_bytes:
                  # the point of contact's next step: the plan's self-assessment form, prefilled from what was imported
                  "form_href": government_views.plan_path(language, plan) if plan and not is_admin and result.get("imported") else None}
     return {"is_admin": is_admin, "member_code": None if is_admin else person.get("member_code"),
-            "form": form, "errors": errors or {}, "result": shown, "csrf_token": csrf_token,
+            "form": form, "errors": errors or {}, "result": shown, "csrf_token": csrf_token, "plans": sorted(plans or []),
             "file_languages": [{"value": code, "name": name} for code, name in zip(LANGUAGES, LANGUAGE_NAMES)],
             "columns": government_import_forms.COLUMNS,
             "upload": {"accept": government_import_forms.ACCEPT, "extensions": " ".join(government_import_forms.ACCEPTED_EXTENSIONS),

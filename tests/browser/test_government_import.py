@@ -151,6 +151,7 @@ def test_a_csv_with_good_and_bad_rows_imported_in_french_shows_the_count_and_eve
     assert text_of(page, "#im-file-error") == message("fr", import_forms.MESSAGES["cannot_import"]) and len(posts) == 1
     assert page.locator("#import-errors").is_visible() and page.url == f"{site}/fr{IMPORT}"
     assert stored() == ["TN0601", "TN0603", "TN0607"]
+    assert page.locator("#im-plans option").evaluate_all("options => options.map(o => o.value)") == [str(PLAN)]  # the plans known
     # The dashboard now lists the plan, with its import link.
     page.goto(f"{site}/fr/government")
     assert page.locator(f"#plan-{PLAN} .plan-import-link").get_attribute("href") == f"/fr{IMPORT}?plan={PLAN}"
@@ -161,6 +162,7 @@ def test_without_the_script_an_xlsx_imports_and_a_wrong_type_is_refused_next_to_
     page, seen = signed_in(site, context_factory, "poc-import-plain@example.org", "fr", f"{IMPORT}?plan={PLAN}",
                            java_script_enabled=False)
     assert page.locator("#im-plan").input_value() == str(PLAN)  # the dashboard's link names the plan
+    assert page.locator("#im-plans option").count() == 0  # the member has no plan here yet
     workbook = xlsx([HEADER.strip().split(","),
                      ["TN0611", "Tunisie", PLAN, 1, "Données ouvertes", "", "", "INS; CNI"],
                      ["TN0612", "TN", PLAN, "deux", "Marchés", "", "", ""]])
