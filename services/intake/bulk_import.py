@@ -56,8 +56,39 @@ PROGRESS_EVERY = 20
 CSV_DELIMITERS = (",", ";", "\t")
 
 
+# Why a row is refused: a code, its values, and the English sentence irmctl prints (the pages translate
+# the code: services/web/government_import_forms.py). Column names stay OGP's, as the file names them.
+REASONS = {
+    "required": "{column} is required",
+    "id_format": "{column} {value!r} must be letters, digits, '_' or '-' (at most 64), starting with a letter or digit",
+    "id_repeated": "{column} {value!r} is repeated",
+    "id_repeated_first": "{column} {value!r} is repeated (first on row {first_row})",
+    "country": "{column} {value!r} is not {member}",
+    "plan": "{column} {value} is not {plan}",
+    "number_range": "{column} {value} is not between 1 and 999",
+    "too_long": "{column} has {length} characters (at most {limit})",
+    "control_character": "{column} holds the control character {character} (only tab and newline are allowed)",
+    "not_whole_number": "{column} {value!r} is not a whole number",
+    "id_taken": "{column} {value!r} is already a commitment of member {owner}",
+}
+
+
+class Reason(str):
+    """A row's reason: the English sentence (what irmctl prints and compares), with its `code` and `params`."""
+
+    def __new__(cls, code: str, **params):
+        reason = super().__new__(cls, REASONS[code].format(**params))
+        reason.code = code
+        reason.params = {name: value if isinstance(value, str) or type(value) is int else repr(value) for name, value in params.items()}
+        return reason
+
+
 class RowRejected(Exception):
-    """A row that cannot be imported; the message is the reason shown to the operator."""
+    """A row that cannot be imported; the message is the reason shown to the operator (`reason`: with its code)."""
+
+    def __init__(self, code: str, **params):
+        self.reason = Reason(code, **params)
+        super().__init__(str(self.reason))
 
 
 @dataclass
@@ -179,36 +210,37 @@ def validate_row(row: dict, *, member_code: str, member_names: dict, plan_number
 
     commitment_id = _text(row.get(ID))
     if not commitment_id:
-        raise RowRejected(f"{ID} is required")
+        raise RowRejected("required", column=ID)
     if not COMMITMENT_ID.match(commitment_id):
-        raise RowRejected(f"{ID} {commitment_id!r} must be letters, digits, '_' or '-' (at most 64), starting with a letter or digit")
+        raise RowRejected("id_format", column=ID, value=commitment_id)
     if commitment_id in seen_ids:
         first = seen_ids[commitment_id]
-        raise RowRejected(f"{ID} {commitment_id!r} is repeated" + (f" (first on row {first})" if first else ""))
+        raise RowRejected("id_repeated_first", column=ID, value=commitment_id, first_row=first) if first else \
+            RowRejected("id_repeated", column=ID, value=commitment_id)
     seen_ids[commitment_id] = row_number
 
     country = _text(row.get(COUNTRY))
     accepted = {_comparable(member_code)} | {_comparable(name) for name in member_names.values() if name}
     if _comparable(country) not in accepted:
-        raise RowRejected(f"{COUNTRY} {country!r} is not {member_code}")
+        raise RowRejected("country", column=COUNTRY, value=country, member=member_code)
 
     plan = _whole_number(row.get(PLAN_NUMBER), PLAN_NUMBER)
     if plan != plan_number:
-        raise RowRejected(f"{PLAN_NUMBER} {plan} is not {plan_number}")
+        raise RowRejected("plan", column=PLAN_NUMBER, value=plan, plan=plan_number)
 
     number = _whole_number(row.get(NUMBER), NUMBER)
     if number not in COMMITMENT_NUMBERS:
-        raise RowRejected(f"{NUMBER} {number} is not between 1 and 999")
+        raise RowRejected("number_range", column=NUMBER, value=number)
 
     title = _text(row.get(TITLE))
     if not title:
-        raise RowRejected(f"{TITLE} is required")
+        raise RowRejected("required", column=TITLE)
     if len(title) > MAX_TITLE:
-        raise RowRejected(f"{TITLE} has {len(title)} characters (at most {MAX_TITLE})")
+        raise RowRejected("too_long", column=TITLE, length=len(title), limit=MAX_TITLE)
 
     full_text = _text(row.get(FULL_TEXT))
     if len(full_text) > MAX_FULL_TEXT:
-        raise RowRejected(f"{FULL_TEXT} has {len(full_text)} characters (at most {MAX_FULL_TEXT})")
+        raise RowRejected("too_long", column=FULL_TEXT, length=len(full_text), limit=MAX_FULL_TEXT)
 
     lead = _text(row.get(LEAD))
     supporting = _text(row.get(SUPPORTING))
@@ -216,7 +248,7 @@ def validate_row(row: dict, *, member_code: str, member_names: dict, plan_number
     for column, text in ((TITLE, title), (FULL_TEXT, full_text), (LEAD, lead), (SUPPORTING, supporting)):
         bad = forbidden_character(text)
         if bad:
-            raise RowRejected(f"{column} holds the control character {bad} (only tab and newline are allowed)")
+            raise RowRejected("control_character", column=column, character=bad)
 
     return {
         "commitment_id": commitment_id,
@@ -250,20 +282,20 @@ def _comparable(text: str) -> str:
 
 def _whole_number(value, column: str) -> int:
     if isinstance(value, bool):  # a TRUE/FALSE cell is not a number, though bool is an int
-        raise RowRejected(f"{column} {value!r} is not a whole number")
+        raise RowRejected("not_whole_number", column=column, value=value)
     if isinstance(value, int):
         return value
     if isinstance(value, float):
         if value.is_integer():
             return int(value)
-        raise RowRejected(f"{column} {value!r} is not a whole number")
+        raise RowRejected("not_whole_number", column=column, value=value)
     text = _text(value)
     if not text:
-        raise RowRejected(f"{column} is required")
+        raise RowRejected("required", column=column)
     # "5.0" is what a CSV exported from a number-formatted cell may hold.
     match = re.fullmatch(r"[+-]?(\d+)(?:\.0*)?", text)
     if not match:
-        raise RowRejected(f"{column} {text!r} is not a whole number")
+        raise RowRejected("not_whole_number", column=column, value=text)
     return int(text.split(".")[0])
 
 
@@ -304,12 +336,11 @@ def import_commitments(path, *, member_code: str, plan_number: int, language: st
                 _upsert(commitments, fields, language=language, source=f"{path.name}:{row_number}", imported_by=imported_by)
                 report.imported += 1
             except RowRejected as rejection:
-                report.rejected.append((row_number, commitment_id, str(rejection)))
+                report.rejected.append((row_number, commitment_id, rejection.reason))
             except NotUniqueError:
                 owner = commitments.objects(commitment_id=commitment_id).only("member_code").first()
-                report.rejected.append((row_number, commitment_id,
-                                        f"{ID} {commitment_id!r} is already a commitment of member "
-                                        f"{owner.member_code if owner else 'another member'}"))
+                report.rejected.append((row_number, commitment_id, Reason(
+                    "id_taken", column=ID, value=commitment_id, owner=owner.member_code if owner else "another member")))
         if progress and done_rows % PROGRESS_EVERY == 0:
             last_reported = (done_rows, max(total_rows, done_rows))
             progress(*last_reported)

@@ -96,7 +96,11 @@ class SelfAssessmentViewSchema(Schema):
 class RejectedRowSchema(Schema):
     row = fields.Integer(required=True)
     commitment_id = fields.String(required=True, allow_none=True)
-    reason = fields.String(required=True)
+    reason = fields.String(required=True, metadata={"description": "Why, in English (as irmctl prints it)."})
+    code = fields.String(required=True, allow_none=True, metadata={
+        "description": "The reason's code, for a client to say it in its own language: required, id_format, id_repeated, "
+                       "id_repeated_first, country, plan, number_range, too_long, control_character, not_whole_number, id_taken."})
+    params = fields.Dict(required=True, metadata={"description": "The reason's values (column, value, limit, ...), by name."})
 
 
 class ImportReportSchema(Schema):

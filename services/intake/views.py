@@ -37,7 +37,9 @@ def plan_commitment(c) -> dict:
 
 def import_report(report, member, plan_number) -> dict:
     return {"imported": report.imported,
-            "rejected": [{"row": row, "commitment_id": commitment_id, "reason": reason}
+            # the reason in English, and its code and values for a page to say it in its own language
+            "rejected": [{"row": row, "commitment_id": commitment_id, "reason": str(reason),
+                          "code": getattr(reason, "code", None), "params": getattr(reason, "params", {})}
                          for row, commitment_id, reason in report.rejected],
             "commitments_url": f"/api/v1/action-plans/{member}/{plan_number}/commitments"}
 

@@ -108,13 +108,16 @@ def kept_files(draft: dict | None) -> dict:
     return {c.get("commitment_id"): list(c.get("evidence_files") or []) for c in (draft or {}).get("commitments") or []}
 
 
-def multipart_frame(filename: str, media_type: str) -> tuple:
-    """(content type, the bytes before the file, the bytes after it) of a multipart/form-data body with one
-    part, `file`: what the pages send intake's POST /api/v1/evidence, the file's bytes streamed in between."""
+def multipart_frame(filename: str, media_type: str, fields: dict | None = None) -> tuple:
+    """(content type, the bytes before the file, the bytes after it) of a multipart/form-data body whose last
+    part is `file`, after a text part for each of `fields` (names and values of this site's own): what the
+    pages send intake's POST /api/v1/evidence (and its bulk import), the file's bytes streamed in between."""
     boundary = "irm-evidence-" + uuid.uuid4().hex
     safe_name = "".join(ch for ch in (filename or "evidence") if ch not in '"\\\r\n' and ch.isprintable()) or "evidence"
     safe_type = media_type if re.fullmatch(r"[\w.+-]+/[\w.+-]+", media_type or "") else "application/octet-stream"
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{safe_name}\"\r\n"
+    parts = "".join(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                    for name, value in (fields or {}).items())
+    head = (f"{parts}--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{safe_name}\"\r\n"
             f"Content-Type: {safe_type}\r\n\r\n").encode("utf-8")
     tail = f"\r\n--{boundary}--\r\n".encode("ascii")
     return f"multipart/form-data; boundary={boundary}", head, tail

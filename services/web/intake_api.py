@@ -44,15 +44,27 @@ class IntakeApi(UpstreamApi):
     def upload_evidence(self, request, filename: str, media_type: str, stream, size: int, csrf_token: str) -> Answer:
         """POST /api/v1/evidence with the file's bytes read from `stream` in pieces as they are sent (never
         held whole here): a multipart body with its one part `file`, its length said up front."""
-        content_type, head, tail = government_forms.multipart_frame(filename, media_type)
+        return self._streamed("/api/v1/evidence", request, filename, media_type, stream, size, csrf_token)
+
+    def import_commitments(self, request, member: str, plan_number: int, language: str, filename: str, media_type: str,
+                           stream, size: int, csrf_token: str) -> Answer:
+        """The bulk import (POST .../commitments): the spreadsheet streamed as the evidence is, with its `language`."""
+        return self._streamed(f"{_plan(member, plan_number)}/commitments", request, filename, media_type, stream, size,
+                              csrf_token, {"language": language})
+
+    def _streamed(self, path, request, filename, media_type, stream, size, csrf_token, fields=None) -> Answer:
+        content_type, head, tail = government_forms.multipart_frame(filename, media_type, fields)
 
         def pieces():
             yield head
             while chunk := stream.read(UPLOAD_CHUNK_BYTES):
                 yield chunk
             yield tail
-        return self.call("POST", "/api/v1/evidence", request, pieces(), csrf_token,
+        return self.call("POST", path, request, pieces(), csrf_token,
                          headers={"Content-Type": content_type, "Content-Length": str(len(head) + size + len(tail))})
+
+    def versions(self, request, member: str, plan_number: int) -> Answer:
+        return self.call("GET", f"/api/v1/self-assessments?member={quote(member, safe='')}&plan_number={int(plan_number)}", request)
 
     def self_assessment(self, request, self_assessment_id: str) -> Answer:
         return self.call("GET", f"/api/v1/self-assessments/{quote(self_assessment_id, safe='')}", request)

@@ -197,6 +197,9 @@ def test_a_poc_imports_commitments_over_http_and_bad_rows_are_reported(intake):
     assert answer.status_code == 200, answer.text
     assert answer.json()["imported"] == 10
     assert [(r["row"], r["commitment_id"]) for r in answer.json()["rejected"]] == [(12, "TN0599")]
+    # the reason in English, and its code and values for a page to say it in its own language
+    assert answer.json()["rejected"][0] == {"row": 12, "commitment_id": "TN0599", "reason": "Country/Locality 'Maroc' is not TN",
+                                            "code": "country", "params": {"column": "Country/Locality", "value": "Maroc", "member": "TN"}}
     listed = requests.get(f"{intake}/api/v1/action-plans/TN/5/commitments", headers=auth(token), timeout=20).json()
     assert [c["number"] for c in listed["commitments"]] == list(range(1, 11))
     assert listed["commitments"][0]["supporting_institutions"] == ["ONG A", "ONG B"]
