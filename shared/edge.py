@@ -24,9 +24,11 @@ EVIDENCE_MAX_BYTES = settings.default("EVIDENCE_MAX_BYTES")
 # A multipart body is its file plus boundaries, part headers and small form fields.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
 # The routes whose body is an uploaded file (multipart): evidence, bulk import of commitments, and the
-# self-assessment form's evidence upload (services/web/government_pages.py, sent on to /api/v1/evidence).
+# pages that send them on: the self-assessment form's evidence upload (services/web/government_pages.py,
+# to /api/v1/evidence) and the import page (government_import_pages.py, to .../commitments).
 UPLOAD_ROUTES = re.compile(r"/api/v1/evidence/?|/api/v1/action-plans/[^/]+/[^/]+/commitments/?"
-                           r"|/[a-z]{2}/government/plans/[0-9]+/self-assessment/evidence/[^/]+")
+                           r"|/[a-z]{2}/government/plans/[0-9]+/self-assessment/evidence/[^/]+"
+                           r"|/[a-z]{2}/government/import")
 
 
 def upload_body_max_bytes(evidence_max_bytes: int) -> int:

@@ -51,6 +51,7 @@ def parse(raw: bytes, names: tuple) -> dict:
 
 # The forms the gateway may refuse for their size, and the page each is sent back to (form_refused.html's link).
 SELF_ASSESSMENT_UPLOAD = re.compile(r"(/[a-z]{2}/government/plans/[0-9]+/self-assessment)/evidence/[^/]+")
+IMPORT_UPLOAD = re.compile(r"/[a-z]{2}/government/import")
 REFUSED_BY_GATEWAY = ("too_large", "file_too_large")
 
 
@@ -61,6 +62,8 @@ def gateway_refusal(reason: str | None, posted_path: str | None) -> dict:
     form = SELF_ASSESSMENT_UPLOAD.fullmatch(posted_path or "")
     if form:
         view["back_href"] = form.group(1)
+    elif IMPORT_UPLOAD.fullmatch(posted_path or ""):
+        view["back_href"], view["back_to"] = posted_path, "import"
     return view
 
 

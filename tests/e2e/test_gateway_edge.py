@@ -172,7 +172,9 @@ def test_the_upload_routes_have_the_evidence_limit_and_the_rest_the_json_limit(g
     assert upload_limit > json_limit
     between = json_limit + 1024
     for path, expected in (("/api/v1/self-assessments", 413), ("/api/v1/evidence", 200),
-                           ("/api/v1/action-plans/TN/5/commitments", 200), ("/api/v1/cases/c1/public-comments", 413)):
+                           ("/api/v1/action-plans/TN/5/commitments", 200), ("/fr/government/import", 200),
+                           ("/ar/government/plans/5/self-assessment/evidence/TN0501", 200),
+                           ("/api/v1/cases/c1/public-comments", 413)):
         answer = requests.post(base + path, data=b"x" * between, headers={"Content-Type": "application/json"}, timeout=15)
         assert answer.status_code == expected, (path, answer.status_code, answer.text[:200])
         if expected == 200:

@@ -88,6 +88,9 @@ def test_a_page_form_refused_for_its_size_is_sent_to_the_refusal_page_in_its_own
     assert location.path == "/fr/refused" and query == {"reason": "file_too_large", "from": upload}
     assert form_posts.gateway_refusal(query["reason"], query["from"]) == {
         "reason": "file_too_large", "back_href": "/fr/government/plans/7/self-assessment"}
+    assert form_posts.gateway_refusal("file_too_large", "/ar/government/import") == {
+        "reason": "file_too_large", "back_href": "/ar/government/import", "back_to": "import"}
+    assert edge.body_max_bytes("POST", "/ar/government/import", 10) == edge.upload_body_max_bytes(10)
     assert edge.refused_page_location("/cases/x").startswith("/en/refused?reason=too_large&")  # no language: English
     # What the query says is only ever one of the two reasons, and the way back only one of our forms.
     assert form_posts.gateway_refusal("<script>", "https://elsewhere.example/x") == {"reason": "too_large"}
