@@ -30,6 +30,7 @@ class OutgoingMail(Document):
     stage = StringField()  # a deadline notice's: the expert's stage (accept or decline, or the draft) the deadline ends
     member_code = StringField()
     member_name = StringField()  # in the recipient's language, as the registry names it
+    time_zone = StringField()  # the member's (IANA): a point of contact's notice names its deadline in it
     sealed_token = StringField()  # None once sent (or parked)
     status = StringField(required=True, choices=delivery.STATUSES, default=delivery.PENDING)
     attempts = IntField(required=True, default=0, min_value=0)

@@ -86,6 +86,7 @@ def record_notices(uow, event_type: str, event_id: str, payload: dict, now: date
     expires_at = _parse_moment(deadline) if deadline else now + notices.NOTICE_LIFETIME
     member = uow.get(Member, {"_id": payload["member_code"]}) if payload.get("member_code") else None
     names = dict(member.names) if member is not None else {}
+    time_zone = member.time_zone if member is not None and notice.audience == notices.MEMBER_POCS else None
     recorded = []
     for person in uow.find(documents.Person, notices.audience_filter(notice, payload), sort=[("_id", 1)],
                            limit=notices.MAX_RECIPIENTS):
@@ -98,6 +99,7 @@ def record_notices(uow, event_type: str, event_id: str, payload: dict, now: date
             mail_id=identifier, event_id=event_id, kind=notice.kind, recipient=person.email, person_id=person.person_id,
             language=person.language, expires_at=expires_at, has_deadline=deadline is not None,
             case_id=payload.get("case_id"), member_code=payload.get("member_code"), stage=payload.get("stage"),
+            time_zone=time_zone,
             member_name=names.get(person.language) or names.get("en") or payload.get("member_code"),
             status=delivery.PENDING, attempts=0, next_attempt_at=now, created_at=now)
         uow.insert(mail)
@@ -122,7 +124,7 @@ def compose(mail, composer: Composer):
     link = views.link(composer.public_base_url, mail.kind, token, mail.language, mail.case_id or "")
     moment = aware(mail.expires_at) if mail.kind not in notices.OPTIONAL or mail.has_deadline else None
     rendered = views.render(mail.kind, mail.language, mail.recipient, link, moment, mail.role,
-                            mail.member_name or mail.member_code or "", mail.case_id or "", mail.stage)
+                            mail.member_name or mail.member_code or "", mail.case_id or "", mail.stage, mail.time_zone)
     return message.build(mail.mail_id, composer.mail_from, mail.recipient, aware(mail.created_at), rendered)
 
 

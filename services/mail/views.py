@@ -8,11 +8,11 @@ import functools
 from pathlib import Path
 
 import jinja2
-from babel import Locale, dates
+from babel import Locale
 
 from services.accounts import views as accounts_views
 from services.mail.domain.message import Rendered
-from services.web.i18n import catalog
+from services.web.i18n import catalog, moment_in
 from shared.clock import iso
 
 HERE = Path(__file__).resolve().parent
@@ -80,14 +80,14 @@ def link(public_base_url: str, kind: str, token: str | None, language: str, case
 
 
 def render(kind: str, language: str, recipient: str, link_url: str, moment, role: str | None = None,
-           member: str = "", case_id: str = "", stage: str | None = None) -> Rendered:
-    """`moment`: when the link expires, or the deadline the mail names (shown in UTC, in the language's long form);
-    None for a notice that names none."""
+           member: str = "", case_id: str = "", stage: str | None = None, time_zone: str | None = None) -> Rendered:
+    """`moment`: when the link expires, or the deadline the mail names (in the language's long form, in
+    `time_zone` when given, the member's, else UTC; the form names its zone); None for a notice that names none."""
     if kind not in KINDS:
         raise ValueError(f"no mail of kind {kind!r}")
     gettext = translations(language).gettext
     values = {"recipient": recipient, "link": link_url, "subject": gettext(SUBJECTS[kind]),
-              "expires": dates.format_datetime(moment, "long", tzinfo=moment.tzinfo, locale=language) if moment else "",
+              "expires": moment_in(moment, language, time_zone) if moment else "",
               "role_name": gettext(ROLE_NAMES[role]) if role else "", "member": member, "case_id": case_id,
               "task": gettext(STAGE_TASKS[stage]) if stage in STAGE_TASKS else ""}
     template = "notice" if kind in OPTIONAL else kind  # the stage notices share one template, a paragraph each

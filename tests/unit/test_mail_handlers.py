@@ -282,3 +282,18 @@ def test_an_expert_who_turned_reminders_off_gets_no_reminder(uow):
     payload = stage_payload(expert_id="exp-k", stage="assigned", deadline_at="2027-02-03T12:00:00Z")
     assert handlers.record_notices(uow, "review.reminded", "evt_r", payload, NOW) == []
     assert len(handlers.record_notices(uow, "review.deadline_missed", "evt_m", payload, NOW)) == 1
+
+
+def test_a_point_of_contact_s_deadline_is_written_in_the_member_s_time_zone_an_expert_s_in_utc(uow):
+    uow.update(Member, {"_id": "TN"}, {"$set": {"time_zone": "Africa/Tunis"}})
+    person(uow, "poc_jean", "poc", "fr", "TN")
+    until = datetime(2027, 1, 15, 17, 0, tzinfo=timezone.utc)  # 18:00 in Tunis (UTC+1)
+    [mail] = handlers.record_notices(uow, "review.quality_approved", "evt_q", stage_payload(
+        government_review_until=until.isoformat().replace("+00:00", "Z"), reviewer_id="qr-1"), NOW)
+    assert mail.time_zone == "Africa/Tunis"
+    text = handlers.compose(mail, COMPOSER).get_body(("plain",)).get_content()
+    assert "18:00:00 +0100" in text and "17:00:00" not in text
+    expert_account(uow, "exp_karim", "exp-k")
+    [reminder] = handlers.record_notices(uow, "review.reminded", "evt_r", stage_payload(
+        expert_id="exp-k", stage="in_review", deadline_at=until.isoformat().replace("+00:00", "Z")), NOW)
+    assert reminder.time_zone is None and "17:00:00 TU" in handlers.compose(reminder, COMPOSER).get_body(("plain",)).get_content()
