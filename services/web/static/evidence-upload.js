@@ -6,43 +6,16 @@
 // the type judged by content, the size) next to the field. Every word comes from the page, in its
 // language (data-msg-* on each commitment's upload block).
 
-function fill(template, values) {
-  return Object.entries(values).reduce((text, [key, value]) => text.split(`{${key}}`).join(value), template);
-}
+import { clearFieldError, fill, refusalBeforeSending, sendWithProgress, showFieldError } from "./file-upload.js";
+
+const errorId = (input) => `sa-${input.id}-error`;
 
 function showError(input, block, text) {
-  const id = `sa-${input.id}-error`;
-  let error = document.getElementById(id);
-  if (!error) {
-    error = document.createElement("div");
-    error.className = "field-error";
-    error.id = id;
-    error.setAttribute("role", "alert"); // said as it appears: the status line below stays for the upload's own progress
-    input.insertAdjacentElement("afterend", error);
-  }
-  error.replaceChildren(Object.assign(document.createElement("p"), { textContent: text }));
-  input.setAttribute("aria-invalid", "true");
-  const described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
-  if (!described.includes(id)) input.setAttribute("aria-describedby", [...described, id].join(" "));
+  showFieldError(input, errorId(input), text);
   block.querySelector(".upload-status").textContent = "";
 }
 
-function clearError(input) {
-  const id = `sa-${input.id}-error`;
-  document.getElementById(id)?.remove();
-  input.removeAttribute("aria-invalid");
-  const described = (input.getAttribute("aria-describedby") || "").split(" ").filter((part) => part && part !== id);
-  if (described.length) input.setAttribute("aria-describedby", described.join(" "));
-  else input.removeAttribute("aria-describedby");
-}
-
-function refusalBeforeSending(file, block) {
-  if (!file) return block.dataset.msgNoFile;
-  const extension = (file.name.includes(".") ? file.name.split(".").pop() : "").toLowerCase();
-  if (!block.dataset.extensions.split(" ").includes(extension)) return block.dataset.msgType;
-  if (file.size > Number(block.dataset.maxBytes)) return block.dataset.msgTooLarge;
-  return null;
-}
+const clearError = (input) => clearFieldError(input, errorId(input));
 
 function listFile(block, listed) {
   const list = block.querySelector(".evidence-files");
@@ -79,24 +52,10 @@ function enhance(form) {
       input.focus();
       return;
     }
-    const request = new XMLHttpRequest();
-    request.open("POST", form.action);
-    request.setRequestHeader("Accept", "application/json");
-    progress.value = 0;
     progressBox.hidden = false;
     button.disabled = true;
     status.textContent = block.dataset.msgSending;
-    let said = -1;
-    request.upload.addEventListener("progress", (progressEvent) => {
-      if (!progressEvent.lengthComputable) return;
-      const percent = Math.floor((100 * progressEvent.loaded) / progressEvent.total);
-      progress.value = percent;
-      if (percent >= said + 10 || percent === 100) { // the live region says it every tenth, not at every event
-        said = percent;
-        status.textContent = fill(block.dataset.msgProgress, { percent });
-      }
-    });
-    request.addEventListener("loadend", () => {
+    sendWithProgress(form, { accept: "application/json", progress, status, messages: block, onDone: (request) => {
       button.disabled = false;
       let answer = {};
       try { answer = JSON.parse(request.responseText || "{}"); } catch { answer = {}; }
@@ -111,8 +70,7 @@ function enhance(form) {
       progressBox.hidden = true;
       block.dataset.state = "refused";
       showError(input, block, answer.message || block.dataset.msgType);
-    });
-    request.send(new FormData(form));
+    } });
   });
 }
 

@@ -5,42 +5,11 @@
 // answer's own page (how many imported, every rejected row, or the refusal next to its field) put in
 // place of this one's content. Every word comes from the page, in its language (data-msg-* on the form).
 
-function fill(template, values) {
-  return Object.entries(values).reduce((text, [key, value]) => text.split(`{${key}}`).join(value), template);
-}
+import { clearFieldError, refusalBeforeSending, sendWithProgress, showFieldError } from "./file-upload.js";
 
-function showError(input, text) {
-  const id = "im-file-error";
-  let error = document.getElementById(id);
-  if (!error) {
-    error = document.createElement("div");
-    error.className = "field-error";
-    error.id = id;
-    input.insertAdjacentElement("afterend", error);
-  }
-  error.setAttribute("role", "alert");
-  error.replaceChildren(Object.assign(document.createElement("p"), { textContent: text }));
-  input.setAttribute("aria-invalid", "true");
-  const described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
-  if (!described.includes(id)) input.setAttribute("aria-describedby", [...described, id].join(" "));
-}
-
-function clearError(input) {
-  const id = "im-file-error";
-  document.getElementById(id)?.remove();
-  input.removeAttribute("aria-invalid");
-  const described = (input.getAttribute("aria-describedby") || "").split(" ").filter((part) => part && part !== id);
-  if (described.length) input.setAttribute("aria-describedby", described.join(" "));
-  else input.removeAttribute("aria-describedby");
-}
-
-function refusalBeforeSending(file, form) {
-  if (!file) return form.dataset.msgNoFile;
-  const extension = (file.name.includes(".") ? file.name.split(".").pop() : "").toLowerCase();
-  if (!form.dataset.extensions.split(" ").includes(extension)) return form.dataset.msgType;
-  if (file.size > Number(form.dataset.maxBytes)) return form.dataset.msgTooLarge;
-  return null;
-}
+const ERROR_ID = "im-file-error";
+const showError = (input, text) => showFieldError(input, ERROR_ID, text);
+const clearError = (input) => clearFieldError(input, ERROR_ID);
 
 function enhance() {
   const form = document.getElementById("import-form");
@@ -64,30 +33,15 @@ function enhance() {
       input.focus();
       return;
     }
-    const request = new XMLHttpRequest();
-    request.open("POST", form.action);
-    request.responseType = "document";
-    request.setRequestHeader("Accept", "text/html");
-    progress.value = 0;
     progressBox.hidden = false;
     button.disabled = true;
     status.textContent = form.dataset.msgSending;
     form.dataset.state = "sending";
-    let said = -1;
-    request.upload.addEventListener("progress", (progressEvent) => {
-      if (!progressEvent.lengthComputable) return;
-      const percent = Math.floor((100 * progressEvent.loaded) / progressEvent.total);
-      progress.value = percent;
-      if (percent >= said + 10 || percent === 100) { // the live region says it every tenth, not at every event
-        said = percent;
-        status.textContent = fill(form.dataset.msgProgress, { percent });
-      }
-    });
-    request.upload.addEventListener("load", () => {
+    const onSent = () => {
       progress.value = 100;
       status.textContent = form.dataset.msgImporting;
-    });
-    request.addEventListener("loadend", () => {
+    };
+    sendWithProgress(form, { accept: "text/html", responseType: "document", progress, status, messages: form, onSent, onDone: (request) => {
       const answer = request.response;
       const main = answer && answer.getElementById ? answer.getElementById("main") : null;
       const ours = document.getElementById("main");
@@ -109,8 +63,7 @@ function enhance() {
       const again = document.getElementById("import-form");
       if (again) again.dataset.state = document.getElementById("import-result") ? "done" : "refused";
       (document.getElementById("import-result") || document.getElementById("import-errors") || ours).focus();
-    });
-    request.send(new FormData(form));
+    } });
   });
 }
 
