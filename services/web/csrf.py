@@ -76,6 +76,12 @@ def token_matches(secret: bytes, cookie: str | None, token: str | None, bound_to
     return hmac.compare_digest(form_token(secret, nonce, bound_to).encode(), token.encode())
 
 
+def session_token_matches(expected: str | None, given: str | None) -> bool:
+    """A multipart form's token is the session's (compared in constant time): checked here because such a
+    body is streamed on, not sent as the JSON the API checks first; the API checks it again."""
+    return bool(expected) and bool(given) and given.isascii() and hmac.compare_digest(expected.encode(), given.encode())
+
+
 def cross_site(fetch_site: str | None, origin: str | None, public_origin: str) -> bool:
     """Whether the request's own headers show it came from another site (then it is refused,
     whatever its token). Absent headers show nothing: the token decides."""

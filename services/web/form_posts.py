@@ -75,6 +75,16 @@ def refuse_foreign(request, public_origin: str, media_type: str) -> None:
         raise Refused("not_a_form", 415)
 
 
+def refuse_upload_unread(request, public_origin: str, body_limit: int) -> None:
+    """An upload (multipart) refused before a byte of it is read: foreign, of another type, its length
+    not declared (411) or declared over the route's limit (413, the file said too large)."""
+    refuse_foreign(request, public_origin, "multipart/form-data")
+    if request.content_length is None:
+        raise Refused("not_a_form", 411)
+    if request.content_length > body_limit:
+        raise Refused("file_too_large", 413)
+
+
 def read(request, public_origin: str, names: tuple) -> dict:
     """The posted form, once it is this site's (Sec-Fetch-Site and Origin: csrf.cross_site), of
     this site's type and size (refused before a byte is read when declared larger, else read one

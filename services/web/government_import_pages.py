@@ -24,9 +24,8 @@ from shared import edge
 from shared.irm import LANGUAGES
 from shared.webserver import http
 
-from services.web import form_posts, government_import_forms as forms, government_import_views as views
+from services.web import csrf, form_posts, government_import_forms as forms, government_import_views as views
 from services.web.form_posts import Refused
-from services.web.government_pages import MULTIPART, csrf_matches
 
 LANGUAGE = "<any(" + ", ".join(LANGUAGES) + "):language>"
 IMPORT_PATH = "/government/import"
@@ -49,11 +48,7 @@ class GovernmentImportPages:
         max_bytes = self.pages.evidence_max_bytes
         body_limit = edge.upload_body_max_bytes(max_bytes)
         try:
-            form_posts.refuse_foreign(request, self.pages.public_origin, MULTIPART)
-            if request.content_length is None:
-                raise Refused("not_a_form", 411)
-            if request.content_length > body_limit:
-                raise Refused("file_too_large", 413)
+            form_posts.refuse_upload_unread(request, self.pages.public_origin, body_limit)
         except Refused as refused:
             return self._import_refused(request, language, refused, max_bytes)
         me, answer = self._point_of_contact(request, language, IMPORT_PATH, admin_too=True)
@@ -66,7 +61,7 @@ class GovernmentImportPages:
         except RequestEntityTooLarge:
             return self._import_refused(request, language, Refused("file_too_large", 413), max_bytes)
         token = form["csrf_token"]
-        if not me.get("csrf_token") or not token or not csrf_matches(me["csrf_token"], token):
+        if not csrf.session_token_matches(me.get("csrf_token"), token):
             return self._import_refused(request, language, Refused("forged", 403), max_bytes)
         is_admin = me["person"].get("role") == "admin"
         errors = forms.form_errors(form, is_admin)

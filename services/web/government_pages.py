@@ -18,7 +18,6 @@ role, a 403 page that says so. Every post is checked here against forgery (form_
 to intake's API with the session's CSRF token, where intake alone decides (intake_api.py); its refusal
 comes back next to the fields in the page's language. Post/Redirect/Get. Every page here is no-store.
 """
-import hmac
 import json
 from urllib.parse import quote
 
@@ -29,14 +28,13 @@ from shared import edge
 from shared.irm import LANGUAGES
 from shared.webserver import http
 
-from services.web import form_posts, government_forms as forms, government_views as views, i18n
+from services.web import csrf, form_posts, government_forms as forms, government_views as views, i18n
 from services.web.form_posts import Refused
 from services.web.upstream_api import Answer
 
 LANGUAGE = "<any(" + ", ".join(LANGUAGES) + "):language>"
 FORM_PATH = "/government/plans/<int:plan_number>/self-assessment"
 UPLOAD_PATH = FORM_PATH + "/evidence/<string:commitment_id>"
-MULTIPART = "multipart/form-data"
 
 
 class GovernmentPages:
@@ -103,11 +101,7 @@ class GovernmentPages:
         max_bytes = self.pages.evidence_max_bytes
         body_limit = edge.upload_body_max_bytes(max_bytes)
         try:
-            form_posts.refuse_foreign(request, self.pages.public_origin, MULTIPART)
-            if request.content_length is None:
-                raise Refused("not_a_form", 411)
-            if request.content_length > body_limit:
-                raise Refused("file_too_large", 413)
+            form_posts.refuse_upload_unread(request, self.pages.public_origin, body_limit)
         except Refused as refused:
             return self._upload_refused(request, language, rest, refused, max_bytes, as_json)
         me, answer = self._point_of_contact(request, language, rest)
@@ -125,7 +119,7 @@ class GovernmentPages:
             upload, token = request.files.get("file"), request.form.get("csrf_token") or ""
         except RequestEntityTooLarge:
             return self._upload_refused(request, language, rest, Refused("file_too_large", 413), max_bytes, as_json)
-        if not me.get("csrf_token") or not token or not csrf_matches(me["csrf_token"], token):
+        if not csrf.session_token_matches(me.get("csrf_token"), token):
             return self._upload_refused(request, language, rest, Refused("forged", 403), max_bytes, as_json)
         state = forms.prefilled(commitments, draft and draft["draft"], plan.get("cycle"), language)
         refusal, status = None, 422
@@ -254,8 +248,3 @@ class GovernmentPages:
                                                  key, errors=errors, notice=notice, draft_saved=saved,
                                                  max_bytes=self.pages.evidence_max_bytes,
                                                  uploaded=uploaded))
-
-
-def csrf_matches(expected: str, given: str) -> bool:
-    """The form's token is the session's (compared in constant time); intake checks it again."""
-    return given.isascii() and hmac.compare_digest(expected.encode(), given.encode())
