@@ -135,12 +135,8 @@ class CaseViewSchema(Schema):
     reviewer_id = fields.String(required=True, allow_none=True)
     government_review_until = _moment()
     government_comments = fields.List(fields.Nested(GovernmentCommentViewSchema), required=True)
-    comments_url = fields.String(required=True)
-    comments_open = fields.Boolean(required=True, metadata={
-        "description": "Whether this caller's comment sent now passes the who, state and clock rules (the window: "
-                       "government_review_until); the cap still applies"})
-    comment_max_characters = fields.Integer(required=True, metadata={"description": "A comment's text, across its languages"})
-    comments_left = fields.Integer(required=True, metadata={"description": "How many more comments the case takes this round"})
+    comment_max_characters = fields.Integer(required=True, metadata={
+        "description": "A comment's or an answer's text, across its languages"})
     public_comment_closes_at = _moment()
     public_comments = fields.List(fields.Nested(StoredPublicCommentSchema), required=True)
     version = fields.Integer(required=True)
@@ -159,6 +155,12 @@ class DraftSchema(Schema):
 class GovernmentDraftSchema(DraftSchema):
     government_review_until = _moment()
     government_comments = fields.List(fields.Nested(GovernmentCommentViewSchema), required=True)
+    comments_url = fields.String(required=True)
+    comments_open = fields.Boolean(required=True, metadata={
+        "description": "Whether this caller's comment sent now passes the who, state and clock rules (the window: "
+                       "government_review_until); the cap still applies"})
+    comment_max_characters = fields.Integer(required=True, metadata={"description": "A comment's text, across its languages"})
+    comments_left = fields.Integer(required=True, metadata={"description": "How many more comments the case takes this round"})
 
 
 class PublicDraftSchema(DraftSchema):

@@ -151,7 +151,8 @@ class ReviewService(service_shell.ServiceShell):
     def show_case(self, request, case_id):
         principal = self.auth.caller(request, "read_case")
         case = access.require(principal, "read_case", queries.case(case_id), case_id)
-        return json_response(views.case_view(case, queries.comments_of(case, "government"), queries.comments_of(case, "public")),
+        return json_response(views.case_view(case, queries.comments_of(case, "government"), queries.comments_of(case, "public"),
+                                             limits=self.anonymous_writes.limits),
                              headers={"ETag": f'"{case.version}"'})
 
     @http("GET", "/api/v1/cases/<string:case_id>/draft")

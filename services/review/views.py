@@ -4,8 +4,9 @@ from services.review.domain.limits import AUTHOR_MAX_CHARACTERS
 from shared.clock import iso
 
 
-def case_view(case, government_comments, public_comments) -> dict:
-    """The whole case; its comments are read apart (queries.comments_of) and given here."""
+def case_view(case, government_comments, public_comments, limits=None) -> dict:
+    """The whole case; its comments are read apart (queries.comments_of) and given here; `limits`
+    (review's configured ones) say how long an answer to a comment may be."""
     return {
         "case_id": case.case_id, "self_assessment_id": case.self_assessment_id, "status": case.status,
         "member": case.member, "action_plan": case.action_plan, "languages": case.languages,
@@ -19,6 +20,7 @@ def case_view(case, government_comments, public_comments) -> dict:
         "quality_comments": case.quality_comments, "reviewer_id": case.reviewer_id,
         "government_review_until": iso(case.government_review_until) if case.government_review_until else None,
         "government_comments": government_comments,
+        "comment_max_characters": limits.comment_max_characters if limits else None,
         "public_comment_closes_at": iso(case.public_comment_closes_at) if case.public_comment_closes_at else None,
         "public_comments": public_comments,
         "version": case.version, "audit_url": f"/api/v1/cases/{case.case_id}/audit",

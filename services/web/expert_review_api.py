@@ -31,3 +31,17 @@ class ExpertReviewApi(UpstreamApi):
 
     def decline(self, request, case_id: str, body: dict, csrf_token: str) -> Answer:
         return self.call("POST", f"{_case(case_id)}/decline", request, body, csrf_token)
+
+    def case(self, request, case_id: str) -> Answer:
+        """The whole case as its expert sees it; its ETag is the draft's version every edit is made against."""
+        return self.call("GET", _case(case_id), request)
+
+    def answer(self, request, case_id: str, comment_id: str, body: dict, csrf_token: str) -> Answer:
+        return self.call("POST", f"{_case(case_id)}/government-comments/{quote(comment_id, safe='')}/response", request,
+                         body, csrf_token)
+
+    def open_public_comment(self, request, case_id: str, csrf_token: str) -> Answer:
+        return self.call("POST", f"{_case(case_id)}/open-public-comment", request, {}, csrf_token)
+
+    def finalise(self, request, case_id: str, csrf_token: str) -> Answer:
+        return self.call("POST", f"{_case(case_id)}/finalise", request, {}, csrf_token)

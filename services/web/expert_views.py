@@ -7,6 +7,7 @@ whole days left, or overdue. Newest deadline first: the furthest deadline at the
 """
 import math
 from datetime import datetime
+from urllib.parse import quote
 
 from services.web import i18n, labels
 
@@ -22,6 +23,7 @@ STAGE_NAMES = {
     "published": N_("Published"),
 }
 ACCEPTS = ("assigned",)
+AFTER_THE_DRAFT = ("government_review", "public_comment")  # the expert answers comments, opens public comment, finalises
 DECLINES = ("assigned", "in_review")
 NOTICES = ("accepted", "declined")
 DAY = 86400
@@ -45,7 +47,9 @@ def case_view(case: dict, now: datetime, language: str) -> dict:
             "may_accept": status in ACCEPTS, "may_decline": status in DECLINES,
             "member_href": f"/{language}/members/{case['member']}",
             "accept_action": f"/{language}/expert/cases/{case['case_id']}/accept",
-            "decline_action": f"/{language}/expert/cases/{case['case_id']}/decline"}
+            "decline_action": f"/{language}/expert/cases/{case['case_id']}/decline",
+            "comments_href": f"/{language}/expert/cases/{quote(case['case_id'], safe='')}/comments"
+            if status in AFTER_THE_DRAFT else None}
 
 
 def _newest_deadline_first(view: dict):

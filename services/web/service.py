@@ -29,6 +29,9 @@ views.py, what it reads in queries.py, languages and formats in i18n.py).
                               with what changed (government_import_pages.py)
     /<language>/expert, /<language>/expert/cases/<id>/accept|decline: the IRM expert's inbox
                               (expert_pages.py), posted to review's API with the session (expert_review_api.py)
+    /<language>/expert/cases/<id>/comments (+ /<comment>/answer, /open-public-comment, /finalise): the expert's
+                              page after the draft: the government's comments answered, public comment opened,
+                              the findings finalised (expert_comments_pages.py)
     /<language>/quality-review, /<language>/quality-review/cases/<id>: the IEP quality reviewer's queue and
                               decision on a draft (quality_pages.py), posted to review's API with the session
                               (quality_review_api.py)
@@ -56,7 +59,8 @@ from services.publication.freshness import Freshness
 
 from services.web import comment_form, csrf, form_posts, government_forms, i18n, queries, views
 # The module, not its class: `nameko run` takes every class with entrypoints in this module's namespace for a service.
-from services.web import account_pages, expert_pages, government_comment_pages, government_import_pages, government_pages, quality_pages
+from services.web import account_pages, expert_comments_pages, expert_pages, government_comment_pages, government_import_pages
+from services.web import government_pages, quality_pages
 from services.web.accounts_api import AccountsApi
 from services.web.intake_api import IntakeApi
 from services.web.dependencies import Pages
@@ -70,7 +74,8 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 class WebService(account_pages.AccountPages, government_pages.GovernmentPages, government_comment_pages.GovernmentCommentPages,
-                 government_import_pages.GovernmentImportPages, expert_pages.ExpertPages, quality_pages.QualityReviewPages):
+                 government_import_pages.GovernmentImportPages, expert_pages.ExpertPages,
+                 expert_comments_pages.ExpertCommentsPages, quality_pages.QualityReviewPages):
     name = "web"
     pages = Pages()
     review = ReviewApi()  # public: no session (a comment is anonymous)
