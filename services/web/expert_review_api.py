@@ -31,3 +31,20 @@ class ExpertReviewApi(UpstreamApi):
 
     def decline(self, request, case_id: str, body: dict, csrf_token: str) -> Answer:
         return self.call("POST", f"{_case(case_id)}/decline", request, body, csrf_token)
+
+    def case(self, request, case_id: str) -> Answer:
+        """The whole case as its expert sees it; its ETag is the draft's version every edit is made against."""
+        return self.call("GET", _case(case_id), request)
+
+    def save_ratings(self, request, case_id: str, commitment_id: str, body: dict, version: str, csrf_token: str) -> Answer:
+        """One commitment's ratings over `version` (If-Match): review answers 409 when the draft changed since."""
+        return self.call("PUT", f"{_case(case_id)}/ratings/{quote(commitment_id, safe='')}", request, body, csrf_token,
+                         headers={"If-Match": f'"{version}"'})
+
+    def save_plan_assessment(self, request, case_id: str, body: dict, version: str, csrf_token: str) -> Answer:
+        return self.call("PUT", f"{_case(case_id)}/plan-assessment", request, body, csrf_token,
+                         headers={"If-Match": f'"{version}"'})
+
+    def submit(self, request, case_id: str, csrf_token: str) -> Answer:
+        """To quality review; review's 422 lists what is still missing (its rubric)."""
+        return self.call("POST", f"{_case(case_id)}/submit", request, {}, csrf_token)

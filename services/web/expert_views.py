@@ -45,7 +45,8 @@ def case_view(case: dict, now: datetime, language: str) -> dict:
             "may_accept": status in ACCEPTS, "may_decline": status in DECLINES,
             "member_href": f"/{language}/members/{case['member']}",
             "accept_action": f"/{language}/expert/cases/{case['case_id']}/accept",
-            "decline_action": f"/{language}/expert/cases/{case['case_id']}/decline"}
+            "decline_action": f"/{language}/expert/cases/{case['case_id']}/decline",
+            "workspace_href": f"/{language}/expert/cases/{case['case_id']}" if status not in ACCEPTS else None}
 
 
 def _newest_deadline_first(view: dict):

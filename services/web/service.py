@@ -47,7 +47,7 @@ from services.publication.freshness import Freshness
 
 from services.web import comment_form, csrf, form_posts, i18n, queries, views
 # The module, not its class: `nameko run` takes every class with entrypoints in this module's namespace for a service.
-from services.web import account_pages, expert_pages, government_pages
+from services.web import account_pages, expert_pages, expert_workspace_pages, government_pages
 from services.web.accounts_api import AccountsApi
 from services.web.intake_api import IntakeApi
 from services.web.dependencies import Pages
@@ -58,7 +58,8 @@ LANGUAGE = "<any(" + ", ".join(LANGUAGES) + "):language>"
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-class WebService(account_pages.AccountPages, government_pages.GovernmentPages, expert_pages.ExpertPages):
+class WebService(account_pages.AccountPages, government_pages.GovernmentPages, expert_pages.ExpertPages,
+                 expert_workspace_pages.ExpertWorkspacePages):
     name = "web"
     pages = Pages()
     review = ReviewApi()  # public: no session (a comment is anonymous)
