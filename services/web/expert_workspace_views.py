@@ -225,7 +225,7 @@ def workspace_page(case: dict, me: dict, language: str, notice: str | None = Non
              for c in commitments]
     rated = sum(1 for v in views if v["rated"])
     editable = case["status"] in EDITABLE
-    return {"case_id": case["case_id"], "status": case["status"], "editable": editable,
+    return {"case_id": case["case_id"], "case_status": case["status"], "editable": editable,
             "member": case.get("member") or {}, "cycle": (case.get("action_plan") or {}).get("cycle"),
             "member_name": localized(((case.get("member") or {}).get("names")) or {}, language),
             "commitments": views, "rated": rated, "total": len(views), "rubric": rubric_view(),

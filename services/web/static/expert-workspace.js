@@ -65,7 +65,7 @@ for (const form of document.querySelectorAll("form[data-draft-key]")) {
     if (kept) {
       let values = null;
       try { values = JSON.parse(kept); } catch (e) { sessionStorage.removeItem(key); }
-      if (values && JSON.stringify(values) !== JSON.stringify({ ...snapshot(form), ...values })) {
+      if (values && JSON.stringify(values) !== JSON.stringify(snapshot(form))) {
         restore(form, values);
         const notice = form.querySelector("[data-restored-notice]");
         if (notice) notice.hidden = false;
