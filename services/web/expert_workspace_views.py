@@ -190,6 +190,28 @@ def plan_assessment_state(assessment: dict | None, language: str) -> dict:
             "contrary_justification": _justification(contrary.get("justification"), language)}
 
 
+# The five OGP Participation & Co-Creation Standards, as the government reports on each (shared/contracts/self_assessment.py).
+STANDARD_NAMES = {
+    "space_for_dialogue": N_("1. A space for ongoing dialogue and collaboration (the forum)"),
+    "open_information": N_("2. Open, accessible and timely information"),
+    "inclusive_participation": N_("3. Inclusive and informed opportunities to take part"),
+    "reasoned_response": N_("4. A reasoned response and ongoing dialogue"),
+    "collaborative_implementation": N_("5. Participation during implementation and monitoring"),
+}
+
+
+def co_creation_report_view(report: dict | None, language: str) -> dict | None:
+    """What the government reported of the plan's co-creation (intake's self-assessment, kept by review's case)."""
+    if not report:
+        return None
+    standards = report.get("standards") or {}
+    return {"participation": localized(report.get("civil_society_participation"), language),
+            "meetings": [{"date": m.get("date"), "summary": localized(m.get("summary"), language)}
+                         for m in report.get("forum_meetings") or []],
+            "standards": [{"name": name, "met": standards[key].get("met"), "narrative": localized(standards[key].get("narrative"), language)}
+                          for key, name in STANDARD_NAMES.items() if key in standards]}
+
+
 MISSING_PLAN = {"plan.co_creation": N_("The plan's co-creation assessment"),
                 "plan.acted_contrary_to_process": N_("Whether the member acted contrary to OGP process")}
 
@@ -238,7 +260,7 @@ def workspace_page(case: dict, me: dict, language: str, notice: str | None = Non
                                  for n, r in enumerate(CONTRARY_TO_PROCESS_REASONS)],
                      "action": f"/{language}/expert/cases/{case['case_id']}/plan-assessment",
                      "done": not any(p.startswith("plan.") for p in missing)},
-            "co_creation_report": case.get("co_creation_report") or None,
+            "co_creation_report": co_creation_report_view(case.get("co_creation_report"), language),
             "missing": missing_view(missing_listed, commitments, language) if missing_listed is not None else None,
             "submit_action": f"/{language}/expert/cases/{case['case_id']}/submit",
             "notice": notice if notice in NOTICES else None, "errors": errors or {},

@@ -24,11 +24,15 @@ from shared.irm import LANGUAGES
 from tests.browser.conftest import (
     PASSWORD, activate, axe_violations, behind_the_gateway, delete_event_queues, message, press_and_follow, text_of, watch,
 )
+from shared.contracts.events import SELF_ASSESSMENT_SUBMITTED, build_event
 from tests.integration.test_review import Review, submitted_event
 
 pytestmark = pytest.mark.browser
 EXPERT = "exp-amal"
 CASE = "case_workspace"
+CO_CREATION = {"civil_society_participation": {"fr": "Douze associations ont pris part aux ateliers."},
+               "forum_meetings": [{"date": "2024-03-14", "summary": {"ar": "الاجتماع الأول للمنتدى"}}],
+               "standards": {"space_for_dialogue": {"met": True}, "reasoned_response": {"met": False}}}
 ONE, TWO, THREE = (c["commitment_id"] for c in sample.SELF_ASSESSMENT["commitments"])
 
 
@@ -56,7 +60,9 @@ def site(container_factory, db, amqp_uri, web, gateway_port, accounts_url, revie
     with behind_the_gateway(container_factory, web, gateway_port, accounts_url, amqp_uri, db,
                             (("review", ReviewService, review_url),)) as base:
         review = Review(review_url, amqp_uri)
-        review.send(submitted_event(CASE, correlation_id=f"corr-{CASE}"))
+        event = submitted_event(CASE, correlation_id=f"corr-{CASE}")
+        review.send(build_event(SELF_ASSESSMENT_SUBMITTED, {**event.payload, "co_creation": CO_CREATION},
+                                correlation_id=event.correlation_id, actor=event.actor))
         for _ in range(200):
             if review_documents.Case.objects(case_id=CASE, status="assigned", expert_id=EXPERT).count() == 1:
                 break
@@ -235,7 +241,9 @@ def test_an_expert_rates_a_case_in_french_meets_a_newer_version_and_submits(site
         message("fr", views.MISSING_PLAN["plan.co_creation"]), message("fr", views.MISSING_PLAN["plan.acted_contrary_to_process"])]
     assert state_of(review)["status"] == "in_review"
 
-    # Complete: commitment 2, then the plan's assessment, then submitted: read-only.
+    # Complete: commitment 2, then the plan's assessment (the government's report beside it), then submitted: read-only.
+    assert "Douze associations ont pris part aux ateliers." in text_of(page, "#co-creation-report")
+    assert message("fr", "Not met, says the government") in text_of(page, "#co-creation-report")
     page.reload()
     page.check(f"{r}-verifiability-verifiable")
     page.fill(f"{r}-verifiability-justification", typed)

@@ -163,3 +163,25 @@ def test_a_conflict_shows_both_versions_and_keeps_what_was_typed():
 def test_a_submitted_draft_is_read_only():
     html = render("fr", case={**CASE, "status": "quality_review"})
     assert "<form" not in html and 'id="read-only"' in html and "Un atelier." in html
+
+
+def test_the_governments_co_creation_report_is_shown_beside_the_plans_assessment():
+    report = {"civil_society_participation": {"fr": "Ateliers ouverts."}, "forum_meetings": [{"date": "2024-03-01"}],
+              "standards": {"open_information": {"met": True}, "space_for_dialogue": {"met": False, "narrative": {"ar": "لا"}}}}
+    shown = views.workspace_page({**CASE, "co_creation_report": report}, ME, "fr")["co_creation_report"]
+    assert [(s["name"], s["met"]) for s in shown["standards"]] == [
+        (views.STANDARD_NAMES["space_for_dialogue"], False), (views.STANDARD_NAMES["open_information"], True)]
+    assert shown["meetings"] == [{"date": "2024-03-01", "summary": None}] and shown["participation"]["text"] == "Ateliers ouverts."
+    assert views.workspace_page(CASE, ME, "fr")["co_creation_report"] is None
+    html = render("fr", case={**CASE, "co_creation_report": report})
+    assert "Ateliers ouverts." in html and 'lang="ar"' in html
+
+
+def test_the_inbox_links_an_accepted_case_to_its_workspace():
+    from datetime import datetime, timezone
+    from services.web import expert_views
+    now = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    listed = {"cases": [{"case_id": "a", "status": "assigned", "member": "TN", "url": "/api/v1/cases/a"},
+                        {"case_id": "b", "status": "in_review", "member": "TN", "url": "/api/v1/cases/b"}]}
+    links = {c["case_id"]: c["workspace_href"] for c in expert_views.inbox_page(listed, ME, now, "fr")["cases"]}
+    assert links == {"a": None, "b": "/fr/expert/cases/b"}
