@@ -61,7 +61,7 @@ class ExpertWorkspacePages:
         state = forms.rating_state(form)
         body = forms.rating_body(state, language)
         sent = self.expert_review.save_ratings(request, case_id, commitment_id, body, form["version"], form["csrf_token"])
-        if sent.status == 409:
+        if sent.status in (409, 428):  # a newer version (or none sent): review's case says which
             sent, conflict = self._again_over_newer(request, case_id, commitment_id, body, form)
             if conflict:
                 return self._workspace(request, language, me, case_id, status=409, posted_for=commitment_id,

@@ -275,6 +275,33 @@ def test_an_expert_rates_a_case_in_french_meets_a_newer_version_and_submits(site
     assert seen["csp"] == [] and seen["foreign"] == []
 
 
+def test_taking_the_other_version_shows_it_and_forgets_what_was_kept_in_the_tab(site, context_factory):
+    base, review = site
+    page = context_factory("fr")
+    opened(base, page, "amal.theirs@example.org", "fr")
+    p = f"#c-{ONE}"
+    page.check(f"{p}-verifiability-verifiable")
+    page.fill(f"{p}-verifiability-justification", "Ma version, que je vais abandonner.")
+    other = page.context.new_page()
+    other.goto(f"{base}/fr/expert/cases/{CASE}")
+    other.check(f"{p}-verifiability-verifiable")
+    other.fill(f"{p}-verifiability-justification", "La version de l’autre onglet.")
+    press_and_follow(other, other.locator(f"{p}-save"))
+    assert press_and_follow(page, page.locator(f"{p}-save")).status == 409
+    page.locator(f"{p}-take-theirs").click(no_wait_after=True)
+    for _ in range(200):  # a loop of short pauses, as press_and_follow waits (a wait_for_url hangs under eventlet)
+        page.wait_for_timeout(50)
+        if "done=took_theirs" in page.url and page.locator("#status").count():
+            break
+    assert page.url == f"{base}/fr/expert/cases/{CASE}?done=took_theirs&commitment={ONE}#commitment-{ONE}"
+    assert text_of(page, "#status") == message("fr", "You took the other version: it is shown below.")
+    assert page.locator(f"{p}-verifiability-justification").input_value() == "La version de l’autre onglet."
+    assert not page.locator(f"#commitment-{ONE} [data-restored-notice]").is_visible()
+    page.reload()  # nothing of the dropped version comes back
+    assert page.locator(f"{p}-verifiability-justification").input_value() == "La version de l’autre onglet."
+    assert ratings_of(review, ONE)["verifiability"]["justification"] == {"fr": "La version de l’autre onglet."}
+
+
 def test_without_javascript_review_refuses_a_not_verifiable_commitment_with_another_indicator(site, context_factory):
     base, review = site
     page = context_factory("fr", java_script_enabled=False)
