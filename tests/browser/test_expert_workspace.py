@@ -237,7 +237,7 @@ def test_an_expert_rates_a_case_in_french_meets_a_newer_version_and_submits(site
     # Submitted with something missing: exactly what review says is missing, listed.
     press_and_follow(page, page.locator("#submit-draft"))
     listed = [" ".join(item.split()) for item in page.locator("#missing li").all_inner_texts()]
-    assert listed == [f"Engagement n° 2 ({TWO}): {message('fr', 'Verifiability')}"] + [
+    assert listed == [f"Engagement n° 2 ({TWO}) : {message('fr', 'Verifiability')}"] + [
         message("fr", views.MISSING_PLAN["plan.co_creation"]), message("fr", views.MISSING_PLAN["plan.acted_contrary_to_process"])]
     assert state_of(review)["status"] == "in_review"
 
