@@ -26,11 +26,12 @@ INBOX = page_views.EXPERT_INBOX
 
 
 class ExpertPages:
-    def _expert(self, request, language):
-        """(who is signed in, per accounts' /me) for a signed-in expert, else (None, the answer instead)."""
+    def _expert(self, request, language, back=INBOX):
+        """(who is signed in, per accounts' /me) for a signed-in expert, else (None, the answer instead);
+        signed out, the sign-in page, which brings them back to `back`."""
         me = self.accounts.me(request)
         if me.status == 401 or (me.status == 200 and me.body.get("authenticated_by") != "session"):
-            return None, self._see(f"/{language}/sign-in?next={quote(f'/{language}{INBOX}', safe='/')}")
+            return None, self._see(f"/{language}/sign-in?next={quote(f'/{language}{back}', safe='/')}")
         if me.status != 200:
             return None, self._unavailable(request, language, INBOX)
         person = me.body.get("person") or {}
@@ -38,10 +39,10 @@ class ExpertPages:
             return None, self.pages.page(request, language, INBOX, "expert_refused.html", status=403, private=True)
         return me.body, None
 
-    def _review_trouble(self, request, language, answer):
+    def _review_trouble(self, request, language, answer, back=INBOX):
         """The answer to give for a review answer that is no page's content: signed out, forged, missing, down."""
         if answer.status == 401:
-            return self._see(f"/{language}/sign-in?next={quote(f'/{language}{INBOX}', safe='/')}")
+            return self._see(f"/{language}/sign-in?next={quote(f'/{language}{back}', safe='/')}")
         if answer.status == 403:
             return self._form_refused(request, language, INBOX, Refused("forged", 403))
         if answer.status == 404:

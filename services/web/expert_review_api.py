@@ -45,3 +45,15 @@ class ExpertReviewApi(UpstreamApi):
 
     def finalise(self, request, case_id: str, csrf_token: str) -> Answer:
         return self.call("POST", f"{_case(case_id)}/finalise", request, {}, csrf_token)
+    def save_ratings(self, request, case_id: str, commitment_id: str, body: dict, version: str, csrf_token: str) -> Answer:
+        """One commitment's ratings over `version` (If-Match): review answers 409 when the draft changed since."""
+        return self.call("PUT", f"{_case(case_id)}/ratings/{quote(commitment_id, safe='')}", request, body, csrf_token,
+                         headers={"If-Match": f'"{version}"'})
+
+    def save_plan_assessment(self, request, case_id: str, body: dict, version: str, csrf_token: str) -> Answer:
+        return self.call("PUT", f"{_case(case_id)}/plan-assessment", request, body, csrf_token,
+                         headers={"If-Match": f'"{version}"'})
+
+    def submit(self, request, case_id: str, csrf_token: str) -> Answer:
+        """To quality review; review's 422 lists what is still missing (its rubric)."""
+        return self.call("POST", f"{_case(case_id)}/submit", request, {}, csrf_token)

@@ -48,6 +48,7 @@ def case_view(case: dict, now: datetime, language: str) -> dict:
             "member_href": f"/{language}/members/{case['member']}",
             "accept_action": f"/{language}/expert/cases/{case['case_id']}/accept",
             "decline_action": f"/{language}/expert/cases/{case['case_id']}/decline",
+            "workspace_href": f"/{language}/expert/cases/{quote(case['case_id'], safe='')}" if status not in ACCEPTS else None,
             "comments_href": f"/{language}/expert/cases/{quote(case['case_id'], safe='')}/comments"
             if status in AFTER_THE_DRAFT else None}
 

@@ -59,8 +59,8 @@ from services.publication.freshness import Freshness
 
 from services.web import comment_form, csrf, form_posts, government_forms, i18n, queries, views
 # The module, not its class: `nameko run` takes every class with entrypoints in this module's namespace for a service.
-from services.web import account_pages, expert_comments_pages, expert_pages, government_comment_pages, government_import_pages
-from services.web import government_pages, quality_pages
+from services.web import account_pages, expert_comments_pages, expert_pages, expert_workspace_pages, government_comment_pages
+from services.web import government_import_pages, government_pages, quality_pages
 from services.web.accounts_api import AccountsApi
 from services.web.intake_api import IntakeApi
 from services.web.dependencies import Pages
@@ -75,7 +75,8 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 class WebService(account_pages.AccountPages, government_pages.GovernmentPages, government_comment_pages.GovernmentCommentPages,
                  government_import_pages.GovernmentImportPages, expert_pages.ExpertPages,
-                 expert_comments_pages.ExpertCommentsPages, quality_pages.QualityReviewPages):
+                 expert_workspace_pages.ExpertWorkspacePages, expert_comments_pages.ExpertCommentsPages,
+                 quality_pages.QualityReviewPages):
     name = "web"
     pages = Pages()
     review = ReviewApi()  # public: no session (a comment is anonymous)

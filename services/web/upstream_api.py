@@ -31,6 +31,7 @@ class Answer:
     body: dict
     retry_after: str | None = None
     set_cookie: list = field(default_factory=list)
+    etag: str | None = None  # a version an edit is made against (review's draft), as the API gave it
 
 
 def _decoded(response) -> Answer:
@@ -39,7 +40,7 @@ def _decoded(response) -> Answer:
     except ValueError:
         body = {}
     return Answer(response.status, body if isinstance(body, dict) else {}, response.headers.get("Retry-After"),
-                  response.headers.getlist("Set-Cookie"))
+                  response.headers.getlist("Set-Cookie"), response.headers.get("ETag"))
 
 
 class UpstreamApi(DependencyProvider):
