@@ -28,21 +28,21 @@ class ExpertCommentsPages:
     def _comments_page(self, request, language, me, case_id, status=200, **shown):
         case = self.expert_review.case(request, case_id)
         if case.status != 200:
-            return self._review_trouble(request, language, case)
+            return self._review_trouble(request, language, case, views.comments_rest(case_id))
         rest = views.comments_rest(case_id)
         return self.pages.page(request, language, rest, "expert_comments.html", status=status, private=True,
                                **views.comments_page(case.body, language, me.get("csrf_token") or "", utcnow(), **shown))
 
     @http("GET", f"/{LANGUAGE}{CASE}")
     def expert_comments(self, request, language, case_id):
-        me, answer = self._expert(request, language)
+        me, answer = self._expert(request, language, views.comments_rest(case_id))
         if me is None:
             return answer
         return self._comments_page(request, language, me, case_id, notice=request.args.get("done"))
 
     @http("POST", f"/{LANGUAGE}{CASE}/<string:comment_id>/answer")
     def expert_answer(self, request, language, case_id, comment_id):
-        me, answer = self._expert(request, language)
+        me, answer = self._expert(request, language, views.comments_rest(case_id))
         if me is None:
             return answer
         rest = views.comments_rest(case_id)
@@ -55,7 +55,7 @@ class ExpertCommentsPages:
         if sent.status == 200:
             return self._see(f"{views.comments_path(language, case_id)}?done=answered#comment-{quote(comment_id, safe='')}")
         if sent.status not in (404, 409, 422):
-            return self._review_trouble(request, language, sent)
+            return self._review_trouble(request, language, sent, views.comments_rest(case_id))
         case = self.expert_review.case(request, case_id)
         limit = (case.body or {}).get("comment_max_characters") if case.status == 200 else None
         error = forms.answer_error(sent.status, form["text"], limit)
@@ -71,7 +71,7 @@ class ExpertCommentsPages:
         return self._expert_step(request, language, case_id, "finalise")
 
     def _expert_step(self, request, language, case_id, step):
-        me, answer = self._expert(request, language)
+        me, answer = self._expert(request, language, views.comments_rest(case_id))
         if me is None:
             return answer
         rest = views.comments_rest(case_id)
@@ -83,5 +83,5 @@ class ExpertCommentsPages:
         if sent.status == 200:
             return self._see(f"{views.comments_path(language, case_id)}?done={step}#status")
         if sent.status != 409:
-            return self._review_trouble(request, language, sent)
+            return self._review_trouble(request, language, sent, views.comments_rest(case_id))
         return self._comments_page(request, language, me, case_id, status=409, step_error=forms.step_refusal(step))
