@@ -126,7 +126,7 @@ class AccountPages:
     def invitation_page(self, request, language):
         token = forms.usable_link_token(request.args.get("token"))
         return self._signed_out_page(request, language, LINK_PAGES["invitation"], "invitation.html", forms.INVITATION,
-                                     step="password" if token else "unusable", token=token,
+                                     step="password" if token else "unusable", token=token, totp_chosen=False,
                                      status=200 if token else 410)
 
     @http("POST", f"/{LANGUAGE}{LINK_PAGES['invitation']}")
