@@ -235,7 +235,8 @@ def test_a_point_of_contact_from_invitation_to_published_findings(site, context_
     wait_until(lambda: (c := review_documents.Case.objects(case_id=case_id).first()) and c.status == "assigned",
                what="the case assigned")
     assert review_documents.Case.objects(case_id=case_id).get().expert_id == EXPERT
-    assert f"{base}/fr/" in plain(mail_to(mailbox, EXPERT_EMAIL, case_id, what="the assignment mail"))
+    assigned = mail_to(mailbox, EXPERT_EMAIL, case_id, what="the assignment mail")
+    assert assigned["Subject"] == "Un examen vous est confié" and f"{base}/fr/" in plain(assigned)  # in the expert's language
     dashboard_at(page, base, "assigned")
     assert versions() == 1  # the second click made nothing
 
