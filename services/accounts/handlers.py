@@ -118,13 +118,13 @@ def invite(uow, actor: dict, body: dict, ctx: Context):
     return person, token, link
 
 
-def accept_invitation(uow, digest: str, password_hash: str, ctx: Context, issuer: str):
+def accept_invitation(uow, digest: str, password_hash: str, ctx: Context, issuer: str, wants_totp: bool = False):
     """The invited person sets a password: (person, provisioning URI, secret). An admin or a quality
-    reviewer is given a TOTP secret to confirm (`confirm_totp`), and the link keeps working until then;
-    anyone else's account is active at once and the link is used."""
+    reviewer, and anyone who asks for one (`wants_totp`), is given a TOTP secret to confirm (`confirm_totp`),
+    and the link keeps working until then; anyone else's account is active at once and the link is used."""
     stored = usable_link(uow.get(documents.LinkToken, {"_id": digest}), tokens.INVITATION, ctx.now)
     person = uow.get(documents.Person, {"_id": stored.person_id})
-    if invitations.needs_totp(person.role):
+    if invitations.needs_totp(person.role) or wants_totp:
         secret = totp.new_secret()
         uow.update(documents.Person, {"_id": person.person_id},
                    {"$set": {"password_hash": password_hash, "totp_pending_secret": secret}, "$inc": {"version": 1}})

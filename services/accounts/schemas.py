@@ -63,6 +63,8 @@ MESSAGES = {
 class AcceptInvitationSchema(Schema):
     token = fields.String(required=True, validate=LINK_TOKEN)
     password = fields.String(required=True, validate=PASSWORD)
+    # a second factor chosen by a person whose role does not require one (an admin's or a quality reviewer's always has it)
+    totp = fields.Boolean(load_default=False)
 
 
 class ConfirmTotpSchema(Schema):

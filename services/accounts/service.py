@@ -68,7 +68,7 @@ class AccountsService(service_shell.ServiceShell):
         body, ctx = read_json(request, AcceptInvitationSchema()), self._context(request)
         stored, hashed = self._link_and_new_password(body, tokens.INVITATION, ctx)
         person, uri, secret = self.store.run(
-            lambda uow: handlers.accept_invitation(uow, stored.digest, hashed, ctx, self.config.totp_issuer))
+            lambda uow: handlers.accept_invitation(uow, stored.digest, hashed, ctx, self.config.totp_issuer, body["totp"]))
         return json_response(views.acceptance_view(person, uri, secret))
 
     @http("POST", "/api/v1/invitations/confirm")

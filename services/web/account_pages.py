@@ -26,8 +26,8 @@ from services.web.form_posts import Refused
 
 LANGUAGE = "<any(" + ", ".join(LANGUAGES) + "):language>"
 SIGN_IN_FIELDS = ("email", "password", "code", "next", forms.TOKEN_FIELD)
-LINK_FIELDS = ("token", "password", forms.TOKEN_FIELD)
-CONFIRM_FIELDS = ("token", "code", "secret", "uri", "seal", forms.TOKEN_FIELD)
+LINK_FIELDS = ("token", "password", "totp", forms.TOKEN_FIELD)
+CONFIRM_FIELDS = ("token", "code", "secret", "uri", "seal", "chosen", forms.TOKEN_FIELD)
 SIGNED_IN_FIELDS = ("csrf_token", "label", "token_id")
 MAIL_FIELDS = ("csrf_token",) + tuple(account_views.mail_field(kind) for kind in OPTIONAL_MAILS)
 
@@ -126,7 +126,7 @@ class AccountPages:
     def invitation_page(self, request, language):
         token = forms.usable_link_token(request.args.get("token"))
         return self._signed_out_page(request, language, LINK_PAGES["invitation"], "invitation.html", forms.INVITATION,
-                                     step="password" if token else "unusable", token=token,
+                                     step="password" if token else "unusable", token=token, totp_chosen=False,
                                      status=200 if token else 410)
 
     @http("POST", f"/{LANGUAGE}{LINK_PAGES['invitation']}")
@@ -137,23 +137,25 @@ class AccountPages:
         except Refused as refused:
             return self._form_refused(request, language, rest, refused)
         token = forms.usable_link_token(form["token"])
-        answer = self.accounts.accept_invitation(request, token, form["password"]) if token else None
+        chosen = form["totp"] == "yes"  # a second factor the person asked for (their role may not need one)
+        answer = self.accounts.accept_invitation(request, token, form["password"], chosen) if token else None
         page = lambda status=200, **shown: self._signed_out_page(  # noqa: E731 -- the one page, at several steps
             request, language, rest, "invitation.html", forms.INVITATION, status=status, token=token, **shown)
         if answer is None or answer.status in (400, 404, 410) or (
                 answer.status == 422 and "token" in forms.api_fields(answer.body)):
             return page(410, step="unusable")
         if answer.status == 422:
-            return page(422, step="password", errors=forms.field_errors(answer.body, ("password",)))
+            return page(422, step="password", totp_chosen=chosen, errors=forms.field_errors(answer.body, ("password",)))
         if answer.status != 200:
             return self._unavailable(request, language, rest)
         if answer.body.get("status") == "totp_required":
-            return page(**self._enrolment(language, token, answer.body["totp_secret"], answer.body["totp_provisioning_uri"]))
+            return page(**self._enrolment(language, token, answer.body["totp_secret"], answer.body["totp_provisioning_uri"],
+                                          chosen=chosen))
         return page(step="done")
 
-    def _enrolment(self, language, token, secret, uri, errors=None) -> dict:
+    def _enrolment(self, language, token, secret, uri, errors=None, chosen=False) -> dict:
         label = i18n.catalog(language).gettext("QR code of your second factor's secret, for your authenticator app to scan")
-        return {"step": "totp", "totp_secret": secret, "totp_uri": uri, "qr_svg": qr.svg(uri, label),
+        return {"step": "totp", "totp_chosen": chosen, "totp_secret": secret, "totp_uri": uri, "qr_svg": qr.svg(uri, label),
                 "seal": forms.enrolment_seal(self.pages.session_policy.secret, token, secret, uri), "errors": errors or {}}
 
     @http("POST", f"/{LANGUAGE}{LINK_PAGES['invitation']}/confirm")
@@ -172,7 +174,7 @@ class AccountPages:
         answer = self.accounts.confirm_totp(request, token, form["code"].strip().replace(" ", "") or "-")
         if answer.status == 422 and "token" not in forms.api_fields(answer.body):
             errors = forms.field_errors(answer.body, ("code",))
-            return page(422, **self._enrolment(language, token, form["secret"], form["uri"], errors))
+            return page(422, **self._enrolment(language, token, form["secret"], form["uri"], errors, form["chosen"] == "yes"))
         if answer.status in (400, 404, 409, 410, 422):
             return page(410, step="unusable")
         if answer.status != 200:

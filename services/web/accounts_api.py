@@ -28,8 +28,8 @@ class AccountsApi(UpstreamApi):
     def sign_in(self, request, body: dict) -> Answer:
         return self.call("POST", "/api/v1/sessions", request, body)
 
-    def accept_invitation(self, request, token: str, password: str) -> Answer:
-        return self.call("POST", "/api/v1/invitations/accept", request, {"token": token, "password": password})
+    def accept_invitation(self, request, token: str, password: str, totp: bool = False) -> Answer:
+        return self.call("POST", "/api/v1/invitations/accept", request, {"token": token, "password": password, "totp": totp})
 
     def confirm_totp(self, request, token: str, code: str) -> Answer:
         return self.call("POST", "/api/v1/invitations/confirm", request, {"token": token, "code": code})

@@ -205,16 +205,16 @@ def accounts_url():
 
 @contextlib.contextmanager
 def behind_the_gateway(container_factory, web, gateway_port, accounts_url, amqp_uri, db, services=()):
-    """accounts and each of `services` ((its gateway name, its nameko class, its URL)) in this process,
-    with the pages, behind the gateway as in production: the session cookie, the pages and the APIs
+    """accounts and each of `services` ((its gateway name, its nameko class, its URL[, its own settings])) in this
+    process, with the pages, behind the gateway as in production: the session cookie, the pages and the APIs
     share one origin. Yields the gateway's base URL."""
     base = f"http://127.0.0.1:{gateway_port}"
     common = {"AMQP_URI": amqp_uri, "MONGODB_URI": db, "serializer": "json", "SESSION_SECRET": SESSION_SECRET,
               "PUBLIC_BASE_URL": base}
     upstreams = {"intake": Upstream([free_url()]), "review": Upstream([free_url()]), "publication": Upstream([free_url()]),
                  "accounts": Upstream([accounts_url]), "web": Upstream([web])}
-    for name, service, url in (("accounts", AccountsService, accounts_url), *services):
-        container_factory(service, {**common, "WEB_SERVER_ADDRESS": url.removeprefix("http://")}).start()
+    for name, service, url, *own in (("accounts", AccountsService, accounts_url), *services):
+        container_factory(service, {**common, **(own[0] if own else {}), "WEB_SERVER_ADDRESS": url.removeprefix("http://")}).start()
         upstreams[name] = Upstream([url])
     listener = eventlet.listen(("127.0.0.1", gateway_port))
     server = eventlet.spawn(wsgi.server, listener, Gateway(upstreams, public_base_url=base), log_output=False,

@@ -8,7 +8,7 @@ from marshmallow import ValidationError
 
 from services.accounts import documents, handlers, views
 from services.accounts.domain import signin, tokens, totp
-from services.accounts.schemas import InvitationSchema, SecurityLogQuery
+from services.accounts.schemas import AcceptInvitationSchema, InvitationSchema, SecurityLogQuery
 from shared.auth import Principal
 from shared.http import Conflict, Unprocessable
 from shared.persistence.documents import ApiToken, Member
@@ -99,6 +99,16 @@ def test_an_admin_is_active_only_once_a_code_from_the_new_secret_is_confirmed(uo
     confirmed = handlers.confirm_totp(uow, link.digest, totp.totp(totp.secret_bytes(secret), NOW), ctx())
     assert confirmed.totp_secret == secret and confirmed.activated_at is not None
     assert [kind for _, kind, _ in logged(uow)][-2:] == ["totp_enabled", "invitation_accepted"]
+
+
+def test_a_point_of_contact_who_asks_for_a_second_factor_is_active_once_its_first_code_is_confirmed(uow):
+    person, _, link = invited(uow, "careful-poc@example.org")
+    _, uri, secret = handlers.accept_invitation(uow, link.digest, "argon2-hash", ctx(), "irm-review", wants_totp=True)
+    assert uri.startswith("otpauth://totp/irm-review:careful-poc%40example.org?secret=")
+    assert uow.stored(documents.Person, person.person_id).get("activated_at") is None
+    confirmed = handlers.confirm_totp(uow, link.digest, totp.totp(totp.secret_bytes(secret), NOW), ctx())
+    assert confirmed.totp_secret == secret and confirmed.activated_at is not None and confirmed.role == "poc"
+    assert AcceptInvitationSchema().load({"token": "t" * 43, "password": "p" * 12})["totp"] is False  # not asked: none
 
 
 def attempt(person=None, password_ok=False, code=None, email="poc@example.org", client="192.0.2.1", digest="d" * 64):
