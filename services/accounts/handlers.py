@@ -93,10 +93,10 @@ def invite(uow, actor: dict, body: dict, ctx: Context):
             raise Unprocessable("The invitation names what does not exist.", {"expert_id": ["No such expert in the registry."]})
         bound = uow.get(documents.Person, {"expert_id": expert_id, "role": role})  # one account per entry and role
         if bound is not None and bound.email != email:
-            raise Conflict(f"Expert {expert_id} already has an account.")
+            raise Conflict(f"Expert {expert_id} already has an account.", {"field": "expert_id"})
     person = uow.get(documents.Person, {"email": email})
     if person is not None and person.activated_at is not None:
-        raise Conflict("An account with this address is in use.")
+        raise Conflict("An account with this address is in use.", {"field": "email"})
     fields = {"role": role, "member_code": member_code, "expert_id": expert_id, "language": body["language"],
               "invited_at": ctx.now}
     if person is None:
