@@ -5,7 +5,8 @@ An admin is invited through the API and sets up their account in the browser (a 
 factor an admin needs). In French: signed out, the people page sends them to sign in and back; they invite a
 point of contact of the registry's member TN, in French: a bad address is refused next to its field, in French,
 with what they chose kept; then the invitation goes out (person.invited, for the mail service, in the outbox)
-and the new person is listed as invited, also under the role filter. A cross-site post is refused; another
+and the new person is listed as invited, also under the role filter; a locked sign-in is listed with its end and
+lifted from the page (the security log says who did it). A cross-site post is refused; another
 role gets a 403 page; axe-core finds nothing on the page in ar, fr and en.
 """
 import pytest
@@ -13,8 +14,10 @@ import requests
 
 from cli import operations
 from services.accounts import documents as accounts_documents
+from services.accounts.domain import signin
 from services.web import people_forms, people_views
 from shared import sessions
+from shared.clock import utcnow
 from shared.contracts.events import PERSON_INVITED
 from shared.irm import LANGUAGES
 from shared.persistence.documents import OutboxMessage
@@ -116,6 +119,22 @@ def test_an_admin_invites_a_point_of_contact_in_french(site, context_factory, ar
     assert page.locator("#f-role").input_value() == "poc"
     assert [page.locator("#people-list tbody tr").nth(i).get_attribute("data-email")
             for i in range(page.locator("#people-list tbody tr").count())] == [POC_EMAIL]
+
+    # A person whose sign-in is locked (ten failures just now): listed locked until an hour from now, and unlocked.
+    locked = accounts_documents.Person.objects(email="amina@people.example.org").first()
+    accounts_documents.SignInThrottle(key=signin.account_throttle_key(locked.email), failures=signin.ACCOUNT.lock_after,
+                                      last_failure_at=utcnow()).save()
+    page.goto(f"{base}/fr/operator/people")
+    row = f"#person-{locked.person_id}"
+    assert page.locator(row).get_attribute("data-state") == "locked"
+    assert text_of(page, f"{row} .person-state").startswith(message("fr", people_views.STATE_NAMES["locked"]) + " · jusqu’au ")
+    assert axe_violations(page) == []
+    press_and_follow(page, page.locator(f"#unlock-{locked.person_id}"))
+    assert page.url == f"{base}/fr/operator/people?done=unlocked#status"
+    assert text_of(page, "#status") == message("fr", "The sign-in lock was lifted: the person may sign in again at once.")
+    assert page.locator(row).get_attribute("data-state") == "active"
+    entry = accounts_documents.SecurityLogEntry.objects(kind="unlocked", subject=locked.person_id).first()
+    assert entry.actor["role"] == "admin"
 
     # A cross-site post with the admin's session, and one without the session's token: refused, nobody invited.
     session_id = {c["name"]: c["value"] for c in page.context.cookies()}[sessions.COOKIE_NAME]
