@@ -70,6 +70,8 @@ OPERATIONS = {
     # accounts
     "invite_people": ("admin",),
     "read_security_log": ("admin",),
+    "read_people": ("admin",),  # every person, their role, binding and state
+    "unlock_people": ("admin",),  # lift a person's sign-in lock
     "read_own_account": ANY_TOKEN,  # who am I: a session or any token
     "end_own_sessions": ANY_TOKEN,  # sign out, sign out everywhere (session only, below)
     "change_own_password": ANY_TOKEN,  # (session only)

@@ -115,6 +115,8 @@ ENDPOINTS = [
         ("GET", "/api/v1/me/tokens"), ("POST", "/api/v1/me/tokens"), ("DELETE", "/api/v1/me/tokens/{token_id}"),
         ("PUT", "/api/v1/me/mail-preferences"))),
     row("accounts", "GET", "/api/v1/security-log", admin=OK),
+    row("accounts", "GET", "/api/v1/people", admin=OK),
+    row("accounts", "POST", "/api/v1/people/{id}/unlock", admin=OK),
     *(row(service, "GET", "/health", **PUBLIC) for service in ("intake", "review", "publication", "accounts")),
     *(row(service, "GET", "/metrics", **PUBLIC) for service in ("intake", "review", "publication", "accounts")),
 ]

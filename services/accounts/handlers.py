@@ -93,11 +93,12 @@ def invite(uow, actor: dict, body: dict, ctx: Context):
             raise Unprocessable("The invitation names what does not exist.", {"expert_id": ["No such expert in the registry."]})
         bound = uow.get(documents.Person, {"expert_id": expert_id, "role": role})  # one account per entry and role
         if bound is not None and bound.email != email:
-            raise Conflict(f"Expert {expert_id} already has an account.")
+            raise Conflict(f"Expert {expert_id} already has an account.", {"field": "expert_id"})
     person = uow.get(documents.Person, {"email": email})
     if person is not None and person.activated_at is not None:
-        raise Conflict("An account with this address is in use.")
-    fields = {"role": role, "member_code": member_code, "expert_id": expert_id, "language": body["language"]}
+        raise Conflict("An account with this address is in use.", {"field": "email"})
+    fields = {"role": role, "member_code": member_code, "expert_id": expert_id, "language": body["language"],
+              "invited_at": ctx.now}
     if person is None:
         person = documents.Person(person_id=new_id("per"), email=email, invited_by=actor, created_at=ctx.now, **fields)
         uow.insert(person)
@@ -208,11 +209,10 @@ def sign_in(uow, attempt: SignInAttempt, ctx: Context, idle: int, absolute: int)
     uow.insert(documents.Session(digest=attempt.session_digest, person_id=person.person_id,
                                  generation=person.session_generation, created_at=ctx.now, last_seen_at=ctx.now,
                                  expires_at=ends_at))
-    changes = {"totp_last_step": check.step} if check else {}
+    changes = {"totp_last_step": check.step, "last_signed_in_at": ctx.now} if check else {"last_signed_in_at": ctx.now}
     if attempt.new_hash:
         changes["password_hash"] = attempt.new_hash
-    if changes:
-        uow.update(documents.Person, {"_id": person.person_id}, {"$set": changes, "$inc": {"version": 1}})
+    uow.update(documents.Person, {"_id": person.person_id}, {"$set": changes, "$inc": {"version": 1}})
     log(uow, ctx, security_log.SIGNED_IN, _actor(person), subject)
     return SignInResult(signin.SIGNED_IN, person=person, session_ends_at=ends_at)
 
@@ -320,3 +320,27 @@ def revoke_token(uow, principal, token_id: str, ctx: Context) -> None:
     if not revoked:
         raise NotFound(f"No token {token_id} of yours in use.")
     log(uow, ctx, security_log.API_TOKEN_REVOKED, principal.as_actor(), principal.person_id, token_id=token_id)
+
+
+# --- the admins' list of people ---------------------------------------------------------------------------
+def unlock(uow, actor: dict, person_id: str, ctx: Context):
+    """An admin lifts the person's sign-in lock (domain/signin.py: the one way besides a reset by e-mail once the
+    100th failure made it last): the address's count of failures is cleared, in the transaction of its log entry.
+    404 for no such person; 409 when the address is not locked now (nothing is written)."""
+    person = uow.get(documents.Person, {"_id": person_id})
+    if person is None:
+        raise NotFound(f"No person {person_id}.")
+    key = signin.account_throttle_key(person.email)
+    stored = uow.get(documents.SignInThrottle, {"_id": key})
+    before = queries.throttle_of(stored)
+    if not signin.may_attempt(before, ctx.now, signin.ACCOUNT).locked:
+        raise Conflict("This person's sign-in is not locked.")
+    _save_throttle(uow, key, stored, signin.record(before, signin.RESET, ctx.now, signin.ACCOUNT), signin.ACCOUNT)
+    log(uow, ctx, security_log.UNLOCKED, actor, person.person_id, failures=before.failures)
+    return person
+
+
+def people_states(listed, throttles: dict, now: datetime) -> dict:
+    """{person_id: views.person_state} for a page of people and their addresses' sign-in throttles (queries.account_throttles)."""
+    return {person.person_id: views.person_state(person, signin.may_attempt(throttles[person.email], now, signin.ACCOUNT), now)
+            for person in listed}

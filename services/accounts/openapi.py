@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from services.accounts.domain import security_log
 from services.accounts.schemas import (
     AcceptInvitationSchema, ConfirmTotpSchema, InvitationSchema, PasswordChangeSchema, ResetRequestSchema, ResetSchema,
-    MailPreferencesSchema, SecurityLogQuery, SignInSchema, TokenRequestSchema,
+    MailPreferencesSchema, PeopleQuery, SecurityLogQuery, SignInSchema, TokenRequestSchema,
 )
 from shared import access
 from shared.irm import LANGUAGES, ROLES
@@ -117,6 +117,32 @@ class SecurityLogPageSchema(Schema):
     next_before = fields.String(required=True, allow_none=True, metadata={"description": "The cursor of the next page"})
 
 
+class ListedPersonSchema(Schema):
+    person_id = fields.String(required=True)
+    email = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    member_code = fields.String(required=True, allow_none=True)
+    expert_id = fields.String(required=True, allow_none=True)
+    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    totp_enabled = fields.Boolean(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(("invited", "active", "locked")))
+    locked_until = fields.String(required=True, allow_none=True, metadata={
+        "format": "date-time", "description": "When a lock ends by itself; null while locked: only a reset or an admin ends it"})
+    invited_at = fields.String(required=True, **MOMENT)
+    activated_at = fields.String(required=True, allow_none=True, **MOMENT)
+    last_signed_in_at = fields.String(required=True, allow_none=True, **MOMENT)
+
+
+class PeoplePageSchema(Schema):
+    people = fields.List(fields.Nested(ListedPersonSchema), required=True)
+    next_after = fields.String(required=True, allow_none=True, metadata={"description": "The cursor of the next page (?after=)"})
+
+
+class UnlockedSchema(Schema):
+    person_id = fields.String(required=True)
+    unlocked = fields.Boolean(required=True)
+
+
 @functools.lru_cache(maxsize=1)
 def document() -> dict:
     api = ApiDocument("accounts", "People's accounts: invitations, passwords, a TOTP second factor, sign-in and "
@@ -130,6 +156,7 @@ def document() -> dict:
         ("TokenView", TokenViewSchema), ("TokenCreated", TokenCreatedSchema), ("TokenList", TokenListSchema),
         ("TokenRevoked", TokenRevokedSchema), ("SecurityLogPage", SecurityLogPageSchema),
         ("MailPreferences", MailPreferencesSchema), ("MailPreferencesView", MailPreferencesViewSchema),
+        ("ListedPerson", ListedPersonSchema), ("PeoplePage", PeoplePageSchema), ("Unlocked", UnlockedSchema),
     ):
         api.schema(name, schema)
     ops = access.OPERATIONS
@@ -173,4 +200,11 @@ def document() -> dict:
     api.operation("get", "/api/v1/security-log", roles=ops["read_security_log"], query=SecurityLogQuery,
                   summary="The security log, newest first (at most 100 a page; ?before= the previous page's next_before)",
                   responses={"200": ("A page", "SecurityLogPage")})
+    api.operation("get", "/api/v1/people", roles=ops["read_people"], query=PeopleQuery,
+                  summary="Every person in address order (at most 100 a page; ?after= the previous page's next_after, "
+                          "?role= one role): role, binding, language, state (invited, active, locked until), times",
+                  responses={"200": ("A page", "PeoplePage")})
+    api.operation("post", "/api/v1/people/{person_id}/unlock", roles=ops["unlock_people"],
+                  summary="Lift a person's sign-in lock (recorded in the security log); 409 when it is not locked",
+                  responses={"200": ("Unlocked", "Unlocked")}, errors=("404", "409"))
     return api.to_dict()

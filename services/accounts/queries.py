@@ -1,7 +1,12 @@
 """Accounts' reads outside a transaction (a read a decision depends on goes through the unit of work).
 
 Every list is an index range with a bounded page: a person's tokens by (person_id, created_at),
-at most MAX_TOKENS_PER_PERSON; the security log by its id (which begins with the moment), newest first."""
+at most MAX_TOKENS_PER_PERSON; the security log by its id (which begins with the moment), newest first;
+people by their address (its unique index; with a role, the (role, email) index), after the cursor.
+
+SecantusDB answers a sorted query by reading every document the filter matches before the limit (README,
+Performance): the people list's filter is therefore a range of the index it is sorted by, starting at the
+cursor, and names the few fields it shows (an inclusion projection). A real mongod reads only the page."""
 from services.accounts import documents
 from services.accounts.domain import signin, tokens
 from shared.clock import aware
@@ -58,3 +63,26 @@ def security_log(before=None, limit=50):
     """Up to `limit` + 1 entries older than the cursor `before`, newest first (the extra one says there is more)."""
     query = {"_id": {"$lt": before}} if before else {}
     return list(documents.SecurityLogEntry.objects(__raw__=query).order_by("-entry_id").limit(limit + 1))
+
+
+# What the people list shows of a person (documents.Person): never a password hash, a TOTP secret or a generation.
+PEOPLE_FIELDS = ("email", "role", "member_code", "expert_id", "language", "created_at", "invited_at", "activated_at",
+                 "last_signed_in_at", "totp_secret")
+
+
+def people(role=None, after=None, limit=50):
+    """Up to `limit` + 1 people in address order after the cursor `after` (an address), of `role` if given."""
+    query = {"role": role} if role else {}
+    if after:
+        query["email"] = {"$gt": after}
+    projection = {field: 1 for field in PEOPLE_FIELDS}
+    found = documents.Person._get_collection().find(query, projection, sort=[("email", 1)], limit=limit + 1)
+    return [documents.Person._from_son(raw) for raw in found]
+
+
+def account_throttles(emails) -> dict:
+    """{address: its sign-in throttle} for a page of people: one $in on the throttles' _id."""
+    keys = {signin.account_throttle_key(email): email for email in emails}
+    stored = documents.SignInThrottle._get_collection().find({"_id": {"$in": list(keys)}})
+    found = {keys[raw["_id"]]: throttle_of(documents.SignInThrottle._from_son(raw)) for raw in stored}
+    return {email: found.get(email, signin.Throttle()) for email in emails}

@@ -105,3 +105,10 @@ class MailPreferencesSchema(Schema):
 class SecurityLogQuery(Schema):
     before = fields.String(load_default=None, validate=ENTRY_ID)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
+
+
+class PeopleQuery(Schema):
+    """The admins' list of people: in address order, `after` the previous page's `next_after`, of one role if given."""
+    role = fields.String(load_default=None, validate=validate.OneOf(ROLES))
+    after = fields.String(load_default=None, validate=validate.Length(min=1, max=MAX_EMAIL))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))

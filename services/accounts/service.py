@@ -3,6 +3,8 @@
 Admin (bearer token or session)
   POST   /api/v1/invitations                 invite a person with a role; the link's token is in the answer, once
   GET    /api/v1/security-log                sign-ins, failures, invitations...: newest first, ?before=cursor
+  GET    /api/v1/people                      every person: role, binding, language, state; by address, ?role=&after=cursor
+  POST   /api/v1/people/{id}/unlock          lift a person's sign-in lock (recorded in the security log)
 Anyone with an invitation or reset link (the token in the body, never in a path)
   POST   /api/v1/invitations/accept          set a password (admins and quality reviewers get a TOTP secret)
   POST   /api/v1/invitations/confirm         the second factor's first code: the account is active
@@ -25,7 +27,7 @@ from services.accounts.dependencies import AccountsClock, AccountsSettings
 from services.accounts.domain import addresses, passwords, signin, tokens
 from services.accounts.schemas import (
     AcceptInvitationSchema, ConfirmTotpSchema, InvitationSchema, PasswordChangeSchema, ResetRequestSchema, ResetSchema,
-    MailPreferencesSchema, SecurityLogQuery, SignInSchema, TokenRequestSchema,
+    MailPreferencesSchema, PeopleQuery, SecurityLogQuery, SignInSchema, TokenRequestSchema,
 )
 from shared import service_shell, session_auth, sessions
 from shared.http import api_endpoint, json_response, read_json, read_query
@@ -208,6 +210,23 @@ class AccountsService(service_shell.ServiceShell):
         self.auth.caller(request, "read_security_log")
         query = read_query(request, SecurityLogQuery())
         return json_response(views.security_log_page(queries.security_log(query["before"], query["limit"]), query["limit"]))
+
+    # --- people -----------------------------------------------------------------------------------------------
+    @http("GET", "/api/v1/people")
+    @api_endpoint
+    def people(self, request):
+        self.auth.caller(request, "read_people")
+        query, now = read_query(request, PeopleQuery()), self.clock()
+        listed = queries.people(query["role"], query["after"], query["limit"])
+        states = handlers.people_states(listed, queries.account_throttles([p.email for p in listed]), now)
+        return json_response(views.people_page(listed, states, query["limit"]))
+
+    @http("POST", "/api/v1/people/<string:person_id>/unlock")
+    @api_endpoint
+    def unlock(self, request, person_id):
+        principal, ctx = self.auth.caller(request, "unlock_people"), self._context(request)
+        person = self.store.run(lambda uow: handlers.unlock(uow, principal.as_actor(), person_id, ctx))
+        return json_response(views.unlocked_view(person))
 
     @http("GET", "/api/v1/openapi/accounts.json")
     @api_endpoint

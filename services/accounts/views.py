@@ -1,5 +1,7 @@
 """How accounts show things: a person, who is calling, a new invitation, personal tokens, the security log,
 and the one answer a refused sign-in gets."""
+from datetime import timedelta
+
 from shared.clock import iso
 from shared.http import ApiError, Unprocessable, error_response
 from services.mail.domain import notices
@@ -110,3 +112,38 @@ def security_log_page(entries, limit) -> dict:
     items = [security_entry_view(entry) for entry in entries[:limit]]
     more = len(entries) > limit
     return {"entries": items, "next_before": items[-1]["entry_id"] if more else None}
+
+
+# What the people list says of each person's state (the pages translate it).
+INVITED, ACTIVE, LOCKED = "invited", "active", "locked"
+
+
+def person_state(person, permission, now) -> dict:
+    """invited (the invitation not yet accepted), active, or locked (until when; None: until a reset or an admin's
+    unlock), as signin.may_attempt judges the address now."""
+    if person.activated_at is None:
+        return {"state": INVITED, "locked_until": None}
+    if permission.locked:
+        until = None if permission.wait_seconds is None else now + timedelta(seconds=permission.wait_seconds)
+        return {"state": LOCKED, "locked_until": until}
+    return {"state": ACTIVE, "locked_until": None}
+
+
+def listed_person_view(person, state: dict) -> dict:
+    return {"person_id": person.person_id, "email": person.email, "role": person.role,
+            "member_code": person.member_code, "expert_id": person.expert_id, "language": person.language,
+            "totp_enabled": bool(person.totp_secret), "state": state["state"],
+            "locked_until": iso(state["locked_until"]) if state["locked_until"] else None,
+            "invited_at": iso(person.invited_at or person.created_at),
+            "activated_at": iso(person.activated_at) if person.activated_at else None,
+            "last_signed_in_at": iso(person.last_signed_in_at) if person.last_signed_in_at else None}
+
+
+def people_page(listed, states: dict, limit: int) -> dict:
+    """A page of people in address order, and the cursor of the next (None: this is the last)."""
+    items = [listed_person_view(person, states[person.person_id]) for person in listed[:limit]]
+    return {"people": items, "next_after": items[-1]["email"] if len(listed) > limit else None}
+
+
+def unlocked_view(person) -> dict:
+    return {"person_id": person.person_id, "unlocked": True}

@@ -12,7 +12,7 @@ makes for review.)
 What is carried (upstream_api.py): the client's address, and the session cookie alone of the
 browser's cookies; a signed-in form's CSRF token as X-CSRF-Token.
 """
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from services.web.upstream_api import Answer, UpstreamApi
 from shared import settings
@@ -61,3 +61,14 @@ class AccountsApi(UpstreamApi):
 
     def sign_out_everywhere(self, request, csrf_token: str) -> Answer:
         return self.call("DELETE", "/api/v1/sessions", request, csrf_token=csrf_token)
+
+    # --- an admin's: the operator's people page (people_pages.py) -------------------------------------
+    def people(self, request, role: str | None = None, after: str | None = None, limit: int | None = None) -> Answer:
+        query = urlencode({k: v for k, v in (("role", role), ("after", after), ("limit", limit)) if v})
+        return self.call("GET", "/api/v1/people" + (f"?{query}" if query else ""), request)
+
+    def invite(self, request, body: dict, csrf_token: str) -> Answer:
+        return self.call("POST", "/api/v1/invitations", request, body, csrf_token)
+
+    def unlock(self, request, person_id: str, csrf_token: str) -> Answer:
+        return self.call("POST", f"/api/v1/people/{quote(person_id, safe='')}/unlock", request, {}, csrf_token)

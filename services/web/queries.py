@@ -12,7 +12,9 @@ from services.publication import documents as publication_documents
 from services.publication import queries as publication_queries
 from services.publication import trail as publication_trail
 from services.publication import views as publication_views
+from services.review import documents as review_documents
 from services.review import queries as review_queries
+from shared.persistence.documents import Member
 from shared import disclosure
 
 
@@ -57,3 +59,20 @@ def draft_is_public(case_id: str) -> bool:
     by the rule that endpoint applies: the case's stage, shared/disclosure.py."""
     case = review_queries.case(case_id)
     return case is not None and disclosure.draft_is_public(case.status)
+
+
+# The operator's invitation form offers the registry's members and experts (people_pages.py); both registries are
+# an operator's lists of some dozens to a few hundred entries: bounded here far above that, read by _id (their key).
+REGISTRY_LIMIT = 1000
+
+
+def registry_members() -> list:
+    """Every member of the registry as {"code", "names"}, by code (at most REGISTRY_LIMIT)."""
+    found = Member._get_collection().find({}, {"names": 1}, sort=[("_id", 1)], limit=REGISTRY_LIMIT)
+    return [{"code": raw["_id"], "names": dict(raw.get("names") or {})} for raw in found]
+
+
+def registry_experts() -> list:
+    """Every expert of the registry as {"expert_id", "name"}, by id (at most REGISTRY_LIMIT)."""
+    found = review_documents.Expert._get_collection().find({}, {"name": 1}, sort=[("_id", 1)], limit=REGISTRY_LIMIT)
+    return [{"expert_id": raw["_id"], "name": raw.get("name") or ""} for raw in found]

@@ -35,6 +35,9 @@ views.py, what it reads in queries.py, languages and formats in i18n.py).
     /<language>/quality-review, /<language>/quality-review/cases/<id>: the IEP quality reviewer's queue and
                               decision on a draft (quality_pages.py), posted to review's API with the session
                               (quality_review_api.py)
+    /<language>/operator/people (+ /<id>/unlock): the admins' list of people and their roles, the invitation
+                              form and the unlock of a sign-in lock (people_pages.py), posted to accounts' API
+                              with the session (accounts_api.py)
     GET /static/<name>        the pages' own CSS and scripts (no third party, no build step)
     GET /health               the database answers
 
@@ -60,7 +63,7 @@ from services.publication.freshness import Freshness
 from services.web import comment_form, csrf, form_posts, government_forms, i18n, queries, views
 # The module, not its class: `nameko run` takes every class with entrypoints in this module's namespace for a service.
 from services.web import account_pages, expert_comments_pages, expert_pages, expert_workspace_pages, government_comment_pages
-from services.web import government_import_pages, government_pages, quality_pages
+from services.web import government_import_pages, government_pages, people_pages, quality_pages
 from services.web.accounts_api import AccountsApi
 from services.web.intake_api import IntakeApi
 from services.web.dependencies import Pages
@@ -76,7 +79,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 class WebService(account_pages.AccountPages, government_pages.GovernmentPages, government_comment_pages.GovernmentCommentPages,
                  government_import_pages.GovernmentImportPages, expert_pages.ExpertPages,
                  expert_workspace_pages.ExpertWorkspacePages, expert_comments_pages.ExpertCommentsPages,
-                 quality_pages.QualityReviewPages):
+                 quality_pages.QualityReviewPages, people_pages.PeoplePages):
     name = "web"
     pages = Pages()
     review = ReviewApi()  # public: no session (a comment is anonymous)

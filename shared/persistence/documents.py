@@ -67,9 +67,12 @@ class Person(Document):
     mail_opt_out = ListField(StringField(max_length=64), default=list)
     invited_by = DictField(required=True)  # the actor who invited (role, id)
     created_at = DateTimeField(required=True)
+    invited_at = DateTimeField()  # the latest invitation (None: a person invited before it was kept; created_at then)
     activated_at = DateTimeField()  # when the invitation was accepted (and TOTP confirmed where required)
+    last_signed_in_at = DateTimeField()  # the latest sign-in that succeeded
     version = IntField(required=True, default=1)
-    meta = {"collection": "people", "indexes": ["expert_id", "role"]}
+    # The admins' list of people pages by address (the unique index), and by role and address when filtered.
+    meta = {"collection": "people", "indexes": ["expert_id", "role", ("role", "email")]}
 
 
 class Session(Document):

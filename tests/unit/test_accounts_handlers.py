@@ -189,3 +189,40 @@ def test_the_security_log_pages_by_its_ids():
     assert views.security_log_page([Entry(1)], limit=2)["next_before"] is None
     with pytest.raises(ValidationError):
         SecurityLogQuery().load({"before": "sec_1; drop"})
+
+
+def test_an_admin_unlocks_a_locked_sign_in_once_and_says_who_in_the_log(uow):
+    from shared.http import NotFound
+    person = active(uow, "locked@example.org")
+    key = signin.account_throttle_key(person.email)
+    with pytest.raises(Conflict):  # never failed: nothing to unlock, nothing written
+        handlers.unlock(uow, ADMIN, person.person_id, ctx())
+    uow.put(documents.SignInThrottle(key=key, failures=signin.ACCOUNT.lock_until_reset_after, last_failure_at=NOW))
+    locked = signin.may_attempt(handlers.queries.throttle_of(uow.get(documents.SignInThrottle, {"_id": key})), NOW,
+                                signin.ACCOUNT)
+    assert locked.locked and locked.wait_seconds is None  # from the 100th: only a reset or an admin ends it
+    before = len(logged(uow))
+    handlers.unlock(uow, ADMIN, person.person_id, ctx(NOW + timedelta(days=3)))
+    after = handlers.queries.throttle_of(uow.get(documents.SignInThrottle, {"_id": key}))
+    assert after == signin.Throttle()
+    entries = sorted(uow.collection(documents.SecurityLogEntry).values(), key=lambda raw: raw["_id"])
+    assert len(entries) == before + 1 and entries[-1]["kind"] == "unlocked" and entries[-1]["actor"] == ADMIN
+    assert entries[-1]["details"] == {"failures": signin.ACCOUNT.lock_until_reset_after}
+    with pytest.raises(Conflict):
+        handlers.unlock(uow, ADMIN, person.person_id, ctx())
+    with pytest.raises(NotFound):
+        handlers.unlock(uow, ADMIN, "per_nobody", ctx())
+
+
+def test_the_people_list_says_each_state_from_the_throttles():
+    class Stored:
+        def __init__(self, person_id, email, activated_at):
+            self.person_id, self.email, self.activated_at = person_id, email, activated_at
+
+    listed = [Stored("per_a", "a@example.org", None), Stored("per_b", "b@example.org", NOW),
+              Stored("per_c", "c@example.org", NOW)]
+    throttles = {"a@example.org": signin.Throttle(), "b@example.org": signin.Throttle(3, NOW),
+                 "c@example.org": signin.Throttle(signin.ACCOUNT.lock_after, NOW)}
+    states = handlers.people_states(listed, throttles, NOW + timedelta(minutes=10))
+    assert [states[p]["state"] for p in ("per_a", "per_b", "per_c")] == ["invited", "active", "locked"]
+    assert states["per_c"]["locked_until"] == NOW + timedelta(hours=1)
