@@ -9,20 +9,11 @@ only carry the form there and its answer back.
 """
 from urllib.parse import quote
 
-from services.web.upstream_api import Answer, UpstreamApi
-from shared import settings
+from services.web.review_api import SignedInReviewApi, case_path as _case
+from services.web.upstream_api import Answer
 
 
-def _case(case_id: str) -> str:
-    return f"/api/v1/cases/{quote(case_id, safe='')}"
-
-
-class ExpertReviewApi(UpstreamApi):
-    CARRIES_SESSION = True
-
-    def base_url(self) -> str:
-        return settings.value(self.container.config, "REVIEW_URL")
-
+class ExpertReviewApi(SignedInReviewApi):
     def cases(self, request) -> Answer:
         return self.call("GET", "/api/v1/cases", request)
 

@@ -8,22 +8,11 @@ until when, how long a comment may be and how many a case takes are review's ans
 (shared/access.py, domain/windows.py, its schemas and caps): GET .../draft says whether this PoC may
 comment now (`comments_open`), and POST .../government-comments is refused exactly as `curl` would be.
 """
-from urllib.parse import quote
-
-from services.web.upstream_api import Answer, UpstreamApi
-from shared import settings
+from services.web.review_api import SignedInReviewApi, case_path as _case
+from services.web.upstream_api import Answer
 
 
-def _case(case_id: str) -> str:
-    return f"/api/v1/cases/{quote(case_id, safe='')}"
-
-
-class GovernmentReviewApi(UpstreamApi):
-    CARRIES_SESSION = True
-
-    def base_url(self) -> str:
-        return settings.value(self.container.config, "REVIEW_URL")
-
+class GovernmentReviewApi(SignedInReviewApi):
     def draft(self, request, case_id: str) -> Answer:
         return self.call("GET", f"{_case(case_id)}/draft", request)
 

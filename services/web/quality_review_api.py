@@ -6,24 +6,13 @@ Which drafts a quality reviewer sees (in or past quality review, never their own
 by review), the decision's schema (a return needs at least one comment) and the workflow's states are
 review's: the pages only carry the form there and its answer back.
 """
-from urllib.parse import quote
-
-from services.web.upstream_api import Answer, UpstreamApi
-from shared import settings
+from services.web.review_api import SignedInReviewApi, case_path as _case
+from services.web.upstream_api import Answer
 
 AWAITING = "quality_review"  # the stage whose drafts await a quality decision (review's workflow)
 
 
-def _case(case_id: str) -> str:
-    return f"/api/v1/cases/{quote(case_id, safe='')}"
-
-
-class QualityReviewApi(UpstreamApi):
-    CARRIES_SESSION = True
-
-    def base_url(self) -> str:
-        return settings.value(self.container.config, "REVIEW_URL")
-
+class QualityReviewApi(SignedInReviewApi):
     def awaiting(self, request) -> Answer:
         """GET /api/v1/cases?status=quality_review: the drafts awaiting a decision this reviewer may take."""
         return self.call("GET", f"/api/v1/cases?status={AWAITING}", request)

@@ -22,12 +22,28 @@ from services.web.upstream_api import Answer, UpstreamApi
 from shared import settings
 
 
-class ReviewApi(UpstreamApi):
+def case_path(case_id: str) -> str:
+    return f"/api/v1/cases/{quote(case_id, safe='')}"
+
+
+class _Review(UpstreamApi):
     def base_url(self) -> str:
         return settings.value(self.container.config, "REVIEW_URL")
 
+
+class ReviewApi(_Review):
+    """Anonymous: no cookie goes with these calls."""
+
     def public_draft(self, case_id: str, request) -> Answer:
-        return self.call("GET", f"/api/v1/cases/{quote(case_id, safe='')}/public-draft", request)
+        return self.call("GET", f"{case_path(case_id)}/public-draft", request)
 
     def post_comment(self, case_id: str, body: dict, request) -> Answer:
-        return self.call("POST", f"/api/v1/cases/{quote(case_id, safe='')}/public-comments", request, body)
+        return self.call("POST", f"{case_path(case_id)}/public-comments", request, body)
+
+
+class SignedInReviewApi(_Review):
+    """A signed-in person's pages' client of the same API: the session cookie alone of the browser's cookies
+    goes with every call, and a change's CSRF token as X-CSRF-Token (upstream_api.py). Each role's pages
+    have their own subclass, naming the calls they make (expert_review_api.py, quality_review_api.py,
+    government_review_api.py); who may make them is review's to decide (shared/access.py)."""
+    CARRIES_SESSION = True
