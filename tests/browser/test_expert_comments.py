@@ -14,7 +14,6 @@ import pytest
 import requests
 
 from cli import operations
-from services.accounts import documents as accounts_documents
 from services.review import documents as review_documents
 from services.web import expert_comments_forms as forms
 from shared.clock import utcnow
@@ -49,7 +48,6 @@ def moved_back(case_id, field):
 
 
 def signed_in_expert(base, context_factory, language, email):
-    accounts_documents.Person.objects(expert_id=EXPERT, role="expert").delete()  # one account per entry: each test's own
     page = context_factory(language)
     seen = watch(page)
     activate(base, page, email, language, role="expert", expert_id=EXPERT)

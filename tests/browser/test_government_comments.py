@@ -74,6 +74,7 @@ def services(container_factory, db, amqp_uri, web, gateway_port, accounts_url, i
         document._get_collection().delete_many({})
     delete_event_queues(amqp_uri)
     accounts_documents.SignInThrottle.objects.delete()
+    accounts_documents.Person.objects(expert_id=EXPERT).delete()  # one account per registry entry: each test's own
     for document in (intake_documents.SelfAssessment, intake_documents.SelfAssessmentDraft):
         document.objects(member_code="TN").delete()
     operations.add_member("TN", "national", sample.MEMBER["names"], time_zone=ZONE)
