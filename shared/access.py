@@ -66,6 +66,7 @@ OPERATIONS = {
     # accounts
     "invite_people": ("admin",),
     "read_security_log": ("admin",),
+    "operate_messages": ("admin",),  # rejected and parked messages: list, show, replay (the operator's pages)
     "read_own_account": ANY_TOKEN,  # who am I: a session or any token
     "end_own_sessions": ANY_TOKEN,  # sign out, sign out everywhere (session only, below)
     "change_own_password": ANY_TOKEN,  # (session only)

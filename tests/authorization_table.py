@@ -115,6 +115,9 @@ ENDPOINTS = [
         ("GET", "/api/v1/me/tokens"), ("POST", "/api/v1/me/tokens"), ("DELETE", "/api/v1/me/tokens/{token_id}"),
         ("PUT", "/api/v1/me/mail-preferences"))),
     row("accounts", "GET", "/api/v1/security-log", admin=OK),
+    row("accounts", "GET", "/api/v1/operator/messages", admin=OK),
+    row("accounts", "GET", "/api/v1/operator/messages/{id}", admin=OK),
+    row("accounts", "POST", "/api/v1/operator/messages/{id}/replay", admin=OK),
     *(row(service, "GET", "/health", **PUBLIC) for service in ("intake", "review", "publication", "accounts")),
     *(row(service, "GET", "/metrics", **PUBLIC) for service in ("intake", "review", "publication", "accounts")),
 ]
@@ -164,6 +167,7 @@ ROLES = [
         fact(", the expert registry", "admin",
              [("GET", "/api/v1/experts"), ("POST", "/api/v1/experts"), ("PUT", "/api/v1/experts/{id}")]),
         fact(", corrections", "admin", [("POST", _CASE + "/correct")]),
+        fact(", replaying rejected messages", "admin", [("POST", "/api/v1/operator/messages/{id}/replay")]),
     ]),
 ]
 

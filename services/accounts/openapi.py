@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from services.accounts.domain import security_log
 from services.accounts.schemas import (
     AcceptInvitationSchema, ConfirmTotpSchema, InvitationSchema, PasswordChangeSchema, ResetRequestSchema, ResetSchema,
-    MailPreferencesSchema, SecurityLogQuery, SignInSchema, TokenRequestSchema,
+    MailPreferencesSchema, RejectedMessagesQuery, SecurityLogQuery, SignInSchema, TokenRequestSchema,
 )
 from shared import access
 from shared.irm import LANGUAGES, ROLES
@@ -117,6 +117,32 @@ class SecurityLogPageSchema(Schema):
     next_before = fields.String(required=True, allow_none=True, metadata={"description": "The cursor of the next page"})
 
 
+class RejectedMessageSummarySchema(Schema):
+    id = fields.String(required=True)
+    event_id = fields.String(required=True, allow_none=True)
+    event_type = fields.String(required=True, allow_none=True)
+    correlation_id = fields.String(required=True, allow_none=True)
+    consumer = fields.String(required=True, metadata={"description": "<service>.<handler> that rejected it"})
+    service = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(("malformed", "failed")))
+    reason = fields.String(required=True)
+    received_at = fields.String(required=True, **MOMENT)
+    replayed = fields.Boolean(required=True)
+    replayed_at = fields.String(required=True, allow_none=True, **MOMENT)
+    replayed_by = fields.String(required=True, allow_none=True)
+
+
+class RejectedMessageSchema(RejectedMessageSummarySchema):
+    errors = fields.Dict(required=True)
+    message = fields.Dict(required=True, metadata={"description": "The message as received (its envelope and payload)"})
+    raw = fields.String(required=True, allow_none=True, metadata={"description": "A message that was not a JSON object"})
+
+
+class RejectedMessagesPageSchema(Schema):
+    messages = fields.List(fields.Nested(RejectedMessageSummarySchema), required=True)
+    next_before = fields.String(required=True, allow_none=True, metadata={"description": "The cursor of the next page"})
+
+
 @functools.lru_cache(maxsize=1)
 def document() -> dict:
     api = ApiDocument("accounts", "People's accounts: invitations, passwords, a TOTP second factor, sign-in and "
@@ -130,6 +156,7 @@ def document() -> dict:
         ("TokenView", TokenViewSchema), ("TokenCreated", TokenCreatedSchema), ("TokenList", TokenListSchema),
         ("TokenRevoked", TokenRevokedSchema), ("SecurityLogPage", SecurityLogPageSchema),
         ("MailPreferences", MailPreferencesSchema), ("MailPreferencesView", MailPreferencesViewSchema),
+        ("RejectedMessage", RejectedMessageSchema), ("RejectedMessagesPage", RejectedMessagesPageSchema),
     ):
         api.schema(name, schema)
     ops = access.OPERATIONS
@@ -173,4 +200,16 @@ def document() -> dict:
     api.operation("get", "/api/v1/security-log", roles=ops["read_security_log"], query=SecurityLogQuery,
                   summary="The security log, newest first (at most 100 a page; ?before= the previous page's next_before)",
                   responses={"200": ("A page", "SecurityLogPage")})
+    message_id = {"message_id": {"type": "string", "pattern": "^[0-9a-f]{24}$"}}
+    api.operation("get", "/api/v1/operator/messages", roles=ops["operate_messages"], query=RejectedMessagesQuery,
+                  summary="Messages a consumer of any service rejected (malformed, or parked after its retries), newest "
+                          "first (at most 100 a page; ?before= the previous page's next_before)",
+                  responses={"200": ("A page", "RejectedMessagesPage")})
+    api.operation("get", "/api/v1/operator/messages/{message_id}", roles=ops["operate_messages"], path_params=message_id,
+                  summary="One rejected message, with the message as received", responses={"200": ("The message", "RejectedMessage")})
+    api.operation("post", "/api/v1/operator/messages/{message_id}/replay", roles=ops["operate_messages"],
+                  path_params=message_id,
+                  summary="Send a parked message back to its consumer's queue, once: 409 already_replayed for a second "
+                          "replay, 409 not_parked when it is no longer on the dead-letter queue",
+                  responses={"200": ("Sent back", "RejectedMessage")}, errors=("409",))
     return api.to_dict()

@@ -2,12 +2,19 @@
 
 Every list is an index range with a bounded page: a person's tokens by (person_id, created_at),
 at most MAX_TOKENS_PER_PERSON; the security log by its id (which begins with the moment), newest first."""
+import re
+
+from bson import ObjectId
+
 from services.accounts import documents
 from services.accounts.domain import signin, tokens
 from shared.clock import aware
-from shared.persistence.documents import ApiToken
+from shared.persistence.documents import ApiToken, RejectedMessage
 
 MAX_TOKENS_PER_PERSON = 20
+
+
+MESSAGE_ID = re.compile(r"[0-9a-f]{24}\Z")
 
 
 def person(person_id):
@@ -58,3 +65,16 @@ def security_log(before=None, limit=50):
     """Up to `limit` + 1 entries older than the cursor `before`, newest first (the extra one says there is more)."""
     query = {"_id": {"$lt": before}} if before else {}
     return list(documents.SecurityLogEntry.objects(__raw__=query).order_by("-entry_id").limit(limit + 1))
+
+
+def rejected_messages(before=None, limit=50):
+    """Up to `limit` + 1 rejected messages older than the cursor `before` (an id), newest first."""
+    query = {"_id": {"$lt": ObjectId(before)}} if before else {}
+    return list(RejectedMessage.objects(__raw__=query).order_by("-id").limit(limit + 1))
+
+
+def rejected_message(message_id: str):
+    """The rejected message of that id, or None (an id that is not one is no message)."""
+    if not MESSAGE_ID.match(message_id or ""):
+        return None
+    return RejectedMessage.objects(id=ObjectId(message_id)).first()

@@ -3,6 +3,8 @@
 Admin (bearer token or session)
   POST   /api/v1/invitations                 invite a person with a role; the link's token is in the answer, once
   GET    /api/v1/security-log                sign-ins, failures, invitations...: newest first, ?before=cursor
+  GET    /api/v1/operator/messages           messages a consumer rejected (every service's), newest first, ?before=
+  GET    /api/v1/operator/messages/{id}      one, with its message; POST .../replay sends it back to its consumer once
 Anyone with an invitation or reset link (the token in the body, never in a path)
   POST   /api/v1/invitations/accept          set a password (admins and quality reviewers get a TOTP secret)
   POST   /api/v1/invitations/confirm         the second factor's first code: the account is active
@@ -20,15 +22,15 @@ The caller
 from eventlet import tpool
 from shared.webserver import http
 
-from services.accounts import documents, handlers, queries, views
+from services.accounts import documents, handlers, operator_messages, queries, views
 from services.accounts.dependencies import AccountsClock, AccountsSettings
 from services.accounts.domain import addresses, passwords, signin, tokens
 from services.accounts.schemas import (
     AcceptInvitationSchema, ConfirmTotpSchema, InvitationSchema, PasswordChangeSchema, ResetRequestSchema, ResetSchema,
-    MailPreferencesSchema, SecurityLogQuery, SignInSchema, TokenRequestSchema,
+    MailPreferencesSchema, RejectedMessagesQuery, SecurityLogQuery, SignInSchema, TokenRequestSchema,
 )
 from shared import service_shell, session_auth, sessions
-from shared.http import api_endpoint, json_response, read_json, read_query
+from shared.http import NotFound, api_endpoint, json_response, read_json, read_query
 from shared.service_shell import Auth, Store
 
 
@@ -208,6 +210,31 @@ class AccountsService(service_shell.ServiceShell):
         self.auth.caller(request, "read_security_log")
         query = read_query(request, SecurityLogQuery())
         return json_response(views.security_log_page(queries.security_log(query["before"], query["limit"]), query["limit"]))
+
+    # --- the operator's messages: what any service's consumer rejected, and replaying it (operator_messages.py) ----
+    @http("GET", "/api/v1/operator/messages")
+    @api_endpoint
+    def rejected_messages(self, request):
+        self.auth.caller(request, "operate_messages")
+        query = read_query(request, RejectedMessagesQuery())
+        listed = queries.rejected_messages(query["before"], query["limit"])
+        return json_response(views.rejected_messages_page(listed, query["limit"]))
+
+    @http("GET", "/api/v1/operator/messages/<string:message_id>")
+    @api_endpoint
+    def rejected_message(self, request, message_id):
+        self.auth.caller(request, "operate_messages")
+        record = queries.rejected_message(message_id)
+        if record is None:
+            raise NotFound("No rejected message has this id.")
+        return json_response(views.rejected_message_view(record))
+
+    @http("POST", "/api/v1/operator/messages/<string:message_id>/replay")
+    @api_endpoint
+    def replay_message(self, request, message_id):
+        principal = self.auth.caller(request, "operate_messages")
+        record = operator_messages.replay(message_id, principal.subject, self.clock(), self.store._provider.amqp_uri)
+        return json_response(views.rejected_message_view(record))
 
     @http("GET", "/api/v1/openapi/accounts.json")
     @api_endpoint

@@ -61,6 +61,7 @@ ROUTES = (
     (re.compile(r"^/api/v1/password-resets(/|\Z)"), "accounts"),
     (re.compile(r"^/api/v1/me(/|\Z)"), "accounts"),
     (re.compile(r"^/api/v1/security-log(/|\Z)"), "accounts"),
+    (re.compile(r"^/api/v1/operator/"), "accounts"),
 )
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
               "transfer-encoding", "upgrade", "host", "content-length"}

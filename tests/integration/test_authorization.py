@@ -26,7 +26,7 @@ from services.publication.service import PublicationService
 from services.review import documents as review_documents
 from services.review.service import ReviewService
 from shared.clock import utcnow
-from shared.persistence.documents import ApiToken
+from shared.persistence.documents import ApiToken, RejectedMessage
 from tests.authorization_table import CALLERS, ENDPOINTS, OK, STAGES
 from tests.integration.conftest import wait_until
 from tests.integration.test_publication import approved_event
@@ -180,6 +180,9 @@ def test_every_endpoint_answers_every_caller_as_the_table_says(start, service_co
                             what="a signed checkpoint")
     tree_size = int(checkpoint.text.splitlines()[1])
     seeds = {stage: seeded_case(stage) for stage in STAGES}
+    rejected = RejectedMessage(consumer="review.on_self_assessment_submitted", kind="failed", reason="A test's.",
+                               message={"event_id": "evt_not_parked"}, received_at=utcnow())
+    rejected.save()  # not on the dead-letter queue: an admin's replay is 409 not_parked, authorized all the same
 
     session, mismatches, asked = requests.Session(), [], 0
     for endpoint in sorted(ENDPOINTS, key=lambda e: e["service"] != "intake"):  # intake's first
@@ -195,6 +198,8 @@ def test_every_endpoint_answers_every_caller_as_the_table_says(start, service_co
                 ids["id"] = submitted.json()["id"]
             if endpoint["path"].startswith("/api/v1/experts/"):
                 ids["id"] = EXPERT
+            if endpoint["path"].startswith("/api/v1/operator/messages/"):
+                ids["id"] = str(rejected.id)
             if endpoint["path"] in ("/api/v1/cases/{id}/audit", "/api/v1/cases/{id}/timeline"):
                 ids["id"] = published_case
             method, path, kwargs = request_for(endpoint, ids, tree_size)
