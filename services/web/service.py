@@ -23,6 +23,8 @@ views.py, what it reads in queries.py, languages and formats in i18n.py).
                               from the form (.../self-assessment/evidence/<commitment>, static/evidence-upload.js)
     /<language>/expert, /<language>/expert/cases/<id>/accept|decline: the IRM expert's inbox
                               (expert_pages.py), posted to review's API with the session (expert_review_api.py)
+    /<language>/operator/messages[/<id>[/replay]]: the operator's (an admin's) rejected and parked messages, shown
+                              and replayed once (operator_pages.py), through accounts' API with the session
     GET /static/<name>        the pages' own CSS and scripts (no third party, no build step)
     GET /health               the database answers
 
@@ -47,7 +49,7 @@ from services.publication.freshness import Freshness
 
 from services.web import comment_form, csrf, form_posts, i18n, queries, views
 # The module, not its class: `nameko run` takes every class with entrypoints in this module's namespace for a service.
-from services.web import account_pages, expert_pages, government_pages
+from services.web import account_pages, expert_pages, government_pages, operator_pages
 from services.web.accounts_api import AccountsApi
 from services.web.intake_api import IntakeApi
 from services.web.dependencies import Pages
@@ -58,7 +60,8 @@ LANGUAGE = "<any(" + ", ".join(LANGUAGES) + "):language>"
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-class WebService(account_pages.AccountPages, government_pages.GovernmentPages, expert_pages.ExpertPages):
+class WebService(account_pages.AccountPages, government_pages.GovernmentPages, expert_pages.ExpertPages,
+                 operator_pages.OperatorPages):
     name = "web"
     pages = Pages()
     review = ReviewApi()  # public: no session (a comment is anonymous)
