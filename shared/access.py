@@ -53,6 +53,7 @@ OPERATIONS = {
     "self_assessment_draft": ("poc", "admin"),  # a draft kept between sittings (read and saved)
     # review
     "manage_experts": ("admin",),
+    "read_waiting_cases": ("admin",),  # cases nobody may take, and why (the operator's pages)
     "list_cases": ("expert", "quality_reviewer", "admin"),
     "read_case": ("expert", "quality_reviewer", "admin"),
     "read_draft": ("poc", "expert", "quality_reviewer", "admin"),

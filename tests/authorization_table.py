@@ -70,6 +70,7 @@ ENDPOINTS = [
     row("review", "GET", "/api/v1/experts", admin=OK),
     row("review", "POST", "/api/v1/experts", admin=OK),
     row("review", "PUT", "/api/v1/experts/{id}", admin=OK),
+    row("review", "GET", "/api/v1/operator/waiting-cases", admin=OK),
     row("review", "GET", "/api/v1/cases", assigned_expert=OK, quality_reviewer=OK, admin=OK,
         note="lists each caller the cases it may read, and an expert's past cases as a summary"),
     # --- review: one case, in every stage ---------------------------------------------------------

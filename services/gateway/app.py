@@ -55,6 +55,7 @@ ROUTES = (
     (re.compile(r"^/api/v1/log/"), "publication"),
     (re.compile(r"^/api/v1/cases(/|\Z)"), "review"),
     (re.compile(r"^/api/v1/experts(/|\Z)"), "review"),
+    (re.compile(r"^/api/v1/operator/waiting-cases/?\Z"), "review"),
     (re.compile(r"^/api/v1/openapi/accounts\.json\Z"), "accounts"),
     (re.compile(r"^/api/v1/invitations(/|\Z)"), "accounts"),
     (re.compile(r"^/api/v1/sessions(/|\Z)"), "accounts"),
