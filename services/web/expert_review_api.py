@@ -5,7 +5,8 @@ no cookie (a public comment is anonymous whoever writes it); this one carries th
 of the browser's cookies, and a signed-in change's CSRF token as X-CSRF-Token (upstream_api.py). Which
 cases an expert sees and may accept or decline (shared/access.py, asked by review), the workflow's
 states, the decline's schema (a conflict of interest names its affiliation) are review's: the pages
-only carry the form there and its answer back.
+only carry the form there and its answer back. The operator's pages (an admin's session) read the expert
+registry and the cases waiting with nobody eligible through it too (operator_pages.py).
 """
 from urllib.parse import quote
 
@@ -31,3 +32,10 @@ class ExpertReviewApi(UpstreamApi):
 
     def decline(self, request, case_id: str, body: dict, csrf_token: str) -> Answer:
         return self.call("POST", f"{_case(case_id)}/decline", request, body, csrf_token)
+
+    # --- the operator's (an admin's session) -----------------------------------------------------
+    def experts(self, request) -> Answer:
+        return self.call("GET", "/api/v1/experts", request)
+
+    def waiting_cases(self, request) -> Answer:
+        return self.call("GET", "/api/v1/operator/waiting-cases", request)

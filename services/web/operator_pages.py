@@ -4,12 +4,15 @@
                                                          (accounts' GET /api/v1/operator/messages, its page and cursor)
     GET  /<language>/operator/messages/<id>              one, with its payload and, while parked, a Replay button
     POST /<language>/operator/messages/<id>/replay       send it back to its consumer (accounts' POST .../replay)
+    GET  /<language>/operator/experts                    the expert registry with each expert's load, and the cases
+                                                         waiting with nobody eligible and why (review's API)
 
 Only a signed-in admin: signed out, the sign-in page, which brings them back; any other role, a 403 page.
 The post is checked here against forgery (form_posts.read), then sent to accounts' API with the session's
 CSRF token, where accounts alone decides that a message is replayed once (a double click or a second tab
 gets 409, shown on the message's page in the page's language). Post/Redirect/Get with a status message.
-Every page here is no-store. The pages read neither the database nor the broker: accounts' API does.
+Every page here is no-store. The pages read neither the database nor the broker: accounts' API does (the
+messages), and review's (the registry and the waiting cases, expert_review_api.py, with the session).
 """
 from urllib.parse import quote
 
@@ -21,6 +24,7 @@ from services.web.form_posts import Refused
 
 LANGUAGE = "<any(" + ", ".join(LANGUAGES) + "):language>"
 MESSAGES = "/operator/messages"
+EXPERTS = "/operator/experts"
 
 
 class OperatorPages:
@@ -55,6 +59,18 @@ class OperatorPages:
             return self._operator_trouble(request, language, MESSAGES, listed)
         return self.pages.page(request, language, MESSAGES, "operator_messages.html", private=True,
                                **views.messages_page(listed.body, language))
+
+    @http("GET", f"/{LANGUAGE}{EXPERTS}")
+    def operator_experts(self, request, language):
+        me, answer = self._admin(request, language, EXPERTS)
+        if me is None:
+            return answer
+        experts, waiting = self.expert_review.experts(request), self.expert_review.waiting_cases(request)
+        for listed in (experts, waiting):
+            if listed.status != 200:
+                return self._operator_trouble(request, language, EXPERTS, listed)
+        return self.pages.page(request, language, EXPERTS, "operator_experts.html", private=True,
+                               **views.registry_page(experts.body, waiting.body, language))
 
     def _message(self, request, language, me, message_id, status=200, **shown):
         rest = f"{MESSAGES}/{message_id}"

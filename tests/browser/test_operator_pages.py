@@ -17,7 +17,7 @@ from devtools.ports import free_port
 from services.accounts import documents as accounts_documents
 from services.review import documents as review_documents
 from services.review.service import ReviewService
-from services.web import operator_forms
+from services.web import operator_forms, operator_views
 from shared import sessions
 from shared.contracts.events import SELF_ASSESSMENT_SUBMITTED
 from shared.irm import LANGUAGES
@@ -26,10 +26,11 @@ from tests.browser.conftest import (PASSWORD, activate, axe_violations, behind_t
                                     message, press_and_follow, text_of, watch)
 from tests.integration.conftest import wait_until
 from tests.integration.test_operator_messages import CONSUMER, ERROR, park
-from tests.integration.test_review import submitted_event
+from tests.integration.test_review import Review, submitted_event
 
 pytestmark = pytest.mark.browser
 CASE = "case_parked_page"
+WAITING = "case_waiting_page"
 EXPERT = "exp-noor"
 
 
@@ -39,8 +40,9 @@ def review_url():
 
 
 @pytest.fixture
-def web_config(web_config, gateway_port, accounts_url):
-    return {**web_config, "ACCOUNTS_URL": accounts_url, "PUBLIC_BASE_URL": f"http://127.0.0.1:{gateway_port}"}
+def web_config(web_config, gateway_port, accounts_url, review_url):
+    return {**web_config, "ACCOUNTS_URL": accounts_url, "REVIEW_URL": review_url,
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{gateway_port}"}
 
 
 @pytest.fixture
@@ -137,6 +139,38 @@ def test_an_admin_replays_a_parked_message_from_the_page_and_it_applies_once(sit
     assert seen["csp"] == [] and seen["foreign"] == []
 
 
+def waiting_case(review_url, amqp_uri):
+    """A submission in English only: the registry's one expert reads French and Arabic, so it waits."""
+    message = submitted_event(WAITING, correlation_id="corr-waiting-page").to_message()
+    message["payload"]["languages"] = ["en"]
+    Review(review_url, amqp_uri).send_raw(message)
+    wait_until(lambda: review_documents.Case.objects(case_id=WAITING, status="unassigned").first(), what="the case waits")
+
+
+def test_an_admin_reads_the_registry_with_each_experts_load_and_why_a_case_waits(site, context_factory, artifacts, amqp_uri):
+    base, review, _, _ = site
+    waiting_case(review, amqp_uri)
+    email = "operator.registry@example.org"
+    page = context_factory("fr")
+    seen = watch(page)
+    secret = activate(base, page, email, "fr", "admin")
+    page.goto(f"{base}/fr/sign-in?next=/fr/operator/experts")
+    sign_in(page, email, secret)
+    assert page.url == f"{base}/fr/operator/experts"
+    assert page.locator("#operator-experts-link").get_attribute("aria-current") == "page"
+    row = f"#why-{WAITING}-{EXPERT}"
+    assert page.locator(row).get_attribute("data-eligible") == "no"
+    assert text_of(page, f"{row} li") == message("fr", operator_views.WHY_NAMES["no_shared_language"], languages="en")
+    assert "TN" in text_of(page, f"#waiting-{WAITING}-heading")
+    assert page.locator(f"#waiting-{WAITING} time").get_attribute("datetime").endswith("Z")
+    assert text_of(page, f"#expert-{EXPERT} .expert-load") == message("fr", "%(load)s of %(capacity)s cases", load=0, capacity=5)
+    assert text_of(page, f"#expert-{EXPERT} .expert-languages") == "fr, ar"
+    assert text_of(page, f"#expert-{EXPERT} .expert-available") == message("fr", "Available")
+    assert axe_violations(page) == []
+    page.screenshot(path=artifacts / "operator-experts-fr.png", full_page=True)
+    assert seen["csp"] == [] and seen["foreign"] == []
+
+
 def test_another_role_is_told_the_pages_are_for_operators(site, context_factory):
     base, *_ = site
     page = context_factory("fr")
@@ -149,11 +183,13 @@ def test_another_role_is_told_the_pages_are_for_operators(site, context_factory)
     page.goto(f"{base}/fr/operator/messages")
     assert page.locator("#refusal-reason").get_attribute("data-reason") == "not_an_admin"
     assert text_of(page, "h1") == message("fr", "This page is for operators")
+    assert page.request.get(f"{base}/fr/operator/experts").status == 403
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_operator_pages_are_accessible_in_each_language(site, context_factory, artifacts, language):
-    base, _, _, message_id = site
+def test_the_operator_pages_are_accessible_in_each_language(site, context_factory, artifacts, language, amqp_uri):
+    base, review, _, message_id = site
+    waiting_case(review, amqp_uri)
     email = f"operator-{language}@example.org"
     page = context_factory(language)
     seen = watch(page)
@@ -169,4 +205,8 @@ def test_the_operator_pages_are_accessible_in_each_language(site, context_factor
     assert page.locator("#replay-button").is_visible()
     assert axe_violations(page) == []
     page.screenshot(path=artifacts / f"operator-message-{language}.png", full_page=True)
+    page.goto(f"{base}/{language}/operator/experts")
+    assert page.locator(f"#why-{WAITING}-{EXPERT}").count() == 1 and page.locator(f"#expert-{EXPERT}").count() == 1
+    assert axe_violations(page) == []
+    page.screenshot(path=artifacts / f"operator-experts-{language}.png", full_page=True)
     assert seen["csp"] == [] and seen["foreign"] == []

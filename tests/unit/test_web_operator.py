@@ -60,3 +60,43 @@ def test_the_pages_render_escaped_in_each_language(language):
     assert 'id="replay-button"' not in gone
     if language != "en":
         assert i18n.catalog(language).gettext(forms.MESSAGES["already_replayed"]) in shown
+
+
+EXPERTS = {"experts": [{"expert_id": "exp-a", "name": "Amal <b>B.</b>", "languages": ["fr", "ar"], "affiliations": ["TN"],
+                        "expertise": ["MENA"], "capacity": 2, "active_cases": 2, "available": True},
+                       {"expert_id": "exp-j", "name": "James O.", "languages": ["en"], "affiliations": [], "expertise": [],
+                        "capacity": 5, "active_cases": 0, "available": False}]}
+WAITING = {"cases": [{"case_id": "case_w", "member": "TN", "cycle": "2023-2025", "languages": ["ar", "fr"],
+                      "waiting_since": "2026-12-01T10:00:00.000Z", "reason": "No expert qualifies for TN among 2 in the registry.",
+                      "candidates": [
+                          {"expert_id": "exp-a", "eligible": False, "load": 2, "capacity": 2, "reasons": ["..."],
+                           "why": [{"code": "conflict_of_interest", "member": "TN"}, {"code": "at_capacity", "load": 2, "capacity": 2}]},
+                          {"expert_id": "exp-j", "eligible": False, "load": 0, "capacity": 5, "reasons": ["..."],
+                           "why": [{"code": "unavailable"}, {"code": "no_shared_language", "languages": ["ar", "fr"]},
+                                   {"code": "a_code_of_tomorrow"}]}]}]}
+
+
+def test_the_registry_shows_each_experts_load_and_each_waiting_case_why():
+    page = views.registry_page(EXPERTS, WAITING, "fr")
+    amal, james = page["experts"]
+    assert (amal["load"], amal["capacity"], amal["full"], amal["free"]) == (2, 2, True, 0)
+    assert (james["full"], james["available"], james["languages"]) == (False, False, ["en"])
+    (case,) = page["waiting"]
+    assert case["since"]["iso"] == "2026-12-01T10:00:00.000Z" and "décembre 2026" in case["since"]["text"]
+    why = {c["expert_id"]: [(w["code"], w["params"]) for w in c["why"]] for c in case["candidates"]}
+    assert why["exp-a"][0] == ("conflict_of_interest", {"member": "TN", "languages": "", "load": "", "capacity": ""})
+    assert why["exp-a"][1][1]["load"] == 2 and [code for code, _ in why["exp-j"]] == ["unavailable", "no_shared_language"]
+    assert why["exp-j"][1][1]["languages"] == "ar, fr"  # an unknown code is left out, never shown raw
+    assert set(views.WHY_NAMES) == set(__import__("services.review.domain.assignment", fromlist=["WHY"]).WHY)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_registry_page_renders_escaped_in_each_language(language):
+    html = render(language, "operator_experts.html", **views.registry_page(EXPERTS, WAITING, language))
+    assert "<b>B.</b>" not in html and "&lt;b&gt;B.&lt;/b&gt;" in html and 'id="operator-experts-link"' in html
+    assert 'id="why-case_w-exp-a"' in html and 'data-code="at_capacity"' in html
+    if language != "en":
+        said = i18n.catalog(language).gettext(views.WHY_NAMES["conflict_of_interest"]) % {"member": "TN"}
+        assert said in html and said != views.WHY_NAMES["conflict_of_interest"] % {"member": "TN"}
+    empty = render(language, "operator_experts.html", **views.registry_page({"experts": []}, {"cases": []}, language))
+    assert 'id="no-waiting"' in empty and 'id="no-experts"' in empty
