@@ -57,6 +57,7 @@ OPERATIONS = {
     "self_assessment_draft": ("poc", "admin"),  # a draft kept between sittings (read and saved)
     # review
     "manage_experts": ("admin",),
+    "read_waiting_cases": ("admin",),  # cases nobody may take, and why (the operator's pages)
     "list_cases": ("expert", "quality_reviewer", "admin"),
     "read_case": ("expert", "quality_reviewer", "admin"),
     "read_draft": ("poc", "expert", "quality_reviewer", "admin"),
@@ -72,6 +73,7 @@ OPERATIONS = {
     "read_security_log": ("admin",),
     "read_people": ("admin",),  # every person, their role, binding and state
     "unlock_people": ("admin",),  # lift a person's sign-in lock
+    "operate_messages": ("admin",),  # rejected and parked messages: list, show, replay (the operator's pages)
     "read_own_account": ANY_TOKEN,  # who am I: a session or any token
     "end_own_sessions": ANY_TOKEN,  # sign out, sign out everywhere (session only, below)
     "change_own_password": ANY_TOKEN,  # (session only)

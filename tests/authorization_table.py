@@ -70,6 +70,7 @@ ENDPOINTS = [
     row("review", "GET", "/api/v1/experts", admin=OK),
     row("review", "POST", "/api/v1/experts", admin=OK),
     row("review", "PUT", "/api/v1/experts/{id}", admin=OK),
+    row("review", "GET", "/api/v1/operator/waiting-cases", admin=OK),
     row("review", "GET", "/api/v1/cases", assigned_expert=OK, quality_reviewer=OK, admin=OK,
         note="lists each caller the cases it may read, and an expert's past cases as a summary"),
     # --- review: one case, in every stage ---------------------------------------------------------
@@ -117,6 +118,9 @@ ENDPOINTS = [
     row("accounts", "GET", "/api/v1/security-log", admin=OK),
     row("accounts", "GET", "/api/v1/people", admin=OK),
     row("accounts", "POST", "/api/v1/people/{id}/unlock", admin=OK),
+    row("accounts", "GET", "/api/v1/operator/messages", admin=OK),
+    row("accounts", "GET", "/api/v1/operator/messages/{id}", admin=OK),
+    row("accounts", "POST", "/api/v1/operator/messages/{id}/replay", admin=OK),
     *(row(service, "GET", "/health", **PUBLIC) for service in ("intake", "review", "publication", "accounts")),
     *(row(service, "GET", "/metrics", **PUBLIC) for service in ("intake", "review", "publication", "accounts")),
 ]
@@ -167,6 +171,7 @@ ROLES = [
         fact(", the expert registry", "admin",
              [("GET", "/api/v1/experts"), ("POST", "/api/v1/experts"), ("PUT", "/api/v1/experts/{id}")]),
         fact(", corrections", "admin", [("POST", _CASE + "/correct")]),
+        fact(", replaying rejected messages", "admin", [("POST", "/api/v1/operator/messages/{id}/replay")]),
     ]),
 ]
 

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 from services.accounts.domain import security_log
 from services.accounts.schemas import (
     AcceptInvitationSchema, ConfirmTotpSchema, InvitationSchema, PasswordChangeSchema, ResetRequestSchema, ResetSchema,
-    MailPreferencesSchema, PeopleQuery, SecurityLogQuery, SignInSchema, TokenRequestSchema,
+    MailPreferencesSchema, PeopleQuery, RejectedMessagesQuery, SecurityLogQuery, SignInSchema, TokenRequestSchema,
 )
 from shared import access
 from shared.irm import LANGUAGES, ROLES
@@ -141,6 +141,30 @@ class PeoplePageSchema(Schema):
 class UnlockedSchema(Schema):
     person_id = fields.String(required=True)
     unlocked = fields.Boolean(required=True)
+class RejectedMessageSummarySchema(Schema):
+    id = fields.String(required=True)
+    event_id = fields.String(required=True, allow_none=True)
+    event_type = fields.String(required=True, allow_none=True)
+    correlation_id = fields.String(required=True, allow_none=True)
+    consumer = fields.String(required=True, metadata={"description": "<service>.<handler> that rejected it"})
+    service = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(("malformed", "failed")))
+    reason = fields.String(required=True)
+    received_at = fields.String(required=True, **MOMENT)
+    replayed = fields.Boolean(required=True)
+    replayed_at = fields.String(required=True, allow_none=True, **MOMENT)
+    replayed_by = fields.String(required=True, allow_none=True)
+
+
+class RejectedMessageSchema(RejectedMessageSummarySchema):
+    errors = fields.Dict(required=True)
+    message = fields.Dict(required=True, metadata={"description": "The message as received (its envelope and payload)"})
+    raw = fields.String(required=True, allow_none=True, metadata={"description": "A message that was not a JSON object"})
+
+
+class RejectedMessagesPageSchema(Schema):
+    messages = fields.List(fields.Nested(RejectedMessageSummarySchema), required=True)
+    next_before = fields.String(required=True, allow_none=True, metadata={"description": "The cursor of the next page"})
 
 
 @functools.lru_cache(maxsize=1)
@@ -157,6 +181,7 @@ def document() -> dict:
         ("TokenRevoked", TokenRevokedSchema), ("SecurityLogPage", SecurityLogPageSchema),
         ("MailPreferences", MailPreferencesSchema), ("MailPreferencesView", MailPreferencesViewSchema),
         ("ListedPerson", ListedPersonSchema), ("PeoplePage", PeoplePageSchema), ("Unlocked", UnlockedSchema),
+        ("RejectedMessage", RejectedMessageSchema), ("RejectedMessagesPage", RejectedMessagesPageSchema),
     ):
         api.schema(name, schema)
     ops = access.OPERATIONS
@@ -207,4 +232,16 @@ def document() -> dict:
     api.operation("post", "/api/v1/people/{person_id}/unlock", roles=ops["unlock_people"],
                   summary="Lift a person's sign-in lock (recorded in the security log); 409 when it is not locked",
                   responses={"200": ("Unlocked", "Unlocked")}, errors=("404", "409"))
+    message_id = {"message_id": {"type": "string", "pattern": "^[0-9a-f]{24}$"}}
+    api.operation("get", "/api/v1/operator/messages", roles=ops["operate_messages"], query=RejectedMessagesQuery,
+                  summary="Messages a consumer of any service rejected (malformed, or parked after its retries), newest "
+                          "first (at most 100 a page; ?before= the previous page's next_before)",
+                  responses={"200": ("A page", "RejectedMessagesPage")})
+    api.operation("get", "/api/v1/operator/messages/{message_id}", roles=ops["operate_messages"], path_params=message_id,
+                  summary="One rejected message, with the message as received", responses={"200": ("The message", "RejectedMessage")})
+    api.operation("post", "/api/v1/operator/messages/{message_id}/replay", roles=ops["operate_messages"],
+                  path_params=message_id,
+                  summary="Send a parked message back to its consumer's queue, once: 409 already_replayed for a second "
+                          "replay, 409 not_parked when it is no longer on the dead-letter queue",
+                  responses={"200": ("Sent back", "RejectedMessage")}, errors=("409",))
     return api.to_dict()

@@ -2,17 +2,25 @@
 
 Every list is an index range with a bounded page: a person's tokens by (person_id, created_at),
 at most MAX_TOKENS_PER_PERSON; the security log by its id (which begins with the moment), newest first;
-people by their address (its unique index; with a role, the (role, email) index), after the cursor.
+people by their address (its unique index; with a role, the (role, email) index), after the cursor; the
+rejected messages by their id, newest first, before the cursor.
 
 SecantusDB answers a sorted query by reading every document the filter matches before the limit (README,
 Performance): the people list's filter is therefore a range of the index it is sorted by, starting at the
 cursor, and names the few fields it shows (an inclusion projection). A real mongod reads only the page."""
+import re
+
+from bson import ObjectId
+
 from services.accounts import documents
 from services.accounts.domain import signin, tokens
 from shared.clock import aware
-from shared.persistence.documents import ApiToken
+from shared.persistence.documents import ApiToken, RejectedMessage
 
 MAX_TOKENS_PER_PERSON = 20
+
+
+MESSAGE_ID = re.compile(r"[0-9a-f]{24}\Z")
 
 
 def person(person_id):
@@ -86,3 +94,14 @@ def account_throttles(emails) -> dict:
     stored = documents.SignInThrottle._get_collection().find({"_id": {"$in": list(keys)}})
     found = {keys[raw["_id"]]: throttle_of(documents.SignInThrottle._from_son(raw)) for raw in stored}
     return {email: found.get(email, signin.Throttle()) for email in emails}
+def rejected_messages(before=None, limit=50):
+    """Up to `limit` + 1 rejected messages older than the cursor `before` (an id), newest first."""
+    query = {"_id": {"$lt": ObjectId(before)}} if before else {}
+    return list(RejectedMessage.objects(__raw__=query).order_by("-id").limit(limit + 1))
+
+
+def rejected_message(message_id: str):
+    """The rejected message of that id, or None (an id that is not one is no message)."""
+    if not MESSAGE_ID.match(message_id or ""):
+        return None
+    return RejectedMessage.objects(id=ObjectId(message_id)).first()

@@ -19,6 +19,7 @@ CODE = validate.Length(min=1, max=32)
 TOKEN_ID = validate.Regexp(r"^[0-9a-f]{64}\Z", error="Not a token id.")
 ENTRY_ID = validate.Regexp(r"^sec_[0-9]{13}_[0-9a-f]{32}\Z", error="Not a security log cursor.")
 MAX_PAGE = 100
+MESSAGE_ID = validate.Regexp(r"^[0-9a-f]{24}\Z", error="Not a rejected message's id.")
 
 
 class Email(fields.Email):
@@ -100,6 +101,11 @@ class MailPreferencesSchema(Schema):
     """The stage notices the person does not want (services/mail/domain/notices.py): the others come."""
     turned_off = fields.List(fields.String(validate=validate.OneOf(OPTIONAL_MAILS)), required=True,
                              validate=validate.Length(max=len(OPTIONAL_MAILS)))
+
+
+class RejectedMessagesQuery(Schema):
+    before = fields.String(load_default=None, validate=MESSAGE_ID)
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
 
 
 class SecurityLogQuery(Schema):

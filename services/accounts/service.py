@@ -5,6 +5,8 @@ Admin (bearer token or session)
   GET    /api/v1/security-log                sign-ins, failures, invitations...: newest first, ?before=cursor
   GET    /api/v1/people                      every person: role, binding, language, state; by address, ?role=&after=cursor
   POST   /api/v1/people/{id}/unlock          lift a person's sign-in lock (recorded in the security log)
+  GET    /api/v1/operator/messages           messages a consumer rejected (every service's), newest first, ?before=
+  GET    /api/v1/operator/messages/{id}      one, with its message; POST .../replay sends it back to its consumer once
 Anyone with an invitation or reset link (the token in the body, never in a path)
   POST   /api/v1/invitations/accept          set a password (admins and quality reviewers get a TOTP secret)
   POST   /api/v1/invitations/confirm         the second factor's first code: the account is active
@@ -22,15 +24,15 @@ The caller
 from eventlet import tpool
 from shared.webserver import http
 
-from services.accounts import documents, handlers, queries, views
+from services.accounts import documents, handlers, operator_messages, queries, views
 from services.accounts.dependencies import AccountsClock, AccountsSettings
 from services.accounts.domain import addresses, passwords, signin, tokens
 from services.accounts.schemas import (
     AcceptInvitationSchema, ConfirmTotpSchema, InvitationSchema, PasswordChangeSchema, ResetRequestSchema, ResetSchema,
-    MailPreferencesSchema, PeopleQuery, SecurityLogQuery, SignInSchema, TokenRequestSchema,
+    MailPreferencesSchema, PeopleQuery, RejectedMessagesQuery, SecurityLogQuery, SignInSchema, TokenRequestSchema,
 )
 from shared import service_shell, session_auth, sessions
-from shared.http import api_endpoint, json_response, read_json, read_query
+from shared.http import NotFound, api_endpoint, json_response, read_json, read_query
 from shared.service_shell import Auth, Store
 
 
@@ -227,6 +229,30 @@ class AccountsService(service_shell.ServiceShell):
         principal, ctx = self.auth.caller(request, "unlock_people"), self._context(request)
         person = self.store.run(lambda uow: handlers.unlock(uow, principal.as_actor(), person_id, ctx))
         return json_response(views.unlocked_view(person))
+    # --- the operator's messages: what any service's consumer rejected, and replaying it (operator_messages.py) ----
+    @http("GET", "/api/v1/operator/messages")
+    @api_endpoint
+    def rejected_messages(self, request):
+        self.auth.caller(request, "operate_messages")
+        query = read_query(request, RejectedMessagesQuery())
+        listed = queries.rejected_messages(query["before"], query["limit"])
+        return json_response(views.rejected_messages_page(listed, query["limit"]))
+
+    @http("GET", "/api/v1/operator/messages/<string:message_id>")
+    @api_endpoint
+    def rejected_message(self, request, message_id):
+        self.auth.caller(request, "operate_messages")
+        record = queries.rejected_message(message_id)
+        if record is None:
+            raise NotFound("No rejected message has this id.")
+        return json_response(views.rejected_message_view(record))
+
+    @http("POST", "/api/v1/operator/messages/<string:message_id>/replay")
+    @api_endpoint
+    def replay_message(self, request, message_id):
+        principal = self.auth.caller(request, "operate_messages")
+        record = operator_messages.replay(message_id, principal.subject, self.clock(), self.store._provider.amqp_uri)
+        return json_response(views.rejected_message_view(record))
 
     @http("GET", "/api/v1/openapi/accounts.json")
     @api_endpoint

@@ -147,3 +147,23 @@ def people_page(listed, states: dict, limit: int) -> dict:
 
 def unlocked_view(person) -> dict:
     return {"person_id": person.person_id, "unlocked": True}
+def rejected_message_summary(record) -> dict:
+    """A rejected message as the operator's list shows it: what it was, whose consumer refused it, why, when."""
+    message = dict(record.message or {})
+    return {"id": str(record.id), "event_id": message.get("event_id"), "event_type": message.get("event_type"),
+            "correlation_id": message.get("correlation_id"), "consumer": record.consumer,
+            "service": record.consumer.split(".", 1)[0], "kind": record.kind, "reason": record.reason,
+            "received_at": iso(record.received_at), "replayed": bool(record.replayed),
+            "replayed_at": iso(record.replayed_at) if record.replayed_at else None, "replayed_by": record.replayed_by}
+
+
+def rejected_message_view(record) -> dict:
+    """One rejected message whole: its summary, the contract's errors, the message as received (or its raw text)."""
+    return {**rejected_message_summary(record), "errors": dict(record.errors or {}), "message": dict(record.message or {}),
+            "raw": record.raw}
+
+
+def rejected_messages_page(records, limit) -> dict:
+    """A page, newest first, and the cursor of the next (None: this is the last)."""
+    items = [rejected_message_summary(record) for record in records[:limit]]
+    return {"messages": items, "next_before": items[-1]["id"] if len(records) > limit else None}

@@ -55,6 +55,7 @@ ROUTES = (
     (re.compile(r"^/api/v1/log/"), "publication"),
     (re.compile(r"^/api/v1/cases(/|\Z)"), "review"),
     (re.compile(r"^/api/v1/experts(/|\Z)"), "review"),
+    (re.compile(r"^/api/v1/operator/waiting-cases/?\Z"), "review"),
     (re.compile(r"^/api/v1/openapi/accounts\.json\Z"), "accounts"),
     (re.compile(r"^/api/v1/invitations(/|\Z)"), "accounts"),
     (re.compile(r"^/api/v1/sessions(/|\Z)"), "accounts"),
@@ -62,6 +63,7 @@ ROUTES = (
     (re.compile(r"^/api/v1/me(/|\Z)"), "accounts"),
     (re.compile(r"^/api/v1/security-log(/|\Z)"), "accounts"),
     (re.compile(r"^/api/v1/people(/|\Z)"), "accounts"),
+    (re.compile(r"^/api/v1/operator/"), "accounts"),
 )
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
               "transfer-encoding", "upgrade", "host", "content-length"}

@@ -43,8 +43,7 @@ def assign(uow, case, timing, reason_prefix) -> bool:
     experts = uow.find(documents.Expert, {})
     decision = assignment.choose_expert(
         case.case_id, case.member["code"], case.languages,
-        [assignment.ExpertProfile(e.expert_id, tuple(e.languages), tuple(e.affiliations), e.capacity, e.active_cases,
-                                  e.available, tuple(e.expertise or ())) for e in experts],
+        [assignment.profile(e) for e in experts],
         region=case.member.get("region"), excluded=tuple(case.excluded_experts or ()),
     )
     now = utcnow()

@@ -4,7 +4,7 @@ import functools
 
 from marshmallow import Schema, fields, validate
 
-from services.review.domain import workflow
+from services.review.domain import assignment, workflow
 from services.review.schemas import (
     CaseListQuery, DeclineSchema, ExpertSchema, GovernmentCommentSchema, PublicCommentSchema, QualityDecisionSchema,
     TextSchema,
@@ -35,6 +35,31 @@ class ExpertViewSchema(Schema):
 
 class ExpertListSchema(Schema):
     experts = fields.List(fields.Nested(ExpertViewSchema), required=True)
+
+
+class CandidateSchema(Schema):
+    expert_id = fields.String(required=True)
+    eligible = fields.Boolean(required=True)
+    load = fields.Integer(required=True)
+    capacity = fields.Integer(required=True)
+    reasons = fields.List(fields.String(), required=True, metadata={"description": "Why, in the audit record's words"})
+    why = fields.List(fields.Dict(), required=True, metadata={
+        "description": "Why, as codes with their values: " + ", ".join(assignment.WHY)})
+
+
+class WaitingCaseSchema(Schema):
+    case_id = fields.String(required=True)
+    member = fields.String(required=True)
+    cycle = fields.String(required=True)
+    languages = fields.List(fields.String(), required=True)
+    waiting_since = fields.String(required=True, allow_none=True, metadata={"format": "date-time"})
+    reason = fields.String(required=True, allow_none=True, metadata={"description": "Why, when it was last tried"})
+    candidates = fields.List(fields.Nested(CandidateSchema), required=True,
+                             metadata={"description": "Every expert of the registry, assessed against the case now"})
+
+
+class WaitingCaseListSchema(Schema):
+    cases = fields.List(fields.Nested(WaitingCaseSchema), required=True)
 
 
 class CaseItemSchema(Schema):
@@ -227,7 +252,7 @@ def document() -> dict:
         ("CaseStatus", CaseStatusSchema), ("Accepted", AcceptedSchema), ("RatingsSaved", RatingsSavedSchema),
         ("PlanAssessmentSaved", PlanAssessmentSavedSchema), ("GovernmentCommentView", GovernmentCommentViewSchema),
         ("Answered", AnsweredSchema), ("PublicCommentOpened", PublicCommentOpenedSchema),
-        ("PublicCommentCreated", PublicCommentCreatedSchema),
+        ("PublicCommentCreated", PublicCommentCreatedSchema), ("WaitingCaseList", WaitingCaseListSchema),
     ):
         api.schema(name, schema)
     case = "/api/v1/cases/{case_id}"
@@ -237,6 +262,10 @@ def document() -> dict:
                   responses={"201": ("Added", "ExpertView")}, errors=("409",))
     api.operation("put", "/api/v1/experts/{expert_id}", roles=access.OPERATIONS["manage_experts"], summary="Change an expert", body="Expert",
                   responses={"200": ("Changed", "ExpertView")})
+    api.operation("get", "/api/v1/operator/waiting-cases", roles=access.OPERATIONS["read_waiting_cases"],
+                  summary="Cases waiting with nobody eligible, longest waiting first (at most 100), each with every "
+                          "expert of the registry assessed against it now: eligible or not, and why",
+                  responses={"200": ("The waiting cases", "WaitingCaseList")})
     api.operation("get", "/api/v1/cases", roles=access.OPERATIONS["list_cases"], query=CaseListQuery,
                   summary="Cases (an expert: their own), most recently changed first",
                   responses={"200": ("Up to 200 cases", "CaseList")})

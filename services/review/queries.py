@@ -5,6 +5,7 @@ through the unit of work given (`uow`), so it sees the transaction's snapshot (a
 unit of work in the handlers' unit tests).
 """
 from services.review import documents
+from services.review.domain import assignment
 from shared import access
 
 API_FIELDS = {
@@ -71,3 +72,13 @@ def cases_due(stage, until):
 def waiting_cases(limit=100):
     """Cases no expert could take yet (status unassigned), the oldest batch of them."""
     return documents.Case._get_collection().find({"status": "unassigned"}, {"_id": 1, "correlation_id": 1}).limit(limit)
+
+
+def waiting_cases_assessed(limit=100):
+    """The cases waiting with nobody eligible (status unassigned), longest waiting first, each with every registry
+    entry assessed against it now (domain/assignment.py: who may not take it, and why): [(case, [Candidate])]."""
+    profiles = [assignment.profile(expert) for expert in experts()]
+    cases = documents.Case.objects(status="unassigned").order_by("stage_started_at").limit(limit)
+    return [(case, sorted((assignment.assess(profile, case.member["code"], case.languages, case.member.get("region"),
+                                             tuple(case.excluded_experts or ())) for profile in profiles),
+                          key=lambda candidate: candidate.expert_id)) for case in cases]

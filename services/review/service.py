@@ -1,7 +1,8 @@
 """review: carries each case through the IRM review, with every rule enforced and every decision explained.
 
-Registry (admin)
+Registry and assignment (admin)
   GET/POST /api/v1/experts, PUT /api/v1/experts/{id}     the expert registry
+  GET  /api/v1/operator/waiting-cases                    cases nobody may take now, and why (each expert assessed)
 Expert
   GET  /api/v1/cases, GET /api/v1/cases/{id}             own cases (ETag: the draft's version)
   POST /api/v1/cases/{id}/accept | /decline              take the case, or give it back with a reason
@@ -122,6 +123,12 @@ class ReviewService(service_shell.ServiceShell):
         expert = self.store.run(lambda uow: handlers.save_expert(uow, body, create, utcnow()))
         self._retry_waiting("Retried after a registry change: ")  # waiting cases may have an expert now
         return json_response(views.expert_view(expert), status=201 if create else 200)
+
+    @http("GET", "/api/v1/operator/waiting-cases")
+    @api_endpoint
+    def waiting_cases(self, request):
+        self.auth.caller(request, "read_waiting_cases")
+        return json_response({"cases": [views.waiting_case_view(*one) for one in queries.waiting_cases_assessed()]})
 
     @http("GET", "/api/v1/openapi/review.json")
     @api_endpoint

@@ -80,3 +80,17 @@ def expert_view(expert) -> dict:
     return {"expert_id": expert.expert_id, "name": expert.name, "languages": expert.languages,
             "affiliations": expert.affiliations, "expertise": expert.expertise or [], "capacity": expert.capacity,
             "active_cases": expert.active_cases, "available": expert.available}
+
+
+def candidate_view(candidate) -> dict:
+    """One registry entry assessed against a case: eligible or not, and why (codes with their values)."""
+    return {"expert_id": candidate.expert_id, "eligible": candidate.eligible, "load": candidate.load,
+            "capacity": candidate.capacity, "reasons": list(candidate.reasons),
+            "why": [{"code": code, **values} for code, values in candidate.why]}
+
+
+def waiting_case_view(case, candidates) -> dict:
+    """A case waiting with nobody eligible: since when, why when it was last tried, and every expert's why now."""
+    return {"case_id": case.case_id, "member": case.member["code"], "cycle": case.action_plan["cycle"],
+            "languages": case.languages, "waiting_since": iso(case.stage_started_at) if case.stage_started_at else None,
+            "reason": (case.assignment or {}).get("reason"), "candidates": [candidate_view(c) for c in candidates]}

@@ -72,3 +72,13 @@ class AccountsApi(UpstreamApi):
 
     def unlock(self, request, person_id: str, csrf_token: str) -> Answer:
         return self.call("POST", f"/api/v1/people/{quote(person_id, safe='')}/unlock", request, {}, csrf_token)
+    # --- the operator's (an admin's session) ----------------------------------------------------
+    def rejected_messages(self, request, before: str | None = None) -> Answer:
+        query = f"?before={quote(before, safe='')}" if before else ""
+        return self.call("GET", f"/api/v1/operator/messages{query}", request)
+
+    def rejected_message(self, request, message_id: str) -> Answer:
+        return self.call("GET", f"/api/v1/operator/messages/{quote(message_id, safe='')}", request)
+
+    def replay_message(self, request, message_id: str, csrf_token: str) -> Answer:
+        return self.call("POST", f"/api/v1/operator/messages/{quote(message_id, safe='')}/replay", request, {}, csrf_token)

@@ -5,7 +5,8 @@ no cookie (a public comment is anonymous whoever writes it); this one carries th
 of the browser's cookies, and a signed-in change's CSRF token as X-CSRF-Token (upstream_api.py). Which
 cases an expert sees and may accept or decline (shared/access.py, asked by review), the workflow's
 states, the decline's schema (a conflict of interest names its affiliation) are review's: the pages
-only carry the form there and its answer back.
+only carry the form there and its answer back. The operator's pages (an admin's session) read the expert
+registry and the cases waiting with nobody eligible through it too (operator_pages.py).
 """
 from urllib.parse import quote
 
@@ -36,6 +37,7 @@ class ExpertReviewApi(SignedInReviewApi):
 
     def finalise(self, request, case_id: str, csrf_token: str) -> Answer:
         return self.call("POST", f"{_case(case_id)}/finalise", request, {}, csrf_token)
+
     def save_ratings(self, request, case_id: str, commitment_id: str, body: dict, version: str, csrf_token: str) -> Answer:
         """One commitment's ratings over `version` (If-Match): review answers 409 when the draft changed since."""
         return self.call("PUT", f"{_case(case_id)}/ratings/{quote(commitment_id, safe='')}", request, body, csrf_token,

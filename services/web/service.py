@@ -38,6 +38,8 @@ views.py, what it reads in queries.py, languages and formats in i18n.py).
     /<language>/operator/people (+ /<id>/unlock): the admins' list of people and their roles, the invitation
                               form and the unlock of a sign-in lock (people_pages.py), posted to accounts' API
                               with the session (accounts_api.py)
+    /<language>/operator/messages[/<id>[/replay]]: the operator's (an admin's) rejected and parked messages, shown
+                              and replayed once (operator_pages.py), through accounts' API with the session
     GET /static/<name>        the pages' own CSS and scripts (no third party, no build step)
     GET /health               the database answers
 
@@ -63,12 +65,13 @@ from services.publication.freshness import Freshness
 from services.web import comment_form, csrf, form_posts, government_forms, i18n, queries, views
 # The module, not its class: `nameko run` takes every class with entrypoints in this module's namespace for a service.
 from services.web import account_pages, expert_comments_pages, expert_pages, expert_workspace_pages, government_comment_pages
-from services.web import government_import_pages, government_pages, people_pages, quality_pages
+from services.web import government_import_pages, government_pages, operator_pages, people_pages, quality_pages
 from services.web.accounts_api import AccountsApi
 from services.web.intake_api import IntakeApi
 from services.web.dependencies import Pages
 from services.web.expert_review_api import ExpertReviewApi
 from services.web.government_review_api import GovernmentReviewApi
+from services.web.operator_review_api import OperatorReviewApi
 from services.web.quality_review_api import QualityReviewApi
 from services.web.review_api import ReviewApi
 
@@ -79,13 +82,14 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 class WebService(account_pages.AccountPages, government_pages.GovernmentPages, government_comment_pages.GovernmentCommentPages,
                  government_import_pages.GovernmentImportPages, expert_pages.ExpertPages,
                  expert_workspace_pages.ExpertWorkspacePages, expert_comments_pages.ExpertCommentsPages,
-                 quality_pages.QualityReviewPages, people_pages.PeoplePages):
+                 quality_pages.QualityReviewPages, people_pages.PeoplePages, operator_pages.OperatorPages):
     name = "web"
     pages = Pages()
     review = ReviewApi()  # public: no session (a comment is anonymous)
     expert_review = ExpertReviewApi()  # the signed-in expert's, with their session
     quality_review = QualityReviewApi()  # the signed-in quality reviewer's, with their session
     government_review = GovernmentReviewApi()  # the signed-in point of contact's, with their session
+    operator_review = OperatorReviewApi()  # the signed-in admin's, with their session
     accounts = AccountsApi()
     intake = IntakeApi()
     # The pages built from findings change only when a finding does: the API's own freshness

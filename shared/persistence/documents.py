@@ -187,6 +187,8 @@ class RejectedMessage(Document):
     raw = StringField()
     received_at = DateTimeField(required=True)
     replayed = BooleanField(default=False)
+    replayed_at = DateTimeField()  # an operator sent it back to its consumer (the operator's pages: accounts' API)
+    replayed_by = StringField()
     meta = {"collection": "rejected_messages", "indexes": ["consumer", "received_at"]}
 
 

@@ -26,7 +26,7 @@ from services.publication.service import PublicationService
 from services.review import documents as review_documents
 from services.review.service import ReviewService
 from shared.clock import utcnow
-from shared.persistence.documents import ApiToken, Person
+from shared.persistence.documents import ApiToken, Person, RejectedMessage
 from tests.authorization_table import CALLERS, ENDPOINTS, OK, STAGES
 from tests.integration.conftest import wait_until
 from tests.integration.test_publication import approved_event
@@ -183,6 +183,9 @@ def test_every_endpoint_answers_every_caller_as_the_table_says(start, service_co
     person = Person(person_id="per_authorization", email="unlocked@example.org", role="poc", member_code=MEMBER,
                     language="fr", invited_by={"role": "admin", "id": "admin-1"}, created_at=utcnow())
     Person._get_collection().replace_one({"_id": person.person_id}, person.to_mongo().to_dict(), upsert=True)
+    rejected = RejectedMessage(consumer="review.on_self_assessment_submitted", kind="failed", reason="A test's.",
+                               message={"event_id": "evt_not_parked"}, received_at=utcnow())
+    rejected.save()  # not on the dead-letter queue: an admin's replay is 409 not_parked, authorized all the same
 
     session, mismatches, asked = requests.Session(), [], 0
     for endpoint in sorted(ENDPOINTS, key=lambda e: e["service"] != "intake"):  # intake's first
@@ -200,6 +203,8 @@ def test_every_endpoint_answers_every_caller_as_the_table_says(start, service_co
                 ids["id"] = EXPERT
             if endpoint["path"].startswith("/api/v1/people/"):
                 ids["id"] = person.person_id  # not locked: an admin's unlock is a 409, past authorization
+            if endpoint["path"].startswith("/api/v1/operator/messages/"):
+                ids["id"] = str(rejected.id)
             if endpoint["path"] in ("/api/v1/cases/{id}/audit", "/api/v1/cases/{id}/timeline"):
                 ids["id"] = published_case
             method, path, kwargs = request_for(endpoint, ids, tree_size)

@@ -81,3 +81,16 @@ def test_region_expertise_is_preferred_then_load_and_former_decliners_are_exclud
     assert reasons["exp-declined"] == ("declined or missed a deadline on this case before",)
     assert "with expertise in TN or its region" in decision.reason
     assert choose_expert("case_1", "TN", ["fr"], experts[:1], region="MENA").expert_id == "exp-general"
+
+
+def test_each_reason_has_its_code_and_values_for_a_page_to_say_in_its_language():
+    from services.review.domain.assignment import WHY, assess
+
+    barred = ExpertProfile("exp-x", ("en",), ("TN",), 2, 2, available=False)
+    candidate = assess(barred, "TN", ("ar", "fr"), excluded=("exp-x",))
+    assert [code for code, _ in candidate.why] == ["unavailable", "conflict_of_interest", "declined_before",
+                                                   "no_shared_language", "at_capacity"]
+    assert dict(candidate.why)["at_capacity"] == {"load": 2, "capacity": 2} and len(candidate.reasons) == 5
+    fine = assess(ExpertProfile("exp-y", ("fr",), (), 3, 1, expertise=("TN",)), "TN", ("ar", "fr"))
+    assert fine.why == (("eligible", {"languages": ["fr"], "expertise_match": True}),) and fine.eligible
+    assert {code for code, _ in candidate.why + fine.why} <= set(WHY)

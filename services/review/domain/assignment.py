@@ -23,6 +23,12 @@ class ExpertProfile:
     expertise: tuple = ()  # member codes and regions the expert knows
 
 
+def profile(expert) -> ExpertProfile:
+    """The profile of a registry entry (any object with the Expert document's attributes)."""
+    return ExpertProfile(expert.expert_id, tuple(expert.languages), tuple(expert.affiliations), expert.capacity,
+                         expert.active_cases, expert.available, tuple(expert.expertise or ()))
+
+
 @dataclass(frozen=True)
 class Candidate:
     expert_id: str
@@ -31,6 +37,8 @@ class Candidate:
     load: int
     capacity: int
     expertise_match: bool = False
+    # The reasons as codes with their values, for a page to say in its language (WHY); `reasons` is the record's words.
+    why: tuple = ()
 
     def as_dict(self) -> dict:
         return {"expert_id": self.expert_id, "eligible": self.eligible, "reasons": list(self.reasons),
@@ -51,26 +59,36 @@ def tie_break_key(case_id: str, expert_id: str) -> str:
     return hashlib.sha256(f"{case_id}:{expert_id}".encode()).hexdigest()
 
 
+# Why an expert may not take a case, each a code with its values (Candidate.why), in `assess`'s order.
+WHY = ("unavailable", "conflict_of_interest", "declined_before", "no_shared_language", "at_capacity", "eligible")
+
+
 def assess(expert: ExpertProfile, member_code: str, languages, region=None, excluded=()) -> Candidate:
-    reasons = []
+    reasons, why = [], []
     if not expert.available:
         reasons.append("unavailable")
+        why.append(("unavailable", {}))
     if member_code in expert.affiliations:
         reasons.append(f"conflict of interest: affiliated with {member_code}")
+        why.append(("conflict_of_interest", {"member": member_code}))
     if expert.expert_id in excluded:
         reasons.append("declined or missed a deadline on this case before")
+        why.append(("declined_before", {}))
     shared = [lang for lang in languages if lang in expert.languages]
     if not shared:
         reasons.append(f"reads none of {', '.join(languages)}")
+        why.append(("no_shared_language", {"languages": list(languages)}))
     if expert.load >= expert.capacity:
         reasons.append(f"at capacity ({expert.load} of {expert.capacity})")
+        why.append(("at_capacity", {"load": expert.load, "capacity": expert.capacity}))
     match = member_code in expert.expertise or (region is not None and region in expert.expertise)
     eligible = not reasons
     if eligible:
+        why.append(("eligible", {"languages": shared, "expertise_match": match}))
         reasons.append(f"eligible: no conflict with {member_code}, reads {', '.join(shared)}, holds {expert.load} of "
                        f"{expert.capacity}" + (f", expertise in {member_code if member_code in expert.expertise else region}" if match else ""))
     return Candidate(expert.expert_id, eligible=eligible, reasons=tuple(reasons), load=expert.load,
-                     capacity=expert.capacity, expertise_match=match)
+                     capacity=expert.capacity, expertise_match=match, why=tuple(why))
 
 
 def choose_expert(case_id: str, member_code: str, languages, experts, region=None, excluded=()) -> AssignmentDecision:
