@@ -279,10 +279,16 @@ def measure_http(publication, web, publication_pid, size, log_size, repeat, open
     limits = range(20, 20 + repeat)
 
     def series(name, urls, base=publication):
+        started = time.monotonic()
         out[name] = [get_ms(session, base + url) for url in urls]
+        say(f"  {name}: {len(out[name])} calls in {time.monotonic() - started:.1f} s")
+
+    def repeated(name, url):
+        get_ms(session, url)  # rendered once and kept: the calls below read the kept body
+        out[name] = [get_ms(session, url) for _ in range(repeat)]
 
     series("findings list: first page", [f"/api/v1/findings?limit={n}" for n in limits])
-    out["findings list: first page (repeated URL)"] = [get_ms(session, publication + "/api/v1/findings") for _ in range(repeat)]
+    repeated("findings list: first page (repeated URL)", publication + "/api/v1/findings")
     series("findings list: filtered page", [f"/api/v1/findings?completion=substantial&language=fr&limit={n}" for n in limits])
     deep = current[int(len(current) * 0.9):]
     cursors = [paging.encode_cursor(raw["published_at_dt"], raw["_id"]) for raw in deep[:repeat]]
@@ -294,7 +300,7 @@ def measure_http(publication, web, publication_pid, size, log_size, repeat, open
         label = "Atom" if kind == "atom" else "JSON"
         url = f"/api/v1/feeds/findings.{kind}"
         out[f"{label} feed: whole (first call)"] = [get_ms(session, publication + url)]
-        out[f"{label} feed: whole (repeated URL)"] = [get_ms(session, publication + url) for _ in range(repeat)]
+        out[f"{label} feed: whole (repeated URL)"] = [get_ms(session, publication + url) for _ in range(repeat)]  # kept since the first
         series(f"{label} feed: a member's", [f"{url}?member={members[i]}" for i in range(min(repeat, len(members)))])
     extras = {}
     for kind in ("csv", "json"):
@@ -304,6 +310,7 @@ def measure_http(publication, web, publication_pid, size, log_size, repeat, open
                                                  publication_pid)
             ttfbs.append(ttfb), totals.append(total), sizes.append(length), bases.append(base), peaks.append(peak)
         name = f"open data {kind.upper()}"
+        say(f"  {name}: {open_data_repeat} downloads, {max(totals) / 1000:.1f} s at most")
         out[f"{name}: time to first byte"] = ttfbs
         out[f"{name}: total"] = totals
         extras[f"{name}: total"] = {"bytes": max(sizes), "rss_before_mb": round(min(bases), 1), "peak_rss_mb": round(max(peaks), 1),
@@ -400,6 +407,7 @@ def main(argv=None):
             for read, extra in extras.items():
                 results["sizes"][size][read].update(extra)
             results["sizes"][size]["_log_size"] = log_size
+            results["sizes"][size]["_load_average"] = os.getloadavg()
             say(f"size {size}: done in {time.monotonic() - started:.0f} s")
     except KeyboardInterrupt:
         say("interrupted: stopping what was started")
@@ -420,7 +428,9 @@ def main(argv=None):
     print()
     print(f"Scale bench, {results['database']}; p50 / p99 in ms over distinct URLs; the last column is p99 at the largest "
           f"size over p99 at the smallest. Log leaves: "
-          + ", ".join(f"{results['sizes'][s]['_log_size']:,} at {s:,}" for s in sorted(results["sizes"])))
+          + ", ".join(f"{results['sizes'][s]['_log_size']:,} at {s:,}" for s in sorted(results["sizes"]))
+          + ". Load average (1, 5, 15 min) after each size: "
+          + "; ".join(f"{s:,}: " + " ".join(f"{v:.1f}" for v in results["sizes"][s]["_load_average"]) for s in sorted(results["sizes"])))
     print(scale_report.table(by_size, extra_key="memory", extra_label="open data at the largest size: publication's memory"))
     json_path = RESULTS / f"scale-{stamp}.json"
     json_path.write_text(json.dumps(results, indent=2, default=str))

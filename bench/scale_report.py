@@ -72,10 +72,14 @@ def plot(by_size: dict, path, title: str) -> bool:
         return False
     sizes = sorted(by_size)
     figure, axes = plt.subplots(figsize=(11, 7))
-    for read, p99s, _ in growth_rows(by_size):
+    styles = ("-", "--", ":", "-.")  # matplotlib's ten colours repeat: each ten reads get their own line style
+    for number, (read, p99s, _) in enumerate(growth_rows(by_size)):
         points = [(size, p99s[size]) for size in sizes if p99s[size]]
         if points:
-            axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=read)
+            axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", linestyle=styles[number // 10 % 4], label=read)
+    if len(sizes) > 1:  # what a read proportional to the data would do, from 10 ms at the smallest size
+        axes.plot(sizes, [10.0 * size / sizes[0] for size in sizes], color="black", linewidth=3, alpha=0.25,
+                  label="proportional to the data (reference)")
     axes.set_xscale("log")
     axes.set_yscale("log")
     axes.set_xlabel("published findings (20 commitments each)")
