@@ -263,7 +263,7 @@ def download(session, url, pid):
     return ttfb, total, size, rss.base / 2**20, rss.peak / 2**20
 
 
-def measure_http(publication, web, publication_pid, size, log_size, repeat, open_data_repeat, tag):
+def measure_http(publication, web, publication_pid, log_size, repeat, open_data_repeat, tag):
     """Every public read over HTTP on the services' ports. Each sample is a distinct URL (its first render);
     the `(repeated URL)` rows call one URL again and again (the bodies kept in memory)."""
     from services.publication import documents, paging
@@ -400,7 +400,7 @@ def main(argv=None):
             publication = f"http://127.0.0.1:{stack.service_ports['publication']}"
             web = f"http://127.0.0.1:{stack.service_ports['web']}"
             say(f"size {size}: measuring over HTTP ({args.repeat} calls per read)")
-            http_figures, extras = measure_http(publication, web, stack.processes["publication"].pid, size, log_size,
+            http_figures, extras = measure_http(publication, web, stack.processes["publication"].pid, log_size,
                                                 args.repeat, args.open_data_repeat, f"{tag}{size}")
             figures.update(http_figures)
             results["sizes"][size] = {read: scale_report.summary(samples) for read, samples in figures.items()}
