@@ -19,6 +19,7 @@ measures the cache, shown on its own rows). Runs on an embedded SecantusDB, or o
 import argparse
 import json
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -424,6 +425,7 @@ def main(argv=None):
     by_size = {size: {read: s for read, s in figures.items() if not read.startswith("_")}
                for size, figures in results["sizes"].items()}
     if not by_size:
+        shutil.rmtree(workdir, ignore_errors=True)
         return 1
     print()
     print(f"Scale bench, {results['database']}; p50 / p99 in ms over distinct URLs; the last column is p99 at the largest "
@@ -437,8 +439,11 @@ def main(argv=None):
     png = RESULTS / f"scale-{stamp}.png"
     drawn = scale_report.plot(by_size, png, f"irm-review scale bench {stamp} ({'MONGODB_URI' if os.environ.get('MONGODB_URI') else 'SecantusDB'})")
     print(f"\nfigures: {json_path}" + (f"\nplot: {png}" if drawn else "\nno plot: matplotlib is not installed (pip install -e '.[dev]')"))
-    if args.keep_logs:
-        print(f"services' logs: {Path(workdir) / 'logs'}")
+    if args.keep_logs and (Path(workdir) / "logs").exists():
+        kept = RESULTS / f"scale-{stamp}-logs"
+        shutil.copytree(Path(workdir) / "logs", kept)
+        print(f"services' logs: {kept}")
+    shutil.rmtree(workdir, ignore_errors=True)  # the database's files with it
     return 0
 
 
