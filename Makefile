@@ -5,7 +5,7 @@ PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: install dev test test-unit browser-test fault-test fault-test-scaleout cluster-up cluster-down demo bench up down compose-config settings translations clean
+.PHONY: install dev test test-unit browser-test fault-test fault-test-scaleout cluster-up cluster-down demo bench bench-scale up down compose-config settings translations clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "irm-review needs Python 3.11 (nameko 2.14 + eventlet)")'
@@ -55,6 +55,12 @@ demo: install
 ## BENCH_CASES=10000 for the memory target's size; see bench/README.md). Writes bench/results/<UTC>.json
 bench: install
 	$(PY) -m bench.run
+
+## make bench-scale: each public read, the log and the deadline watch at 100, 1,000 and 10,000 published findings
+## (issue 17; bench/scale.py): a table of p50/p99 and each read's growth, figures and a log-log plot in bench/results/.
+## Quick: `make bench-scale SIZES=100,1000` (a few minutes). MONGODB_URI: on that server instead of SecantusDB.
+bench-scale: install
+	$(PY) -m bench.scale $(if $(SIZES),--sizes $(SIZES)) $(BENCH_SCALE_ARGS)
 
 ## make up / down: the stack in Docker (real mongo replica set and rabbitmq)
 COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)

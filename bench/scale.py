@@ -1,0 +1,451 @@
+"""`make bench-scale` / `python -m bench.scale`: what each public read, the log and the deadline watch cost as
+the published findings grow (issue 17). Prints a table (p50 / p99 per size, and each read's p99 at the
+largest size over its p99 at the smallest) and writes the figures and a log-log plot to bench/results/.
+
+    python -m bench.scale [--sizes 100,1000,10000] [--repeat 20] [--leaves-per-finding 100]
+
+Seeding goes through the services' own code: each finding is published by publication's
+`handlers.publish` in one unit of work (what `on_review_approved` runs), on a `review.approved`
+payload built from bench/cases.py's 20-commitment self-assessment and checked by the event's contract;
+its audit trail (intake's submission and the review's decisions) is recorded with `uow.record` as those
+services record it. The transparency log is then filled to `--leaves-per-finding` x size leaves (1,000,000
+at 10,000 findings): extra leaf hashes are queued in the log queue, where `uow.record` puts every entry's,
+and appended by the log's own sequencer (`TransparencyLog.sequence`, big batches). Everything is measured
+against the real processes (`devtools/stack.py`'s stack) over HTTP on the services' own ports, except
+the log's append and checkpoint and the deadline watch's reads, which are timed in this process on the
+same code. Each read is called on distinct URLs (the services keep rendered bodies per URL: a repeated URL
+measures the cache, shown on its own rows). Runs on an embedded SecantusDB, or on MONGODB_URI.
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import psutil
+import requests
+
+from bench import cases, scale_report
+from bench.infra import Infrastructure, drop_databases, new_tag
+
+RESULTS = Path(__file__).resolve().parent / "results"
+STACK_ENV = {"PYTHONWARNINGS": "ignore", "GOVERNMENT_REVIEW_SECONDS": "0", "PUBLIC_COMMENT_SECONDS": "0",
+             "PUBLIC_COMMENT_MIN_SECONDS": "0"}
+CASES_PER_TRAIL_TRANSACTION = 25
+# The filler leaves are appended 100 at a time: the append deletes its batch from the queue with one `$in`, which
+# SecantusDB answers in time quadratic in the batch (measured: 20 ms for 100, 72 ms for 200, 0.5 s for 500,
+# 2 s for 1,000, 5.6 s for 2,000), so 100 is the cheapest batch through the log's own code on it.
+FILL_BATCH = 100
+FILLER_CASE = "bench-scale-log-filler"
+
+
+def options(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default=os.environ.get("BENCH_SCALE_SIZES", "100,1000,10000"),
+                        help="published findings at each measurement, ascending (quick: 100,1000)")
+    parser.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_SCALE_REPEAT", "20")),
+                        help="calls per read and size (distinct URLs)")
+    parser.add_argument("--open-data-repeat", type=int, default=5, help="downloads of each open-data file per size")
+    parser.add_argument("--leaves-per-finding", type=int, default=100,
+                        help="transparency-log leaves per published finding (100: 1,000,000 at 10,000 findings)")
+    parser.add_argument("--keep-logs", action="store_true")
+    args = parser.parse_args(argv)
+    args.sizes = sorted({int(size) for size in args.sizes.split(",")})
+    if args.sizes[0] < 20 or args.repeat < 2:
+        parser.error("need sizes >= 20 and --repeat >= 2")
+    return args
+
+
+def say(text):
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+
+def timed_ms(work):
+    started = time.perf_counter()
+    work()
+    return (time.perf_counter() - started) * 1000
+
+
+# --- seeding, through the services' code ----------------------------------------------------------
+def approved_payload(index):
+    """A `review.approved` payload for bench case `index`, checked by the event's contract as review's finalise sends it."""
+    from devtools import sample
+    from shared.contracts.events import REVIEW_APPROVED, build_event
+
+    body = cases.self_assessment(index)
+    code, kind, _region, names = cases.plan_of(index)[0]
+    languages = sorted({lang for c in body["commitments"] for lang in c["title"]})
+    commitments = [{"commitment_id": c["commitment_id"], "number": c["number"], "title": c["title"],
+                    "self_reported_completion": c["self_reported_completion"],
+                    "ratings": json.loads(json.dumps(cases.ratings_for(c["number"])))} for c in body["commitments"]]
+    payload = {"case_id": case_id(index), "self_assessment_id": f"sa_scale_{index:05d}",
+               "member": {"code": code, "kind": kind, "names": names}, "action_plan": body["action_plan"],
+               "languages": languages, "expert_id": cases.EXPERTS[index % len(cases.EXPERTS)][0],
+               "reviewer_id": sample.REVIEWER, "commitments": commitments,
+               "plan_assessment": json.loads(json.dumps(sample.PLAN_ASSESSMENT)),
+               "government_comments": [], "public_comments": []}
+    return build_event(REVIEW_APPROVED, payload, correlation_id=f"corr-scale-{index}",
+                       actor={"role": "expert", "id": payload["expert_id"]}).payload
+
+
+def case_id(index):
+    return f"case_scale_{index:05d}"
+
+
+def record_trails(client, payloads):
+    """The decisions before publication, recorded as intake and review record them (uow.record; what people
+    wrote sealed): a submission, then an assignment, acceptance, the ratings, the plan assessment,
+    submission, quality approval, public comment and approval."""
+    from shared.persistence.unit_of_work import run_in_transaction
+
+    system, quality = {"role": "system", "id": "review"}, {"role": "quality_reviewer", "id": "iep-rivera"}
+
+    def intake(uow):
+        for p in payloads:
+            uow.record(case_id=p["case_id"], action="self_assessment.submitted", actor={"role": "poc", "id": f"poc-{p['member']['code']}"},
+                       reason="Self-assessment submitted.", data={"self_assessment_id": p["self_assessment_id"]},
+                       correlation_id=f"corr-{p['case_id']}")
+
+    def review(uow):
+        for p in payloads:
+            expert = {"role": "expert", "id": p["expert_id"]}
+            steps = (("review.assigned", system, "Least loaded expert with no conflict.", {"expert_id": p["expert_id"]}, None),
+                     ("review.accepted", expert, "Accepted.", {}, None),
+                     ("rating.saved", expert, "Ratings saved.", {"commitments": len(p["commitments"])},
+                      {"ratings": {c["commitment_id"]: c["ratings"] for c in p["commitments"]}}),
+                     ("plan_assessment.saved", expert, "Plan assessment saved.", {}, {"plan_assessment": p["plan_assessment"]}),
+                     ("review.submitted", expert, "Submitted for quality review.", {}, None),
+                     ("review.quality_approved", quality, "Approved.", {}, None),
+                     ("review.public_comment_opened", expert, "Public comment opened.", {}, None),
+                     ("review.approved", expert, "Finalised.", {}, None))
+            for action, actor, reason, data, sealed in steps:
+                uow.record(case_id=p["case_id"], action=action, actor=actor, reason=reason, data=data, sealed=sealed,
+                           correlation_id=f"corr-{p['case_id']}")
+
+    run_in_transaction(client, "intake", intake)
+    run_in_transaction(client, "review", review)
+
+
+def seed_findings(client, start, end):
+    """Publish bench cases start..end-1 with publication's handler, one unit of work each (as on review.approved)."""
+    from services.publication import handlers
+    from shared.clock import utcnow
+    from shared.persistence.unit_of_work import run_in_transaction
+
+    for first in range(start, end, CASES_PER_TRAIL_TRANSACTION):
+        payloads = [approved_payload(i) for i in range(first, min(end, first + CASES_PER_TRAIL_TRANSACTION))]
+        record_trails(client, payloads)
+        for payload in payloads:
+            run_in_transaction(client, "publication", lambda uow, p=payload: handlers.publish(
+                uow, p, f"corr-{p['case_id']}", utcnow()))
+        if (first - start) % 250 == 0:
+            say(f"  published {min(end, first + CASES_PER_TRAIL_TRANSACTION)} of {end} findings")
+
+
+def fill_log(client, transparency, target, batch):
+    """Queue leaf hashes until the log plus its queue hold `target` leaves, then append the whole queue with the
+    log's own sequencer in batches of `batch`. Returns the log's size."""
+    from shared.persistence.documents import LogQueueEntry
+    from shared.transparency.merkle import leaf_hash
+
+    queue = LogQueueEntry._get_collection()
+    size, _ = transparency.state()
+    missing = target - size - queue.count_documents({})
+    done = 0
+    while done < missing:
+        chunk = min(batch, missing - done)
+        queue.insert_many([{"case_id": FILLER_CASE, "seq": size + done + i,
+                            "leaf_hash": leaf_hash(f"bench-scale filler leaf {size + done + i}".encode())} for i in range(chunk)],
+                          ordered=False)
+        done += chunk
+        while transparency.sequence(client, batch=batch):
+            pass
+    while transparency.sequence(client, batch=batch):
+        pass
+    return transparency.state()[0]
+
+
+def bench_transparency_log(key):
+    """The log's own shell (publication's TransparencyLog) with the stack's signing key, outside nameko."""
+    from services.publication.transparency_log import TransparencyLog
+
+    transparency = TransparencyLog()
+    transparency.key = key
+    transparency.checkpoint_every = timedelta(0)
+    return transparency
+
+
+# --- in-process measurements ---------------------------------------------------------------------
+def measure_log_writes(client, transparency, repeat, leaves=10):
+    """The sequencer's append of one case's worth of queued leaves, and the checkpoint signed after it."""
+    from shared.persistence.documents import LogQueueEntry
+    from shared.transparency.merkle import leaf_hash
+
+    appends, checkpoints = [], []
+    for rep in range(repeat):
+        size, _ = transparency.state()
+        LogQueueEntry._get_collection().insert_many([
+            {"case_id": FILLER_CASE, "seq": size + i, "leaf_hash": leaf_hash(f"bench-scale append {size + i}".encode())}
+            for i in range(leaves)])
+        appends.append(timed_ms(lambda: transparency.sequence(client)))
+        time.sleep(0.002)  # a checkpoint's signed_at must move on
+        checkpoints.append(timed_ms(lambda: transparency.checkpoint_if_due()))
+    return {"log: sequencer append (10 leaves)": appends, "log: checkpoint": checkpoints}
+
+
+def measure_deadline_watch(repeat):
+    """The deadline watch's reads each second (services/review/service.py watch_deadlines): the due cases of each
+    expert stage, then the waiting ones. The seed opens no review case, so nothing is due."""
+    from services.review import queries
+    from services.review.domain import workflow
+
+    def tick():
+        until = datetime.now(timezone.utc) + timedelta(days=30)
+        for stage in workflow.EXPERT_STAGES:
+            list(queries.cases_due(stage, until))
+        list(queries.waiting_cases())
+
+    return {"deadline watch: tick's reads": [timed_ms(tick) for _ in range(repeat)]}
+
+
+# --- over HTTP -----------------------------------------------------------------------------------
+class RssSampler:
+    """Peak RSS of one process while something runs (sampled every 5 ms)."""
+
+    def __init__(self, pid):
+        self.process = psutil.Process(pid)
+        self.peak = 0
+        self.running = False
+
+    def __enter__(self):
+        self.base = self.peak = self.process.memory_info().rss
+        self.running = True
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+        return self
+
+    def _loop(self):
+        while self.running:
+            self.peak = max(self.peak, self.process.memory_info().rss)
+            time.sleep(0.005)
+
+    def __exit__(self, *exc):
+        self.running = False
+        self.thread.join()
+
+
+def get_ms(session, url, expect=200):
+    started = time.perf_counter()
+    answer = session.get(url, timeout=120)
+    elapsed = (time.perf_counter() - started) * 1000
+    if answer.status_code != expect:
+        raise RuntimeError(f"GET {url}: {answer.status_code} {answer.text[:300]}")
+    return elapsed
+
+
+def download(session, url, pid):
+    """(time to first byte ms, total ms, bytes, RSS MB before, peak RSS MB of the serving process) of one download."""
+    with RssSampler(pid) as rss:
+        started = time.perf_counter()
+        answer = session.get(url, timeout=300, stream=True)
+        chunks = answer.iter_content(65536)
+        first = next(chunks, b"")
+        ttfb = (time.perf_counter() - started) * 1000
+        size = len(first) + sum(len(chunk) for chunk in chunks)
+        total = (time.perf_counter() - started) * 1000
+    if answer.status_code != 200:
+        raise RuntimeError(f"GET {url}: {answer.status_code}")
+    return ttfb, total, size, rss.base / 2**20, rss.peak / 2**20
+
+
+def measure_http(publication, web, publication_pid, log_size, repeat, open_data_repeat, tag):
+    """Every public read over HTTP on the services' ports. Each sample is a distinct URL (its first render);
+    the `(repeated URL)` rows call one URL again and again (the bodies kept in memory)."""
+    from services.publication import documents, paging
+
+    session = requests.Session()
+    out = {}
+    collection = documents.Finding._get_collection()
+    current = list(collection.find({"superseded_by": None}, {"_id": 1, "case_id": 1, "member_code": 1, "published_at_dt": 1},
+                                   sort=[("published_at_dt", -1), ("_id", -1)]))
+    step = max(1, len(current) // repeat)
+    sample_findings = current[::step][:repeat]
+    members = [m[0] for m in cases.MEMBERS]
+    limits = range(20, 20 + repeat)
+
+    def series(name, urls, base=publication):
+        started = time.monotonic()
+        out[name] = [get_ms(session, base + url) for url in urls]
+        say(f"  {name}: {len(out[name])} calls in {time.monotonic() - started:.1f} s")
+
+    def repeated(name, url):
+        get_ms(session, url)  # rendered once and kept: the calls below read the kept body
+        out[name] = [get_ms(session, url) for _ in range(repeat)]
+
+    series("findings list: first page", [f"/api/v1/findings?limit={n}" for n in limits])
+    repeated("findings list: first page (repeated URL)", publication + "/api/v1/findings")
+    series("findings list: filtered page", [f"/api/v1/findings?completion=substantial&language=fr&limit={n}" for n in limits])
+    deep = current[int(len(current) * 0.9):]
+    cursors = [paging.encode_cursor(raw["published_at_dt"], raw["_id"]) for raw in deep[:repeat]]
+    series("findings list: deep cursor page (90%)", [f"/api/v1/findings?cursor={c}" for c in cursors])
+    series("a finding", [f"/api/v1/findings/{raw['_id']}" for raw in sample_findings])
+    series("a member's findings", [f"/api/v1/findings?member={members[i % len(members)]}&limit={20 + i // len(members)}"
+                                   for i in range(repeat)])
+    for kind in ("atom", "json"):
+        label = "Atom" if kind == "atom" else "JSON"
+        url = f"/api/v1/feeds/findings.{kind}"
+        out[f"{label} feed: whole (first call)"] = [get_ms(session, publication + url)]
+        out[f"{label} feed: whole (repeated URL)"] = [get_ms(session, publication + url) for _ in range(repeat)]  # kept since the first
+        series(f"{label} feed: a member's", [f"{url}?member={members[i]}" for i in range(min(repeat, len(members)))])
+    extras = {}
+    for kind in ("csv", "json"):
+        ttfbs, totals, sizes, bases, peaks = [], [], [], [], []
+        for rep in range(open_data_repeat):  # the endpoint reads no query: ?n= only makes each a new URL
+            ttfb, total, length, base, peak = download(session, f"{publication}/api/v1/open-data/commitments.{kind}?n={tag}-{rep}",
+                                                 publication_pid)
+            ttfbs.append(ttfb), totals.append(total), sizes.append(length), bases.append(base), peaks.append(peak)
+        name = f"open data {kind.upper()}"
+        say(f"  {name}: {open_data_repeat} downloads, {max(totals) / 1000:.1f} s at most")
+        out[f"{name}: time to first byte"] = ttfbs
+        out[f"{name}: total"] = totals
+        extras[f"{name}: total"] = {"bytes": max(sizes), "rss_before_mb": round(min(bases), 1), "peak_rss_mb": round(max(peaks), 1),
+                                    "memory": f"{max(sizes) / 2**20:.1f} MB body; RSS {min(bases):.0f} -> peak {max(peaks):.0f} MB"}
+    series("timeline", [f"/api/v1/cases/{raw['case_id']}/timeline" for raw in sample_findings])
+    indexes = [(log_size - 1) * i // max(1, repeat - 1) for i in range(repeat)]
+    series("inclusion proof", [f"/api/v1/log/proofs/inclusion?index={i}&size={log_size}" for i in indexes])
+    series("consistency proof", [f"/api/v1/log/proofs/consistency?from={max(1, i)}&to={log_size}" for i in indexes])
+    languages = ("fr", "ar", "en")
+    out["web: home (ar, fr, en in turn)"] = [get_ms(session, f"{web}/{languages[i % 3]}/") for i in range(repeat)]
+    series("web: findings list", [f"/fr/findings?limit={n}" for n in limits], base=web)
+    series("web: a finding", [f"/fr/findings/{raw['_id']}" for raw in sample_findings], base=web)
+    series("web: a member", [f"/{languages[i // len(members) % 3]}/members/{members[i % len(members)]}" for i in range(repeat)],
+           base=web)
+    return out, extras
+
+
+# --- the run -------------------------------------------------------------------------------------
+def wait_until(check, what, timeout=300):
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        time.sleep(0.5)
+
+
+def _interrupt(*_):
+    raise KeyboardInterrupt()
+
+
+def main(argv=None):
+    args = options(argv)
+    from devtools.stack import ServiceStack
+    from services.publication import documents as publication_documents
+    from services.review import documents as review_documents
+    from shared import settings
+    from shared.persistence import mongo
+    from shared.persistence.documents import LogQueueEntry, OutboxMessage
+    from shared.service_shell import SHARED_DOCUMENTS
+    from shared.transparency.note import SigningKey
+
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    tag = new_tag()
+    workdir = tempfile.mkdtemp(prefix="irm-bench-scale-")
+    infra = Infrastructure(workdir, tag, say=say)
+    stack = None
+    results = {"started": stamp, "sizes": {}, "extras": {}, "options": {k: v for k, v in vars(args).items()}}
+    signal.signal(signal.SIGTERM, _interrupt)
+    uri = None
+    try:
+        infra.open()
+        uri = infra.mongodb_uri("scale")
+        results["database"], results["broker"] = infra.mongo_source, infra.amqp_source
+        say(f"database: {infra.mongo_source}; broker: {infra.amqp_source}")
+        client = mongo.connect(uri)
+        mongo.ensure_indexes(SHARED_DOCUMENTS + publication_documents.ALL + review_documents.ALL)
+        key = SigningKey.generate(settings.default("LOG_ORIGIN"))
+        transparency = bench_transparency_log(key)
+        stack = ServiceStack(amqp_uri=infra.amqp_uri, mongodb_uri=uri, log_dir=Path(workdir) / "logs",
+                             extra_env={**STACK_ENV, "LOG_SIGNING_KEY": str(key)}, public_feed=False)
+        seeded, running = 0, False
+        for size in args.sizes:
+            started = time.monotonic()
+            if running:
+                stack.kill("publication", signal.SIGTERM)  # its sequencer would race ours; the web reads go on
+            say(f"size {size}: publishing {size - seeded} findings through publication's handler")
+            seed_findings(client, seeded, size)
+            seeded = size
+            target = size * args.leaves_per_finding
+            log_size = fill_log(client, transparency, target, batch=FILL_BATCH)
+            say(f"size {size}: log at {log_size:,} leaves; seeded in {time.monotonic() - started:.0f} s")
+            figures = {}
+            figures.update(measure_log_writes(client, transparency, args.repeat))
+            figures.update(measure_deadline_watch(args.repeat))
+            if running:
+                stack.respawn("publication")
+                stack.wait_healthy()
+            else:
+                say("starting the stack (devtools/stack.py)")
+                stack.start()
+                running = True
+            wait_until(lambda: OutboxMessage._get_collection().count_documents({"sent_at": None}) == 0, "the outbox to drain")
+            wait_until(lambda: LogQueueEntry._get_collection().count_documents({}) == 0, "the log queue to drain")
+            time.sleep(2)  # the services' freshness markers (refreshed every second) see the last publication
+            log_size = transparency.state()[0]
+            publication = f"http://127.0.0.1:{stack.service_ports['publication']}"
+            web = f"http://127.0.0.1:{stack.service_ports['web']}"
+            say(f"size {size}: measuring over HTTP ({args.repeat} calls per read)")
+            http_figures, extras = measure_http(publication, web, stack.processes["publication"].pid, log_size,
+                                                args.repeat, args.open_data_repeat, f"{tag}{size}")
+            figures.update(http_figures)
+            results["sizes"][size] = {read: scale_report.summary(samples) for read, samples in figures.items()}
+            for read, extra in extras.items():
+                results["sizes"][size][read].update(extra)
+            results["sizes"][size]["_log_size"] = log_size
+            results["sizes"][size]["_load_average"] = os.getloadavg()
+            say(f"size {size}: done in {time.monotonic() - started:.0f} s")
+    except KeyboardInterrupt:
+        say("interrupted: stopping what was started")
+    finally:
+        if stack is not None:
+            stack.stop()
+        if uri and not infra.mongo:
+            try:
+                drop_databases([uri])
+            except Exception as exc:
+                say(f"could not drop {uri}: {exc}")
+        for error in infra.close():
+            say(error)
+    by_size = {size: {read: s for read, s in figures.items() if not read.startswith("_")}
+               for size, figures in results["sizes"].items()}
+    if not by_size:
+        shutil.rmtree(workdir, ignore_errors=True)
+        return 1
+    print()
+    print(f"Scale bench, {results['database']}; p50 / p99 in ms over distinct URLs; the last column is p99 at the largest "
+          f"size over p99 at the smallest. Log leaves: "
+          + ", ".join(f"{results['sizes'][s]['_log_size']:,} at {s:,}" for s in sorted(results["sizes"]))
+          + ". Load average (1, 5, 15 min) after each size: "
+          + "; ".join(f"{s:,}: " + " ".join(f"{v:.1f}" for v in results["sizes"][s]["_load_average"]) for s in sorted(results["sizes"])))
+    print(scale_report.table(by_size, extra_key="memory", extra_label="open data at the largest size: publication's memory"))
+    json_path = RESULTS / f"scale-{stamp}.json"
+    json_path.write_text(json.dumps(results, indent=2, default=str))
+    png = RESULTS / f"scale-{stamp}.png"
+    drawn = scale_report.plot(by_size, png, f"irm-review scale bench {stamp} ({'MONGODB_URI' if os.environ.get('MONGODB_URI') else 'SecantusDB'})")
+    print(f"\nfigures: {json_path}" + (f"\nplot: {png}" if drawn else "\nno plot: matplotlib is not installed (pip install -e '.[dev]')"))
+    if args.keep_logs and (Path(workdir) / "logs").exists():
+        kept = RESULTS / f"scale-{stamp}-logs"
+        shutil.copytree(Path(workdir) / "logs", kept)
+        print(f"services' logs: {kept}")
+    shutil.rmtree(workdir, ignore_errors=True)  # the database's files with it
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""The scale bench's pure parts (bench/scale_report.py): summaries of repeated calls, the growth ratio and the table."""
+from bench import scale_report
+from bench.scale import approved_payload
+
+
+def test_summary_percentiles_interpolate_over_the_sorted_samples():
+    found = scale_report.summary([5.0, 1.0, 3.0, 2.0, 4.0, None])
+    assert found["n"] == 5
+    assert found["p50_ms"] == 3.0
+    assert found["p99_ms"] == 4.96  # between the 4th and the 5th sample: 4 + 0.96
+    assert found["max_ms"] == 5.0
+
+
+def test_summary_of_one_sample_and_of_none():
+    assert scale_report.summary([7.5]) == {"n": 1, "p50_ms": 7.5, "p99_ms": 7.5, "max_ms": 7.5}
+    assert scale_report.summary([]) == {"n": 0, "p50_ms": None, "p99_ms": None, "max_ms": None}
+
+
+def test_ratio_is_largest_over_smallest_and_none_when_it_cannot_be_had():
+    assert scale_report.ratio(2.0, 5.0) == 2.5
+    assert scale_report.ratio(None, 5.0) is None
+    assert scale_report.ratio(2.0, None) is None
+    assert scale_report.ratio(0.0, 5.0) is None
+
+
+def test_growth_rows_compare_the_largest_size_with_the_smallest_whatever_the_order_given():
+    by_size = {1000: {"list": {"p99_ms": 30.0}, "finding": {"p99_ms": 4.0}},
+               100: {"list": {"p99_ms": 10.0}, "finding": {"p99_ms": 5.0}},
+               500: {"list": {"p99_ms": 20.0}}}
+    rows = scale_report.growth_rows(by_size)
+    assert rows[0] == ("list", {100: 10.0, 500: 20.0, 1000: 30.0}, 3.0)
+    assert rows[1] == ("finding", {100: 5.0, 500: None, 1000: 4.0}, 0.8)
+    assert scale_report.growth_rows({}) == []
+
+
+def test_table_shows_each_size_and_the_ratio_and_the_extra_figure_at_the_largest_size():
+    by_size = {100: {"open data CSV: total": {"p50_ms": 50.0, "p99_ms": 60.0}},
+               1000: {"open data CSV: total": {"p50_ms": 500.0, "p99_ms": 1500.0, "memory": "peak 120 MB"}}}
+    text = scale_report.table(by_size, extra_key="memory", extra_label="memory")
+    head, rule, row = text.splitlines()
+    assert "p99 @100" in head and "p99 @1,000" in head and "x10 data" in head
+    assert set(rule) == {"-"}
+    assert row.split()[4:9] == ["50.0", "60.0", "500.0", "1,500", "25.00"]
+    assert row.endswith("peak 120 MB")
+    assert scale_report.table({}) == "(nothing measured)"
+
+
+def test_plot_writes_a_png(tmp_path):
+    by_size = {100: {"list": {"p99_ms": 10.0}}, 1000: {"list": {"p99_ms": 30.0}}}
+    path = tmp_path / "scale.png"
+    if scale_report.plot(by_size, path, "test"):
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_seeded_payload_passes_the_events_contract_with_twenty_commitments():
+    payload = approved_payload(7)
+    assert payload["case_id"] == "case_scale_00007"
+    assert len(payload["commitments"]) == 20
+    assert payload["member"]["code"] == "CA"  # bench/cases.py: case 7's member
