@@ -31,7 +31,9 @@ from services.accounts.domain import totp
 from services.accounts.service import AccountsService
 from services.gateway.app import Gateway, GatewayProtocol
 from services.gateway.upstreams import Upstream
+from services.accounts import documents as accounts_documents
 from services.publication import documents as publication_documents
+from services.review import documents as review_documents
 from services.web import i18n
 from shared import topology
 from shared.clock import utcnow
@@ -183,6 +185,21 @@ def press_and_follow(page, button, timeout=20):
 # --- people signed in through the pages (test_sign_in.py, test_government_pages.py, test_evidence_upload.py) ----
 def free_url() -> str:
     return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture
+def review_url():
+    return free_url()
+
+
+def empty_review(amqp_uri):
+    """Review as new: its collections empty (indexes made), every event queue gone (delete_event_queues), no
+    sign-in throttled: a module's cases are its own."""
+    for document in review_documents.ALL:
+        document.ensure_indexes()
+        document._get_collection().delete_many({})
+    delete_event_queues(amqp_uri)
+    accounts_documents.SignInThrottle.objects.delete()
 
 
 def delete_event_queues(amqp_uri):

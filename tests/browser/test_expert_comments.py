@@ -20,7 +20,7 @@ from shared.clock import utcnow
 from shared.irm import LANGUAGES
 from tests.browser.conftest import activate, axe_violations, message, press_and_follow, text_of, watch
 from tests.browser.test_government_comments import (  # noqa: F401 -- fixtures, by name
-    COMMITMENTS, EXPERT, intake_url, review_url, services, site, web_config,
+    COMMITMENTS, EXPERT, intake_url, services, site, web_config,
 )
 from tests.browser.test_government_comments import sign_in
 

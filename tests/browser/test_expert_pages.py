@@ -14,24 +14,18 @@ import requests
 
 from cli import operations
 from devtools import sample
-from devtools.ports import free_port
 from services.accounts import documents as accounts_documents
 from services.review import documents as review_documents
 from services.review.service import ReviewService
 from services.web import expert_forms, expert_views
 from shared import sessions
 from shared.irm import LANGUAGES
-from tests.browser.conftest import activate, behind_the_gateway, delete_event_queues, PASSWORD, axe_violations, invite, message, press_and_follow, text_of, watch
+from tests.browser.conftest import activate, behind_the_gateway, empty_review, PASSWORD, axe_violations, invite, message, press_and_follow, text_of, watch
 from tests.integration.test_review import Review, submitted_event
 
 pytestmark = pytest.mark.browser
 EXPERT = "exp-amal"
 CASES = ("case_expert_one", "case_expert_two")
-
-
-@pytest.fixture
-def review_url():
-    return f"http://127.0.0.1:{free_port()}"
 
 
 @pytest.fixture
@@ -42,11 +36,7 @@ def web_config(web_config, gateway_port, accounts_url, review_url):
 
 @pytest.fixture
 def site(container_factory, db, amqp_uri, web, gateway_port, accounts_url, review_url):
-    for document in review_documents.ALL:
-        document.ensure_indexes()
-        document._get_collection().delete_many({})
-    delete_event_queues(amqp_uri)
-    accounts_documents.SignInThrottle.objects.delete()
+    empty_review(amqp_uri)
     accounts_documents.Person.objects(expert_id=EXPERT).delete()  # one account per registry entry: each test's own
     operations.add_member("TN", "national", sample.MEMBER["names"])
     operations.add_expert(EXPERT, "Amal B.", ["fr", "ar"], [], capacity=5)

@@ -15,14 +15,13 @@ import pytest
 
 from cli import operations
 from devtools import sample
-from devtools.ports import free_port
 from services.accounts import documents as accounts_documents
 from services.review import documents as review_documents
 from services.review.service import ReviewService
 from services.web import expert_workspace_forms as forms, expert_workspace_views as views
 from shared.irm import LANGUAGES
 from tests.browser.conftest import (
-    PASSWORD, activate, axe_violations, behind_the_gateway, delete_event_queues, message, press_and_follow, text_of, watch,
+    PASSWORD, activate, axe_violations, behind_the_gateway, empty_review, message, press_and_follow, text_of, watch,
 )
 from shared.contracts.events import SELF_ASSESSMENT_SUBMITTED, build_event
 from tests.integration.test_review import Review, submitted_event
@@ -37,11 +36,6 @@ ONE, TWO, THREE = (c["commitment_id"] for c in sample.SELF_ASSESSMENT["commitmen
 
 
 @pytest.fixture
-def review_url():
-    return f"http://127.0.0.1:{free_port()}"
-
-
-@pytest.fixture
 def web_config(web_config, gateway_port, accounts_url, review_url):
     return {**web_config, "ACCOUNTS_URL": accounts_url, "REVIEW_URL": review_url,
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{gateway_port}"}
@@ -49,11 +43,7 @@ def web_config(web_config, gateway_port, accounts_url, review_url):
 
 @pytest.fixture
 def site(container_factory, db, amqp_uri, web, gateway_port, accounts_url, review_url):
-    for document in review_documents.ALL:
-        document.ensure_indexes()
-        document._get_collection().delete_many({})
-    delete_event_queues(amqp_uri)
-    accounts_documents.SignInThrottle.objects.delete()
+    empty_review(amqp_uri)
     accounts_documents.Person.objects(expert_id=EXPERT).delete()  # one account per registry entry: each test's own
     operations.add_member("TN", "national", sample.MEMBER["names"])
     operations.add_expert(EXPERT, "Amal B.", ["fr", "ar"], [], capacity=5)

@@ -31,7 +31,7 @@ from shared import sessions
 from shared.clock import utcnow
 from shared.irm import LANGUAGES
 from tests.browser.conftest import (
-    PASSWORD, activate, axe_violations, behind_the_gateway, delete_event_queues, message, press_and_follow, text_of, watch,
+    PASSWORD, activate, axe_violations, behind_the_gateway, empty_review, message, press_and_follow, text_of, watch,
 )
 from tests.integration.conftest import rate_and_submit
 from tests.integration.test_review import Review
@@ -44,11 +44,6 @@ COMMITMENTS = [c["commitment_id"] for c in sample.SELF_ASSESSMENT["commitments"]
 
 @pytest.fixture
 def intake_url():
-    return f"http://127.0.0.1:{free_port()}"
-
-
-@pytest.fixture
-def review_url():
     return f"http://127.0.0.1:{free_port()}"
 
 
@@ -69,11 +64,7 @@ def waited(condition, what):
 @pytest.fixture
 def services(container_factory, db, amqp_uri, web, gateway_port, accounts_url, intake_url, review_url):
     """(the gateway's base URL, review's API), every service's state of an earlier test gone."""
-    for document in review_documents.ALL:
-        document.ensure_indexes()
-        document._get_collection().delete_many({})
-    delete_event_queues(amqp_uri)
-    accounts_documents.SignInThrottle.objects.delete()
+    empty_review(amqp_uri)
     accounts_documents.Person.objects(expert_id=EXPERT).delete()  # one account per registry entry: each test's own
     for document in (intake_documents.SelfAssessment, intake_documents.SelfAssessmentDraft):
         document.objects(member_code="TN").delete()

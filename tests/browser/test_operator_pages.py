@@ -13,8 +13,6 @@ import requests
 
 from cli import operations
 from devtools import sample
-from devtools.ports import free_port
-from services.accounts import documents as accounts_documents
 from services.review import documents as review_documents
 from services.review.service import ReviewService
 from services.web import operator_forms, operator_views
@@ -22,7 +20,7 @@ from shared import sessions
 from shared.contracts.events import SELF_ASSESSMENT_SUBMITTED
 from shared.irm import LANGUAGES
 from shared.persistence.documents import ProcessedEvent, RejectedMessage
-from tests.browser.conftest import (PASSWORD, activate, axe_violations, behind_the_gateway, code_for, delete_event_queues,
+from tests.browser.conftest import (PASSWORD, activate, axe_violations, behind_the_gateway, code_for, empty_review,
                                     message, press_and_follow, text_of, watch)
 from tests.integration.conftest import wait_until
 from tests.integration.test_operator_messages import CONSUMER, ERROR, park
@@ -35,11 +33,6 @@ EXPERT = "exp-noor"
 
 
 @pytest.fixture
-def review_url():
-    return f"http://127.0.0.1:{free_port()}"
-
-
-@pytest.fixture
 def web_config(web_config, gateway_port, accounts_url, review_url):
     return {**web_config, "ACCOUNTS_URL": accounts_url, "REVIEW_URL": review_url,
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{gateway_port}"}
@@ -47,12 +40,8 @@ def web_config(web_config, gateway_port, accounts_url, review_url):
 
 @pytest.fixture
 def site(container_factory, db, amqp_uri, web, gateway_port, accounts_url, review_url):
-    for document in review_documents.ALL:
-        document.ensure_indexes()
-        document._get_collection().delete_many({})
+    empty_review(amqp_uri)
     RejectedMessage.objects.delete()
-    delete_event_queues(amqp_uri)
-    accounts_documents.SignInThrottle.objects.delete()
     operations.add_member("TN", "national", sample.MEMBER["names"])
     operations.add_expert(EXPERT, "Noor H.", ["fr", "ar"], [], capacity=5)
     with behind_the_gateway(container_factory, web, gateway_port, accounts_url, amqp_uri, db,

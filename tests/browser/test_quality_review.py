@@ -16,7 +16,6 @@ import requests
 
 from cli import operations
 from devtools import sample
-from devtools.ports import free_port
 from services.accounts import documents as accounts_documents
 from services.review import documents as review_documents
 from services.review.service import ReviewService
@@ -24,7 +23,7 @@ from services.web import quality_forms
 from shared import sessions
 from shared.irm import LANGUAGES
 from tests.browser.conftest import (
-    PASSWORD, activate, axe_violations, behind_the_gateway, code_for, delete_event_queues, invite, message, press_and_follow,
+    PASSWORD, activate, axe_violations, behind_the_gateway, code_for, empty_review, invite, message, press_and_follow,
     text_of, watch,
 )
 from tests.integration.test_quality_review_own_work import to_quality_review
@@ -36,11 +35,6 @@ OTHERS, OWN = "case_qr_others", "case_qr_own"
 
 
 @pytest.fixture
-def review_url():
-    return f"http://127.0.0.1:{free_port()}"
-
-
-@pytest.fixture
 def web_config(web_config, gateway_port, accounts_url, review_url):
     return {**web_config, "ACCOUNTS_URL": accounts_url, "REVIEW_URL": review_url,
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{gateway_port}"}
@@ -48,11 +42,7 @@ def web_config(web_config, gateway_port, accounts_url, review_url):
 
 @pytest.fixture
 def site(container_factory, db, amqp_uri, web, gateway_port, accounts_url, review_url):
-    for document in review_documents.ALL:
-        document.ensure_indexes()
-        document._get_collection().delete_many({})
-    delete_event_queues(amqp_uri)
-    accounts_documents.SignInThrottle.objects.delete()
+    empty_review(amqp_uri)
     accounts_documents.Person.objects(expert_id__in=EXPERTS).delete()  # one account per entry and role: each test's own
     operations.add_member("TN", "national", sample.MEMBER["names"])
     for expert_id in EXPERTS:
