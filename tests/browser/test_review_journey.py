@@ -10,11 +10,11 @@ The journey, every step a page: the expert, in French, declines Morocco's case f
 to the other expert) and accepts Tunisia's; rates every commitment (the first with the keyboard alone); meets a
 newer version saved from a second tab and keeps their text; assesses the plan and submits. The quality reviewer
 (with a second factor) finds the draft in the queue and returns it with a comment on a commitment; the expert reads
-the comment in the workspace, fixes that commitment and submits again; the reviewer approves. The point of contact
-comments on the draft in Arabic; the expert answers, and opens public comment once the government's window has
-closed; the public comments on the draft page; the expert finalises once the period has closed; the finding page
-shows the ratings, the expert's kept text, the government's comment and the public's. The test reads results from
-the database and review's API only.
+the comment in the workspace (axe-core finds nothing there in ar, fr and en), fixes that commitment and submits
+again; the reviewer approves. The point of contact comments on the draft in Arabic; the expert answers, and opens
+public comment once the government's window has closed; the public comments on the draft page; the expert finalises
+once the period has closed; the finding page shows the ratings, the expert's kept and fixed text, the government's
+comment with its answer and the public's comment. The test reads results from the database and review's API only.
 
 Timing comes from review's settings, passed to behind_the_gateway as test_government_journey.py does: a government
 window long enough to comment and answer in, and a short public comment period.
@@ -266,6 +266,12 @@ def test_one_case_from_submission_to_publication_through_the_pages(site, context
     expert.goto(f"{base}/fr/expert")
     expert.goto(base + expert.locator(f"#workspace-{case_id}").get_attribute("href"))
     assert QUALITY_COMMENT in text_of(expert, f"#commitment-{TWO} .quality-comments")
+    assert expert.locator(f"#commitment-{ONE} .quality-comments").count() == 0
+    expert.screenshot(path=artifacts / "journey-workspace-returned-fr.png", full_page=True)
+    for language in ("ar", "en", "fr"):  # the comments' part, new on this page: in each language
+        expert.goto(f"{base}/{language}/expert/cases/{case_id}")
+        assert expert.locator(f"#c-{TWO}-quality-heading").count() == 1
+        assert axe_violations(expert) == [], language
     expert.fill(f"#c-{TWO}-completion-justification", FIXED)
     press_and_follow(expert, expert.locator(f"#c-{TWO}-save"))
     assert text_of(expert, "#status") == message("fr", "The ratings were saved.")
