@@ -161,9 +161,18 @@ def is_rated(commitment_id: str, missing: list) -> bool:
     return not any(path.startswith(f"{commitment_id}.") for path in missing)
 
 
-def commitment_view(commitment: dict, case_id: str, missing: list, language: str, posted: dict | None = None) -> dict:
-    """One commitment: the self-assessment, and the rating form's state (as stored, or as posted: `posted`
-    holds "state", "errors" and, after a save over a newer version, "conflict" with the other version)."""
+def quality_comments_view(comments: list, commitment_id: str | None, language: str) -> list:
+    """The quality reviewers' comments (review's `quality_comments`, oldest first) on one commitment, or with
+    `commitment_id` None on the draft as a whole: what a returned draft asks the expert to fix."""
+    return [{"text": localized(c.get("text"), language), "at": c.get("at")} for c in comments or []
+            if c.get("commitment_id") == commitment_id]
+
+
+def commitment_view(commitment: dict, case_id: str, missing: list, language: str, posted: dict | None = None,
+                    quality_comments: list = ()) -> dict:
+    """One commitment: the self-assessment, the quality reviewers' comments on it, and the rating form's state (as
+    stored, or as posted: `posted` holds "state", "errors" and, after a save over a newer version, "conflict" with
+    the other version)."""
     cid = commitment["commitment_id"]
     stored = stored_state(commitment.get("ratings"), language)
     state = (posted or {}).get("state") or stored
@@ -173,7 +182,8 @@ def commitment_view(commitment: dict, case_id: str, missing: list, language: str
             "not_verifiable": state["verifiability"]["value"] == "not_verifiable",
             "errors": (posted or {}).get("errors") or {},
             "action": f"/{language}/expert/cases/{case_id}/ratings/{cid}", "anchor": f"commitment-{cid}",
-            "conflict": None, "given": {i: filled(state[i]) for i in INDICATORS}}
+            "conflict": None, "given": {i: filled(state[i]) for i in INDICATORS},
+            "quality_comments": quality_comments_view(quality_comments, cid, language)}
     if posted and posted.get("conflict"):
         view["conflict"] = {"changes": differences(state, stored),
                             "take_theirs": f"/{language}/expert/cases/{case_id}?done=took_theirs&commitment={cid}#commitment-{cid}"}
@@ -243,14 +253,15 @@ def workspace_page(case: dict, me: dict, language: str, notice: str | None = Non
     submission (what is missing), `errors` a refusal of the whole page's."""
     commitments = case.get("commitments") or []
     missing = case.get("missing") or []
-    views = [commitment_view(c, case["case_id"], missing, language, posted if c["commitment_id"] == posted_for else None)
-             for c in commitments]
+    quality = case.get("quality_comments") or []
+    views = [commitment_view(c, case["case_id"], missing, language, posted if c["commitment_id"] == posted_for else None,
+                             quality) for c in commitments]
     rated = sum(1 for v in views if v["rated"])
     editable = case["status"] in EDITABLE
     return {"case_id": case["case_id"], "case_status": case["status"], "editable": editable,
             "member": case.get("member") or {}, "cycle": (case.get("action_plan") or {}).get("cycle"),
             "member_name": localized(((case.get("member") or {}).get("names")) or {}, language),
-            "commitments": views, "rated": rated, "total": len(views), "rubric": rubric_view(),
+            "commitments": views, "rated": rated, "quality_comments": quality_comments_view(quality, None, language), "total": len(views), "rubric": rubric_view(),
             "version": str(case.get("version", "")), "csrf_token": me.get("csrf_token") or "",
             "plan": {"state": (plan or {}).get("state") or plan_assessment_state(case.get("plan_assessment"), language),
                      "errors": (plan or {}).get("errors") or {},

@@ -260,6 +260,27 @@ def activate(site, page, email, language, role="poc", **binding):
     return secret
 
 
+def quality_reviewer_signed_in(site, page, email, language, **binding):
+    """An IEP member invited as a quality reviewer (with `binding`: the registry entry of the researcher they also
+    are), the password and the second factor set up (its first code the step before now's, left for signing in),
+    then signed in at their queue."""
+    invitation = invite(site, email=email, role="quality_reviewer", language=language, **binding)
+    page.goto(invitation["link"])
+    page.fill("#i-password", PASSWORD)
+    press_and_follow(page, page.locator("#set-password"))
+    secret = page.locator("#totp-secret").inner_text().strip()
+    page.fill("#t-code", code_for(secret, -30))
+    press_and_follow(page, page.locator("#confirm-code"))
+    assert page.locator("#account-ready").is_visible()
+    page.goto(f"{site}/{language}/quality-review")
+    assert page.url == f"{site}/{language}/sign-in?next=/{language}/quality-review"
+    page.fill("#s-email", email)
+    page.fill("#s-password", PASSWORD)
+    page.fill("#s-code", code_for(secret))
+    press_and_follow(page, page.locator("#sign-in-button"))
+    assert page.url == f"{site}/{language}/quality-review"
+
+
 def invite(site, email=ADMIN_EMAIL, role="admin", language="en", **binding):
     token = operations.issue_token("admin", "admin-1")
     answer = requests.post(f"{site}/api/v1/invitations", headers={"Authorization": f"Bearer {token}"}, timeout=15,

@@ -23,8 +23,8 @@ from services.web import quality_forms
 from shared import sessions
 from shared.irm import LANGUAGES
 from tests.browser.conftest import (
-    PASSWORD, activate, axe_violations, behind_the_gateway, code_for, empty_review, invite, message, press_and_follow,
-    text_of, watch,
+    PASSWORD, activate, axe_violations, behind_the_gateway, empty_review, message, press_and_follow,
+    quality_reviewer_signed_in, text_of, watch,
 )
 from tests.integration.test_quality_review_own_work import to_quality_review
 from tests.integration.test_review import Review, submitted_event
@@ -70,23 +70,8 @@ def in_quality_review(review):
 
 
 def reviewer_signed_in(base, page, review, email, language):
-    """The IEP member who wrote the OWN draft as its expert: invited as a quality reviewer bound to that registry
-    entry, the password and the second factor set up, signed in."""
-    invitation = invite(base, email=email, role="quality_reviewer", language=language, expert_id=review.experts[OWN])
-    page.goto(invitation["link"])
-    page.fill("#i-password", PASSWORD)
-    press_and_follow(page, page.locator("#set-password"))
-    secret = page.locator("#totp-secret").inner_text().strip()
-    page.fill("#t-code", code_for(secret, -30))  # the step before: the one now is left for signing in
-    press_and_follow(page, page.locator("#confirm-code"))
-    assert page.locator("#account-ready").is_visible()
-    page.goto(f"{base}/{language}/quality-review")
-    assert page.url == f"{base}/{language}/sign-in?next=/{language}/quality-review"
-    page.fill("#s-email", email)
-    page.fill("#s-password", PASSWORD)
-    page.fill("#s-code", code_for(secret))
-    press_and_follow(page, page.locator("#sign-in-button"))
-    assert page.url == f"{base}/{language}/quality-review"
+    """The IEP member who wrote the OWN draft as its expert: a quality reviewer bound to that registry entry, signed in."""
+    quality_reviewer_signed_in(base, page, email, language, expert_id=review.experts[OWN])
 
 
 def state_of(review, case_id):

@@ -185,3 +185,18 @@ def test_the_inbox_links_an_accepted_case_to_its_workspace():
                         {"case_id": "b", "status": "in_review", "member": "TN", "url": "/api/v1/cases/b"}]}
     links = {c["case_id"]: c["workspace_href"] for c in expert_views.inbox_page(listed, ME, now, "fr")["cases"]}
     assert links == {"a": None, "b": "/fr/expert/cases/b"}
+
+
+def test_a_returned_draft_shows_the_quality_reviewers_comments_beside_their_commitment_and_on_the_draft():
+    comments = [{"commitment_id": "TN0502", "text": {"fr": "Préciser la <source>."}, "reviewer_id": "iep-1", "at": "2026-12-01T10:00:00Z"},
+                {"commitment_id": None, "text": {"ar": "راجع الخطة."}, "reviewer_id": "iep-1", "at": "2026-12-01T10:00:00Z"}]
+    page = views.workspace_page({**CASE, "quality_comments": comments}, ME, "fr")
+    assert [c["quality_comments"] for c in page["commitments"]][0] == []
+    assert [q["text"]["text"] for q in page["commitments"][1]["quality_comments"]] == ["Préciser la <source>."]
+    assert [q["text"]["text"] for q in page["quality_comments"]] == ["راجع الخطة."]
+    html = render("fr", case={**CASE, "quality_comments": comments})
+    assert 'id="c-TN0502-quality-comments"' in html and "Préciser la &lt;source&gt;." in html
+    assert 'id="c-TN0501-quality-comments"' not in html
+    assert 'id="quality-comments"' in html and 'lang="ar"' in html
+    assert i18n.catalog("fr").gettext("The quality reviewer's comments") in html.replace("&#39;", "'")
+    assert 'id="quality-comments"' not in render("fr")

@@ -1,0 +1,339 @@
+"""One case from submission to publication through the pages alone, in Chromium: accounts, intake, review,
+publication and the pages behind the gateway (one origin, as in production), on the real broker and database.
+
+Setup that is not part of the journey: the registry through cli.operations; the accounts invited through accounts'
+API (conftest.activate, conftest.quality_reviewer_signed_in); the two self-assessments submitted through intake's API
+(Tunisia's plan 5, the sample, and Morocco's plan 3) with a PoC's bearer token. Review assigns both to the one expert
+of the registry; a second expert is then added, who takes the declined case.
+
+The journey, every step a page: the expert, in French, declines Morocco's case for a conflict of interest (it goes
+to the other expert) and accepts Tunisia's; rates every commitment (the first with the keyboard alone); meets a
+newer version saved from a second tab and keeps their text; assesses the plan and submits. The quality reviewer
+(with a second factor) finds the draft in the queue and returns it with a comment on a commitment; the expert reads
+the comment in the workspace (axe-core finds nothing there in ar, fr and en), fixes that commitment and submits
+again; the reviewer approves. The point of contact comments on the draft in Arabic; the expert answers, and opens
+public comment once the government's window has closed; the public comments on the draft page; the expert finalises
+once the period has closed; the finding page shows the ratings, the expert's kept and fixed text, the government's
+comment with its answer and the public's comment. The test reads results from the database and review's API only.
+
+Timing comes from review's settings, passed to behind_the_gateway as test_government_journey.py does: a government
+window long enough to comment and answer in, and a short public comment period.
+"""
+import copy
+import uuid
+
+import pytest
+import requests
+
+from cli import operations
+from devtools import sample
+from devtools.ports import free_port
+from services.accounts import documents as accounts_documents
+from services.intake import documents as intake_documents
+from services.intake.service import IntakeService
+from services.publication import documents as publication_documents
+from services.publication.service import PublicationService
+from services.review import documents as review_documents
+from services.review.service import ReviewService
+from services.web import expert_comments_forms
+from shared.persistence.documents import Person
+from tests.browser.conftest import (
+    PASSWORD, activate, axe_violations, behind_the_gateway, delete_event_queues, message, press_and_follow,
+    quality_reviewer_signed_in, text_of, watch,
+)
+from tests.browser.test_expert_workspace import EnterKey, choose, progress, tab_to, type_into
+from tests.integration.conftest import wait_until
+from tests.integration.test_review import Review
+
+pytestmark = pytest.mark.browser
+EXPERT, OTHER = "exp-journey-fr", "exp-journey-other"
+EXPERT_EMAIL, REVIEWER_EMAIL, POC_EMAIL = "leila.expert@example.org", "iep.journey@example.org", "poc.journey@example.org"
+GOVERNMENT_REVIEW_SECONDS = 45
+PUBLIC_COMMENT_SECONDS = 15
+ONE, TWO, THREE = (c["commitment_id"] for c in sample.SELF_ASSESSMENT["commitments"])
+MOROCCO = {**copy.deepcopy(sample.SELF_ASSESSMENT), "member": "MA", "action_plan": {"cycle": "2024-2026", "plan_number": 3},
+           "commitments": [{"commitment_id": "MA0301", "number": 1, "title": {"fr": "Budget citoyen", "ar": "ميزانية المواطن"},
+                            "self_reported_completion": "limited"}]}
+MINE = "Deux ateliers tenus en 2025, avec la société civile."
+QUALITY_COMMENT = "Préciser la source des chiffres de participation."
+FIXED = "Un seul atelier, selon le compte rendu publié par la TUNEPS."
+GOVERNMENT_COMMENT = "نُشرت البيانات الشهرية أيضًا منذ مارس 2025، لا الفصلية فقط."
+ANSWER = "Merci : les données mensuelles sont ajoutées à la justification."
+PUBLIC_COMMENT = "Les données de 2025 sont bien en ligne, merci."
+
+
+def url():
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture
+def urls():
+    return {name: url() for name in ("intake", "review", "publication")}
+
+
+@pytest.fixture
+def web_config(web_config, gateway_port, accounts_url, urls):
+    return {**web_config, "ACCOUNTS_URL": accounts_url, "INTAKE_URL": urls["intake"], "REVIEW_URL": urls["review"],
+            "PUBLICATION_URL": urls["publication"], "PUBLIC_BASE_URL": f"http://127.0.0.1:{gateway_port}"}
+
+
+@pytest.fixture
+def site(container_factory, db, amqp_uri, web, gateway_port, accounts_url, urls, log_key):
+    """(the gateway's base URL, review's API, Tunisia's case, Morocco's case): both assigned to EXPERT, then OTHER in
+    the registry; every collection the journey relies on emptied first."""
+    delete_event_queues(amqp_uri)
+    for document in (*review_documents.ALL, *intake_documents.ALL, publication_documents.Finding,
+                     accounts_documents.SignInThrottle):
+        document.ensure_indexes()
+        document._get_collection().delete_many({})
+    Person.objects(email__in=[EXPERT_EMAIL, REVIEWER_EMAIL, POC_EMAIL]).delete()
+    Person.objects(expert_id__in=[EXPERT, OTHER]).delete()
+    operations.add_member("TN", "national", sample.MEMBER["names"], time_zone="Africa/Tunis")
+    operations.add_member("MA", "national", {"fr": "Maroc", "ar": "المغرب", "en": "Morocco"})
+    operations.add_expert(EXPERT, "Leïla M.", ["ar", "fr", "en"], [], capacity=5)
+    timing = {"GOVERNMENT_REVIEW_SECONDS": GOVERNMENT_REVIEW_SECONDS, "PUBLIC_COMMENT_SECONDS": PUBLIC_COMMENT_SECONDS,
+              "PUBLIC_COMMENT_MIN_SECONDS": 1}
+    services = (("intake", IntakeService, urls["intake"]), ("review", ReviewService, urls["review"], timing),
+                ("publication", PublicationService, urls["publication"], {"LOG_SIGNING_KEY": str(log_key), "LOG_CHECKPOINT_SECONDS": 0}))
+    with behind_the_gateway(container_factory, web, gateway_port, accounts_url, amqp_uri, db, services) as base:
+        tunisia, morocco = (submitted(base, body) for body in (sample.SELF_ASSESSMENT, MOROCCO))
+        wait_until(lambda: review_documents.Case.objects(case_id__in=[tunisia, morocco], status="assigned",
+                                                         expert_id=EXPERT).count() == 2, timeout=30, what="both cases assigned")
+        operations.add_expert(OTHER, "Karim T.", ["ar", "fr"], [], capacity=5)  # free for the declined case
+        yield base, Review(urls["review"], amqp_uri), tunisia, morocco
+
+
+def submitted(base, body):
+    """A self-assessment submitted through intake's API by its member's point of contact: its case id."""
+    poc = operations.issue_token("poc", f"poc-{body['member'].lower()}-journey", body["member"])
+    created = requests.post(f"{base}/api/v1/self-assessments", json=body, timeout=15,
+                            headers={"Authorization": f"Bearer {poc}", "Idempotency-Key": uuid.uuid4().hex})
+    assert created.status_code == 201, created.text
+    return created.json()["case_id"]
+
+
+def state_of(review, case_id):
+    answer = review.call("GET", f"/api/v1/cases/{case_id}", operations.issue_token("admin", "admin-1"))
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def sign_in(page, base, language, next_path, email):
+    page.goto(f"{base}/{language}/sign-in?next={next_path}")
+    page.fill("#s-email", email)
+    page.fill("#s-password", PASSWORD)
+    press_and_follow(page, page.locator("#sign-in-button"))
+    assert page.url.split("#")[0] == f"{base}{next_path}"
+
+
+def pressed_until_through(page, selector, what, timeout):
+    """`selector` pressed again (the page as its refusal left it) while review's window refuses it (409)."""
+    def through():
+        answer = press_and_follow(page, page.locator(selector))
+        assert answer.status in (303, 409), (answer.status, text_of(page, "main"))
+        if answer.status == 409:
+            page.wait_for_timeout(500)
+        return answer.status == 303
+    wait_until(through, timeout=timeout, interval=0, what=what)
+
+
+def rate_first_with_the_keyboard(page):
+    """Commitment 1, rated with the keyboard alone (test_expert_workspace.py's way): Tab, Space, arrows, typing, Enter."""
+    choose(page, f"c-{ONE}-verifiability-verifiable")
+    type_into(page, f"c-{ONE}-verifiability-justification", "Les jalons sont mesurables.")
+    choose(page, f"c-{ONE}-open_government_lens-transparency-yes")
+    choose(page, f"c-{ONE}-open_government_lens-participation-yes")
+    page.keyboard.press("ArrowDown")  # participation: no
+    choose(page, f"c-{ONE}-open_government_lens-accountability-yes")
+    page.keyboard.press("ArrowDown")
+    type_into(page, f"c-{ONE}-open_government_lens-justification", "Accès à l’information budgétaire.")
+    choose(page, f"c-{ONE}-potential_for_results-unclear")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")  # substantial
+    type_into(page, f"c-{ONE}-potential_for_results-justification", "Change la pratique de publication.")
+    choose(page, f"c-{ONE}-completion-no_evidence_available")
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")  # substantial
+    type_into(page, f"c-{ONE}-completion-justification", "Un atelier tenu.")
+    choose(page, f"c-{ONE}-did_it_open_government-worsened")
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")  # major
+    type_into(page, f"c-{ONE}-did_it_open_government-justification", "Les journalistes utilisent les données.")
+    tab_to(page, f"c-{ONE}-save")
+    press_and_follow(page, EnterKey(page))
+
+
+def rate_the_others(page):
+    """Commitment 3 not verifiable (the keyboard again), commitment 2 with the mouse; then the plan's assessment."""
+    choose(page, f"c-{THREE}-verifiability-verifiable")
+    page.keyboard.press("ArrowDown")  # not verifiable: the other indicators hidden
+    assert not page.locator(f"#c-{THREE}-completion-justification").is_visible()
+    type_into(page, f"c-{THREE}-verifiability-justification", "Aucun jalon mesurable dans le plan.")
+    tab_to(page, f"c-{THREE}-save")
+    press_and_follow(page, EnterKey(page))
+    r = f"#c-{TWO}"
+    page.check(f"{r}-verifiability-verifiable")
+    page.fill(f"{r}-verifiability-justification", "Les jalons sont vérifiables.")
+    page.check(f"{r}-open_government_lens-transparency-yes")
+    page.check(f"{r}-open_government_lens-participation-yes")
+    page.check(f"{r}-open_government_lens-accountability-no")
+    page.fill(f"{r}-open_government_lens-justification", "مشاركة المجتمع المدني")
+    for indicator, value in (("potential_for_results", "modest"), ("completion", "limited"), ("did_it_open_government", "marginal")):
+        page.check(f"{r}-{indicator}-{value}")
+        page.fill(f"{r}-{indicator}-justification", f"Justification : {value}.")
+    press_and_follow(page, page.locator(f"{r}-save"))
+    assert progress(page) == "Engagements notés : 3 sur 3"
+    page.check("#plan-influence-involve")
+    page.check("#plan-forum-yes")
+    page.fill("#plan-co-creation-justification", "Le forum multi-acteurs s’est réuni tous les trois mois.")
+    page.check("#plan-contrary-no")
+    page.fill("#plan-contrary-justification", "Le plan a été co-créé dans les délais.")
+    press_and_follow(page, page.locator("#plan-save"))
+    assert text_of(page, "#status") == message("fr", "The plan's assessment was saved.")
+
+
+def test_one_case_from_submission_to_publication_through_the_pages(site, context_factory, artifacts):
+    base, review, case_id, declined = site
+    workspace = f"/fr/expert/cases/{case_id}"
+
+    # The expert, in French: both cases in the inbox.
+    expert = context_factory("fr")
+    seen = watch(expert)
+    activate(base, expert, EXPERT_EMAIL, "fr", "expert", expert_id=EXPERT)
+    sign_in(expert, base, "fr", "/fr/expert", EXPERT_EMAIL)
+    assert {expert.locator(f"#case-{c}").get_attribute("data-status") for c in (case_id, declined)} == {"assigned"}
+
+    # Morocco's case declined for a conflict of interest: it goes to the other expert, Morocco never offered again.
+    p = f"#decline-{declined}"
+    expert.fill(f"{p}-reason", "J’ai conseillé le ministère marocain de l’Économie en 2024.")
+    expert.check(f"{p}-conflict")
+    expert.fill(f"{p}-affiliation", "Ministère de l’Économie et des Finances du Maroc")
+    press_and_follow(expert, expert.locator(f"#decline-{declined}"))
+    assert expert.url == f"{base}/fr/expert?done=declined#status"
+    assert expert.locator(f"#case-{declined}").count() == 0 and declined in text_of(expert, "#given-back")
+    wait_until(lambda: state_of(review, declined).get("expert_id") == OTHER, what="the declined case reassigned")
+    assert "MA" in review_documents.Expert.objects(expert_id=EXPERT).get().affiliations
+
+    # Tunisia's accepted and opened from the inbox.
+    press_and_follow(expert, expert.locator(f"#accept-{case_id}"))
+    assert expert.locator(f"#case-{case_id}").get_attribute("data-status") == "in_review"
+    expert.goto(base + expert.locator(f"#workspace-{case_id}").get_attribute("href"))
+    assert expert.url == f"{base}{workspace}"
+
+    # Every commitment rated, the first with the keyboard alone.
+    rate_first_with_the_keyboard(expert)
+    assert expert.url.startswith(f"{base}{workspace}?done=saved&commitment={ONE}")
+    assert progress(expert) == "Engagements notés : 1 sur 3"
+    expert.screenshot(path=artifacts / "journey-workspace-fr.png", full_page=True)
+    rate_the_others(expert)
+
+    # A second tab saves commitment 1 meanwhile: the first tab's save meets it, shows the difference, keeps the text.
+    p = f"#c-{ONE}"
+    expert.fill(f"{p}-completion-justification", MINE)
+    other = expert.context.new_page()
+    other.goto(f"{base}{workspace}")
+    other.fill(f"{p}-completion-justification", "Texte de l’autre onglet.")
+    press_and_follow(other, other.locator(f"{p}-save"))
+    other.close()
+    assert press_and_follow(expert, expert.locator(f"{p}-save")).status == 409
+    assert MINE in text_of(expert, f"{p}-conflict tr[data-indicator=completion] td.mine")
+    assert "Texte de l’autre onglet." in text_of(expert, f"{p}-conflict tr[data-indicator=completion] td.theirs")
+    assert expert.locator(f"{p}-completion-justification").input_value() == MINE
+    press_and_follow(expert, expert.locator(f"{p}-keep-mine"))
+    assert text_of(expert, "#status") == message("fr", "The ratings were saved.")
+    assert expert.locator(f"{p}-completion-justification").input_value() == MINE
+
+    # Submitted: read-only, in quality review.
+    press_and_follow(expert, expert.locator("#submit-draft"))
+    assert expert.url == f"{base}{workspace}?done=submitted#status"
+    assert text_of(expert, "#read-only") == message("fr", "Submitted: this draft is read-only.")
+    assert state_of(review, case_id)["status"] == "quality_review"
+
+    # The quality reviewer (a second factor): the draft in the queue; returned with a comment on commitment 2.
+    reviewer = context_factory("fr")
+    quality_reviewer_signed_in(base, reviewer, REVIEWER_EMAIL, "fr")
+    assert reviewer.locator(f"#queue-{case_id}").count() == 1 and reviewer.locator(f"#queue-{declined}").count() == 0
+    assert text_of(reviewer, f"#queue-{case_id} .queue-expert") == EXPERT
+    reviewer.screenshot(path=artifacts / "journey-quality-queue-fr.png", full_page=True)
+    reviewer.click(f"#open-{case_id}")
+    assert MINE in text_of(reviewer, f"#commitment-{ONE}")
+    reviewer.fill(f"#q-comment-{TWO}", QUALITY_COMMENT)
+    press_and_follow(reviewer, reviewer.locator("#return-button"))
+    assert reviewer.url == f"{base}/fr/quality-review?done=returned&case={case_id}#status"
+    assert state_of(review, case_id)["status"] == "in_review"
+
+    # The expert reads the comment beside the commitment, fixes it, submits again.
+    expert.goto(f"{base}/fr/expert")
+    expert.goto(base + expert.locator(f"#workspace-{case_id}").get_attribute("href"))
+    assert QUALITY_COMMENT in text_of(expert, f"#commitment-{TWO} .quality-comments")
+    assert expert.locator(f"#commitment-{ONE} .quality-comments").count() == 0
+    expert.screenshot(path=artifacts / "journey-workspace-returned-fr.png", full_page=True)
+    for language in ("ar", "en", "fr"):  # the comments' part, new on this page: in each language
+        expert.goto(f"{base}/{language}/expert/cases/{case_id}")
+        assert expert.locator(f"#c-{TWO}-quality-heading").count() == 1
+        assert axe_violations(expert) == [], language
+    expert.fill(f"#c-{TWO}-completion-justification", FIXED)
+    press_and_follow(expert, expert.locator(f"#c-{TWO}-save"))
+    assert text_of(expert, "#status") == message("fr", "The ratings were saved.")
+    press_and_follow(expert, expert.locator("#submit-draft"))
+    assert expert.url == f"{base}{workspace}?done=submitted#status"
+
+    # The reviewer finds it again, with the earlier comment, and approves.
+    reviewer.goto(f"{base}/fr/quality-review")
+    reviewer.click(f"#open-{case_id}")
+    assert QUALITY_COMMENT in text_of(reviewer, f"#commitment-{TWO} .earlier-comments")
+    assert FIXED in text_of(reviewer, f"#commitment-{TWO}")
+    press_and_follow(reviewer, reviewer.locator("#approve-button"))
+    assert reviewer.url == f"{base}/fr/quality-review?done=approved&case={case_id}#status"
+    assert state_of(review, case_id)["status"] == "government_review"
+
+    # The point of contact, in Arabic, comments on the draft from the dashboard's link.
+    poc = context_factory("ar")
+    poc_seen = watch(poc)
+    activate(base, poc, POC_EMAIL, "ar", member_code="TN")
+    sign_in(poc, base, "ar", "/ar/government", POC_EMAIL)
+    draft_path = poc.locator("#plan-5 .plan-draft-link").get_attribute("href")
+    poc.goto(f"{base}{draft_path}")
+    assert poc.locator("html").get_attribute("dir") == "rtl"
+    poc.fill("#gc-c1-text", GOVERNMENT_COMMENT)
+    assert press_and_follow(poc, poc.locator("#gc-c1-send")).status == 303
+    assert GOVERNMENT_COMMENT in text_of(poc, "#comments-c1")
+
+    # The expert answers it, and opens public comment once the government's window has closed.
+    expert.goto(f"{base}/fr/expert")
+    expert.click(f"#comments-{case_id}")
+    expert.wait_for_selector("#comments-title")
+    assert GOVERNMENT_COMMENT in text_of(expert, "#government-comments")
+    form_id = expert.locator("form.answer-form").first.get_attribute("id")
+    expert.fill(f"#{form_id}-text", ANSWER)
+    press_and_follow(expert, expert.locator(f"#{form_id}-send"))
+    assert text_of(expert, "#status") == message("fr", expert_comments_forms.DONE["answered"])
+    pressed_until_through(expert, "#step-button", "the government's window to close", GOVERNMENT_REVIEW_SECONDS + 30)
+    assert text_of(expert, "#status") == message("fr", expert_comments_forms.DONE["open_public_comment"])
+    assert state_of(review, case_id)["status"] == "public_comment"
+
+    # The public comments on the draft page (no account).
+    public = context_factory("fr")
+    public.goto(f"{base}/fr/cases/{case_id}/draft")
+    public.fill("#c-text", PUBLIC_COMMENT)
+    public.select_option("#c-language", "fr")
+    public.fill("#c-author", "Al Bawsala")
+    assert press_and_follow(public, public.locator("#comment-form button[type=submit]")).status == 303
+    assert PUBLIC_COMMENT in text_of(public, "#comments")
+
+    # The expert sees it, and finalises once the period has closed.
+    expert.reload()
+    assert PUBLIC_COMMENT in text_of(expert, "#public-comments")
+    pressed_until_through(expert, "#step-button", "the public comment period to close", PUBLIC_COMMENT_SECONDS + 30)
+    assert text_of(expert, "#status") == message("fr", expert_comments_forms.DONE["finalise"])
+
+    # The finding page shows it: the ratings, the kept and the fixed text, the government's and the public's comments.
+    finding = wait_until(lambda: publication_documents.Finding.objects(case_id=case_id).first(), timeout=30,
+                         what="the finding published")
+    public.goto(f"{base}/fr/findings/{finding.finding_id}")
+    shown = text_of(public, "main")
+    for text in (MINE, FIXED, GOVERNMENT_COMMENT, ANSWER, PUBLIC_COMMENT, "Publication des données budgétaires ouvertes"):
+        assert text in shown, text
+    assert axe_violations(public) == []
+    public.screenshot(path=artifacts / "journey-finding-fr.png", full_page=True)
+    assert seen["csp"] == [] and seen["foreign"] == [] and poc_seen["csp"] == []
