@@ -14,7 +14,7 @@ session's CSRF token, where accounts alone decides (accounts_api.py); its refusa
 the fields in the page's language. Post/Redirect/Get with a status message. Every page here is no-store.
 The invitation form's choices of member and expert are the registries' (queries.py).
 """
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from shared.irm import LANGUAGES
 from shared.webserver import http
@@ -27,39 +27,20 @@ PEOPLE = views.PEOPLE
 
 
 class PeoplePages:
-    def _admin(self, request, language):
-        """(who is signed in, per accounts' /me) for a signed-in admin, else (None, the answer instead)."""
-        me = self.accounts.me(request)
-        if me.status == 401 or (me.status == 200 and me.body.get("authenticated_by") != "session"):
-            return None, self._see(f"/{language}/sign-in?next={quote(f'/{language}{PEOPLE}', safe='/')}")
-        if me.status != 200:
-            return None, self._unavailable(request, language, PEOPLE)
-        if (me.body.get("person") or {}).get("role") != "admin":
-            return None, self.pages.page(request, language, PEOPLE, "people_refused.html", status=403, private=True)
-        return me.body, None
-
-    def _accounts_trouble(self, request, language, answer):
-        """The answer to give for an accounts answer that is no page's content: signed out, forged, down."""
-        if answer.status == 401:
-            return self._see(f"/{language}/sign-in?next={quote(f'/{language}{PEOPLE}', safe='/')}")
-        if answer.status == 403:
-            return self._form_refused(request, language, PEOPLE, Refused("forged", 403))
-        return self._unavailable(request, language, PEOPLE)
-
     def _people(self, request, language, me, status=200, role=None, after=None, **shown):
         listed = self.accounts.people(request, role or None, after or None, views.PAGE_SIZE)
         if listed.status == 422 and (role or after):  # a filter or cursor accounts does not take: the first page
             role = after = None
             listed = self.accounts.people(request, None, None, views.PAGE_SIZE)
         if listed.status != 200:
-            return self._accounts_trouble(request, language, listed)
+            return self._operator_trouble(request, language, PEOPLE, listed)
         context = views.people_page(listed.body, me, queries.registry_members(), queries.registry_experts(), language,
                                     role, after, **shown)
         return self.pages.page(request, language, PEOPLE, "people.html", status=status, private=True, **context)
 
     @http("GET", f"/{LANGUAGE}{PEOPLE}")
     def people_list(self, request, language):
-        me, answer = self._admin(request, language)
+        me, answer = self._admin(request, language, PEOPLE)
         if me is None:
             return answer
         return self._people(request, language, me, role=request.args.get("role"), after=request.args.get("after"),
@@ -67,7 +48,7 @@ class PeoplePages:
 
     @http("POST", f"/{LANGUAGE}{PEOPLE}")
     def people_invite(self, request, language):
-        me, answer = self._admin(request, language)
+        me, answer = self._admin(request, language, PEOPLE)
         if me is None:
             return answer
         try:
@@ -85,12 +66,12 @@ class PeoplePages:
         elif sent.status == 409:
             errors = forms.conflict_errors(error.get("details"))
         else:
-            return self._accounts_trouble(request, language, sent)
+            return self._operator_trouble(request, language, PEOPLE, sent)
         return self._people(request, language, me, status=sent.status, state=state, errors=errors)
 
     @http("POST", f"/{LANGUAGE}{PEOPLE}/<string:person_id>/unlock")
     def people_unlock(self, request, language, person_id):
-        me, answer = self._admin(request, language)
+        me, answer = self._admin(request, language, PEOPLE)
         if me is None:
             return answer
         try:
@@ -105,4 +86,4 @@ class PeoplePages:
                                 unlock_errors={"form": [{"message": forms.MESSAGES["not_locked"], "params": {}}]})
         if sent.status == 404:
             return self.pages.page(request, language, PEOPLE, "not_found.html", status=404, private=True)
-        return self._accounts_trouble(request, language, sent)
+        return self._operator_trouble(request, language, PEOPLE, sent)

@@ -45,6 +45,7 @@ def web_config(web_config, gateway_port, accounts_url, intake_url):
 def site(container_factory, db, amqp_uri, web, gateway_port, accounts_url, intake_url):
     operations.add_member("TN", "national", {"fr": "Tunisie", "ar": "تونس"})
     accounts_documents.SignInThrottle.objects.delete()
+    intake_documents.ActionPlanCommitment.objects(member_code="TN").delete()  # the plan as this module imports it, alone
     for document in (intake_documents.SelfAssessment, intake_documents.SelfAssessmentDraft, intake_documents.IdempotencyKey):
         document.objects(**({"key__startswith": ""} if document is intake_documents.IdempotencyKey else {"member_code": "TN"})).delete()
     with behind_the_gateway(container_factory, web, gateway_port, accounts_url, amqp_uri, db,
