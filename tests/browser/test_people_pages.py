@@ -117,8 +117,10 @@ def test_an_admin_invites_a_point_of_contact_in_french(site, context_factory, ar
     # The role filter: the points of contact alone.
     page.goto(f"{base}/fr/operator/people?role=poc")
     assert page.locator("#f-role").input_value() == "poc"
-    assert [page.locator("#people-list tbody tr").nth(i).get_attribute("data-email")
-            for i in range(page.locator("#people-list tbody tr").count())] == [POC_EMAIL]
+    listed = [page.locator("#people-list tbody tr").nth(i).get_attribute("data-email")
+              for i in range(page.locator("#people-list tbody tr").count())]
+    points_of_contact = {p.email for p in accounts_documents.Person.objects(role="poc")}  # earlier modules' too
+    assert POC_EMAIL in listed and set(listed) <= points_of_contact and "admin@example.org" not in listed
 
     # A person whose sign-in is locked (ten failures just now): listed locked until an hour from now, and unlocked.
     locked = accounts_documents.Person.objects(email="amina@people.example.org").first()
@@ -163,7 +165,7 @@ def test_another_role_is_told_the_page_is_for_administrators(site, context_facto
     assert page.request.get(f"{base}/fr/operator/people").status == 403
     page.goto(f"{base}/fr/operator/people")
     assert page.locator("#refusal-reason").get_attribute("data-reason") == "not_an_admin"
-    assert text_of(page, "h1") == message("fr", "This page is for administrators")
+    assert text_of(page, "h1") == message("fr", "This page is for operators")
     assert page.locator("#people-link").count() == 0
 
 
