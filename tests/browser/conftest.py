@@ -289,6 +289,26 @@ def invite(site, email=ADMIN_EMAIL, role="admin", language="en", **binding):
     return answer.json()
 
 
+def signed_in_admin(base, page, language, email):
+    """An admin invited through the API who sets a password and the second factor in the browser, then opens the
+    people page: sent to sign in, and brought back there."""
+    invitation = invite(base, email=email, role="admin", language=language)
+    page.goto(invitation["link"])
+    page.fill("#i-password", PASSWORD)
+    press_and_follow(page, page.locator("#set-password"))
+    secret = page.locator("#totp-secret").inner_text().strip()
+    page.fill("#t-code", code_for(secret, -30))  # the step before: the one now is left for signing in
+    press_and_follow(page, page.locator("#confirm-code"))
+    assert page.locator("#account-ready").is_visible()
+    page.goto(f"{base}/{language}/operator/people")
+    assert page.url == f"{base}/{language}/sign-in?next=/{language}/operator/people"
+    page.fill("#s-email", email)
+    page.fill("#s-password", PASSWORD)
+    page.fill("#s-code", code_for(secret))
+    press_and_follow(page, page.locator("#sign-in-button"))
+    assert page.url == f"{base}/{language}/operator/people"
+
+
 def code_for(secret: str, seconds_from_now: int = 0) -> str:
     return totp.totp(totp.secret_bytes(secret), utcnow() + timedelta(seconds=seconds_from_now))
 

@@ -2,8 +2,8 @@
 mail and the pages behind the gateway (one origin, as in production), on the real broker and database, with a real
 SMTP server (devtools/mailbox.py in a process of its own, as tests/integration/test_mail.py runs it).
 
-The admin invites the PoC through the accounts API with an admin's bearer token (there is no admin page for
-invitations yet). The invitation arrives at the SMTP server; its link, opened in the browser, sets the password and
+An admin (invited through the API, with their second factor) invites the PoC from the people page
+(/en/operator/people). The invitation arrives at the SMTP server; its link, opened in the browser, sets the password and
 a TOTP second factor the PoC asks for (the codes computed with accounts' own TOTP from the secret the page shows).
 Signed in, in Arabic, the PoC imports the plan's commitments from a CSV on the import page, fills the
 self-assessment form, uploads a PDF, saves, signs out, signs in again and finds the draft resumed, then submits with
@@ -35,7 +35,7 @@ from services.review.service import ReviewService
 from services.web import government_views
 from shared.persistence.documents import Person
 from tests.browser.conftest import (
-    PASSWORD, axe_violations, behind_the_gateway, code_for, delete_event_queues, invite, message, press_and_follow, text_of,
+    PASSWORD, axe_violations, behind_the_gateway, code_for, delete_event_queues, message, press_and_follow, signed_in_admin, text_of,
     watch,
 )
 from tests.browser.test_evidence_upload import minimal_pdf, wait_for_state
@@ -49,6 +49,7 @@ PLAN = 5
 FORM = f"/ar/government/plans/{PLAN}/self-assessment"
 EXPERT = "exp-journey"
 POC_EMAIL = "rania.poc@example.org"
+ADMIN_EMAIL = "journey.admin@example.org"
 EXPERT_EMAIL = "amal.journey@example.org"
 GOVERNMENT_REVIEW_SECONDS = 30
 CSV = HEADER + (
@@ -90,7 +91,7 @@ def site(container_factory, db, amqp_uri, web, gateway_port, accounts_url, urls,
                      accounts_documents.SignInThrottle):
         document.ensure_indexes()
         document._get_collection().delete_many({})
-    Person.objects(email__in=[POC_EMAIL, EXPERT_EMAIL]).delete()
+    Person.objects(email__in=[POC_EMAIL, EXPERT_EMAIL, ADMIN_EMAIL]).delete()
     Person.objects(expert_id=EXPERT).delete()
     operations.add_member("TN", "national", sample.MEMBER["names"], time_zone="Africa/Tunis")
     operations.add_expert(EXPERT, "Amal B.", ["ar", "fr", "en"], [], capacity=5)  # the only one: the case is theirs
@@ -150,8 +151,16 @@ def test_a_point_of_contact_from_invitation_to_published_findings(site, context_
     base, review = site
     activated(base, EXPERT_EMAIL, "fr", "expert", expert_id=EXPERT)  # the expert's account, bound to the registry's entry
 
-    # The admin invites the PoC; the invitation arrives at the SMTP server, its link opened in the browser.
-    invite(base, email=POC_EMAIL, role="poc", language="ar", member_code="TN")
+    # The admin invites the PoC from the people page; the invitation arrives at the SMTP server, its link opened
+    # in the PoC's browser.
+    admin = context_factory("en")
+    signed_in_admin(base, admin, "en", ADMIN_EMAIL)
+    admin.fill("#p-email", POC_EMAIL)
+    admin.select_option("#p-role", "poc")
+    admin.select_option("#p-member_code", "TN")
+    admin.select_option("#p-language", "ar")
+    assert press_and_follow(admin, admin.locator("#invite-button")).status == 303
+    assert "done=invited" in admin.url
     invitation = mail_to(mailbox, POC_EMAIL, what="the invitation")
     link = re.search(rf"{re.escape(base)}/ar/accounts/invitation\?token=[\w-]+", plain(invitation))
     assert link, plain(invitation)

@@ -23,7 +23,7 @@ from shared.irm import LANGUAGES
 from shared.persistence.documents import OutboxMessage
 from tests.browser.conftest import (
     PASSWORD, activate, axe_violations, behind_the_gateway, code_for, delete_event_queues, invite, message,
-    press_and_follow, text_of, watch,
+    press_and_follow, signed_in_admin, text_of, watch,
 )
 
 pytestmark = pytest.mark.browser
@@ -48,26 +48,6 @@ def site(container_factory, db, amqp_uri, web, gateway_port, accounts_url):
     operations.add_expert(EXPERT, "Nadia K.", ["fr", "ar"], [], capacity=3)
     with behind_the_gateway(container_factory, web, gateway_port, accounts_url, amqp_uri, db) as base:
         yield base
-
-
-def signed_in_admin(base, page, language, email):
-    """An admin invited through the API who sets a password and the second factor in the browser, then opens the
-    people page: sent to sign in, and brought back there."""
-    invitation = invite(base, email=email, role="admin", language=language)
-    page.goto(invitation["link"])
-    page.fill("#i-password", PASSWORD)
-    press_and_follow(page, page.locator("#set-password"))
-    secret = page.locator("#totp-secret").inner_text().strip()
-    page.fill("#t-code", code_for(secret, -30))  # the step before: the one now is left for signing in
-    press_and_follow(page, page.locator("#confirm-code"))
-    assert page.locator("#account-ready").is_visible()
-    page.goto(f"{base}/{language}/operator/people")
-    assert page.url == f"{base}/{language}/sign-in?next=/{language}/operator/people"
-    page.fill("#s-email", email)
-    page.fill("#s-password", PASSWORD)
-    page.fill("#s-code", code_for(secret))
-    press_and_follow(page, page.locator("#sign-in-button"))
-    assert page.url == f"{base}/{language}/operator/people"
 
 
 def test_an_admin_invites_a_point_of_contact_in_french(site, context_factory, artifacts):

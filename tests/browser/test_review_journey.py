@@ -7,7 +7,7 @@ API (conftest.activate, conftest.quality_reviewer_signed_in); the two self-asses
 of the registry; a second expert is then added, who takes the declined case.
 
 The journey, every step a page: the expert, in French, declines Morocco's case for a conflict of interest (it goes
-to the other expert) and accepts Tunisia's; rates every commitment (the first with the keyboard alone); meets a
+to the other expert) and accepts Tunisia's; rates every commitment and the plan with the keyboard alone; meets a
 newer version saved from a second tab and keeps their text; assesses the plan and submits. The quality reviewer
 (with a second factor) finds the draft in the queue and returns it with a comment on a commitment; the expert reads
 the comment in the workspace (axe-core finds nothing there in ar, fr and en), fixes that commitment and submits
@@ -164,31 +164,43 @@ def rate_first_with_the_keyboard(page):
 
 
 def rate_the_others(page):
-    """Commitment 3 not verifiable (the keyboard again), commitment 2 with the mouse; then the plan's assessment."""
+    """Commitment 3 not verifiable, then commitment 2 and the plan's assessment: the keyboard alone, as commitment 1."""
     choose(page, f"c-{THREE}-verifiability-verifiable")
     page.keyboard.press("ArrowDown")  # not verifiable: the other indicators hidden
     assert not page.locator(f"#c-{THREE}-completion-justification").is_visible()
     type_into(page, f"c-{THREE}-verifiability-justification", "Aucun jalon mesurable dans le plan.")
     tab_to(page, f"c-{THREE}-save")
     press_and_follow(page, EnterKey(page))
-    r = f"#c-{TWO}"
-    page.check(f"{r}-verifiability-verifiable")
-    page.fill(f"{r}-verifiability-justification", "Les jalons sont vérifiables.")
-    page.check(f"{r}-open_government_lens-transparency-yes")
-    page.check(f"{r}-open_government_lens-participation-yes")
-    page.check(f"{r}-open_government_lens-accountability-no")
-    page.fill(f"{r}-open_government_lens-justification", "مشاركة المجتمع المدني")
-    for indicator, value in (("potential_for_results", "modest"), ("completion", "limited"), ("did_it_open_government", "marginal")):
-        page.check(f"{r}-{indicator}-{value}")
-        page.fill(f"{r}-{indicator}-justification", f"Justification : {value}.")
-    press_and_follow(page, page.locator(f"{r}-save"))
+    c = f"c-{TWO}"
+    choose(page, f"{c}-verifiability-verifiable")
+    type_into(page, f"{c}-verifiability-justification", "Les jalons sont vérifiables.")
+    choose(page, f"{c}-open_government_lens-transparency-yes")
+    choose(page, f"{c}-open_government_lens-participation-yes")
+    choose(page, f"{c}-open_government_lens-accountability-yes")
+    page.keyboard.press("ArrowDown")  # accountability: no
+    type_into(page, f"{c}-open_government_lens-justification", "مشاركة المجتمع المدني")
+    # Each scale's first value, then down to the one meant: modest (2nd), limited (3rd), marginal (3rd).
+    for indicator, first, downs, value in (("potential_for_results", "unclear", 1, "modest"),
+                                           ("completion", "no_evidence_available", 2, "limited"),
+                                           ("did_it_open_government", "worsened", 2, "marginal")):
+        choose(page, f"{c}-{indicator}-{first}")
+        for _ in range(downs):
+            page.keyboard.press("ArrowDown")
+        type_into(page, f"{c}-{indicator}-justification", f"Justification : {value}.")
+    tab_to(page, f"{c}-save")
+    press_and_follow(page, EnterKey(page))
     assert progress(page) == "Engagements notés : 3 sur 3"
-    page.check("#plan-influence-involve")
-    page.check("#plan-forum-yes")
-    page.fill("#plan-co-creation-justification", "Le forum multi-acteurs s’est réuni tous les trois mois.")
-    page.check("#plan-contrary-no")
-    page.fill("#plan-contrary-justification", "Le plan a été co-créé dans les délais.")
-    press_and_follow(page, page.locator("#plan-save"))
+    # The plan's assessment, the keyboard again: involve is the third level of influence.
+    choose(page, "plan-influence-inform")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    choose(page, "plan-forum-yes")
+    type_into(page, "plan-co-creation-justification", "Le forum multi-acteurs s’est réuni tous les trois mois.")
+    choose(page, "plan-contrary-yes")
+    page.keyboard.press("ArrowDown")  # no
+    type_into(page, "plan-contrary-justification", "Le plan a été co-créé dans les délais.")
+    tab_to(page, "plan-save")
+    press_and_follow(page, EnterKey(page))
     assert text_of(page, "#status") == message("fr", "The plan's assessment was saved.")
 
 
@@ -220,7 +232,7 @@ def test_one_case_from_submission_to_publication_through_the_pages(site, context
     expert.goto(base + expert.locator(f"#workspace-{case_id}").get_attribute("href"))
     assert expert.url == f"{base}{workspace}"
 
-    # Every commitment rated, the first with the keyboard alone.
+    # Every commitment rated, and the plan assessed, with the keyboard alone.
     rate_first_with_the_keyboard(expert)
     assert expert.url.startswith(f"{base}{workspace}?done=saved&commitment={ONE}")
     assert progress(expert) == "Engagements notés : 1 sur 3"
