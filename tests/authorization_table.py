@@ -65,6 +65,7 @@ ENDPOINTS = [
     row("intake", "GET", "/api/v1/action-plans/{member}/{n}/self-assessment-draft", member_poc=OK, other_poc=403, admin=OK),
     row("intake", "PUT", "/api/v1/action-plans/{member}/{n}/self-assessment-draft", member_poc=OK, other_poc=403, admin=OK),
     row("intake", "GET", "/api/v1/members/{member}/action-plans", member_poc=OK, other_poc=403, admin=OK),
+    row("intake", "GET", "/api/v1/members", admin=OK),
     *(row(service, "GET", f"/api/v1/openapi/{service}.json", **PUBLIC) for service in ("intake", "review", "publication", "accounts")),
     # --- review: the registry and the case list ---------------------------------------------------
     row("review", "GET", "/api/v1/experts", admin=OK),

@@ -11,6 +11,13 @@ def member(code):
     return shared_documents.Member.objects(code=code).first()
 
 
+def members(after=None, limit=50) -> list:
+    """Up to `limit` + 1 members of the registry in code order after the cursor `after` (a code): read by _id."""
+    query = {"_id": {"$gt": after}} if after else {}
+    found = shared_documents.Member._get_collection().find(query, sort=[("_id", 1)], limit=limit + 1)
+    return [shared_documents.Member._from_son(raw) for raw in found]
+
+
 def idempotency_key(key):
     return documents.IdempotencyKey.objects(key=key).first() if key else None
 
