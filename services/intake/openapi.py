@@ -163,7 +163,7 @@ class MemberPlanSchema(Schema):
     latest = fields.Nested(PlanLatestSchema, required=True, allow_none=True)
 
 
-class ListedMemberSchema(Schema):
+class RegistryMemberSchema(Schema):
     code = fields.String(required=True)
     kind = fields.String(required=True)
     names = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
@@ -173,7 +173,7 @@ class ListedMemberSchema(Schema):
 
 
 class MembersSchema(Schema):
-    members = fields.List(fields.Nested(ListedMemberSchema), required=True)
+    members = fields.List(fields.Nested(RegistryMemberSchema), required=True)
     next_after = fields.String(required=True, allow_none=True)
 
 

@@ -11,7 +11,7 @@ POST /api/v1/action-plans/{member}/{n}/commitments   poc (own member), admin: im
 GET  /api/v1/action-plans/{member}/{n}/commitments   any token: the plan's imported commitments
 GET/PUT /api/v1/action-plans/{member}/{n}/self-assessment-draft   poc (own member), admin: the draft kept between sittings
 GET  /api/v1/members/{member}/action-plans   poc (own member), admin: the member's plans, each with its case's stage
-GET  /api/v1/members                     admin: the registry's members in code order (?after=&limit=), a bounded page
+GET  /api/v1/members?after=&limit=       admin: the registry's members in code order, a bounded page
 GET  /api/v1/openapi/intake.json         public: this API as OpenAPI 3 (the gateway merges all three at /api/v1/openapi.json)
 """
 import hashlib
@@ -199,10 +199,8 @@ class IntakeService(service_shell.ServiceShell):
     @http("GET", "/api/v1/members")
     @api_endpoint
     def list_members(self, request):
-        """The registry's members (an operator's, irmctl member add), in code order: one bounded page and a cursor."""
-        self.auth.caller(request, "read_members")
-        query = read_query(request, MembersQuery())
-        return json_response(views.members_page(queries.members(query["after"], query["limit"]), query["limit"]))
+        self.auth.caller(request, "read_members")  # the registry's members, in code order: one bounded page, a cursor
+        return json_response(views.members_page(*queries.members(**read_query(request, MembersQuery()))))
 
     @http("GET", "/api/v1/action-plans/<string:member>/<int:plan_number>/self-assessment-draft")
     @api_endpoint

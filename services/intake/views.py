@@ -84,7 +84,6 @@ def member_item(member) -> dict:
     return {**member.as_contract(), "created_at": iso(member.created_at) if member.created_at else None}
 
 
-def members_page(listed: list, limit: int) -> dict:
-    """A page of the registry (queries.members read one more than `limit`): the members, and the next page's cursor."""
-    page = listed[:limit]
-    return {"members": [member_item(m) for m in page], "next_after": page[-1].code if len(listed) > limit and page else None}
+def members_page(page: list, next_after: str | None) -> dict:
+    """A page of the registry (queries.members): the members, and the next page's cursor."""
+    return {"members": [member_item(m) for m in page], "next_after": next_after}

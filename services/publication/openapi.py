@@ -6,7 +6,8 @@ from marshmallow import Schema, fields, validate
 
 from services.publication import open_data
 from services.publication.schemas import (
-    CheckpointsQuery, ConsistencyQuery, CorrectionsQuery, FeedQuery, FindingsQuery, InclusionQuery, LogRangeQuery, WithdrawalBody,
+    CheckpointsQuery, ConsistencyQuery, CorrectionsQuery, FeedQuery, FindingsQuery, InclusionQuery, LogRangeQuery,
+    WithdrawalBody,
 )
 from shared import access
 from shared.openapi import ApiDocument, integer
@@ -210,7 +211,7 @@ class TimelineSchema(Schema):
     events = fields.List(fields.Nested(TimelineEventSchema), required=True)
 
 
-class CorrectionSchema(Schema):
+class CorrectionEntrySchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(("withdrawal", "correction")))
     what = fields.String(required=True)
     case_id = fields.String(required=True)
@@ -223,8 +224,8 @@ class CorrectionSchema(Schema):
     timeline_url = fields.String(required=True)
 
 
-class CorrectionsSchema(Schema):
-    corrections = fields.List(fields.Nested(CorrectionSchema), required=True)
+class CorrectionsPageSchema(Schema):
+    corrections = fields.List(fields.Nested(CorrectionEntrySchema), required=True)
     next = fields.String(required=True, allow_none=True)
 
 
@@ -278,7 +279,7 @@ def document() -> dict:
         ("Withdrawal", WithdrawalBody), ("Finding", FindingSchema), ("FindingsPage", FindingsPageSchema),
         ("JsonFeed", JsonFeedSchema), ("OpenData", OpenDataSchema), ("DataDictionary", DataDictionarySchema),
         ("AuditTrail", AuditTrailSchema), ("Timeline", TimelineSchema), ("Checkpoints", CheckpointsSchema),
-        ("Corrections", CorrectionsSchema),
+        ("CorrectionsPage", CorrectionsPageSchema),
         ("InclusionProof", InclusionProofSchema), ("ConsistencyProof", ConsistencyProofSchema), ("LogEntries", LogEntriesSchema),
     ):
         api.schema(name, schema)
@@ -307,7 +308,7 @@ def document() -> dict:
                   responses={"200": ("The timeline", "Timeline")})
     api.operation("get", "/api/v1/corrections", query=CorrectionsQuery,
                   summary="Findings withdrawn and cases reopened for correction, newest first: who, when and why",
-                  responses={"200": ("A page; next is the next page's cursor", "Corrections")})
+                  responses={"200": ("A page; next is the next page's cursor", "CorrectionsPage")})
     api.operation("get", "/api/v1/log/key", summary="The log's verifier key (publish it elsewhere too)",
                   responses={"200": ("name+keyid+base64", TEXT)})
     api.operation("get", "/api/v1/log/checkpoint", summary="The latest signed checkpoint (a C2SP signed note)",
