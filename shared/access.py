@@ -55,6 +55,7 @@ OPERATIONS = {
     "read_commitments": ANY_TOKEN,
     "read_member_plans": ("poc", "admin"),  # the government's own overview: its plans and their cases
     "self_assessment_draft": ("poc", "admin"),  # a draft kept between sittings (read and saved)
+    "read_members": ("admin",),  # the registry's members with their region and time zone (the operator's pages)
     # review
     "manage_experts": ("admin",),
     "read_waiting_cases": ("admin",),  # cases nobody may take, and why (the operator's pages)

@@ -65,6 +65,7 @@ ENDPOINTS = [
     row("intake", "GET", "/api/v1/action-plans/{member}/{n}/self-assessment-draft", member_poc=OK, other_poc=403, admin=OK),
     row("intake", "PUT", "/api/v1/action-plans/{member}/{n}/self-assessment-draft", member_poc=OK, other_poc=403, admin=OK),
     row("intake", "GET", "/api/v1/members/{member}/action-plans", member_poc=OK, other_poc=403, admin=OK),
+    row("intake", "GET", "/api/v1/members", admin=OK),
     *(row(service, "GET", f"/api/v1/openapi/{service}.json", **PUBLIC) for service in ("intake", "review", "publication", "accounts")),
     # --- review: the registry and the case list ---------------------------------------------------
     row("review", "GET", "/api/v1/experts", admin=OK),
@@ -100,7 +101,7 @@ ENDPOINTS = [
     *(row("publication", "GET", path, **PUBLIC) for path in (
         "/api/v1/findings", "/api/v1/findings/{id}", "/api/v1/feeds/findings.atom", "/api/v1/feeds/findings.json",
         "/api/v1/open-data/commitments.csv", "/api/v1/open-data/commitments.json", "/api/v1/open-data/data-dictionary.json",
-        "/api/v1/cases/{id}/audit", "/api/v1/cases/{id}/timeline", "/api/v1/log/checkpoint", "/api/v1/log/checkpoints",
+        "/api/v1/cases/{id}/audit", "/api/v1/cases/{id}/timeline", "/api/v1/corrections", "/api/v1/log/checkpoint", "/api/v1/log/checkpoints",
         "/api/v1/log/checkpoints/{size}", "/api/v1/log/proofs/inclusion", "/api/v1/log/proofs/consistency",
         "/api/v1/log/entries", "/api/v1/log/key")),
     # --- accounts ---------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import functools
 from marshmallow import Schema, fields
 
 from services.intake.domain.evidence import ALLOWED as EVIDENCE_MEDIA_TYPES
-from services.intake.schemas import DraftSchema, VersionsQuery
+from services.intake.schemas import DraftSchema, MembersQuery, VersionsQuery
 from shared.contracts.self_assessment import SelfAssessmentSchema
 from shared import access
 from shared.irm import LANGUAGES
@@ -163,6 +163,20 @@ class MemberPlanSchema(Schema):
     latest = fields.Nested(PlanLatestSchema, required=True, allow_none=True)
 
 
+class RegistryMemberSchema(Schema):
+    code = fields.String(required=True)
+    kind = fields.String(required=True)
+    names = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    region = fields.String()
+    time_zone = fields.String()
+    created_at = fields.String(required=True, allow_none=True)
+
+
+class MembersSchema(Schema):
+    members = fields.List(fields.Nested(RegistryMemberSchema), required=True)
+    next_after = fields.String(required=True, allow_none=True)
+
+
 class MemberPlansSchema(Schema):
     member = fields.Dict(required=True)
     plans = fields.List(fields.Nested(MemberPlanSchema), required=True)
@@ -175,7 +189,7 @@ def document() -> dict:
                          ("SelfAssessmentVersions", VersionsSchema), ("SelfAssessmentView", SelfAssessmentViewSchema),
                          ("ImportReport", ImportReportSchema), ("PlanCommitments", PlanCommitmentsSchema),
                          ("SelfAssessmentDraft", DraftSchema), ("SelfAssessmentDraftView", DraftViewSchema),
-                         ("MemberPlans", MemberPlansSchema)):
+                         ("MemberPlans", MemberPlansSchema), ("Members", MembersSchema)):
         api.schema(name, schema)
     api.operation(
         "post", "/api/v1/self-assessments", roles=access.OPERATIONS["submit_self_assessment"],
@@ -224,4 +238,7 @@ def document() -> dict:
                   path_params={"member": {"type": "string", "minLength": 1}},
                   summary="The member's action plans: imported commitments, draft, newest version and its case's stage",
                   responses={"200": ("The plans, newest first", "MemberPlans")})
+    api.operation("get", "/api/v1/members", roles=access.OPERATIONS["read_members"], query=MembersQuery,
+                  summary="The registry's members (code, kind, names, region, time zone), in code order",
+                  responses={"200": ("One page; next_after is the next page's cursor", "Members")})
     return api.to_dict()

@@ -11,6 +11,16 @@ def member(code):
     return shared_documents.Member.objects(code=code).first()
 
 
+def members(after=None, limit=50) -> tuple:
+    """A page of the registry: (up to `limit` members in code order after the cursor `after`, a code; the next
+    page's cursor, or None). Read by _id, one more than the page to know whether another follows."""
+    query = {"_id": {"$gt": after}} if after else {}
+    found = [shared_documents.Member._from_son(raw) for raw in
+             shared_documents.Member._get_collection().find(query, sort=[("_id", 1)], limit=limit + 1)]
+    page = found[:limit]
+    return page, (page[-1].code if len(found) > limit and page else None)
+
+
 def idempotency_key(key):
     return documents.IdempotencyKey.objects(key=key).first() if key else None
 

@@ -5,6 +5,12 @@ from shared.contracts.fields import MEMBER_CODE, Cycle, Integer
 from shared.irm import LANGUAGES
 
 
+class MembersQuery(Schema):
+    """GET /api/v1/members: the registry in code order, a bounded page after the cursor `after` (a code)."""
+    after = fields.String(validate=MEMBER_CODE, load_default=None)
+    limit = Integer(load_default=50, validate=validate.Range(min=1, max=100))
+
+
 class VersionsQuery(Schema):
     member = fields.String(validate=MEMBER_CODE, load_default=None)
     cycle = Cycle(load_default=None)

@@ -11,6 +11,7 @@ POST /api/v1/action-plans/{member}/{n}/commitments   poc (own member), admin: im
 GET  /api/v1/action-plans/{member}/{n}/commitments   any token: the plan's imported commitments
 GET/PUT /api/v1/action-plans/{member}/{n}/self-assessment-draft   poc (own member), admin: the draft kept between sittings
 GET  /api/v1/members/{member}/action-plans   poc (own member), admin: the member's plans, each with its case's stage
+GET  /api/v1/members?after=&limit=       admin: the registry's members in code order, a bounded page
 GET  /api/v1/openapi/intake.json         public: this API as OpenAPI 3 (the gateway merges all three at /api/v1/openapi.json)
 """
 import hashlib
@@ -23,7 +24,7 @@ from werkzeug.wrappers import Response
 
 from services.intake import bulk_import, documents, evidence_store, handlers, queries, views
 from services.intake.domain import evidence, submission
-from services.intake.schemas import DraftSchema, VersionsQuery
+from services.intake.schemas import DraftSchema, MembersQuery, VersionsQuery
 from shared import access, edge, service_shell, settings
 from shared.clock import utcnow
 from shared.contracts.events import (
@@ -194,6 +195,12 @@ class IntakeService(service_shell.ServiceShell):
         if found is None:
             raise NotFound(f"No member {member}.")
         return json_response(views.member_plans(found, *queries.member_plans(member)))
+
+    @http("GET", "/api/v1/members")
+    @api_endpoint
+    def list_members(self, request):
+        self.auth.caller(request, "read_members")  # the registry's members, in code order: one bounded page, a cursor
+        return json_response(views.members_page(*queries.members(**read_query(request, MembersQuery()))))
 
     @http("GET", "/api/v1/action-plans/<string:member>/<int:plan_number>/self-assessment-draft")
     @api_endpoint

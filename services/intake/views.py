@@ -77,3 +77,13 @@ def member_plans(member, counts, latest, versions, drafts) -> dict:
         })
     # A member without a time zone in the registry: the pages state their times in UTC (and say so).
     return {"member": {**member.as_contract(), "time_zone": member.time_zone or None}, "plans": plans}
+
+
+def member_item(member) -> dict:
+    """A member of the registry as its contract says it (code, kind, names, region, time zone), and when it was added."""
+    return {**member.as_contract(), "created_at": iso(member.created_at) if member.created_at else None}
+
+
+def members_page(page: list, next_after: str | None) -> dict:
+    """A page of the registry (queries.members): the members, and the next page's cursor."""
+    return {"members": [member_item(m) for m in page], "next_after": next_after}

@@ -6,7 +6,8 @@ from marshmallow import Schema, fields, validate
 
 from services.publication import open_data
 from services.publication.schemas import (
-    CheckpointsQuery, ConsistencyQuery, FeedQuery, FindingsQuery, InclusionQuery, LogRangeQuery, WithdrawalBody,
+    CheckpointsQuery, ConsistencyQuery, CorrectionsQuery, FeedQuery, FindingsQuery, InclusionQuery, LogRangeQuery,
+    WithdrawalBody,
 )
 from shared import access
 from shared.openapi import ApiDocument, integer
@@ -210,6 +211,24 @@ class TimelineSchema(Schema):
     events = fields.List(fields.Nested(TimelineEventSchema), required=True)
 
 
+class CorrectionEntrySchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(("withdrawal", "correction")))
+    what = fields.String(required=True)
+    case_id = fields.String(required=True)
+    seq = fields.Integer(required=True)
+    when = fields.String(required=True, **MOMENT)
+    who = fields.Nested(ActorSchema, required=True)
+    why = fields.String(required=True, allow_none=True)
+    finding_id = fields.String(required=True, allow_none=True, metadata={"description": "The withdrawn version (a withdrawal)"})
+    supersedes = fields.String(required=True, allow_none=True, metadata={"description": "The version it withdrew"})
+    timeline_url = fields.String(required=True)
+
+
+class CorrectionsPageSchema(Schema):
+    corrections = fields.List(fields.Nested(CorrectionEntrySchema), required=True)
+    next = fields.String(required=True, allow_none=True)
+
+
 class CheckpointItemSchema(Schema):
     size = fields.Integer(required=True)
     root = fields.String(required=True, metadata={"format": "byte"})
@@ -260,6 +279,7 @@ def document() -> dict:
         ("Withdrawal", WithdrawalBody), ("Finding", FindingSchema), ("FindingsPage", FindingsPageSchema),
         ("JsonFeed", JsonFeedSchema), ("OpenData", OpenDataSchema), ("DataDictionary", DataDictionarySchema),
         ("AuditTrail", AuditTrailSchema), ("Timeline", TimelineSchema), ("Checkpoints", CheckpointsSchema),
+        ("CorrectionsPage", CorrectionsPageSchema),
         ("InclusionProof", InclusionProofSchema), ("ConsistencyProof", ConsistencyProofSchema), ("LogEntries", LogEntriesSchema),
     ):
         api.schema(name, schema)
@@ -286,6 +306,9 @@ def document() -> dict:
                   responses={"200": ("The trail", "AuditTrail")})
     api.operation("get", "/api/v1/cases/{case_id}/timeline", summary="Who did what, when and why, in log order",
                   responses={"200": ("The timeline", "Timeline")})
+    api.operation("get", "/api/v1/corrections", query=CorrectionsQuery,
+                  summary="Findings withdrawn and cases reopened for correction, newest first: who, when and why",
+                  responses={"200": ("A page; next is the next page's cursor", "CorrectionsPage")})
     api.operation("get", "/api/v1/log/key", summary="The log's verifier key (publish it elsewhere too)",
                   responses={"200": ("name+keyid+base64", TEXT)})
     api.operation("get", "/api/v1/log/checkpoint", summary="The latest signed checkpoint (a C2SP signed note)",

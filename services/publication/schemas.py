@@ -20,6 +20,12 @@ class FindingsQuery(Schema):
     cursor = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
+class CorrectionsQuery(Schema):
+    """GET /api/v1/corrections: findings withdrawn and cases reopened for correction, newest first."""
+    limit = Integer(validate=validate.Range(min=1, max=100), load_default=50)
+    cursor = fields.String(load_default=None, validate=validate.Length(max=400))
+
+
 class WithdrawalBody(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=10, max=2000))
 

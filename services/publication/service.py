@@ -7,6 +7,7 @@ GET /api/v1/feeds/findings.atom, /api/v1/feeds/findings.json   ?member=
 GET /api/v1/open-data/commitments.csv, .json, /api/v1/open-data/data-dictionary.json
 GET /api/v1/cases/{id}/audit    the case's decisions in order, and their verification
 GET /api/v1/cases/{id}/timeline the same decisions as the transparency log holds them
+GET /api/v1/corrections         ?limit=&cursor=: findings withdrawn and cases reopened for correction, newest first
 GET /api/v1/log/key, /api/v1/log/checkpoint, /api/v1/log/checkpoints[/{size}]   the transparency log
 GET /api/v1/log/proofs/inclusion?index=&size=, /api/v1/log/proofs/consistency?from=&to=
 GET /api/v1/log/entries?start=&limit=                                            the log's leaves in order
@@ -158,6 +159,13 @@ class PublicationService(service_shell.ServiceShell):
         if timeline is None:
             raise NotFound(f"No audit trail for case {case_id}.")
         return json_response(timeline)
+
+    @http("GET", "/api/v1/corrections")
+    @api_endpoint
+    def corrections(self, request):
+        """Findings withdrawn and cases reopened for correction across every case, newest first, with who, when and why."""
+        query = read_query(request, schemas.CorrectionsQuery())
+        return json_response(trail.corrections(query["cursor"], query["limit"]))
 
     @http("GET", "/api/v1/openapi/publication.json")
     @api_endpoint

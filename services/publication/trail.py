@@ -1,7 +1,12 @@
 """A case's audit trail as the public reads it: entries in order, checked against the head
 its latest finding recorded, with sealed content only where the disclosure rule
 (shared/disclosure.py) allows. Used by the public endpoints and by `irmctl audit verify`."""
+import base64
+import binascii
+import json
+
 from shared import audit, disclosure
+from shared.http import Unprocessable
 from shared.persistence.documents import AuditEntry, SealedContent
 
 
@@ -76,3 +81,57 @@ def _sealed_contents(case_id: str, seqs) -> dict:
         return {}
     return {raw["seq"]: raw for raw in SealedContent._get_collection().find(
         {"case_id": case_id, "seq": {"$in": sorted(seqs)}}, {"_id": 0, "seq": 1, "salt": 1, "content": 1})}
+
+
+# Corrections and withdrawals across every case: the decisions that change what was published, with their reasons.
+CORRECTION_ACTIONS = ("finding.withdrawn", "review.correction_opened")
+CORRECTION_FIELDS = ("case_id", "seq", "occurred_at", "service", "action", "actor", "reason", "data")
+
+
+def encode_corrections_cursor(entry: dict) -> str:
+    raw = json.dumps([entry["occurred_at"], entry["case_id"], entry["seq"]], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_corrections_cursor(cursor: str) -> tuple:
+    try:
+        occurred_at, case_id, seq = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not (isinstance(occurred_at, str) and isinstance(case_id, str) and isinstance(seq, int)):
+            raise ValueError(cursor)
+        return occurred_at, case_id, seq
+    except (ValueError, TypeError, binascii.Error):
+        raise Unprocessable("The cursor is not one this API gave.", {"cursor": ["Use the `next` cursor as given."]}) from None
+
+
+def _older_than(cursor: tuple) -> dict:
+    occurred_at, case_id, seq = cursor
+    return {"$or": [{"occurred_at": {"$lt": occurred_at}},
+                    {"occurred_at": occurred_at, "case_id": {"$lt": case_id}},
+                    {"occurred_at": occurred_at, "case_id": case_id, "seq": {"$lt": seq}}]}
+
+
+def corrections(cursor: str | None = None, limit: int = 50) -> dict:
+    """Findings withdrawn and cases reopened for correction, newest first, `limit` a page after `cursor`: each
+    action read on its own index range (by_action_newest_first), at most limit + 1 entries, then merged.
+    {"corrections": [entries with the fields the timeline shows], "next": the next page's cursor or None}."""
+    after = decode_corrections_cursor(cursor) if cursor else None
+    projection = {**{field: 1 for field in CORRECTION_FIELDS}, "_id": 0}
+    found = []
+    for action in CORRECTION_ACTIONS:
+        query = {"action": action, **(_older_than(after) if after else {})}
+        found += AuditEntry._get_collection().find(query, projection, limit=limit + 1,
+                                                   sort=[("occurred_at", -1), ("case_id", -1), ("seq", -1)])
+    found.sort(key=lambda e: (e["occurred_at"], e["case_id"], e["seq"]), reverse=True)
+    page = found[:limit]
+    return {"corrections": [correction_item(e) for e in page],
+            "next": encode_corrections_cursor(page[-1]) if len(found) > limit else None}
+
+
+def correction_item(entry: dict) -> dict:
+    """A withdrawal or a correction as listed: who, when, why, and where the finding and the case's timeline are."""
+    data = entry.get("data") or {}
+    withdrawn = entry["action"] == "finding.withdrawn"
+    return {"kind": "withdrawal" if withdrawn else "correction", "what": entry["action"], "case_id": entry["case_id"],
+            "seq": entry["seq"], "when": entry["occurred_at"], "who": entry["actor"], "why": entry.get("reason"),
+            "finding_id": data.get("finding_id") if withdrawn else None, "supersedes": data.get("supersedes") if withdrawn else None,
+            "timeline_url": f"/api/v1/cases/{entry['case_id']}/timeline"}

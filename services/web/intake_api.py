@@ -6,7 +6,7 @@ draft's own checks are intake's; the pages only carry the form there and its ans
 (upstream_api.py: the client's address, the session cookie alone of the browser's cookies, a
 signed-in change's CSRF token as X-CSRF-Token).
 """
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from services.web import government_forms
 from services.web.upstream_api import Answer, UpstreamApi
@@ -24,6 +24,11 @@ class IntakeApi(UpstreamApi):
 
     def base_url(self) -> str:
         return settings.value(self.container.config, "INTAKE_URL")
+
+    def members(self, request, after: str | None = None, limit: int | None = None) -> Answer:
+        """The registry's members, an admin's (the operator's members page): one page in code order after `after`."""
+        query = urlencode({k: v for k, v in (("after", after), ("limit", limit)) if v})
+        return self.call("GET", "/api/v1/members" + (f"?{query}" if query else ""), request)
 
     def member_plans(self, request, member: str) -> Answer:
         return self.call("GET", f"/api/v1/members/{quote(member, safe='')}/action-plans", request)

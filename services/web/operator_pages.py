@@ -28,7 +28,7 @@ EXPERTS = "/operator/experts"
 
 
 class OperatorPages:
-    def _admin(self, request, language, rest):
+    def _operator_admin(self, request, language, rest):
         """(who is signed in, per accounts' /me) for a signed-in admin, else (None, the answer instead)."""
         me = self.accounts.me(request)
         if me.status == 401 or (me.status == 200 and me.body.get("authenticated_by") != "session"):
@@ -51,7 +51,7 @@ class OperatorPages:
 
     @http("GET", f"/{LANGUAGE}{MESSAGES}")
     def operator_messages(self, request, language):
-        me, answer = self._admin(request, language, MESSAGES)
+        me, answer = self._operator_admin(request, language, MESSAGES)
         if me is None:
             return answer
         listed = self.accounts.rejected_messages(request, request.args.get("before"))
@@ -62,7 +62,7 @@ class OperatorPages:
 
     @http("GET", f"/{LANGUAGE}{EXPERTS}")
     def operator_experts(self, request, language):
-        me, answer = self._admin(request, language, EXPERTS)
+        me, answer = self._operator_admin(request, language, EXPERTS)
         if me is None:
             return answer
         experts, waiting = self.operator_review.experts(request), self.operator_review.waiting_cases(request)
@@ -82,7 +82,7 @@ class OperatorPages:
 
     @http("GET", f"/{LANGUAGE}{MESSAGES}/<string:message_id>")
     def operator_message(self, request, language, message_id):
-        me, answer = self._admin(request, language, f"{MESSAGES}/{message_id}")
+        me, answer = self._operator_admin(request, language, f"{MESSAGES}/{message_id}")
         if me is None:
             return answer
         return self._message(request, language, me, message_id, notice=request.args.get("done"))
@@ -90,7 +90,7 @@ class OperatorPages:
     @http("POST", f"/{LANGUAGE}{MESSAGES}/<string:message_id>/replay")
     def operator_replay(self, request, language, message_id):
         rest = f"{MESSAGES}/{message_id}"
-        me, answer = self._admin(request, language, rest)
+        me, answer = self._operator_admin(request, language, rest)
         if me is None:
             return answer
         try:

@@ -40,7 +40,7 @@ class PeoplePages:
 
     @http("GET", f"/{LANGUAGE}{PEOPLE}")
     def people_list(self, request, language):
-        me, answer = self._admin(request, language, PEOPLE)
+        me, answer = self._operator_admin(request, language, PEOPLE)
         if me is None:
             return answer
         return self._people(request, language, me, role=request.args.get("role"), after=request.args.get("after"),
@@ -48,7 +48,7 @@ class PeoplePages:
 
     @http("POST", f"/{LANGUAGE}{PEOPLE}")
     def people_invite(self, request, language):
-        me, answer = self._admin(request, language, PEOPLE)
+        me, answer = self._operator_admin(request, language, PEOPLE)
         if me is None:
             return answer
         try:
@@ -71,7 +71,7 @@ class PeoplePages:
 
     @http("POST", f"/{LANGUAGE}{PEOPLE}/<string:person_id>/unlock")
     def people_unlock(self, request, language, person_id):
-        me, answer = self._admin(request, language, PEOPLE)
+        me, answer = self._operator_admin(request, language, PEOPLE)
         if me is None:
             return answer
         try:

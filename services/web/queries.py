@@ -54,6 +54,12 @@ def timeline(case_id: str) -> dict | None:
     return publication_trail.timeline(case_id)
 
 
+def corrections(cursor: str | None, limit: int) -> dict:
+    """Findings withdrawn and cases reopened for correction, newest first, as `GET /api/v1/corrections` lists them
+    (publication's query: one bounded page, {"corrections", "next"}); an unknown cursor raises Unprocessable."""
+    return publication_trail.corrections(cursor, limit)
+
+
 def draft_is_public(case_id: str) -> bool:
     """Whether the case's draft is open to the public (review's GET .../public-draft answers it),
     by the rule that endpoint applies: the case's stage, shared/disclosure.py."""

@@ -40,6 +40,9 @@ views.py, what it reads in queries.py, languages and formats in i18n.py).
                               with the session (accounts_api.py)
     /<language>/operator/messages[/<id>[/replay]]: the operator's (an admin's) rejected and parked messages, shown
                               and replayed once (operator_pages.py), through accounts' API with the session
+    /<language>/operator/members, /<language>/operator/corrections: the registry's members (intake's API with the
+                              session) and the findings withdrawn and cases reopened for correction with their
+                              reasons (publication's trail) (registry_pages.py)
     GET /static/<name>        the pages' own CSS and scripts (no third party, no build step)
     GET /health               the database answers
 
@@ -65,7 +68,7 @@ from services.publication.freshness import Freshness
 from services.web import comment_form, csrf, form_posts, government_forms, i18n, queries, views
 # The module, not its class: `nameko run` takes every class with entrypoints in this module's namespace for a service.
 from services.web import account_pages, expert_comments_pages, expert_pages, expert_workspace_pages, government_comment_pages
-from services.web import government_import_pages, government_pages, operator_pages, people_pages, quality_pages
+from services.web import government_import_pages, government_pages, operator_pages, people_pages, quality_pages, registry_pages
 from services.web.accounts_api import AccountsApi
 from services.web.intake_api import IntakeApi
 from services.web.dependencies import Pages
@@ -82,7 +85,8 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 class WebService(account_pages.AccountPages, government_pages.GovernmentPages, government_comment_pages.GovernmentCommentPages,
                  government_import_pages.GovernmentImportPages, expert_pages.ExpertPages,
                  expert_workspace_pages.ExpertWorkspacePages, expert_comments_pages.ExpertCommentsPages,
-                 quality_pages.QualityReviewPages, people_pages.PeoplePages, operator_pages.OperatorPages):
+                 quality_pages.QualityReviewPages, people_pages.PeoplePages, operator_pages.OperatorPages,
+                 registry_pages.RegistryPages):
     name = "web"
     pages = Pages()
     review = ReviewApi()  # public: no session (a comment is anonymous)

@@ -105,7 +105,10 @@ class AuditEntry(Document):
     meta = {
         "collection": "audit_entries",
         # The unique (case, seq) index is what stops two writers forking a chain.
-        "indexes": [{"fields": ["case_id", "seq"], "unique": True}],
+        "indexes": [{"fields": ["case_id", "seq"], "unique": True},
+                    # Every case's corrections and withdrawals, newest first (publication's GET /api/v1/corrections):
+                    # one index range per action, read a bounded page at a time.
+                    {"fields": ["action", "-occurred_at", "-case_id", "-seq"], "name": "by_action_newest_first"}],
     }
 
 
