@@ -33,6 +33,18 @@ class ExpertCommentsPages:
         return self.pages.page(request, language, rest, "expert_comments.html", status=status, private=True,
                                **views.comments_page(case.body, language, me.get("csrf_token") or "", utcnow(), **shown))
 
+    def _expert_post(self, request, language, case_id, fields):
+        """(who is signed in, the posted form, None) for the case's expert's post past the forgery checks
+        (form_posts.read), else (None, None, the answer instead)."""
+        rest = views.comments_rest(case_id)
+        me, answer = self._expert(request, language, rest)
+        if me is None:
+            return None, None, answer
+        try:
+            return me, form_posts.read(request, self.pages.public_origin, fields), None
+        except Refused as refused:
+            return None, None, self._form_refused(request, language, rest, refused)
+
     @http("GET", f"/{LANGUAGE}{CASE}")
     def expert_comments(self, request, language, case_id):
         me, answer = self._expert(request, language, views.comments_rest(case_id))
@@ -42,14 +54,9 @@ class ExpertCommentsPages:
 
     @http("POST", f"/{LANGUAGE}{CASE}/<string:comment_id>/answer")
     def expert_answer(self, request, language, case_id, comment_id):
-        me, answer = self._expert(request, language, views.comments_rest(case_id))
+        me, form, answer = self._expert_post(request, language, case_id, forms.ANSWER_FIELDS)
         if me is None:
             return answer
-        rest = views.comments_rest(case_id)
-        try:
-            form = form_posts.read(request, self.pages.public_origin, forms.ANSWER_FIELDS)
-        except Refused as refused:
-            return self._form_refused(request, language, rest, refused)
         sent = self.expert_review.answer(request, case_id, comment_id, forms.answer_body(form["text"], language),
                                          form["csrf_token"])
         if sent.status == 200:
@@ -71,14 +78,9 @@ class ExpertCommentsPages:
         return self._expert_step(request, language, case_id, "finalise")
 
     def _expert_step(self, request, language, case_id, step):
-        me, answer = self._expert(request, language, views.comments_rest(case_id))
+        me, form, answer = self._expert_post(request, language, case_id, forms.STEP_FIELDS)
         if me is None:
             return answer
-        rest = views.comments_rest(case_id)
-        try:
-            form = form_posts.read(request, self.pages.public_origin, forms.STEP_FIELDS)
-        except Refused as refused:
-            return self._form_refused(request, language, rest, refused)
         sent = getattr(self.expert_review, step)(request, case_id, form["csrf_token"])
         if sent.status == 200:
             return self._see(f"{views.comments_path(language, case_id)}?done={step}#status")

@@ -39,6 +39,17 @@ class OperatorPages:
             return None, self.pages.page(request, language, rest, "operator_refused.html", status=403, private=True)
         return me.body, None
 
+    def _operator_post(self, request, language, rest, fields):
+        """(who is signed in, the posted form, None) for an admin's post past the forgery checks (form_posts.read),
+        else (None, None, the answer instead): the sign-in page, the 403 page, or the form's refusal."""
+        me, answer = self._operator_admin(request, language, rest)
+        if me is None:
+            return None, None, answer
+        try:
+            return me, form_posts.read(request, self.pages.public_origin, fields), None
+        except Refused as refused:
+            return None, None, self._form_refused(request, language, rest, refused)
+
     def _operator_trouble(self, request, language, rest, answer):
         """The answer to give for an accounts answer that is no page's content: signed out, forged, missing, down."""
         if answer.status == 401:
@@ -90,13 +101,9 @@ class OperatorPages:
     @http("POST", f"/{LANGUAGE}{MESSAGES}/<string:message_id>/replay")
     def operator_replay(self, request, language, message_id):
         rest = f"{MESSAGES}/{message_id}"
-        me, answer = self._operator_admin(request, language, rest)
+        me, form, answer = self._operator_post(request, language, rest, forms.REPLAY_FIELDS)
         if me is None:
             return answer
-        try:
-            form = form_posts.read(request, self.pages.public_origin, forms.REPLAY_FIELDS)
-        except Refused as refused:
-            return self._form_refused(request, language, rest, refused)
         sent = self.accounts.replay_message(request, message_id, form["csrf_token"])
         if sent.status == 200:
             return self._see(f"/{language}{rest}?done=replayed#status")

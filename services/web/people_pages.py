@@ -19,8 +19,7 @@ from urllib.parse import urlencode
 from shared.irm import LANGUAGES
 from shared.webserver import http
 
-from services.web import form_posts, people_forms as forms, people_views as views, queries
-from services.web.form_posts import Refused
+from services.web import people_forms as forms, people_views as views, queries
 
 LANGUAGE = "<any(" + ", ".join(LANGUAGES) + "):language>"
 PEOPLE = views.PEOPLE
@@ -48,13 +47,9 @@ class PeoplePages:
 
     @http("POST", f"/{LANGUAGE}{PEOPLE}")
     def people_invite(self, request, language):
-        me, answer = self._operator_admin(request, language, PEOPLE)
+        me, form, answer = self._operator_post(request, language, PEOPLE, forms.INVITE_FIELDS)
         if me is None:
             return answer
-        try:
-            form = form_posts.read(request, self.pages.public_origin, forms.INVITE_FIELDS)
-        except Refused as refused:
-            return self._form_refused(request, language, PEOPLE, refused)
         state = forms.invitation_state(form)
         sent = self.accounts.invite(request, forms.invitation_body(state), form["csrf_token"])
         if sent.status == 201:
@@ -71,13 +66,9 @@ class PeoplePages:
 
     @http("POST", f"/{LANGUAGE}{PEOPLE}/<string:person_id>/unlock")
     def people_unlock(self, request, language, person_id):
-        me, answer = self._operator_admin(request, language, PEOPLE)
+        me, form, answer = self._operator_post(request, language, PEOPLE, forms.UNLOCK_FIELDS)
         if me is None:
             return answer
-        try:
-            form = form_posts.read(request, self.pages.public_origin, forms.UNLOCK_FIELDS)
-        except Refused as refused:
-            return self._form_refused(request, language, PEOPLE, refused)
         sent = self.accounts.unlock(request, person_id, form["csrf_token"])
         if sent.status == 200:
             return self._see(f"/{language}{PEOPLE}?done=unlocked#status")

@@ -119,6 +119,34 @@ def choose(page, element_id):
     page.keyboard.press("Space")
 
 
+def rate_with_the_keyboard(page, commitment):
+    """One commitment rated with the keyboard alone: Tab to each field, Space on a choice, typing, Enter on the
+    button (verifiable; transparency only; substantial potential; substantial completion; major change)."""
+    choose(page, f"c-{commitment}-verifiability-verifiable")
+    type_into(page, f"c-{commitment}-verifiability-justification", "Les jalons sont mesurables.")
+    choose(page, f"c-{commitment}-open_government_lens-transparency-yes")
+    choose(page, f"c-{commitment}-open_government_lens-participation-yes")
+    page.keyboard.press("ArrowDown")  # within a radio group, the arrows choose: participation, no
+    choose(page, f"c-{commitment}-open_government_lens-accountability-yes")
+    page.keyboard.press("ArrowDown")
+    type_into(page, f"c-{commitment}-open_government_lens-justification", "Accès à l’information budgétaire.")
+    choose(page, f"c-{commitment}-potential_for_results-unclear")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")  # substantial
+    type_into(page, f"c-{commitment}-potential_for_results-justification", "Change la pratique de publication.")
+    type_into(page, f"c-{commitment}-potential_for_results-evidence", "https://budget.example.tn/rapport")
+    choose(page, f"c-{commitment}-completion-no_evidence_available")
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")  # substantial
+    type_into(page, f"c-{commitment}-completion-justification", "Un atelier tenu.")
+    choose(page, f"c-{commitment}-did_it_open_government-worsened")
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")  # major
+    type_into(page, f"c-{commitment}-did_it_open_government-justification", "Les journalistes utilisent les données.")
+    tab_to(page, f"c-{commitment}-save")
+    press_and_follow(page, EnterKey(page))
+
+
 def progress(page):
     return text_of(page, "#progress-text")
 
@@ -143,29 +171,7 @@ def test_an_expert_rates_a_case_in_french_meets_a_newer_version_and_submits(site
     page.screenshot(path=artifacts / "expert-workspace-fr.png", full_page=True)
 
     # Commitment 1, with the keyboard alone: Tab to each field, Space on a choice, typing, Enter on the button.
-    choose(page, f"c-{ONE}-verifiability-verifiable")
-    type_into(page, f"c-{ONE}-verifiability-justification", "Les jalons sont mesurables.")
-    choose(page, f"c-{ONE}-open_government_lens-transparency-yes")
-    choose(page, f"c-{ONE}-open_government_lens-participation-yes")
-    page.keyboard.press("ArrowDown")  # within a radio group, the arrows choose: participation, no
-    choose(page, f"c-{ONE}-open_government_lens-accountability-yes")
-    page.keyboard.press("ArrowDown")
-    type_into(page, f"c-{ONE}-open_government_lens-justification", "Accès à l’information budgétaire.")
-    choose(page, f"c-{ONE}-potential_for_results-unclear")
-    page.keyboard.press("ArrowDown")
-    page.keyboard.press("ArrowDown")  # substantial
-    type_into(page, f"c-{ONE}-potential_for_results-justification", "Change la pratique de publication.")
-    type_into(page, f"c-{ONE}-potential_for_results-evidence", "https://budget.example.tn/rapport")
-    choose(page, f"c-{ONE}-completion-no_evidence_available")
-    for _ in range(3):
-        page.keyboard.press("ArrowDown")  # substantial
-    type_into(page, f"c-{ONE}-completion-justification", "Un atelier tenu.")
-    choose(page, f"c-{ONE}-did_it_open_government-worsened")
-    for _ in range(3):
-        page.keyboard.press("ArrowDown")  # major
-    type_into(page, f"c-{ONE}-did_it_open_government-justification", "Les journalistes utilisent les données.")
-    tab_to(page, f"c-{ONE}-save")
-    press_and_follow(page, EnterKey(page))
+    rate_with_the_keyboard(page, ONE)
     assert page.url.startswith(f"{base}/fr/expert/cases/{CASE}?done=saved&commitment={ONE}")
     assert text_of(page, "#status") == message("fr", "The ratings were saved.")
     saved = ratings_of(review, ONE)

@@ -41,7 +41,7 @@ from tests.browser.conftest import (
     PASSWORD, activate, axe_violations, behind_the_gateway, delete_event_queues, message, press_and_follow,
     quality_reviewer_signed_in, text_of, watch,
 )
-from tests.browser.test_expert_workspace import EnterKey, choose, progress, tab_to, type_into
+from tests.browser.test_expert_workspace import EnterKey, choose, progress, rate_with_the_keyboard, tab_to, type_into
 from tests.integration.conftest import wait_until
 from tests.integration.test_review import Review
 
@@ -137,32 +137,6 @@ def pressed_until_through(page, selector, what, timeout):
     wait_until(through, timeout=timeout, interval=0, what=what)
 
 
-def rate_first_with_the_keyboard(page):
-    """Commitment 1, rated with the keyboard alone (test_expert_workspace.py's way): Tab, Space, arrows, typing, Enter."""
-    choose(page, f"c-{ONE}-verifiability-verifiable")
-    type_into(page, f"c-{ONE}-verifiability-justification", "Les jalons sont mesurables.")
-    choose(page, f"c-{ONE}-open_government_lens-transparency-yes")
-    choose(page, f"c-{ONE}-open_government_lens-participation-yes")
-    page.keyboard.press("ArrowDown")  # participation: no
-    choose(page, f"c-{ONE}-open_government_lens-accountability-yes")
-    page.keyboard.press("ArrowDown")
-    type_into(page, f"c-{ONE}-open_government_lens-justification", "Accès à l’information budgétaire.")
-    choose(page, f"c-{ONE}-potential_for_results-unclear")
-    page.keyboard.press("ArrowDown")
-    page.keyboard.press("ArrowDown")  # substantial
-    type_into(page, f"c-{ONE}-potential_for_results-justification", "Change la pratique de publication.")
-    choose(page, f"c-{ONE}-completion-no_evidence_available")
-    for _ in range(3):
-        page.keyboard.press("ArrowDown")  # substantial
-    type_into(page, f"c-{ONE}-completion-justification", "Un atelier tenu.")
-    choose(page, f"c-{ONE}-did_it_open_government-worsened")
-    for _ in range(3):
-        page.keyboard.press("ArrowDown")  # major
-    type_into(page, f"c-{ONE}-did_it_open_government-justification", "Les journalistes utilisent les données.")
-    tab_to(page, f"c-{ONE}-save")
-    press_and_follow(page, EnterKey(page))
-
-
 def rate_the_others(page):
     """Commitment 3 not verifiable, then commitment 2 and the plan's assessment: the keyboard alone, as commitment 1."""
     choose(page, f"c-{THREE}-verifiability-verifiable")
@@ -233,7 +207,7 @@ def test_one_case_from_submission_to_publication_through_the_pages(site, context
     assert expert.url == f"{base}{workspace}"
 
     # Every commitment rated, and the plan assessed, with the keyboard alone.
-    rate_first_with_the_keyboard(expert)
+    rate_with_the_keyboard(expert, ONE)
     assert expert.url.startswith(f"{base}{workspace}?done=saved&commitment={ONE}")
     assert progress(expert) == "Engagements notés : 1 sur 3"
     expert.screenshot(path=artifacts / "journey-workspace-fr.png", full_page=True)
