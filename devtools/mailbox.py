@@ -6,10 +6,11 @@ mail tests' (a real SMTP exchange, never a mock).
 With --page-port, a page on 127.0.0.1 lists them too (devtools/mailbox_page.py).
 
 It runs as its own process (aiosmtpd's asyncio loop does not belong in an eventlet-patched one), so a
-test stops it to take the server away and starts it again on the same port to bring it back.
+test stops it to take the server away and starts it again on the same port to bring it back (`Mailbox`).
 """
 import argparse
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -19,6 +20,8 @@ from aiosmtpd.controller import Controller
 
 from cli.mailbox import stored_files  # the reading side, which irmctl uses too
 from devtools import mailbox_page
+from devtools.errors import StackError
+from devtools.ports import free_port
 
 
 class KeepAsFiles:
@@ -37,6 +40,33 @@ class KeepAsFiles:
 def stored_mails(directory: Path) -> list:
     """Every mail kept in `directory`, oldest first (email.message.EmailMessage)."""
     return [mail for _, mail in stored_files(directory)]
+
+
+class Mailbox:
+    """This server as a process of the caller's: started, stopped and started again on one port, keeping
+    mails in one folder (the mail, browser and fault tests' SMTP server)."""
+
+    def __init__(self, directory: Path):
+        self.directory, self.port, self.process = Path(directory), free_port(), None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def start(self) -> "Mailbox":
+        self.process = subprocess.Popen([sys.executable, "-m", "devtools.mailbox", "--port", str(self.port),
+                                         "--directory", str(self.directory)], stdout=subprocess.PIPE)
+        if b"mailbox: SMTP on" not in self.process.stdout.readline():
+            raise StackError(f"the mailbox did not start on port {self.port}")
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+    def mails(self) -> list:
+        return stored_mails(self.directory)
 
 
 def main(argv=None) -> int:

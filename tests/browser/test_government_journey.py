@@ -22,6 +22,7 @@ import pytest
 
 from cli import operations
 from devtools import sample
+from devtools.mailbox import Mailbox
 from devtools.ports import free_port
 from services.accounts import documents as accounts_documents
 from services.intake import documents as intake_documents
@@ -41,7 +42,7 @@ from tests.browser.conftest import (
 from tests.browser.test_evidence_upload import minimal_pdf, wait_for_state
 from tests.browser.test_government_import import HEADER
 from tests.integration.conftest import rate_and_submit, wait_until
-from tests.integration.test_mail import Mailbox, activated
+from tests.integration.test_mail import activated
 from tests.integration.test_review import Review
 
 pytestmark = pytest.mark.browser

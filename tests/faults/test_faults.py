@@ -6,10 +6,12 @@ its final state exactly once. Three modes, one test each, the same stream and co
   (default 500), the faults each once at set points of the stream:
   1. kill -9 intake, review and publication (each restarted after 2 s);
   2. `rabbitmqctl stop_app` / `start_app` on the local broker (the shared one: run it alone);
-  3. the database unreachable for 10 s (its process stopped, then restarted on the same data).
+  3. the database unreachable for 10 s (its process stopped, then restarted on the same data);
+  4. the SMTP server down for 10 s (its process stopped, then started on the same port).
 - two of each (`test_two_instances_of_each_service`), FAULT_CASES cases: the gateway spreads
   requests over both instances; one instance of each service is killed -9 mid-stream and
-  stays down for a while, so the other carries on alone. The broker is left alone.
+  stays down for a while, so the other carries on alone; the SMTP server is down for 10 s, with
+  two mail senders racing for each mail when it is back. The broker is left alone.
 - a broker cluster (`test_broker_cluster_with_a_node_killed`), FAULT_CLUSTER_CASES cases
   (default 300, to keep every CI run short; FAULT_CLUSTER_CASES=500 for the full one): a
   three-node cluster of its own (devtools/rabbitmq_cluster.py), quorum queues, the services
@@ -17,6 +19,11 @@ its final state exactly once. Three modes, one test each, the same stream and co
   restarted. The system broker is not touched.
 
     .venv/bin/python -m pytest tests/faults -k "two_instances or broker_cluster"   # the modes that leave the shared broker alone
+
+Mail runs in every mode: the PoC, the four experts and a quality reviewer have accounts, so each
+case is four mails (the expert's assignment, the PoC's "assigned" and "published", the quality
+reviewers' queue) at a real SMTP server of the test's own (devtools/mailbox.py). Every mail must
+arrive once: one file per Message-ID, none missing, none twice.
 
 All traffic on 127.0.0.1, deadlines throughout.
 """
@@ -36,9 +43,11 @@ import requests
 from cli import operations
 from devtools import sample
 from devtools.embedded_mongo import EmbeddedMongo
+from devtools.mailbox import Mailbox
 from devtools.ports import free_port
 from devtools.rabbitmq_cluster import Cluster
 from tests.conftest import throwaway_vhost
+from tests.integration.test_mail import PASSWORD, activated
 from devtools.stack import ServiceStack
 from shared import audit
 
@@ -56,9 +65,11 @@ EXPECTED_ACTIONS = ("self_assessment.submitted", "review.assigned", "review.acce
 
 
 def running_stack(amqp_uri, tmp_path_factory, **options):
-    """The stack on a database of its own; `options` go to ServiceStack (instances, extra settings)."""
+    """(stack, its database, its SMTP server): the stack on a database of its own, mailing to an SMTP server
+    of its own; `options` go to ServiceStack (instances, extra settings)."""
     data = tmp_path_factory.mktemp("fault-db")
     mongo = EmbeddedMongo(data / "data", log_path=data / "secantusdb.log").start()
+    mailbox = Mailbox(tmp_path_factory.mktemp("fault-mail")).start()
     mongodb_uri = mongo.uri(f"irm_fault_{uuid.uuid4().hex[:8]}")
     extra_env = {
         "PYTHONWARNINGS": "ignore",
@@ -68,16 +79,18 @@ def running_stack(amqp_uri, tmp_path_factory, **options):
         # No comment windows: this test is about delivery, not timing.
         "GOVERNMENT_REVIEW_SECONDS": "0", "PUBLIC_COMMENT_SECONDS": "0", "PUBLIC_COMMENT_MIN_SECONDS": "0",
         "LOG_CHECKPOINT_SECONDS": "1", "LOG_SIGNING_KEY_FILE": str(data / "log.key"),
+        "SMTP_URL": mailbox.url, "SMTP_TIMEOUT_SECONDS": "5",
         **options.pop("extra_env", {}),
     }
     stack = ServiceStack(amqp_uri=amqp_uri, mongodb_uri=mongodb_uri, log_dir=tmp_path_factory.mktemp("fault-logs"),
                          gateway_port=free_port(), extra_env=extra_env, **options)
     try:
         stack.start()
-        yield stack, mongo
+        yield stack, mongo, mailbox
     finally:
         stack.stop()
         mongo.stop()
+        mailbox.stop()
 
 
 # Each mode its own stack on its own vhost, stopped before the next mode starts: a stack left
@@ -200,7 +213,7 @@ def rabbitmq(command):
 
 @pytest.mark.skipif(not shutil.which("rabbitmqctl"), reason="the broker fault needs the local rabbitmqctl")
 def test_every_case_is_published_exactly_once_through_faults(faulty_stack, capsys):
-    stack, mongo = faulty_stack
+    stack, mongo, mailbox = faulty_stack
 
     def faults(at, note):
         for fraction, service in ((0.10, "intake"), (0.22, "review"), (0.34, "publication")):
@@ -219,14 +232,16 @@ def test_every_case_is_published_exactly_once_through_faults(faulty_stack, capsy
         note("database down for 10 s")
         time.sleep(10)
         mongo.start()
+        at(0.76)
+        smtp_server_away(mailbox, note)
 
-    stream_through_faults(stack, CASES, faults, capsys)
+    stream_through_faults(stack, mailbox, CASES, faults, capsys)
 
 
 def test_two_instances_of_each_service(doubled_stack, capsys):
     """Two of each service, the gateway spreading requests over them; one instance of each is
     killed -9 mid-stream and stays down for 5 s (the other carries on alone), then restarted."""
-    stack, _ = doubled_stack
+    stack, _, mailbox = doubled_stack
 
     def faults(at, note):
         for fraction, name in ((0.15, "intake"), (0.35, "review-2"), (0.55, "publication")):
@@ -235,15 +250,17 @@ def test_two_instances_of_each_service(doubled_stack, capsys):
             note(f"kill -9 {name}")
             time.sleep(5)
             stack.respawn(name)
+        at(0.7)
+        smtp_server_away(mailbox, note)
 
-    stream_through_faults(stack, CASES, faults, capsys)
+    stream_through_faults(stack, mailbox, CASES, faults, capsys)
 
 
 @pytest.mark.skipif(not shutil.which("rabbitmq-server"), reason="the cluster is made of the installed RabbitMQ's nodes")
 def test_broker_cluster_with_a_node_killed(broker_cluster, clustered_stack, capsys):
     """Quorum queues on a three-node cluster; the services all use node 1 first (AMQP_URI lists
     the three), so killing it -9 makes every connection fail over; it restarts after 5 s."""
-    stack, _ = clustered_stack
+    stack, _, mailbox = clustered_stack
     first = broker_cluster.nodes[0]
 
     def faults(at, note):
@@ -254,10 +271,42 @@ def test_broker_cluster_with_a_node_killed(broker_cluster, clustered_stack, caps
         broker_cluster.start_node(first)
         note(f"{first.name} restarted and rejoined: {sorted(broker_cluster.running_nodes())}")
 
-    stream_through_faults(stack, CLUSTER_CASES, faults, capsys)
+    stream_through_faults(stack, mailbox, CLUSTER_CASES, faults, capsys)
 
 
-def stream_through_faults(stack, cases, faults, capsys):
+def smtp_server_away(mailbox, note):
+    """The SMTP server stopped for 10 s while mails are being sent, then started again on its port."""
+    mailbox.stop()
+    note("SMTP server down for 10 s")
+    time.sleep(10)
+    mailbox.start()
+
+
+# Each case's mails (services/mail/domain/notices.py) once the accounts below exist. The PoC turns off the two
+# notices that name a comment window's end: this test's windows are 0 s, so those mails would be past their
+# deadline when sent and parked, by design (handlers.expired), which is not what this test counts.
+MAILS_PER_CASE = ("review_assigned", "case_assigned", "quality_review_waiting", "finding_published")
+POC_TURNS_OFF = ["government_review_opened", "public_comment_opened"]
+
+
+def accounts_that_get_mail(base_url) -> int:
+    """The PoC of the member, an account for each expert of the registry and a quality reviewer, each invited and
+    activated through the accounts API (their invitations are mails too): how many invitations that made."""
+    people = [(f"poc@{sample.MEMBER['code'].lower()}.example.org", "poc", {"member_code": sample.MEMBER["code"]}),
+              ("iep@example.org", "quality_reviewer", {}),
+              *((f"{expert_id}@example.org", "expert", {"expert_id": expert_id}) for expert_id in EXPERTS)]
+    for email, role, binding in people:
+        activated(base_url, email, "fr", role, **binding)
+    signed_in = requests.post(f"{base_url}/api/v1/sessions", json={"email": people[0][0], "password": PASSWORD}, timeout=30)
+    assert signed_in.status_code == 201, signed_in.text
+    chosen = requests.put(f"{base_url}/api/v1/me/mail-preferences", json={"turned_off": POC_TURNS_OFF}, timeout=30,
+                          headers={"Cookie": signed_in.headers["Set-Cookie"].split(";")[0], "Sec-Fetch-Site": "same-origin",
+                                   "X-CSRF-Token": signed_in.json()["csrf_token"]})
+    assert chosen.status_code == 200, chosen.text
+    return len(people)
+
+
+def stream_through_faults(stack, mailbox, cases, faults, capsys):
     """`cases` cases through the stack while `faults(at, note)` runs beside them (`at(f)` waits
     until a share f of the cases is done; `note` records a fault), then every count compared."""
     CASES = cases  # noqa: N806 (the count every expectation below is written in)
@@ -269,6 +318,7 @@ def stream_through_faults(stack, cases, faults, capsys):
     for expert_id in EXPERTS:
         operations.add_expert(expert_id, expert_id, ["ar", "fr", "en"], [], capacity=CASES)
         tokens[expert_id] = operations.issue_token("expert", expert_id)
+    invitations = accounts_that_get_mail(stack.base_url)
     driver = Driver(stack.base_url, tokens)
 
     done = Counter()
@@ -304,6 +354,8 @@ def stream_through_faults(stack, cases, faults, capsys):
     assert not fault_thread.is_alive() and not fault_errors, f"the faults did not all happen: {fault_errors}"
 
     from services.intake import documents as intake_documents
+    from services.mail import documents as mail_documents
+    from services.mail.domain import delivery
     from services.publication import documents as publication_documents
     from services.review import documents as review_documents
     from shared.persistence.documents import AuditEntry, OutboxMessage, ProcessedEvent, RejectedMessage, LogQueueEntry
@@ -326,6 +378,16 @@ def stream_through_faults(stack, cases, faults, capsys):
         assert time.monotonic() < end, "the transparency log did not take in every entry in time"
         time.sleep(1)
         total_entries = AuditEntry.objects.count()
+    # Every mail handed to the SMTP server (the last ones may still be waiting for a retry's moment).
+    expected_mails = invitations + len(MAILS_PER_CASE) * CASES
+    while not (mail_documents.OutgoingMail.objects(status=delivery.PENDING).count() == 0
+               and len(list(mailbox.directory.glob("*.eml"))) >= expected_mails) and time.monotonic() < end:
+        time.sleep(1)  # at the deadline, the counts below show what is missing
+    time.sleep(3)  # a few sender ticks: a copy sent late would show
+    arrived = Counter(mail["Message-ID"] for mail in mailbox.mails())
+    stored_mails = mail_documents.OutgoingMail._get_collection()
+    mails_of = Counter(m["kind"] for m in stored_mails.find({}, {"kind": 1}))
+    sent_ids = {f"<{m['_id']}@irm-review.localhost>" for m in stored_mails.find({"status": delivery.SENT}, {"_id": 1})}
     leaves = list(publication_documents.LogLeaf._get_collection().find({}, sort=[("_id", 1)]))
     key = VerifierKey.parse(requests.get(stack.base_url + "/api/v1/log/key", timeout=10).text.strip())
     signed = open_checkpoint(requests.get(stack.base_url + "/api/v1/log/checkpoint", timeout=10).text, key)
@@ -370,11 +432,20 @@ def stream_through_faults(stack, cases, faults, capsys):
         "outbox events unsent": (OutboxMessage.objects(sent_at=None).count(), 0),
         "messages parked or rejected": (RejectedMessage.objects.count(), 0),
         "expert load left": (sum(e.active_cases for e in review_documents.Expert.objects), 0),
+        "mails: invitations": (mails_of["invitation"], invitations),
+        **{f"mails: {kind}": (mails_of[kind], CASES) for kind in MAILS_PER_CASE},
+        "mails: other kinds": (sum(mails_of.values()) - mails_of["invitation"] - sum(mails_of[k] for k in MAILS_PER_CASE), 0),
+        "mails sent": (len(sent_ids), expected_mails),
+        "mails parked": (stored_mails.count_documents({"status": delivery.FAILED}), 0),
+        "mails at the SMTP server": (sum(arrived.values()), expected_mails),
+        "  each a mail that was sent": (len(set(arrived) & sent_ids), expected_mails),
+        "  the same Message-ID twice": (sum(n - 1 for n in arrived.values()), 0),
     }
     with capsys.disabled():  # the compared counts belong in the test log, pass or fail
         print(f"\nfault test: {CASES} cases in {elapsed:.0f} s, {stack.instances} instance(s) of each service; "
               f"faults: {'; '.join(faults_log)}")
         print(f"client retries by endpoint: {dict(driver.retries)}")
+        print(f"mails sent after a failed attempt: {stored_mails.count_documents({'status': delivery.SENT, 'attempts': {'$gte': 2}})}")
         print(f"processes that exited on their own and were restarted: {stack.restarts or 'none'}")
         for name, (seen, expected) in counts.items():
             print(f"  {name:<34} {seen:>6}  expected {expected:>6}  {'ok' if seen == expected else 'MISMATCH'}")

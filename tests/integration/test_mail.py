@@ -2,8 +2,6 @@
 server (devtools/mailbox.py, aiosmtpd, in a process of its own: its asyncio loop has no place in this
 eventlet-patched one, and stopping that process is the server going away). No mock anywhere."""
 import re
-import subprocess
-import sys
 import time
 
 import pytest
@@ -11,7 +9,7 @@ import requests
 from kombu import Connection, Exchange, Producer
 
 from cli import irmctl, operations
-from devtools.mailbox import stored_mails
+from devtools.mailbox import Mailbox
 from devtools.ports import free_port
 from services.accounts.domain import totp
 from services.accounts.service import AccountsService
@@ -32,31 +30,6 @@ from tests.integration.test_review import Review, submitted_event
 pytestmark = pytest.mark.integration
 PASSWORD = "a long passphrase nobody guesses"
 PUBLIC = "https://irm.example.org"
-
-
-class Mailbox:
-    """The SMTP server: started, stopped and started again on one port, keeping mails in one folder."""
-
-    def __init__(self, directory):
-        self.directory, self.port, self.process = directory, free_port(), None
-
-    @property
-    def url(self):
-        return f"smtp://127.0.0.1:{self.port}"
-
-    def start(self):
-        self.process = subprocess.Popen([sys.executable, "-m", "devtools.mailbox", "--port", str(self.port),
-                                         "--directory", str(self.directory)], stdout=subprocess.PIPE)
-        assert b"mailbox: SMTP on" in self.process.stdout.readline()
-        return self
-
-    def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
-
-    def mails(self):
-        return stored_mails(self.directory)
 
 
 @pytest.fixture
