@@ -293,33 +293,34 @@ def mail_dev_list(directory: Path) -> int:
 
 
 def dead_letters(args) -> int:
-    from cli.dead_letters import DeadLetterQueue
+    from shared import dead_letters as queue
 
-    queue = DeadLetterQueue(amqp_uri())
-    try:
-        if args.action == "list":
-            letters = queue.list()
-            for letter in letters:
-                print(json.dumps(letter.summary(), ensure_ascii=False))
-            print(f"{len(letters)} dead letter(s)", file=sys.stderr)
-        elif args.action == "show":
-            matches = [letter for letter in queue.list() if letter.event_id == args.event_id]
-            if not matches:
-                print(f"irmctl: no dead letter for event {args.event_id}", file=sys.stderr)
-                return 1
-            for letter in matches:
-                print(json.dumps({"headers": letter.headers, "message": letter.message}, ensure_ascii=False, indent=2, default=str))
-        else:
-            if not args.event_ids and not args.all:
-                print("irmctl: name the event ids to replay, or --all", file=sys.stderr)
-                return 2
-            count = queue.replay(None if args.all else set(args.event_ids),
-                                 progress=lambda letter: print(f"replayed {letter.event_id} -> {letter.headers.get('x-irm-queue')}"))
-            print(f"{count} dead letter(s) replayed", file=sys.stderr)
-    finally:
-        queue.close()
+    if args.action == "list":
+        letters = queue.letters(amqp_uri())
+        for letter in letters:
+            print(json.dumps(letter.summary(), ensure_ascii=False))
+        print(f"{len(letters)} dead letter(s)", file=sys.stderr)
+    elif args.action == "show":
+        matches = [letter for letter in queue.letters(amqp_uri()) if letter.event_id == args.event_id]
+        if not matches:
+            print(f"irmctl: no dead letter for event {args.event_id}", file=sys.stderr)
+            return 1
+        for letter in matches:
+            print(json.dumps({"headers": letter.headers, "message": letter.message}, ensure_ascii=False, indent=2, default=str))
+    else:
+        if not args.event_ids and not args.all:
+            print("irmctl: name the event ids to replay, or --all", file=sys.stderr)
+            return 2
+        chosen = set(args.event_ids or ())
+        replayed = []
+
+        def progress(letter):
+            replayed.append(letter)
+            print(f"replayed {letter.event_id} -> {letter.queue}")
+
+        queue.replay(amqp_uri(), lambda letter: args.all or letter.event_id in chosen, progress=progress)
+        print(f"{len(replayed)} dead letter(s) replayed", file=sys.stderr)
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

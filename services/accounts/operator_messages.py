@@ -36,7 +36,7 @@ def replay(message_id: str, actor: str, now, amqp_uri: str):
     if claimed is None:
         raise AlreadyReplayed("This message was replayed already: it is not sent again.")
     try:
-        queue = dead_letters.replay(amqp_uri, record.consumer, dict(record.message or {}))
+        queue = dead_letters.replay_one(amqp_uri, record.consumer, dict(record.message or {}))
     except Exception:
         _give_back(message_id)  # the broker away: nothing was sent, the claim goes
         raise

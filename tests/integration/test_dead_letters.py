@@ -9,8 +9,7 @@ from mongoengine import DateTimeField, Document, IntField, StringField
 from nameko.standalone.events import event_dispatcher
 
 from cli import irmctl
-from cli.dead_letters import DeadLetterQueue
-from shared import delivery, service_shell
+from shared import dead_letters, delivery, service_shell
 from shared.clock import utcnow
 from shared.contracts.events import FINDING_PUBLISHED, build_event
 from shared.persistence.documents import DeliveryAttempt, ProcessedEvent
@@ -104,11 +103,7 @@ def finding_published(case_id="case_dl"):
 
 
 def parked(amqp_uri):
-    queue = DeadLetterQueue(amqp_uri)
-    try:
-        return queue.list()
-    finally:
-        queue.close()
+    return dead_letters.letters(amqp_uri)
 
 
 def test_a_poison_message_is_retried_then_parked_then_replayed_after_the_fix(probe, amqp_uri, capsys):
