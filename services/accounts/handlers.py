@@ -340,6 +340,14 @@ def unlock(uow, actor: dict, person_id: str, ctx: Context):
     return person
 
 
+def message_replayed(uow, actor: dict, record, queue: str, ctx: Context) -> None:
+    """An admin sent a rejected message back to its consumer (operator_messages.replay): recorded after the
+    broker took it, as a publish cannot share a database transaction; the message keeps who and when too."""
+    message = dict(record.message or {})
+    log(uow, ctx, security_log.MESSAGE_REPLAYED, actor, message_id=str(record.id), event_id=message.get("event_id"),
+        event_type=message.get("event_type"), consumer=record.consumer, queue=queue)
+
+
 def people_states(listed, throttles: dict, now: datetime) -> dict:
     """{person_id: views.person_state} for a page of people and their addresses' sign-in throttles (queries.account_throttles)."""
     return {person.person_id: views.person_state(person, signin.may_attempt(throttles[person.email], now, signin.ACCOUNT), now)

@@ -25,7 +25,7 @@ class NotParked(Conflict):
 
 
 def replay(message_id: str, actor: str, now, amqp_uri: str):
-    """Send the rejected message back to its consumer's queue; the record as it now is."""
+    """Send the rejected message back to its consumer's queue: (the record as it now is, the queue it went to)."""
     record = queries.rejected_message(message_id)
     if record is None:
         raise NotFound("No rejected message has this id.")
@@ -43,7 +43,7 @@ def replay(message_id: str, actor: str, now, amqp_uri: str):
     if queue is None:
         _give_back(message_id)
         raise NotParked("This message is not on the dead-letter queue now (replayed from irmctl?): nothing was sent.")
-    return queries.rejected_message(message_id)
+    return queries.rejected_message(message_id), queue
 
 
 def _give_back(message_id: str) -> None:

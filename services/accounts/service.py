@@ -250,8 +250,9 @@ class AccountsService(service_shell.ServiceShell):
     @http("POST", "/api/v1/operator/messages/<string:message_id>/replay")
     @api_endpoint
     def replay_message(self, request, message_id):
-        principal = self.auth.caller(request, "operate_messages")
-        record = operator_messages.replay(message_id, principal.subject, self.clock(), self.store._provider.amqp_uri)
+        principal, ctx = self.auth.caller(request, "operate_messages"), self._context(request)
+        record, queue = operator_messages.replay(message_id, principal.subject, ctx.now, self.store._provider.amqp_uri)
+        self.store.run(lambda uow: handlers.message_replayed(uow, principal.as_actor(), record, queue, ctx))
         return json_response(views.rejected_message_view(record))
 
     @http("GET", "/api/v1/openapi/accounts.json")

@@ -88,9 +88,16 @@ def test_a_parked_message_is_listed_shown_and_replayed_once(services, amqp_uri):
     wait_until(lambda: review_documents.Case.objects(case_id="case_parked").first(), what="review opened the case")
     assert call("GET", f"{review}/api/v1/cases/case_parked", admin).json()["status"] == "assigned"
 
+    # Who replayed what is in the security log, as the other admin actions are (once: the refused second replay is not).
     again = call("POST", f"{accounts}/api/v1/operator/messages/{message_id}/replay", admin)
     assert (again.status_code, again.json()["error"]["code"]) == (409, "already_replayed")
     assert parked_letters(amqp_uri, event.event_id) == 0
+    logged = [e for e in call("GET", f"{accounts}/api/v1/security-log", admin).json()["entries"] if e["kind"] == "message_replayed"]
+    queue = delivery.consumer_queue("intake", SELF_ASSESSMENT_SUBMITTED, "review", "on_self_assessment_submitted")
+    assert [(e["actor"], e["details"]) for e in logged] == [
+        ({"role": "admin", "id": "admin-ops"}, {"message_id": message_id, "event_id": event.event_id,
+                                                 "event_type": SELF_ASSESSMENT_SUBMITTED, "consumer": CONSUMER, "queue": queue})]
+    assert logged[0]["correlation_id"]
 
     # The same letter twice (parked again and replayed): applied once all the same.
     second = park(amqp_uri, event.to_message())
