@@ -99,6 +99,19 @@ def with_file(state: dict, commitment_id: str, described: dict) -> dict:
     return {**state, "commitments": commitments}
 
 
+def without_file(state: dict, commitment_id: str, file_id: str) -> tuple:
+    """(the form's state without one of a commitment's files, the file taken out), or (state, None) when that
+    commitment lists no such file. The file itself stays with intake: a submitted version may name it."""
+    removed, commitments = None, []
+    for c in state["commitments"]:
+        files = list(c.get("evidence_files") or [])
+        if c["commitment_id"] == commitment_id and removed is None:
+            removed = next((f for f in files if f.get("file_id") == file_id), None)
+            files = [f for f in files if f is not removed]
+        commitments.append({**c, "evidence_files": files})
+    return ({**state, "commitments": commitments}, removed) if removed is not None else (state, None)
+
+
 def files_of(state: dict, commitment_id: str) -> list:
     return next((c.get("evidence_files") or [] for c in state["commitments"] if c["commitment_id"] == commitment_id), [])
 

@@ -12,6 +12,10 @@
                                     POST /api/v1/evidence in pieces, then kept in the draft under its
                                     commitment; 303 back to the form with the file listed. Asked with
                                     `Accept: application/json` (static/evidence-upload.js), the same in JSON.
+    POST /<language>/government/plans/<n>/self-assessment/evidence/<commitment id>/remove   one listed file
+                                    (`file_id`, `csrf_token`) taken out of the draft; 303 back to the form
+                                    (in JSON with `Accept: application/json`). intake keeps the file itself:
+                                    an earlier submitted version may name it.
 
 Only a signed-in point of contact: signed out, the sign-in page, which brings them back here; any other
 role, a 403 page that says so. Every post is checked here against forgery (form_posts.read), then sent
@@ -35,6 +39,7 @@ from services.web.upstream_api import Answer
 LANGUAGE = "<any(" + ", ".join(LANGUAGES) + "):language>"
 FORM_PATH = "/government/plans/<int:plan_number>/self-assessment"
 UPLOAD_PATH = FORM_PATH + "/evidence/<string:commitment_id>"
+REMOVE_PATH = UPLOAD_PATH + "/remove"
 
 
 class GovernmentPages:
@@ -88,7 +93,8 @@ class GovernmentPages:
         state = forms.prefilled(commitments, draft and draft["draft"], plan.get("cycle"), language)
         notice = "saved" if request.args.get("saved") and draft else None
         return self._form_page(request, language, rest, me, member, plan_number, commitments, state,
-                               forms.new_idempotency_key(), notice=notice, draft=draft, uploaded=request.args.get("uploaded"))
+                               forms.new_idempotency_key(), notice=notice, draft=draft, uploaded=request.args.get("uploaded"),
+                               removed=request.args.get("removed"))
 
     # --- evidence files, per commitment ----------------------------------------------------------
     @http("POST", f"/{LANGUAGE}{UPLOAD_PATH}")
@@ -152,6 +158,32 @@ class GovernmentPages:
                                        "message": self._translated(language, error)})
         return self._form_page(request, language, rest, me, member, plan_number, commitments, state, forms.new_idempotency_key(),
                                status=status, errors={forms.file_field(commitment_id): [error]}, draft=draft)
+
+    @http("POST", f"/{LANGUAGE}{REMOVE_PATH}")
+    def remove_evidence(self, request, language, plan_number, commitment_id):
+        rest = f"/government/plans/{plan_number}/self-assessment"
+        as_json = forms.wants_json(request.headers.get("Accept"))
+        me, loaded, answer = self._plan_of_point_of_contact(request, language, rest, plan_number)
+        if answer is not None:
+            return self._json_trouble(language, 401 if answer.status == 303 else answer.status) if as_json else answer
+        try:
+            form = form_posts.read(request, self.pages.public_origin, ("csrf_token", "file_id"))
+            if not csrf.session_token_matches(me.get("csrf_token"), form["csrf_token"]):
+                raise Refused("forged", 403)
+        except Refused as refused:
+            return self._json_trouble(language, refused.status) if as_json else self._form_refused(request, language, rest, refused)
+        member, plan, commitments, draft = loaded
+        state = forms.prefilled(commitments, draft and draft["draft"], plan.get("cycle"), language)
+        state, removed = forms.without_file(state, commitment_id, form["file_id"])
+        if removed is None:  # removed already (another tab, a second press), or never this commitment's
+            return self._json_trouble(language, 404) if as_json else \
+                self.pages.page(request, language, rest, "not_found.html", status=404, private=True)
+        saved = self.intake.save_draft(request, member["code"], plan_number, state, form["csrf_token"])
+        if saved.status != 200:
+            return self._json_trouble(language, saved.status) if as_json else self._intake_trouble(request, language, rest, saved)
+        if as_json:
+            return self._json(200, {"commitment_id": commitment_id, "file_id": removed["file_id"], "removed": True})
+        return self._see(f"/{language}{rest}?removed={quote(commitment_id, safe='')}#files-{quote(commitment_id, safe='')}")
 
     def _upload_refused(self, request, language, rest, refused, max_bytes, as_json):
         if as_json:
@@ -241,10 +273,10 @@ class GovernmentPages:
         return overview.body["member"], plan, listed.body["commitments"], (draft.body if draft and draft.status == 200 else None)
 
     def _form_page(self, request, language, rest, me, member, plan_number, commitments, state, key, status=200,
-                   errors=None, notice=None, draft=None, uploaded=None):
+                   errors=None, notice=None, draft=None, uploaded=None, removed=None):
         saved = views.when(draft["saved_at"], language, member.get("time_zone")) if draft else None
         return self.pages.page(request, language, rest, "self_assessment.html", status=status, private=True,
                                **views.form_page(member, plan_number, commitments, state, language, me.get("csrf_token") or "",
                                                  key, errors=errors, notice=notice, draft_saved=saved,
                                                  max_bytes=self.pages.evidence_max_bytes,
-                                                 uploaded=uploaded))
+                                                 uploaded=uploaded, removed=removed))

@@ -94,6 +94,11 @@ def upload_path(language: str, plan_number: int, commitment_id: str) -> str:
     return f"{plan_path(language, plan_number)}/evidence/{quote(commitment_id, safe='')}"
 
 
+def remove_path(language: str, plan_number: int, commitment_id: str) -> str:
+    """Where a commitment's listed file is taken out of the draft (the file's id in the form)."""
+    return upload_path(language, plan_number, commitment_id) + "/remove"
+
+
 SIZE_UNITS = ((1024 * 1024, N_("%(size)s MB")), (1024, N_("%(size)s KB")))
 
 
@@ -115,7 +120,7 @@ def file_view(described: dict, language: str) -> dict:
 
 def form_page(member: dict, plan_number: int, commitments: list, state: dict, language: str, csrf_token: str,
               idempotency_key: str, errors: dict | None = None, notice: str | None = None, draft_saved: dict | None = None,
-              max_bytes: int = 0, uploaded: str | None = None) -> dict:
+              max_bytes: int = 0, uploaded: str | None = None, removed: str | None = None) -> dict:
     """The self-assessment form: each imported commitment (title and text in the page's language when the
     plan has it, else the original with its lang) beside the government's answers for it."""
     mine = {c["commitment_id"]: c for c in state["commitments"]}
@@ -128,8 +133,9 @@ def form_page(member: dict, plan_number: int, commitments: list, state: dict, la
                      "fields": {kind: government_forms.field_name(kind, cid) for kind in government_forms.PER_COMMITMENT},
                      "values": mine.get(cid, {}), "file_field": government_forms.file_field(cid),
                      "upload_href": upload_path(language, plan_number, cid),
+                     "remove_href": remove_path(language, plan_number, cid),
                      "files": [file_view(f, language) for f in mine.get(cid, {}).get("evidence_files") or []],
-                     "uploaded": uploaded == cid})
+                     "uploaded": uploaded == cid, "removed": removed == cid})
     return {"member": views.member_view(member, language), "member_code": member["code"], "plan_number": plan_number,
             "commitments": rows, "state": state, "csrf_token": csrf_token, "idempotency_key": idempotency_key,
             "errors": errors or {}, "notice": notice, "draft_saved": draft_saved, "completion_choices": completion_choices(),

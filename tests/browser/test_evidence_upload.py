@@ -6,7 +6,9 @@ to 100 %, listed under its commitment, held by intake with its SHA-256 and kept 
 the wrong type refused before it is sent, one whose content is not what its name says refused by intake
 after, each next to the field in Arabic. Without it: the plain multipart post, listed after the redirect,
 intake's refusal next to the field, the file submitted by id. A declared body over the limit: the 413
-page in Arabic before a byte is read. axe-core finds nothing on the form with its upload parts in ar, fr, en.
+page in Arabic before a byte is read. A listed file is removed from the draft with its Remove button: with the
+script without leaving the page (what is typed stays), without it by the plain post; a second removal of the same
+file is a 404, and intake keeps the file itself. axe-core finds nothing on the form with its upload parts in ar, fr, en.
 """
 import hashlib
 import http.client
@@ -195,6 +197,68 @@ def test_a_declared_body_over_the_limit_gets_the_413_page_in_arabic_before_it_is
     assert message("ar", "This file is larger than %(megabytes)s MB, the limit for an evidence file. Nothing was kept.",
                    megabytes="20") in page
     assert 'lang="ar"' in page and 'dir="rtl"' in page
+
+
+def upload_with_the_script(page, commitment_id, name, pdf):
+    page.set_input_files(f"#file-{commitment_id}", files=[{"name": name, "mimeType": "application/pdf", "buffer": pdf}])
+    page.locator(f"#upload-button-{commitment_id}").click(no_wait_after=True)
+    assert wait_for_state(page, f"#files-{commitment_id}") == "done"
+
+
+def test_with_the_script_a_file_is_removed_from_the_draft_and_what_is_typed_stays(site, context_factory, artifacts):
+    intake_documents.SelfAssessmentDraft.objects(member_code="TN").delete()
+    page, seen = signed_in_form(site, context_factory, "poc-remove-js@example.org")
+    first, second = minimal_pdf("first"), minimal_pdf("second")
+    upload_with_the_script(page, "TN0501", "أول.pdf", first)
+    upload_with_the_script(page, "TN0501", "ثاني.pdf", second)
+    kept_first, kept_second = (str(stored_evidence(hashlib.sha256(pdf).hexdigest())["_id"]) for pdf in (first, second))
+    assert [f["file_id"] for f in draft_files()] == [kept_first, kept_second]
+    typed = "نص لم يُحفظ بعد."
+    page.fill("#narrative-TN0501", typed)
+
+    # The first file's button (listed by the script just now): it names the file, and takes it out in place.
+    button = page.locator(f"#remove-button-{kept_first}")
+    assert button.inner_text() == message("ar", "Remove")
+    assert button.get_attribute("aria-label") == message("ar", "Remove %(name)s from the draft", name="أول.pdf")
+    button.click(no_wait_after=True)
+    assert wait_for_state(page, "#files-TN0501", ("removed", "refused")) == "removed"
+    assert text_of(page, "#upload-status-TN0501") == message("ar", "Removed from the draft: %(name)s", name="أول.pdf")
+    assert page.locator("#files-list-TN0501 li").count() == 1 and "ثاني.pdf" in text_of(page, "#files-list-TN0501 li")
+    assert page.locator("#narrative-TN0501").input_value() == typed  # nothing typed is lost
+    assert [f["file_id"] for f in draft_files()] == [kept_second]
+    assert stored_evidence(hashlib.sha256(first).hexdigest()) is not None  # intake keeps the file itself
+    assert axe_violations(page) == []
+    page.screenshot(path=artifacts / "evidence-removed-ar.png", full_page=True)
+
+    # The page opened again: the other file, with its button as the server renders it; removed too, the list goes.
+    page.goto(f"{site}/ar{FORM}")
+    assert page.locator("#files-list-TN0501 li").count() == 1
+    page.locator(f"#remove-button-{kept_second}").click(no_wait_after=True)
+    assert wait_for_state(page, "#files-TN0501", ("removed", "refused")) == "removed"
+    assert page.locator("#files-list-TN0501").is_hidden() and page.locator("#files-heading-TN0501").is_hidden()
+    assert draft_files() == []
+    assert seen["csp"] == [] and seen["foreign"] == []
+
+
+def test_without_the_script_a_file_is_removed_by_the_plain_post_and_a_second_removal_is_a_404(site, context_factory):
+    intake_documents.SelfAssessmentDraft.objects(member_code="TN").delete()
+    page, seen = signed_in_form(site, context_factory, "poc-remove-plain@example.org", java_script_enabled=False)
+    pdf = minimal_pdf("to remove")
+    page.set_input_files("#file-TN0502", files=[{"name": "contrats.pdf", "mimeType": "application/pdf", "buffer": pdf}])
+    press_and_follow(page, page.locator("#upload-button-TN0502"))
+    file_id = str(stored_evidence(hashlib.sha256(pdf).hexdigest())["_id"])
+    assert [f["file_id"] for f in draft_files("TN0502")] == [file_id]
+    other = page.context.new_page()  # a second tab, open on the form with the file listed
+    other.goto(f"{site}/ar{FORM}")
+    answer = press_and_follow(page, page.locator(f"#remove-button-{file_id}"))
+    assert answer.status == 303 and page.url == f"{site}/ar{FORM}?removed=TN0502#files-TN0502"
+    assert text_of(page, "#upload-status-TN0502") == message("ar", "The file was removed from the draft.")
+    assert page.locator("#files-list-TN0502 li").count() == 0 and draft_files("TN0502") == []
+
+    # The same removal from the second tab: nothing to take out, and nothing else changes.
+    answer = press_and_follow(other, other.locator(f"#remove-button-{file_id}"))
+    assert answer.status == 404 and draft_files("TN0502") == []
+    assert seen["foreign"] == []
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

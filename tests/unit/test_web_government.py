@@ -108,6 +108,19 @@ PDF_FILE = {"file_id": "a" * 24, "filename": "تقرير.pdf", "media_type": "ap
             "sha256": "0" * 64, "download_url": "/api/v1/evidence/" + "a" * 24}
 
 
+def test_a_file_removed_from_a_commitment_leaves_its_other_files_and_the_other_commitments_as_they_were():
+    state = forms.prefilled(COMMITMENTS, None, "2023-2025", "ar")
+    first, second = forms.described_file(PDF_FILE), forms.described_file({**PDF_FILE, "file_id": "b" * 24, "filename": "b.pdf"})
+    state = forms.with_file(forms.with_file(forms.with_file(state, "TN0501", first), "TN0501", second), "TN-0502", first)
+    after, removed = forms.without_file(state, "TN0501", "a" * 24)
+    assert removed == first
+    assert forms.files_of(after, "TN0501") == [second] and forms.files_of(after, "TN-0502") == [first]
+    assert forms.files_of(state, "TN0501") == [first, second]  # the state given is not changed
+    # a file this commitment does not list (another's, or gone already): nothing is taken out
+    assert forms.without_file(after, "TN0501", "a" * 24) == (after, None)
+    assert forms.without_file(after, "TN0503", "b" * 24) == (after, None)
+
+
 def test_an_uploaded_file_is_kept_in_the_draft_under_its_commitment_once_and_submitted_by_id():
     state = forms.prefilled(COMMITMENTS, None, "2023-2025", "ar")
     described = forms.described_file(PDF_FILE)
