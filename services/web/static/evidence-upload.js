@@ -57,6 +57,7 @@ function enhanceRemoval(form) {
     const name = item?.querySelector(".file-name")?.textContent || "";
     const status = block.querySelector(".upload-status");
     if (button) button.disabled = true;
+    block.dataset.state = "removing";
     let answer = null;
     try {
       answer = await fetch(form.action, { method: "POST", body: new URLSearchParams(new FormData(form)),
@@ -71,6 +72,7 @@ function enhanceRemoval(form) {
         list.hidden = true;
         block.querySelector(".files-heading").hidden = true;
       }
+      block.querySelector(".upload-progress").hidden = true;  // the last upload's bar is not about this
       status.textContent = fill(block.dataset.msgRemoved, { name });
       block.dataset.state = "removed";
       block.querySelector("input[type=file]")?.focus();
@@ -109,6 +111,7 @@ function enhance(form) {
     }
     progressBox.hidden = false;
     button.disabled = true;
+    block.dataset.state = "sending";
     status.textContent = block.dataset.msgSending;
     sendWithProgress(form, { accept: "application/json", progress, status, messages: block, onDone: (request) => {
       button.disabled = false;
