@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from devtools import sample
-from services.publication import documents, handlers, open_data, views
+from services.publication import documents, handlers, open_data, queries, views
 from tests.fake_unit_of_work import FakeUnitOfWork
 
 MEMBERS = (
@@ -34,9 +34,10 @@ RATING_VARIANTS = (
 )
 
 
-def many_findings(count, monkeypatch):
+def many_findings(count, monkeypatch, read=documents.Finding._from_son):
     """`count` published findings, every few of them corrected, with members, titles and ratings that vary
-    (tabs, newlines, quotes, control characters, Arabic): the finding views open data reads, oldest first."""
+    (tabs, newlines, quotes, control characters, Arabic): the finding views open data reads, oldest first,
+    each stored document loaded by `read`."""
     ids = itertools.count(1)
     monkeypatch.setattr(handlers, "new_id", lambda prefix: f"{prefix}_{next(ids):06d}")
     uow = FakeUnitOfWork("publication")
@@ -50,7 +51,7 @@ def many_findings(count, monkeypatch):
             ratings=RATING_VARIANTS[n % len(RATING_VARIANTS)], plan_assessment=None)
         handlers.publish(uow, payload, f"corr-{n}", published + timedelta(minutes=37 * n, milliseconds=n))
     raws = uow.collection(documents.Finding).values()
-    return [views.finding_view(documents.Finding._from_son(raw)) for raw in raws if not raw.get("superseded_by")]
+    return [views.finding_view(read(raw)) for raw in raws if not raw.get("superseded_by")]
 
 
 # sha256 of the whole-body rendering of many_findings(300) as the service served it before open data streamed
@@ -95,3 +96,13 @@ def test_no_findings_is_a_header_only_csv_and_an_empty_json_list(kind):
         assert body == ("\ufeff" + ",".join(open_data.FIELDNAMES) + "\r\n").encode("utf-8")
     else:
         assert json.loads(body) == {"columns": open_data.FIELDNAMES, "rows": []}
+
+
+def test_a_stored_finding_read_raw_gives_the_rows_of_the_document_mongoengine_loads(monkeypatch, table):
+    """queries.findings_by_id reads raw documents with open data's projection: the same rows as the Finding."""
+    as_read = open_data.rows(many_findings(300, monkeypatch, read=lambda raw: queries.StoredFinding(
+        {"_id": raw["_id"], **{field: raw[field] for field in queries.OPEN_DATA_PROJECTION}})))
+    assert as_read == table
+    with pytest.raises(AttributeError):
+        queries.StoredFinding({"_id": "fnd_1"}).not_a_field  # noqa: B018
+    assert queries.StoredFinding({"_id": "fnd_1"}).expert_id is None  # left out by the projection
