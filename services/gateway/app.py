@@ -168,6 +168,26 @@ def route(path: str):
     return None
 
 
+class Relayed:
+    """A service's answer body, passed on piece by piece as it arrives: the gateway holds one piece at a time
+    whatever the size (open data is tens of MB), and a body the service streams while making it reaches the
+    client as it is made. Read to its end, the connection goes back to the pool; a client that left first
+    has it closed (its unread rest must not reach the next request). A service's body that breaks off
+    mid-way raises here, so the client's connection is closed too: it sees an unfinished answer, not a
+    short one."""
+
+    def __init__(self, upstream):
+        self.upstream = upstream
+
+    def __iter__(self):
+        yield from self.upstream.stream(READ_PIECE, decode_content=False)
+
+    def close(self):
+        if not self.upstream.isclosed():
+            self.upstream.close()
+        self.upstream.release_conn()
+
+
 class Gateway:
     def __init__(self, upstreams: dict, evidence_max_bytes: int = edge.EVIDENCE_MAX_BYTES,
                  public_base_url: str = edge.DEFAULT_PUBLIC_BASE_URL):
@@ -230,16 +250,17 @@ class Gateway:
             headers["Content-Type"] = environ["CONTENT_TYPE"]
         try:
             upstream = self.upstreams[service].request(self.http, method, target, body=body, headers=headers,
-                                                        preload_content=True)
+                                                        preload_content=False)
         except urllib3.exceptions.HTTPError as exc:
             log.warning("upstream_unreachable", service=service, error=str(exc))
             return _json(start_response, 502, {"error": {"code": "bad_gateway", "message": f"The {service} service is not answering."}})
         log.info("request_forwarded", method=method, path=path, upstream=service,
                  status=upstream.status, correlation_id=correlation_id)
         reply_headers = [(k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP]
-        reply_headers.append(("Content-Length", str(len(upstream.data))))
+        if upstream.headers.get("Content-Length") is not None:  # else (a body streamed as it is made) eventlet sends it chunked
+            reply_headers.append(("Content-Length", upstream.headers["Content-Length"]))
         start_response(f"{upstream.status} {upstream.reason or ''}".strip(), reply_headers)
-        return [upstream.data]
+        return Relayed(upstream)
 
     def openapi(self, start_response):
         """Every service's OpenAPI document, merged: each service describes its own routes."""

@@ -8,7 +8,8 @@ from memory; a new publication changes every ETag within a second.
 The 200 bodies are kept in memory too, under the same marker: a public read renders once
 per marker (and URL), not once per request. A body therefore lags a publication by at most
 the refresh interval, as the ETag already does. One render per key runs at a time; the
-requests that arrive meanwhile wait for it and reuse it.
+requests that arrive meanwhile wait for it and reuse it. Open data is too big to keep here: it is
+rendered into files under the same marker (open_data_files.py), with these ETag and 304 rules.
 """
 import hashlib
 from collections import OrderedDict
@@ -19,6 +20,19 @@ from werkzeug.wrappers import Response
 
 MAX_BODIES = 512
 MAX_BYTES = 32 * 1024 * 1024  # bodies kept at most; a body over a quarter of this is served, not kept
+
+
+def public_headers(etag: str, marker) -> dict:
+    """The caching headers of a public read whose content `etag` names, under the freshness `marker`."""
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=30"}
+    if marker[0] is not None:
+        headers["Last-Modified"] = marker[0].strftime("%a, %d %b %Y %H:%M:%S GMT")
+    return headers
+
+
+def not_modified(request, etag: str) -> bool:
+    """Whether the request's If-None-Match names `etag` (answer 304)."""
+    return etag in [value.strip() for value in (request.headers.get("If-None-Match") or "").split(",")]
 
 
 class Freshness(DependencyProvider):
@@ -47,14 +61,16 @@ class Freshness(DependencyProvider):
         self.marker = marker
         return marker
 
+    def current(self):
+        """The marker as last refreshed (read now if it never was)."""
+        return self.marker or self.refresh()
+
     def respond(self, request, render):
-        marker = self.marker or self.refresh()
+        marker = self.current()
         tag = hashlib.sha256(f"{marker[0]}|{marker[1]}|{request.full_path}".encode()).hexdigest()[:32]
         etag = f'"{tag}"'
-        headers = {"ETag": etag, "Cache-Control": "public, max-age=30"}
-        if marker[0] is not None:
-            headers["Last-Modified"] = marker[0].strftime("%a, %d %b %Y %H:%M:%S GMT")
-        if etag in [value.strip() for value in (request.headers.get("If-None-Match") or "").split(",")]:
+        headers = public_headers(etag, marker)
+        if not_modified(request, etag):
             return Response(status=304, headers=headers)  # no database read
         # The render reads the path and query only: absolute links come from PUBLIC_BASE_URL.
         key = (marker, request.full_path)

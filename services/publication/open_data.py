@@ -92,18 +92,37 @@ def _cell(value):
     return edge.FORBIDDEN_IN_TEXT.sub("\ufffd", value) if isinstance(value, str) else value
 
 
-def to_csv(table) -> bytes:
-    """UTF-8 with a byte-order mark, so spreadsheet programs open Arabic text correctly. Records end in CRLF
+def csv_pieces(tables):
+    """The CSV file, one piece per table of rows (open data renders a batch of findings at a time, so the
+    whole file is never in memory): the pieces joined are the same bytes however the rows are split.
+    UTF-8 with a byte-order mark, so spreadsheet programs open Arabic text correctly. Records end in CRLF
     (RFC 4180); a CR appears nowhere else."""
+    yield "\ufeff".encode("utf-8") + _csv_text(lambda writer: writer.writeheader())
+    for table in tables:
+        if table:
+            yield _csv_text(lambda writer: writer.writerows({name: _cell(value) for name, value in row.items()} for row in table))
+
+
+def _csv_text(write) -> bytes:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=FIELDNAMES, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows({name: _cell(value) for name, value in row.items()} for row in table)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    write(csv.DictWriter(out, fieldnames=FIELDNAMES, lineterminator="\r\n"))
+    return out.getvalue().encode("utf-8")
 
 
-def to_json(table) -> bytes:
-    return json.dumps({"columns": FIELDNAMES, "rows": table}, ensure_ascii=False).encode("utf-8")
+def json_pieces(tables):
+    """The JSON file, {"columns": [...], "rows": [...]}, one piece per table of rows: the pieces joined are
+    byte for byte json.dumps of the whole object (its default separators, ensure_ascii off), valid JSON
+    only once complete."""
+    yield ('{"columns": ' + json.dumps(FIELDNAMES, ensure_ascii=False) + ', "rows": [').encode("utf-8")
+    separator = ""
+    for table in tables:
+        if table:
+            yield (separator + ", ".join(json.dumps(row, ensure_ascii=False) for row in table)).encode("utf-8")
+            separator = ", "
+    yield b"]}"
+
+
+PIECES = {"csv": csv_pieces, "json": json_pieces}
 
 
 def data_dictionary(base_url: str = "") -> dict:

@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 from services.publication import documents, feeds, handlers, open_data, queries, schemas, trail, views
 from services.publication import metrics as publication_metrics
 from services.publication.freshness import Freshness
+from services.publication.open_data_files import OpenDataFiles
 from services.publication.public_feed import PublicFeed, public_message
 from services.publication.transparency_log import TransparencyLog
 from shared.clock import utcnow
@@ -39,6 +40,7 @@ class PublicationService(service_shell.ServiceShell):
     store = Store(documents=documents.ALL)
     metric_gauges = (publication_metrics.gauges,)  # scraped at /metrics (shared/metrics.py)
     freshness = Freshness()
+    open_data_files = OpenDataFiles()  # open data rendered once per content into a file, downloads streamed from it
     transparency = TransparencyLog()
     public_feed = PublicFeed()
     auth = Auth()
@@ -125,15 +127,12 @@ class PublicationService(service_shell.ServiceShell):
     @http("GET", "/api/v1/open-data/commitments.csv")
     @api_endpoint
     def open_data_csv(self, request):
-        return self.freshness.respond(request, lambda: Response(
-            open_data.to_csv(open_data.rows(views.finding_view(f) for f in queries.latest_findings(in_force_only=True))),
-            content_type="text/csv; charset=utf-8", headers={"Content-Disposition": 'attachment; filename="irm-commitments.csv"'}))
+        return self.open_data_files.respond(request, "csv", self.freshness.current())
 
     @http("GET", "/api/v1/open-data/commitments.json")
     @api_endpoint
     def open_data_json(self, request):
-        return self.freshness.respond(request, lambda: Response(
-            open_data.to_json(open_data.rows(views.finding_view(f) for f in queries.latest_findings(in_force_only=True))), content_type="application/json"))
+        return self.open_data_files.respond(request, "json", self.freshness.current())
 
     @http("GET", "/api/v1/open-data/data-dictionary.json")
     @api_endpoint

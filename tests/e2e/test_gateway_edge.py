@@ -27,11 +27,23 @@ ROOT = Path(__file__).resolve().parents[2]
 EVIDENCE_MAX_BYTES = 3 * 1024 * 1024  # small, so the upload route's limit is quick to cross
 
 
+STREAMED_PIECE = 64 * 1024
+STREAMED_PIECES = 768  # 48 MB: more than the gateway could hold unnoticed
+
+
+def streamed_piece(n) -> bytes:
+    return bytes([n % 251]) * STREAMED_PIECE
+
+
 class Echo(BaseHTTPRequestHandler):
-    """Answers every request with its method, path, headers and body length as JSON."""
+    """Answers every request with its method, path, headers and body length as JSON; a GET under
+    /api/v1/open-data/ with a body made as it is sent (chunked), its second half only once `resume` is set."""
     protocol_version = "HTTP/1.1"
+    resume = threading.Event()
 
     def _answer(self):
+        if self.command == "GET" and self.path.startswith("/api/v1/open-data/"):
+            return self._stream()
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         reply = json.dumps({"method": self.command, "path": self.path, "headers": dict(self.headers.items()),
@@ -42,6 +54,20 @@ class Echo(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(reply)))
         self.end_headers()
         self.wfile.write(reply)
+
+    def _stream(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            for n in range(STREAMED_PIECES):
+                if n == STREAMED_PIECES // 2:
+                    Echo.resume.wait(30)
+                self.wfile.write(b"%x\r\n%s\r\n" % (STREAMED_PIECE, streamed_piece(n)))
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:  # the gateway closed it: its client left
+            pass
 
     do_GET = do_POST = do_PUT = _answer
 
@@ -308,3 +334,32 @@ def test_no_hsts_through_the_gateway_over_plain_http(gateway):
         pytest.skip("this environment sets an https PUBLIC_BASE_URL")
     for path in ("/api/v1/findings", "/api/v1/nowhere", "/fr/log"):
         assert "Strict-Transport-Security" not in requests.get(base + path, timeout=10).headers, path
+
+
+def test_an_answer_is_passed_on_as_it_arrives_and_never_held_whole(gateway):
+    process, base, _ = gateway
+    before = rss(process)
+    Echo.resume.clear()
+    answer = requests.get(f"{base}/api/v1/open-data/commitments.csv", stream=True, timeout=30)
+    assert answer.status_code == 200 and answer.headers.get("Transfer-Encoding") == "chunked"
+    pieces = answer.iter_content(STREAMED_PIECE)
+    received = b""
+    while len(received) < STREAMED_PIECE * STREAMED_PIECES // 2:  # the service has sent no more than this yet
+        received += next(pieces)
+    assert received == b"".join(streamed_piece(n) for n in range(STREAMED_PIECES // 2))
+    Echo.resume.set()
+    size = len(received) + sum(len(piece) for piece in pieces)
+    assert size == STREAMED_PIECE * STREAMED_PIECES
+    assert rss(process) - before < 32 * 1024 * 1024  # the 48 MB went through, never held
+
+
+def test_a_client_that_leaves_mid_answer_leaves_the_gateway_serving(gateway):
+    _, base, _ = gateway
+    Echo.resume.clear()
+    answer = requests.get(f"{base}/api/v1/open-data/commitments.json", stream=True, timeout=30)
+    next(answer.iter_content(STREAMED_PIECE))
+    answer.close()  # gone mid-body: the gateway closes its connection to the service rather than reuse it
+    Echo.resume.set()
+    for _ in range(5):  # the next requests get their own answers, not the rest of that body
+        echoed = requests.get(f"{base}/api/v1/findings?n=1", timeout=10)
+        assert echoed.status_code == 200 and echoed.json()["path"] == "/api/v1/findings?n=1"

@@ -54,8 +54,7 @@ def dimensions(commitments) -> dict:
 
 def in_force(finding: dict) -> bool:
     """Whether a finding (its view) stands: no later version replaces it and it was not
-    withdrawn. The same rule as queries.latest_findings(in_force_only=True), for findings
-    already read."""
+    withdrawn. The same rule as queries.open_data_ids, for findings already read."""
     return finding.get("superseded_by") is None and finding.get("status") != "withdrawn"
 
 
