@@ -23,6 +23,7 @@ from werkzeug.wrappers import Response
 from services.publication import documents, feeds, handlers, open_data, queries, schemas, trail, views
 from services.publication import metrics as publication_metrics
 from services.publication.freshness import Freshness
+from services.publication.positions import FindingPositions
 from services.publication.public_feed import PublicFeed, public_message
 from services.publication.transparency_log import TransparencyLog
 from shared.clock import utcnow
@@ -39,6 +40,7 @@ class PublicationService(service_shell.ServiceShell):
     store = Store(documents=documents.ALL)
     metric_gauges = (publication_metrics.gauges,)  # scraped at /metrics (shared/metrics.py)
     freshness = Freshness()
+    positions = FindingPositions()  # numbers findings stored before positions existed, at start
     transparency = TransparencyLog()
     public_feed = PublicFeed()
     auth = Auth()
@@ -110,7 +112,7 @@ class PublicationService(service_shell.ServiceShell):
         return self.freshness.respond(request, lambda: self._feed(request, query, "json"))
 
     def _feed(self, request, query, kind):
-        latest = queries.latest_findings(query["member"], limit=queries.FEED_ENTRIES)
+        latest = queries.current_findings(query["member"])
         versions, first_published = queries.versions_of([f.case_id for f in latest])
         items = feeds.entries([{**views.finding_view(f), "first_published_at": first_published[f.case_id]} for f in latest],
                               {case_id: ids[:-1] for case_id, ids in versions.items()})
