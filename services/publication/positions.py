@@ -9,12 +9,11 @@ Findings stored before positions existed are numbered once, in the order they we
 published, when the counter does not exist yet: at the service's start (FindingPositions),
 or by the first publication if that comes first.
 """
+import mongoengine
 from nameko.extensions import DependencyProvider
 from pymongo.errors import DuplicateKeyError
 
 from services.publication import documents
-from shared import settings
-from shared.persistence import mongo
 from shared.persistence.unit_of_work import run_in_transaction
 
 COUNTER = "findings"
@@ -60,11 +59,10 @@ def top() -> int:
 class FindingPositions(DependencyProvider):
     """At the service's start, numbers findings stored before positions existed, so none goes unlisted."""
 
-    def setup(self):
-        config = self.container.config
-        client = mongo.connect(settings.value(config, "MONGODB_URI"), settings.value(config, "MONGODB_DB"))
-        mongo.ensure_indexes((documents.Finding, documents.FindingCounter))
+    def start(self):
+        # In start, not setup: nameko sets extensions up at the same time, and Store's setup
+        # connects the database (and makes the indexes) that this reads.
         try:
-            run_in_transaction(client, "publication", ensure_counter)
+            run_in_transaction(mongoengine.connection.get_connection(), "publication", ensure_counter)
         except DuplicateKeyError:
-            pass  # another instance created it at the same moment: it numbered the same findings
+            pass  # another instance (or a first publication) created it at the same moment, numbering the same findings
