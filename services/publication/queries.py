@@ -55,8 +55,9 @@ def member_findings(member_code, limit=MEMBER_FINDINGS_LIMIT):
 
 def current_findings(member=None, limit=FEED_ENTRIES):
     """The feeds' findings: each case's latest version (withdrawn ones included), newest first,
-    at most `limit`, whole; `member` keeps one member's. Read window by window of positions."""
-    found, _ = _newest(positions.top(), limit, member, {"superseded_by": None}, None)
+    at most `limit`, as lists show them (LIST_PROJECTION: an entry shows the summary); `member`
+    keeps one member's. Read window by window of positions."""
+    found, _ = _newest(positions.top(), limit, member, {"superseded_by": None}, LIST_PROJECTION)
     return found
 
 
@@ -73,7 +74,7 @@ def _newest(top, limit, member, filters, projection, budget=None):
     def read_window(lo, hi):
         pipeline = [{"$match": {**keyed, "position": {"$gt": lo, "$lte": hi}}}]
         pipeline += [{"$match": filters}] if filters else []
-        pipeline += [{"$sort": {"position": -1}}] + ([{"$project": projection}] if projection else [])
+        pipeline += [{"$sort": {"position": -1}}, {"$project": projection}]
         return [documents.Finding._from_son(raw) for raw in collection.aggregate(pipeline)]
 
     return paging.collect(read_window, top, limit, first_window=limit + 1, position=lambda f: f.position, budget=budget)

@@ -114,7 +114,7 @@ class PublicationService(service_shell.ServiceShell):
     def _feed(self, request, query, kind):
         latest = queries.current_findings(query["member"])
         versions, first_published = queries.versions_of([f.case_id for f in latest])
-        items = feeds.entries([{**views.finding_view(f), "first_published_at": first_published[f.case_id]} for f in latest],
+        items = feeds.entries([{**views.finding_view(f, full=False), "first_published_at": first_published[f.case_id]} for f in latest],
                               {case_id: ids[:-1] for case_id, ids in versions.items()})
         base = self._public_base_url()
         self_url = request.full_path.rstrip("?")
