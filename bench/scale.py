@@ -272,8 +272,8 @@ def measure_http(publication, web, publication_pid, log_size, repeat, open_data_
     session = requests.Session()
     out = {}
     collection = documents.Finding._get_collection()
-    current = list(collection.find({"superseded_by": None}, {"_id": 1, "case_id": 1, "member_code": 1, "published_at_dt": 1},
-                                   sort=[("published_at_dt", -1), ("_id", -1)]))
+    current = list(collection.find({"superseded_by": None}, {"_id": 1, "case_id": 1, "member_code": 1, "position": 1},
+                                   sort=[("position", -1)]))
     step = max(1, len(current) // repeat)
     sample_findings = current[::step][:repeat]
     members = [m[0] for m in cases.MEMBERS]
@@ -292,7 +292,7 @@ def measure_http(publication, web, publication_pid, log_size, repeat, open_data_
     repeated("findings list: first page (repeated URL)", publication + "/api/v1/findings")
     series("findings list: filtered page", [f"/api/v1/findings?completion=substantial&language=fr&limit={n}" for n in limits])
     deep = current[int(len(current) * 0.9):]
-    cursors = [paging.encode_cursor(raw["published_at_dt"], raw["_id"]) for raw in deep[:repeat]]
+    cursors = [paging.encode_cursor(raw["position"]) for raw in deep[:repeat]]
     series("findings list: deep cursor page (90%)", [f"/api/v1/findings?cursor={c}" for c in cursors])
     series("a finding", [f"/api/v1/findings/{raw['_id']}" for raw in sample_findings])
     series("a member's findings", [f"/api/v1/findings?member={members[i % len(members)]}&limit={20 + i // len(members)}"

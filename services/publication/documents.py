@@ -29,6 +29,9 @@ class Finding(Document):
     published_at = StringField(required=True)
     published_at_dt = DateTimeField(required=True)
     audit_head = DictField(required=True)  # {"seq", "hash"} of the publication entry: detects a truncated chain
+    # The order of publication, 1, 2, 3, ...: what the lists page by (paging.py, positions.py). Sparse:
+    # findings stored before it existed have none until positions.number_unpositioned numbers them.
+    position = IntField()
     meta = {
         "collection": "publication_findings",
         "indexes": [
@@ -37,8 +40,20 @@ class Finding(Document):
             ("cycle", "-published_at_dt"),
             "-published_at_dt",
             ("superseded_by", "-published_at_dt", "-_id"),  # the public list's filter and order, cursor included
+            # The lists' windows: a range of positions, alone or for one member (queries.py).
+            {"fields": ["-position"], "unique": True, "sparse": True},
+            ("member_code", "-position"),
         ],
     }
+
+
+class FindingCounter(Document):
+    """The last position given to a finding (one document, "findings"): incremented in the unit of
+    work that publishes, so positions follow the order in which publications commit."""
+
+    counter_id = StringField(primary_key=True, default="findings")
+    top = IntField(required=True)
+    meta = {"collection": "publication_counters"}
 
 
 
@@ -87,4 +102,4 @@ class LogCheckpoint(Document):
             "indexes": [{"fields": ["follows"], "unique": True, "sparse": True, "name": "one_checkpoint_after_each"}]}
 
 
-ALL = (Finding, LogLeaf, LogNode, LogState, LogCheckpoint)
+ALL = (Finding, FindingCounter, LogLeaf, LogNode, LogState, LogCheckpoint)

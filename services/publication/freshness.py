@@ -1,8 +1,8 @@
 """Conditional answers for public reads: ETag and Last-Modified, and 304 without touching the database.
 
 Everything the public reads changes only when a finding is published (or corrected). The
-service keeps that moment in memory (the newest publication time and the number of
-findings), refreshed every second, so an If-None-Match that still matches is answered 304
+service keeps that moment in memory (the newest publication time and the last position given
+to a finding, positions.py), refreshed every second, so an If-None-Match that still matches is answered 304
 from memory; a new publication changes every ETag within a second.
 
 The 200 bodies are kept in memory too, under the same marker: a public read renders once
@@ -46,15 +46,17 @@ class Freshness(DependencyProvider):
         return self
 
     def refresh(self):
-        from services.publication import documents  # imported late: documents stay out of the service module's scope
+        from services.publication import documents, positions  # imported late: documents stay out of the service module's scope
 
-        collection = documents.Finding._get_collection()
+        # Every publication, withdrawal and correction inserts a finding with the next position
+        # (the only update, superseded_by, comes with one): the counter is the marker, read by
+        # its id, with the newest finding's time, read by its position (a database emptied and
+        # filled again, as tests do, can reach the same top). A count of the collection, as
+        # before, reads every finding on SecantusDB (bench/FINDINGS.md, 2026-12-01).
         previous = self.marker
-        # Only findings at or after the newest one already seen: an index range, instead of a
-        # sort that SecantusDB answers by reading every finding (measured: README, Performance).
-        since = {"published_at_dt": {"$gte": previous[0]}} if previous and previous[0] is not None else {}
-        newest = collection.find_one(since, {"published_at_dt": 1}, sort=[("published_at_dt", -1)])
-        marker = (newest["published_at_dt"] if newest else None, collection.estimated_document_count())
+        top = positions.top()
+        newest = documents.Finding._get_collection().find_one({"position": top}, {"published_at_dt": 1}) if top else None
+        marker = (newest["published_at_dt"] if newest else None, top)
         if marker != previous:
             self.bodies.clear()
             self.bytes = 0

@@ -1,5 +1,5 @@
 """Publication's decisions: plain functions over a unit of work and plain values (see services/review/handlers.py)."""
-from services.publication import documents
+from services.publication import documents, positions
 from services.publication.domain import finding as finding_rules
 from shared.clock import iso
 from shared.contracts.events import FINDING_PUBLISHED, build_event
@@ -32,7 +32,7 @@ def publish(uow, approved, correlation_id, now):
         plan_number=content["action_plan"]["plan_number"], languages=content["languages"],
         expert_id=content["expert_id"], reviewer_id=content["reviewer_id"], commitments=content["commitments"],
         summary=content["summary"], content_sha256=content["content_sha256"], published_at=iso(now),
-        published_at_dt=now, audit_head={"seq": entry["seq"], "hash": entry["hash"]},
+        published_at_dt=now, audit_head={"seq": entry["seq"], "hash": entry["hash"]}, position=positions.next_position(uow),
     ))
     if previous:
         uow.update(documents.Finding, {"_id": previous.finding_id}, {"$set": {"superseded_by": finding_id}})
@@ -61,7 +61,8 @@ def withdraw(uow, principal, finding_id, reason, correlation_id, now):
                                      "finding_id": withdrawn_id, "version": current.version + 1, "status": "withdrawn",
                                      "withdrawn_reason": reason, "supersedes": finding_id, "superseded_by": None,
                                      "published_at": iso(now), "published_at_dt": now,
-                                     "audit_head": {"seq": entry["seq"], "hash": entry["hash"]}})
+                                     "audit_head": {"seq": entry["seq"], "hash": entry["hash"]},
+                                     "position": positions.next_position(uow)})
     uow.insert(withdrawn)
     uow.update(documents.Finding, {"_id": finding_id}, {"$set": {"superseded_by": withdrawn_id}})
     uow.emit(build_event(FINDING_PUBLISHED, {

@@ -1,5 +1,5 @@
 """Publication's reads: the findings lists, feeds and the log's leaves and checkpoints."""
-from services.publication import documents, paging, views
+from services.publication import documents, paging, positions, views
 from services.publication.schemas import INDICATOR_FILTERS
 
 FEED_ENTRIES = 100
@@ -9,43 +9,87 @@ FEED_ENTRIES = 100
 # views.finding_view(full=False) reads: a field missing here reads as its default.
 LIST_PROJECTION = {field: 1 for field in ("case_id", "version", "member", "cycle", "plan_number", "languages", "summary",
                                           "published_at", "published_at_dt", "status", "withdrawn_reason",
-                                          "supersedes", "superseded_by")}
+                                          "supersedes", "superseded_by", "position")}
+
+
+# A page's first window: the page and one more (a list of current findings is mostly current
+# findings); the windows double below it. SCAN_BUDGET bounds the positions one page of the
+# findings list reads when its filters are checked finding by finding (every filter but the
+# member, which has its own index): a filter that matches rarely gets a shorter page, with a
+# next link, instead of a read of every finding. 256 positions cost about what reading every
+# finding did at 100 findings (bench/FINDINGS.md, 2026-12-01).
+SCAN_BUDGET = 256
 
 
 def findings_page(query):
-    """One page of the findings list for a FindingsQuery: (findings, whether more follow)."""
+    """One page of the findings list for a FindingsQuery, newest first: (findings, the next
+    page's cursor or None). Read window by window of positions (paging.collect)."""
     filters = _filters(query)
-    if query["cursor"]:
-        published_at, finding_id = paging.decode_cursor(query["cursor"])
-        filters["$or"] = [{"published_at_dt": {"$lt": published_at}},
-                          {"published_at_dt": published_at, "_id": {"$lt": finding_id}}]
-    found = list(documents.Finding._get_collection().find(filters, LIST_PROJECTION, sort=[("published_at_dt", -1), ("_id", -1)],
-                                                          limit=query["limit"] + 1))
-    return [documents.Finding._from_son(raw) for raw in found[:query["limit"]]], len(found) > query["limit"]
+    top = _below(query["cursor"]) - 1 if query["cursor"] else positions.top()
+    member = filters.pop("member_code", None)
+    found, before = _newest(top, query["limit"], member, filters, LIST_PROJECTION,
+                            budget=None if member else SCAN_BUDGET)
+    return found, paging.encode_cursor(before) if before else None
 
 
 def findings_list(query) -> dict:
     """The findings list for a FindingsQuery as plain data, what the JSON API and the findings
     page both show: {"items": [summary views], "next": the next page's query parameters, or None}."""
-    page, more = findings_page(query)
+    page, cursor = findings_page(query)
     return {"items": [views.finding_view(f, full=False) for f in page],
-            "next": views.next_page_query(query, page[-1]) if more else None}
+            "next": views.next_page_query(query, cursor) if cursor else None}
 
 
 # A member's page lists every version of its findings; a member publishes one finding per plan
 # (two years) and a few versions of each, so this bound is far above any real member's count.
-# It still bounds the page: SecantusDB reads every document a sorted query matches.
 MEMBER_FINDINGS_LIMIT = 100
 
 
 def member_findings(member_code, limit=MEMBER_FINDINGS_LIMIT):
     """Every version of one member's findings, newest first, each with its commitments (what
     their four dimensions are counted from): (findings, whether more than `limit` exist).
-    Read through the (member_code, cycle, -published_at_dt) index."""
-    found = list(documents.Finding._get_collection().find(
-        {"member_code": member_code}, {**LIST_PROJECTION, "commitments": 1},
-        sort=[("published_at_dt", -1), ("_id", -1)], limit=limit + 1))
-    return [documents.Finding._from_son(raw) for raw in found[:limit]], len(found) > limit
+    Read through the (member_code, -position) index, window by window."""
+    found, before = _newest(positions.top(), limit, member_code, {}, {**LIST_PROJECTION, "commitments": 1})
+    return found, before is not None
+
+
+def current_findings(member=None, limit=FEED_ENTRIES):
+    """The feeds' findings: each case's latest version (withdrawn ones included), newest first,
+    at most `limit`, as lists show them (LIST_PROJECTION: an entry shows the summary); `member`
+    keeps one member's. Read window by window of positions."""
+    found, _ = _newest(positions.top(), limit, member, {"superseded_by": None}, LIST_PROJECTION)
+    return found
+
+
+def _newest(top, limit, member, filters, projection, budget=None):
+    """(up to `limit` findings at or below position `top` matching `filters`, newest first, the
+    position the next page starts below or None). Each window is an aggregation whose first
+    stage is only an index range, the positions (lo, hi] (and the member, on its own index);
+    the other filters are a second stage, checked on the documents of that range. In one stage,
+    SecantusDB reads the range with filters on fields other indexes start with (superseded_by,
+    cycle, two of them) by reading every finding (bench/FINDINGS.md, 2026-12-01)."""
+    collection = documents.Finding._get_collection()
+    keyed = {"member_code": member} if member else {}
+
+    def read_window(lo, hi):
+        pipeline = [{"$match": {**keyed, "position": {"$gt": lo, "$lte": hi}}}]
+        pipeline += [{"$match": filters}] if filters else []
+        pipeline += [{"$sort": {"position": -1}}, {"$project": projection}]
+        return [documents.Finding._from_son(raw) for raw in collection.aggregate(pipeline)]
+
+    return paging.collect(read_window, top, limit, first_window=limit + 1, position=lambda f: f.position, budget=budget)
+
+
+def _below(cursor) -> int:
+    """The position a cursor's page starts below; a cursor of the earlier format names the last
+    finding seen, whose position is read by its id."""
+    kind, value = paging.decode_cursor(cursor)
+    if kind == "before":
+        return value
+    seen = documents.Finding._get_collection().find_one({"_id": value}, {"position": 1})
+    if seen is None or seen.get("position") is None:
+        raise paging.not_a_cursor()
+    return seen["position"]
 
 
 def finding(finding_id):

@@ -24,6 +24,7 @@ from services.publication import documents, feeds, handlers, open_data, queries,
 from services.publication import metrics as publication_metrics
 from services.publication.freshness import Freshness
 from services.publication.open_data_files import OpenDataFiles
+from services.publication.positions import FindingPositions
 from services.publication.public_feed import PublicFeed, public_message
 from services.publication.transparency_log import TransparencyLog
 from shared.clock import utcnow
@@ -41,6 +42,7 @@ class PublicationService(service_shell.ServiceShell):
     metric_gauges = (publication_metrics.gauges,)  # scraped at /metrics (shared/metrics.py)
     freshness = Freshness()
     open_data_files = OpenDataFiles()  # open data rendered once per content into a file, downloads streamed from it
+    positions = FindingPositions()  # numbers findings stored before positions existed, at start
     transparency = TransparencyLog()
     public_feed = PublicFeed()
     auth = Auth()
@@ -112,9 +114,9 @@ class PublicationService(service_shell.ServiceShell):
         return self.freshness.respond(request, lambda: self._feed(request, query, "json"))
 
     def _feed(self, request, query, kind):
-        latest = queries.latest_findings(query["member"], limit=queries.FEED_ENTRIES)
+        latest = queries.current_findings(query["member"])
         versions, first_published = queries.versions_of([f.case_id for f in latest])
-        items = feeds.entries([{**views.finding_view(f), "first_published_at": first_published[f.case_id]} for f in latest],
+        items = feeds.entries([{**views.finding_view(f, full=False), "first_published_at": first_published[f.case_id]} for f in latest],
                               {case_id: ids[:-1] for case_id, ids in versions.items()})
         base = self._public_base_url()
         self_url = request.full_path.rstrip("?")

@@ -1,7 +1,6 @@
 """How publication shows a finding, a checkpoint, a case's timeline."""
 import base64
 
-from services.publication import paging
 from shared.clock import iso
 
 IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
@@ -24,10 +23,10 @@ def finding_view(finding, full=True) -> dict:
     return view
 
 
-def next_page_query(query, last) -> dict:
-    """The query parameters of the page after `last`: the same filters and limit, its cursor."""
+def next_page_query(query, cursor: str) -> dict:
+    """The query parameters of the next page: the same filters and limit, and its cursor."""
     params = {k: v for k, v in query.items() if v not in (None, False) and k not in ("cursor", "limit")}
-    params.update(limit=query["limit"], cursor=paging.encode_cursor(last.published_at_dt, last.finding_id))
+    params.update(limit=query["limit"], cursor=cursor)
     return params
 
 

@@ -87,6 +87,15 @@ def seed():
         document._get_collection().delete_many({})
     now = utcnow() - timedelta(minutes=10)
     at = iso(now)
+    # Published in the order of their times, as the service publishes (the lists' order is the
+    # order of publication): the earlier cycles first.
+    # The hostile member's earlier plan, still in force: its page charts a cycle under a name
+    # that holds script and markup (the chart's title and description carry the name).
+    hostile_earlier = publish({**approved_payload("case_web_xs_old", HOSTILE_MEMBER, titles={"TN0502": {"en": f"Old {SCRIPT}"}}),
+                               "action_plan": {"cycle": "2019-2021", "plan_number": 3}}, now - timedelta(days=800))
+    earlier = publish({**approved_payload("case_web_tn_old", sample.MEMBER, ratings=EARLIER_RATINGS),
+                       "action_plan": {"cycle": "2021-2023", "plan_number": 4}},
+                      now - timedelta(days=400))
     tunisia = publish(approved_payload("case_web_tn", sample.MEMBER, government_comments=[{
         "comment_id": "gc_1", "commitment_id": "TN0501", "text": {"fr": "Le portail publie aussi les données mensuelles."},
         "author_id": "poc-tn", "at": at, "response": {"text": {"fr": "Noté : la justification le mentionne."},
@@ -106,12 +115,5 @@ def seed():
     first = publish(hostile_payload, now + timedelta(seconds=1))
     corrected = publish(hostile_payload, now + timedelta(seconds=2))
     withdrawn = withdraw(corrected, f"Published in error {SCRIPT} {MARKUP}", now + timedelta(seconds=3))
-    earlier = publish({**approved_payload("case_web_tn_old", sample.MEMBER, ratings=EARLIER_RATINGS),
-                       "action_plan": {"cycle": "2021-2023", "plan_number": 4}},
-                      now - timedelta(days=400))
-    # The hostile member's earlier plan, still in force: its page charts a cycle under a name
-    # that holds script and markup (the chart's title and description carry the name).
-    hostile_earlier = publish({**approved_payload("case_web_xs_old", HOSTILE_MEMBER, titles={"TN0502": {"en": f"Old {SCRIPT}"}}),
-                               "action_plan": {"cycle": "2019-2021", "plan_number": 3}}, now - timedelta(days=800))
     return {"tunisia": tunisia, "hostile_first": first, "hostile_corrected": corrected, "hostile_withdrawn": withdrawn,
             "tunisia_earlier": earlier, "hostile_earlier": hostile_earlier}

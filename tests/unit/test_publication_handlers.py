@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 import pytest
 
 from devtools import sample
-from services.publication import documents, handlers
+from services.publication import documents, handlers, positions
 from shared.auth import Principal
 from shared.contracts.events import FINDING_PUBLISHED
 from shared.http import Conflict
@@ -51,3 +51,24 @@ def test_a_withdrawal_is_a_new_withdrawn_version_and_only_of_the_latest():
     with pytest.raises(Conflict, match="already withdrawn"):
         handlers.withdraw(uow, admin, withdrawn.finding_id, "Again, the new one.", "corr-3", LATER)
     assert uow.actions() == ["finding.published", "finding.withdrawn"]
+
+
+def test_each_version_published_or_withdrawn_takes_the_next_position():
+    uow = FakeUnitOfWork("publication")
+    first = handlers.publish(uow, approved("case-1"), "corr-1", NOW)
+    other = handlers.publish(uow, approved("case-2"), "corr-2", NOW)
+    withdrawn = handlers.withdraw(uow, Principal("admin", "admin"), first, "The data was fabricated.", "corr-3", LATER)
+    assert [uow.get(documents.Finding, {"_id": f}).position for f in (first, other)] == [1, 2]
+    assert withdrawn.position == 3 and uow.get(documents.FindingCounter, {"_id": "findings"}).top == 3
+
+
+def test_findings_stored_before_positions_existed_are_numbered_in_publication_order_first():
+    uow = FakeUnitOfWork("publication")
+    older = handlers.publish(uow, approved("case-1"), "corr-1", LATER)
+    oldest = handlers.publish(uow, approved("case-2"), "corr-2", NOW)
+    for finding_id in (older, oldest):  # as a database from before positions holds them
+        del uow.stored(documents.Finding, finding_id)["position"]
+    del uow.collection(documents.FindingCounter)["findings"]
+    newest = handlers.publish(uow, approved("case-3"), "corr-3", LATER)
+    assert [uow.get(documents.Finding, {"_id": f}).position for f in (oldest, older, newest)] == [1, 2, 3]
+    assert positions.ensure_counter(uow) == 3  # the counter exists now: nothing numbered again
