@@ -112,6 +112,14 @@ def without_file(state: dict, commitment_id: str, file_id: str) -> tuple:
     return ({**state, "commitments": commitments}, removed) if removed is not None else (state, None)
 
 
+def key_used_for_another_body(refusal: dict | None) -> bool:
+    """Whether intake refused a submission only because its idempotency key went with another body before. For
+    the form that is a second press handled after the first one's submission took the draft, and with it the
+    files the post does not carry: the first press's submission is the answer, not a refusal."""
+    fields = ((refusal or {}).get("error") or {}).get("fields") or {}
+    return set(fields) == {"Idempotency-Key"}
+
+
 def files_of(state: dict, commitment_id: str) -> list:
     return next((c.get("evidence_files") or [] for c in state["commitments"] if c["commitment_id"] == commitment_id), [])
 

@@ -220,7 +220,7 @@ class GovernmentPages:
         me, loaded, answer = self._plan_of_point_of_contact(request, language, rest, plan_number)
         if answer is not None:
             return answer
-        member, _, commitments, draft = loaded
+        member, plan, commitments, draft = loaded
         try:
             form = form_posts.read(request, self.pages.public_origin, forms.field_names(commitments))
             key = forms.usable_idempotency_key(form["idempotency_key"])
@@ -239,6 +239,10 @@ class GovernmentPages:
             done = f"/{language}/government?submitted={quote((sent.body or {}).get('id') or '', safe='')}#submitted"
         if sent.status in (200, 201):
             return self._see(done)
+        latest = (plan.get("latest") or {}).get("id")
+        if form["action"] == "submit" and sent.status == 422 and draft is None and latest and \
+                forms.key_used_for_another_body(sent.body):
+            return self._see(f"/{language}/government?submitted={quote(latest, safe='')}#submitted")
         if sent.status != 422:
             return self._intake_trouble(request, language, rest, sent)
         errors = forms.field_errors((sent.body.get("error") or {}).get("fields") or {}, commitments)

@@ -174,11 +174,18 @@ def test_without_the_script_the_plain_form_uploads_lists_refuses_and_submits_the
     page.select_option("#completion-TN0502", "limited")
     press_and_follow(page, page.locator("#save-draft"))
     assert [f["file_id"] for f in draft_files("TN0502")] == [str(kept["_id"])]  # saving the form keeps the files
+    fields = {i.get_attribute("name"): i.input_value() for i in page.locator("#self-assessment-form [name]").all()
+              if i.get_attribute("name") != "action"}
     press_and_follow(page, page.locator("#submit-self-assessment"))
     assert "/ar/government?submitted=" in page.url
     stored = intake_documents.SelfAssessment.objects(member_code="TN", plan_number=PLAN).order_by("-version").first()
     evidence = stored.commitments[1]["evidence"]
     assert [e.get("file_id") for e in evidence] == [str(kept["_id"])] and evidence[0].get("sha256") in (None, kept["metadata"]["sha256"])
+    # The same submission posted again (a double click's second post, handled after the first took the draft and
+    # its files away): the first one's answer, not a refusal, and nothing new.
+    again = page.request.post(f"{site}/ar{FORM}", form={**fields, "action": "submit"}, max_redirects=0)
+    assert again.status == 303 and again.headers["location"] == page.url.removeprefix(site)
+    assert intake_documents.SelfAssessment.objects(member_code="TN", plan_number=PLAN).count() == 1
     assert seen["foreign"] == []
 
 

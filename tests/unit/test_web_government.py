@@ -108,6 +108,14 @@ PDF_FILE = {"file_id": "a" * 24, "filename": "تقرير.pdf", "media_type": "ap
             "sha256": "0" * 64, "download_url": "/api/v1/evidence/" + "a" * 24}
 
 
+def test_a_key_used_for_another_body_is_told_from_a_refusal_of_the_form_s_fields():
+    reused = {"error": {"code": "unprocessable", "fields": {"Idempotency-Key": ["Already used for another self-assessment; use a new key."]}}}
+    assert forms.key_used_for_another_body(reused)
+    assert not forms.key_used_for_another_body({"error": {"fields": {"Idempotency-Key": ["x"], "action_plan.cycle": ["y"]}}})
+    assert not forms.key_used_for_another_body({"error": {"fields": {"commitments[0].narrative": ["y"]}}})
+    assert not forms.key_used_for_another_body(None) and not forms.key_used_for_another_body({})
+
+
 def test_a_file_removed_from_a_commitment_leaves_its_other_files_and_the_other_commitments_as_they_were():
     state = forms.prefilled(COMMITMENTS, None, "2023-2025", "ar")
     first, second = forms.described_file(PDF_FILE), forms.described_file({**PDF_FILE, "file_id": "b" * 24, "filename": "b.pdf"})
