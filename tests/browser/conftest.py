@@ -11,6 +11,7 @@ catches a planted pale Arabic line.
 Screenshots: test-artifacts/browser/<test>-<language>.png (test-artifacts/ is git-ignored).
 """
 import contextlib
+import re
 import shutil
 from datetime import timedelta
 from urllib.parse import urljoin
@@ -38,8 +39,10 @@ from services.web import i18n
 from shared import topology
 from shared.clock import utcnow
 from services.web.service import WebService
+from shared.persistence.documents import Person
 from shared.transparency.note import SigningKey
-from tests.integration.conftest import SESSION_SECRET
+from tests.integration.conftest import SESSION_SECRET, wait_until
+from tests.integration.test_mail import Mailbox
 
 PASSWORD = "a long passphrase nobody guesses"
 ADMIN_EMAIL = "amina.admin@example.org"
@@ -244,11 +247,16 @@ def behind_the_gateway(container_factory, web, gateway_port, accounts_url, amqp_
 
 
 def activate(site, page, email, language, role="poc", **binding):
-    """A person invited with `role` who opens the link and sets their password; an admin or a quality reviewer
-    also confirms the second factor (the step before now: the one now is left for signing in). The TOTP secret
-    for `code_for` (None for the other roles)."""
-    invitation = invite(site, email=email, role=role, language=language, **binding)
-    page.goto(invitation["link"])
+    """A person invited with `role` through accounts' API who opens the link and sets up their account
+    (set_up_account). The TOTP secret for `code_for` (None for the roles without a second factor)."""
+    return set_up_account(page, invite(site, email=email, role=role, language=language, **binding)["link"], role)
+
+
+def set_up_account(page, link, role):
+    """The invitation `link` opened and the password set; an admin or a quality reviewer also confirms the second
+    factor (the step before now's code: the one now is left for signing in). The TOTP secret for `code_for` (None
+    for the other roles)."""
+    page.goto(link)
     page.fill("#i-password", PASSWORD)
     press_and_follow(page, page.locator("#set-password"))
     secret = None
@@ -260,25 +268,24 @@ def activate(site, page, email, language, role="poc", **binding):
     return secret
 
 
-def quality_reviewer_signed_in(site, page, email, language, **binding):
-    """An IEP member invited as a quality reviewer (with `binding`: the registry entry of the researcher they also
-    are), the password and the second factor set up (its first code the step before now's, left for signing in),
-    then signed in at their queue."""
-    invitation = invite(site, email=email, role="quality_reviewer", language=language, **binding)
-    page.goto(invitation["link"])
-    page.fill("#i-password", PASSWORD)
-    press_and_follow(page, page.locator("#set-password"))
-    secret = page.locator("#totp-secret").inner_text().strip()
-    page.fill("#t-code", code_for(secret, -30))
-    press_and_follow(page, page.locator("#confirm-code"))
-    assert page.locator("#account-ready").is_visible()
-    page.goto(f"{site}/{language}/quality-review")
-    assert page.url == f"{site}/{language}/sign-in?next=/{language}/quality-review"
+def signed_in_at(site, page, language, path, email, secret=None):
+    """`path` (after the language) opened signed out: sent to sign in (with the code of `secret`'s second factor,
+    if any), and brought back there."""
+    page.goto(f"{site}/{language}{path}")
+    assert page.url == f"{site}/{language}/sign-in?next=/{language}{path}"
     page.fill("#s-email", email)
     page.fill("#s-password", PASSWORD)
-    page.fill("#s-code", code_for(secret))
+    if secret is not None:
+        page.fill("#s-code", code_for(secret))
     press_and_follow(page, page.locator("#sign-in-button"))
-    assert page.url == f"{site}/{language}/quality-review"
+    assert page.url == f"{site}/{language}{path}"
+
+
+def quality_reviewer_signed_in(site, page, email, language, **binding):
+    """An IEP member invited through accounts' API as a quality reviewer (with `binding`: the registry entry of the
+    researcher they also are), their account set up, then signed in at their queue."""
+    secret = activate(site, page, email, language, "quality_reviewer", **binding)
+    signed_in_at(site, page, language, "/quality-review", email, secret)
 
 
 def invite(site, email=ADMIN_EMAIL, role="admin", language="en", **binding):
@@ -292,21 +299,57 @@ def invite(site, email=ADMIN_EMAIL, role="admin", language="en", **binding):
 def signed_in_admin(base, page, language, email):
     """An admin invited through the API who sets a password and the second factor in the browser, then opens the
     people page: sent to sign in, and brought back there."""
-    invitation = invite(base, email=email, role="admin", language=language)
-    page.goto(invitation["link"])
-    page.fill("#i-password", PASSWORD)
-    press_and_follow(page, page.locator("#set-password"))
-    secret = page.locator("#totp-secret").inner_text().strip()
-    page.fill("#t-code", code_for(secret, -30))  # the step before: the one now is left for signing in
-    press_and_follow(page, page.locator("#confirm-code"))
-    assert page.locator("#account-ready").is_visible()
-    page.goto(f"{base}/{language}/operator/people")
-    assert page.url == f"{base}/{language}/sign-in?next=/{language}/operator/people"
-    page.fill("#s-email", email)
-    page.fill("#s-password", PASSWORD)
-    page.fill("#s-code", code_for(secret))
-    press_and_follow(page, page.locator("#sign-in-button"))
-    assert page.url == f"{base}/{language}/operator/people"
+    signed_in_at(base, page, language, "/operator/people", email, activate(base, page, email, language, "admin"))
+
+
+def first_admin_signed_in(site, page, language, email):
+    """The first admin as the operator makes one: `irmctl account invite-admin` (operations.invite_first_admin, as
+    the command runs it), whose printed link the admin opens to set a password and the second factor, then the
+    people page, signed in. The command is refused once an admin account is in use, and the modules of a session
+    share one database: every admin account is deleted first (the others' admins came through the API)."""
+    Person.objects(role="admin").delete()
+    environ = {"SESSION_SECRET": SESSION_SECRET, "PUBLIC_BASE_URL": site}  # the services' own
+    _, _, link, _ = operations.invite_first_admin(email, language, environ)
+    assert link.startswith(f"{site}/accounts/invitation?token=")  # no language: the browser's, as for `/`
+    signed_in_at(site, page, language, "/operator/people", email, set_up_account(page, link, "admin"))
+
+
+# --- mail, at a real SMTP server (test_government_journey.py, test_review_journey.py) ----------------------------
+@pytest.fixture
+def mailbox(tmp_path):
+    """The test's SMTP server: devtools/mailbox.py in a process of its own, as tests/integration/test_mail.py runs it."""
+    box = Mailbox(tmp_path / "mail").start()
+    yield box
+    box.stop()
+
+
+def mail_to(mailbox, recipient, containing="", what="a mail", subject=None):
+    """The first mail the SMTP server took for `recipient` whose plain text holds `containing` (and with `subject`)."""
+    def found():
+        return next((m for m in mailbox.mails() if m["To"] == recipient and containing in plain(m)
+                     and subject in (None, m["Subject"])), None)
+    return wait_until(found, timeout=30, what=what)
+
+
+def plain(mail):
+    return mail.get_body(("plain",)).get_content()
+
+
+def invited_on_the_people_page(admin, site, mailbox, email, role, language, member_code="", expert_id=""):
+    """`email` invited with `role` (a PoC of `member_code`, an expert of the registry's `expert_id`) by the admin
+    signed in on `admin`, at the people page; the invitation's link as the mail at the SMTP server gives it (the page
+    in the person's `language`)."""
+    admin.fill("#p-email", email)
+    admin.select_option("#p-role", role)
+    admin.select_option("#p-member_code", member_code)
+    admin.select_option("#p-expert_id", expert_id)
+    admin.select_option("#p-language", language)
+    assert press_and_follow(admin, admin.locator("#invite-button")).status == 303
+    assert "done=invited" in admin.url
+    invitation = plain(mail_to(mailbox, email, what=f"the invitation of {email}"))
+    link = re.search(rf"{re.escape(site)}/{language}/accounts/invitation\?token=[\w-]+", invitation)
+    assert link, invitation
+    return link.group(0)
 
 
 def code_for(secret: str, seconds_from_now: int = 0) -> str:

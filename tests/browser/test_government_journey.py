@@ -2,9 +2,10 @@
 mail and the pages behind the gateway (one origin, as in production), on the real broker and database, with a real
 SMTP server (devtools/mailbox.py in a process of its own, as tests/integration/test_mail.py runs it).
 
-An admin (invited through the API, with their second factor) invites the PoC from the people page
-(/en/operator/people). The invitation arrives at the SMTP server; its link, opened in the browser, sets the password and
-a TOTP second factor the PoC asks for (the codes computed with accounts' own TOTP from the secret the page shows).
+The first admin, invited with the operator's command (irmctl account invite-admin: operations.invite_first_admin),
+sets a password and the second factor from the link it prints, and invites the PoC from the people page
+(/en/operator/people). The invitation arrives at the SMTP server; its link, opened in the browser, sets the password
+and a TOTP second factor the PoC asks for (the codes computed with accounts' own TOTP from the secret the page shows).
 Signed in, in Arabic, the PoC imports the plan's commitments from a CSV on the import page, fills the
 self-assessment form, uploads a PDF, saves, signs out, signs in again and finds the draft resumed, then submits with
 a double click on the button: one self-assessment version. Review assigns the case to the one expert of the registry
@@ -16,8 +17,6 @@ dashboard follows each stage to published, and the public finding page is there.
 Timing comes from review's settings: a 30 s government window (long enough to comment in, short enough to wait out)
 and a 2 s public comment period.
 """
-import re
-
 import pytest
 
 from cli import operations
@@ -36,9 +35,10 @@ from services.review.service import ReviewService
 from services.web import government_views
 from shared.persistence.documents import Person
 from tests.browser.conftest import (
-    PASSWORD, axe_violations, behind_the_gateway, code_for, delete_event_queues, message, press_and_follow, signed_in_admin, text_of,
-    watch,
+    PASSWORD, axe_violations, behind_the_gateway, code_for, delete_event_queues, first_admin_signed_in, invited_on_the_people_page,
+    mail_to, message, plain, press_and_follow, text_of, watch,
 )
+from tests.browser.self_assessment import fill_self_assessment, import_commitments
 from tests.browser.test_evidence_upload import minimal_pdf, wait_for_state
 from tests.browser.test_government_import import HEADER
 from tests.integration.conftest import rate_and_submit, wait_until
@@ -59,6 +59,12 @@ CSV = HEADER + (
     "TN0503,TN,5,3,سجل المستفيدين الحقيقيين,,المعهد الوطني للإحصاء,\n")
 COMMITMENTS = ("TN0501", "TN0502", "TN0503")  # sample.RATINGS rates each
 NARRATIVE = "تنشر البوابة بيانات الميزانية كل ثلاثة أشهر منذ عام 2024."
+ANSWERS = {"action_plan": {"cycle": "2023-2025", "plan_number": PLAN},  # what the PoC fills in, in intake's shape
+           "commitments": [{"commitment_id": "TN0501", "self_reported_completion": "substantial", "narrative": {"ar": NARRATIVE},
+                            "evidence": [{"url": "https://budget.example.tn/portail"}]},
+                           {"commitment_id": "TN0502", "self_reported_completion": "limited"},
+                           {"commitment_id": "TN0503", "self_reported_completion": "not_started"}],
+           "co_creation": {"civil_society_participation": {"ar": "اجتمع المنتدى متعدد الأطراف كل ثلاثة أشهر."}}}
 COMMENT = "نُشرت البيانات الشهرية أيضًا منذ مارس 2025، لا الفصلية فقط."
 
 
@@ -75,13 +81,6 @@ def urls():
 def web_config(web_config, gateway_port, accounts_url, urls):
     return {**web_config, "ACCOUNTS_URL": accounts_url, "INTAKE_URL": urls["intake"], "REVIEW_URL": urls["review"],
             "PUBLICATION_URL": urls["publication"], "PUBLIC_BASE_URL": url(gateway_port)}
-
-
-@pytest.fixture
-def mailbox(tmp_path):
-    box = Mailbox(tmp_path / "mail").start()
-    yield box
-    box.stop()
 
 
 @pytest.fixture
@@ -102,18 +101,6 @@ def site(container_factory, db, amqp_uri, web, gateway_port, accounts_url, urls,
                 ("mail", MailService, urls["mail"], {"SMTP_URL": mailbox.url, "SMTP_TIMEOUT_SECONDS": 5}))
     with behind_the_gateway(container_factory, web, gateway_port, accounts_url, amqp_uri, db, services) as base:
         yield base, Review(urls["review"], amqp_uri)
-
-
-def mail_to(mailbox, recipient, containing="", what="a mail", subject=None):
-    """The first mail the SMTP server took for `recipient` whose plain text holds `containing` (and with `subject`)."""
-    def found():
-        return next((m for m in mailbox.mails() if m["To"] == recipient and containing in plain(m)
-                     and subject in (None, m["Subject"])), None)
-    return wait_until(found, timeout=30, what=what)
-
-
-def plain(mail):
-    return mail.get_body(("plain",)).get_content()
 
 
 def sign_in(page, email, code):
@@ -155,19 +142,11 @@ def test_a_point_of_contact_from_invitation_to_published_findings(site, context_
     # The admin invites the PoC from the people page; the invitation arrives at the SMTP server, its link opened
     # in the PoC's browser.
     admin = context_factory("en")
-    signed_in_admin(base, admin, "en", ADMIN_EMAIL)
-    admin.fill("#p-email", POC_EMAIL)
-    admin.select_option("#p-role", "poc")
-    admin.select_option("#p-member_code", "TN")
-    admin.select_option("#p-language", "ar")
-    assert press_and_follow(admin, admin.locator("#invite-button")).status == 303
-    assert "done=invited" in admin.url
-    invitation = mail_to(mailbox, POC_EMAIL, what="the invitation")
-    link = re.search(rf"{re.escape(base)}/ar/accounts/invitation\?token=[\w-]+", plain(invitation))
-    assert link, plain(invitation)
+    first_admin_signed_in(base, admin, "en", ADMIN_EMAIL)
+    link = invited_on_the_people_page(admin, base, mailbox, POC_EMAIL, "poc", "ar", member_code="TN")
     page = context_factory("ar")
     seen = watch(page)
-    page.goto(link.group(0))
+    page.goto(link)
     assert page.locator("html").get_attribute("dir") == "rtl"
 
     # A password and, asked for, a second factor: its first code from the secret the page shows.
@@ -188,24 +167,14 @@ def test_a_point_of_contact_from_invitation_to_published_findings(site, context_
     page.goto(f"{base}/ar/sign-in?next=/ar/government/import")
     sign_in(page, POC_EMAIL, code_for(secret))
     assert page.url == f"{base}/ar/government/import"
-    page.fill("#im-plan", str(PLAN))
-    page.select_option("#im-language", "ar")
-    page.set_input_files("#im-file", files=[{"name": "plan-5.csv", "mimeType": "text/csv", "buffer": CSV.encode()}])
-    page.locator("#import-button").click(no_wait_after=True)
-    assert wait_for_state(page, "#import-form", ("done", "refused"), timeout=20) == "done"
-    assert page.locator("#import-result").get_attribute("data-imported") == "3"
+    assert import_commitments(page, PLAN, "ar", CSV) == 3
     assert sorted(c.commitment_id for c in intake_documents.ActionPlanCommitment.objects(member_code="TN", plan_number=PLAN)) \
         == list(COMMITMENTS)
 
     # The form, from the imported commitments, filled in Arabic; a PDF uploaded; saved.
     page.goto(f"{base}{FORM}")
     assert "نشر بيانات الميزانية المفتوحة" in text_of(page, "#commitment-TN0501 legend")
-    page.fill("#sa-cycle", "2023-2025")
-    for commitment_id, completion in zip(COMMITMENTS, ("substantial", "limited", "not_started")):
-        page.select_option(f"#completion-{commitment_id}", completion)
-    page.fill("#narrative-TN0501", NARRATIVE)
-    page.fill("#evidence-TN0501", "https://budget.example.tn/portail")
-    page.fill("#sa-co-creation", "اجتمع المنتدى متعدد الأطراف كل ثلاثة أشهر.")
+    fill_self_assessment(page, ANSWERS, "ar")
     pdf_name = "تقرير-الميزانية.pdf"
     page.set_input_files("#file-TN0501", files=[{"name": pdf_name, "mimeType": "application/pdf", "buffer": minimal_pdf("budget")}])
     page.locator("#upload-button-TN0501").click(no_wait_after=True)

@@ -1,10 +1,20 @@
 """One case from submission to publication through the pages alone, in Chromium: accounts, intake, review,
-publication and the pages behind the gateway (one origin, as in production), on the real broker and database.
+publication, mail and the pages behind the gateway (one origin, as in production), on the real broker and database,
+with a real SMTP server (devtools/mailbox.py, as test_government_journey.py runs it).
 
-Setup that is not part of the journey: the registry through cli.operations; the accounts invited through accounts'
-API (conftest.activate, conftest.quality_reviewer_signed_in); the two self-assessments submitted through intake's API
-(Tunisia's plan 5, the sample, and Morocco's plan 3) with a PoC's bearer token. Review assigns both to the one expert
-of the registry; a second expert is then added, who takes the declined case.
+Setup, every write through the pages too but for the operator's command line:
+- the registry as the operator keeps it with irmctl (cli.operations.add_member, add_expert): the members TN and MA,
+  the one expert who is assigned both cases, and, once they are, a second expert, who takes the declined case;
+- the first admin invited with irmctl account invite-admin (operations.invite_first_admin), who opens the link it
+  prints, sets a password and the second factor, and signs in (conftest.first_admin_signed_in);
+- on the people page, that admin invites the expert (bound to the registry's entry), the quality reviewer and a
+  point of contact for each of TN and MA; each link is read from the invitation mail at the SMTP server
+  (conftest.invited_on_the_people_page). The PoCs set their password in the browser at once; the expert and the
+  quality reviewer (who confirms the second factor) do where the journey first needs them;
+- each PoC submits their member's self-assessment on the government's pages (tests/browser/self_assessment.py, as
+  test_government_journey.py does): Tunisia's plan 5 (devtools.sample's, its commitments ONE, TWO, THREE) and
+  Morocco's plan 3 (MOROCCO, its commitment MA0301), their commitments imported on the import page from a CSV per
+  language of their titles, the form filled (in French) and submitted. Review assigns both to the one expert.
 
 The journey, every step a page: the expert, in French, declines Morocco's case for a conflict of interest (it goes
 to the other expert) and accepts Tunisia's; rates every commitment and the plan with the keyboard alone; meets a
@@ -14,16 +24,15 @@ the comment in the workspace (axe-core finds nothing there in ar, fr and en), fi
 again; the reviewer approves. The point of contact comments on the draft in Arabic; the expert answers, and opens
 public comment once the government's window has closed; the public comments on the draft page; the expert finalises
 once the period has closed; the finding page shows the ratings, the expert's kept and fixed text, the government's
-comment with its answer and the public's comment. The test reads results from the database and review's API only.
+comment with its answer and the public's comment. The test reads results from the database and review's API
+(state_of) only: it writes through no API.
 
 Timing comes from review's settings, passed to behind_the_gateway as test_government_journey.py does: a government
 window long enough to comment and answer in, and a short public comment period.
 """
 import copy
-import uuid
 
 import pytest
-import requests
 
 from cli import operations
 from devtools import sample
@@ -31,16 +40,20 @@ from devtools.ports import free_port
 from services.accounts import documents as accounts_documents
 from services.intake import documents as intake_documents
 from services.intake.service import IntakeService
+from services.mail import documents as mail_documents
+from services.mail.service import MailService
 from services.publication import documents as publication_documents
 from services.publication.service import PublicationService
 from services.review import documents as review_documents
 from services.review.service import ReviewService
 from services.web import expert_comments_forms
+from shared.irm import LANGUAGES
 from shared.persistence.documents import Person
 from tests.browser.conftest import (
-    PASSWORD, activate, axe_violations, behind_the_gateway, delete_event_queues, message, press_and_follow,
-    quality_reviewer_signed_in, text_of, watch,
+    PASSWORD, axe_violations, behind_the_gateway, delete_event_queues, first_admin_signed_in, invited_on_the_people_page,
+    message, press_and_follow, set_up_account, signed_in_at, text_of, watch,
 )
+from tests.browser.self_assessment import commitments_csv, fill_self_assessment, import_commitments
 from tests.browser.test_expert_workspace import EnterKey, choose, progress, rate_with_the_keyboard, tab_to, type_into
 from tests.integration.conftest import wait_until
 from tests.integration.test_review import Review
@@ -48,6 +61,7 @@ from tests.integration.test_review import Review
 pytestmark = pytest.mark.browser
 EXPERT, OTHER = "exp-journey-fr", "exp-journey-other"
 EXPERT_EMAIL, REVIEWER_EMAIL, POC_EMAIL = "leila.expert@example.org", "iep.journey@example.org", "poc.journey@example.org"
+ADMIN_EMAIL, MOROCCO_POC_EMAIL = "operator.journey@example.org", "poc.ma.journey@example.org"
 GOVERNMENT_REVIEW_SECONDS = 45
 PUBLIC_COMMENT_SECONDS = 15
 ONE, TWO, THREE = (c["commitment_id"] for c in sample.SELF_ASSESSMENT["commitments"])
@@ -68,7 +82,7 @@ def url():
 
 @pytest.fixture
 def urls():
-    return {name: url() for name in ("intake", "review", "publication")}
+    return {name: url() for name in ("intake", "review", "publication", "mail")}
 
 
 @pytest.fixture
@@ -78,15 +92,16 @@ def web_config(web_config, gateway_port, accounts_url, urls):
 
 
 @pytest.fixture
-def site(container_factory, db, amqp_uri, web, gateway_port, accounts_url, urls, log_key):
-    """(the gateway's base URL, review's API, Tunisia's case, Morocco's case): both assigned to EXPERT, then OTHER in
-    the registry; every collection the journey relies on emptied first."""
+def site(container_factory, db, amqp_uri, web, gateway_port, accounts_url, urls, log_key, mailbox, context_factory):
+    """(the gateway's base URL, review's API, Tunisia's case, Morocco's case, the invitation links of the expert and
+    the quality reviewer): both cases submitted by their PoCs and assigned to EXPERT, then OTHER in the registry;
+    every collection the journey relies on emptied first."""
     delete_event_queues(amqp_uri)
-    for document in (*review_documents.ALL, *intake_documents.ALL, publication_documents.Finding,
+    for document in (*review_documents.ALL, *intake_documents.ALL, publication_documents.Finding, mail_documents.OutgoingMail,
                      accounts_documents.SignInThrottle):
         document.ensure_indexes()
         document._get_collection().delete_many({})
-    Person.objects(email__in=[EXPERT_EMAIL, REVIEWER_EMAIL, POC_EMAIL]).delete()
+    Person.objects(email__in=[EXPERT_EMAIL, REVIEWER_EMAIL, POC_EMAIL, MOROCCO_POC_EMAIL, ADMIN_EMAIL]).delete()
     Person.objects(expert_id__in=[EXPERT, OTHER]).delete()
     operations.add_member("TN", "national", sample.MEMBER["names"], time_zone="Africa/Tunis")
     operations.add_member("MA", "national", {"fr": "Maroc", "ar": "المغرب", "en": "Morocco"})
@@ -94,22 +109,45 @@ def site(container_factory, db, amqp_uri, web, gateway_port, accounts_url, urls,
     timing = {"GOVERNMENT_REVIEW_SECONDS": GOVERNMENT_REVIEW_SECONDS, "PUBLIC_COMMENT_SECONDS": PUBLIC_COMMENT_SECONDS,
               "PUBLIC_COMMENT_MIN_SECONDS": 1}
     services = (("intake", IntakeService, urls["intake"]), ("review", ReviewService, urls["review"], timing),
-                ("publication", PublicationService, urls["publication"], {"LOG_SIGNING_KEY": str(log_key), "LOG_CHECKPOINT_SECONDS": 0}))
+                ("publication", PublicationService, urls["publication"], {"LOG_SIGNING_KEY": str(log_key), "LOG_CHECKPOINT_SECONDS": 0}),
+                ("mail", MailService, urls["mail"], {"SMTP_URL": mailbox.url, "SMTP_TIMEOUT_SECONDS": 5}))
     with behind_the_gateway(container_factory, web, gateway_port, accounts_url, amqp_uri, db, services) as base:
-        tunisia, morocco = (submitted(base, body) for body in (sample.SELF_ASSESSMENT, MOROCCO))
+        admin = context_factory("en")
+        first_admin_signed_in(base, admin, "en", ADMIN_EMAIL)
+        links = {email: invited_on_the_people_page(admin, base, mailbox, email, role, language, **binding)
+                 for email, role, language, binding in ((EXPERT_EMAIL, "expert", "fr", {"expert_id": EXPERT}),
+                                                        (REVIEWER_EMAIL, "quality_reviewer", "fr", {}),
+                                                        (POC_EMAIL, "poc", "ar", {"member_code": "TN"}),
+                                                        (MOROCCO_POC_EMAIL, "poc", "fr", {"member_code": "MA"}))}
+        tunisia, morocco = (submitted(context_factory(language), base, links[email], email, body)
+                            for email, language, body in ((POC_EMAIL, "ar", sample.SELF_ASSESSMENT),
+                                                          (MOROCCO_POC_EMAIL, "fr", MOROCCO)))
         wait_until(lambda: review_documents.Case.objects(case_id__in=[tunisia, morocco], status="assigned",
                                                          expert_id=EXPERT).count() == 2, timeout=30, what="both cases assigned")
         operations.add_expert(OTHER, "Karim T.", ["ar", "fr"], [], capacity=5)  # free for the declined case
-        yield base, Review(urls["review"], amqp_uri), tunisia, morocco
+        yield base, Review(urls["review"], amqp_uri), tunisia, morocco, links
 
 
-def submitted(base, body):
-    """A self-assessment submitted through intake's API by its member's point of contact: its case id."""
-    poc = operations.issue_token("poc", f"poc-{body['member'].lower()}-journey", body["member"])
-    created = requests.post(f"{base}/api/v1/self-assessments", json=body, timeout=15,
-                            headers={"Authorization": f"Bearer {poc}", "Idempotency-Key": uuid.uuid4().hex})
-    assert created.status_code == 201, created.text
-    return created.json()["case_id"]
+def submitted(poc, base, link, email, body):
+    """`body` (a self-assessment in intake's shape) submitted on the government's pages by its member's point of
+    contact, who sets their password from the invitation `link` first: its commitments imported from a CSV per
+    language of their titles, the form filled in French and submitted. Its case id."""
+    set_up_account(poc, link, "poc")
+    plan = body["action_plan"]["plan_number"]
+    sign_in(poc, base, "fr", "/fr/government/import", email)
+    for language in LANGUAGES:
+        titles = commitments_csv(body, language)
+        if titles:
+            poc.goto(f"{base}/fr/government/import")
+            assert import_commitments(poc, plan, language, titles) == len(titles.splitlines()) - 1
+    poc.goto(f"{base}/fr/government/plans/{plan}/self-assessment")
+    fill_self_assessment(poc, body, "fr")
+    press_and_follow(poc, poc.locator("#submit-self-assessment"))
+    assert "/fr/government?submitted=" in poc.url and poc.locator("#submitted").is_visible()
+    stored = intake_documents.SelfAssessment.objects(member_code=body["member"], plan_number=plan)
+    kept = ("commitment_id", "title", "self_reported_completion")  # what the journey and its finding page show
+    assert [{k: c[k] for k in kept} for c in stored.get().commitments] == [{k: c[k] for k in kept} for c in body["commitments"]]
+    return stored.get().case_id
 
 
 def state_of(review, case_id):
@@ -179,13 +217,13 @@ def rate_the_others(page):
 
 
 def test_one_case_from_submission_to_publication_through_the_pages(site, context_factory, artifacts):
-    base, review, case_id, declined = site
+    base, review, case_id, declined, links = site
     workspace = f"/fr/expert/cases/{case_id}"
 
     # The expert, in French: both cases in the inbox.
     expert = context_factory("fr")
     seen = watch(expert)
-    activate(base, expert, EXPERT_EMAIL, "fr", "expert", expert_id=EXPERT)
+    set_up_account(expert, links[EXPERT_EMAIL], "expert")
     sign_in(expert, base, "fr", "/fr/expert", EXPERT_EMAIL)
     assert {expert.locator(f"#case-{c}").get_attribute("data-status") for c in (case_id, declined)} == {"assigned"}
 
@@ -237,7 +275,8 @@ def test_one_case_from_submission_to_publication_through_the_pages(site, context
 
     # The quality reviewer (a second factor): the draft in the queue; returned with a comment on commitment 2.
     reviewer = context_factory("fr")
-    quality_reviewer_signed_in(base, reviewer, REVIEWER_EMAIL, "fr")
+    secret = set_up_account(reviewer, links[REVIEWER_EMAIL], "quality_reviewer")
+    signed_in_at(base, reviewer, "fr", "/quality-review", REVIEWER_EMAIL, secret)
     assert reviewer.locator(f"#queue-{case_id}").count() == 1 and reviewer.locator(f"#queue-{declined}").count() == 0
     assert text_of(reviewer, f"#queue-{case_id} .queue-expert") == EXPERT
     reviewer.screenshot(path=artifacts / "journey-quality-queue-fr.png", full_page=True)
@@ -276,8 +315,7 @@ def test_one_case_from_submission_to_publication_through_the_pages(site, context
     # The point of contact, in Arabic, comments on the draft from the dashboard's link.
     poc = context_factory("ar")
     poc_seen = watch(poc)
-    activate(base, poc, POC_EMAIL, "ar", member_code="TN")
-    sign_in(poc, base, "ar", "/ar/government", POC_EMAIL)
+    sign_in(poc, base, "ar", "/ar/government", POC_EMAIL)  # their account set up in `site`, to submit
     draft_path = poc.locator("#plan-5 .plan-draft-link").get_attribute("href")
     poc.goto(f"{base}{draft_path}")
     assert poc.locator("html").get_attribute("dir") == "rtl"
