@@ -42,7 +42,7 @@ from services.web.service import WebService
 from shared.persistence.documents import Person
 from shared.transparency.note import SigningKey
 from tests.integration.conftest import SESSION_SECRET, wait_until
-from tests.integration.test_mail import Mailbox
+from devtools.mailbox import Mailbox
 
 PASSWORD = "a long passphrase nobody guesses"
 ADMIN_EMAIL = "amina.admin@example.org"

@@ -21,7 +21,6 @@ import pytest
 
 from cli import operations
 from devtools import sample
-from devtools.mailbox import Mailbox
 from devtools.ports import free_port
 from services.accounts import documents as accounts_documents
 from services.intake import documents as intake_documents
