@@ -96,17 +96,9 @@ def finding(finding_id):
     return documents.Finding.objects(finding_id=finding_id).first()
 
 
-def latest_findings(member=None, limit=0, in_force_only=False):
-    """Each case's latest version; `in_force_only` leaves out withdrawn findings (open data does)."""
-    filters = {"superseded_by": None, **({"member_code": member} if member else {})}
-    if in_force_only:
-        filters["status"] = {"$ne": "withdrawn"}
-    return documents.Finding.objects(__raw__=filters).order_by("-published_at_dt").limit(limit)
-
-
 def open_data_ids() -> list:
     """The ids of the findings open data holds: each case's latest version, withdrawn ones left out, newest
-    first (latest_findings(in_force_only=True)'s order; the same publication time ordered by id), in one read
+    first (the same publication time ordered by id), in one read
     of ids alone. Open data reads the findings themselves by these ids, a batch at a time (findings_by_id)."""
     return [raw["_id"] for raw in documents.Finding._get_collection().find(
         {"superseded_by": None, "status": {"$ne": "withdrawn"}}, {"_id": 1}, sort=[("published_at_dt", -1), ("_id", -1)])]

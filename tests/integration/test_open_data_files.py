@@ -51,9 +51,12 @@ def withdraw(case):
 
 
 def whole_body(kind) -> bytes:
-    """Open data as the service rendered it before it streamed: the findings in force, read in one query
-    (queries.latest_findings, not open data's own reads), rendered as one table."""
-    return b"".join(open_data.PIECES[kind]([open_data.rows(views.finding_view(f) for f in queries.latest_findings(in_force_only=True))]))
+    """Open data as it was rendered before files: every case's latest version in force, read whole through the
+    ODM newest first, rendered as one table (the reference the files' bytes must equal)."""
+    from services.publication import documents
+
+    in_force = documents.Finding.objects(superseded_by=None, status__ne="withdrawn").order_by("-published_at_dt", "-finding_id")
+    return b"".join(open_data.PIECES[kind]([open_data.rows(views.finding_view(f) for f in in_force)]))
 
 
 def new_marker():
