@@ -46,6 +46,18 @@ class AccountPages:
         return self.pages.page(request, language, rest, "form_refused.html", status=refused.status, reason=refused.reason,
                                private=True)
 
+    def _signed_in_post(self, request, language, rest, fields, let_in):
+        """(who is signed in, the posted form, None) for a post by someone `let_in(request, language, rest)` admits
+        ((me, None), else (None, the sign-in or 403 page)) past the forgery checks (form_posts.read), else (None,
+        None, the answer instead): the role's page, or the form's refusal."""
+        me, answer = let_in(request, language, rest)
+        if me is None:
+            return None, None, answer
+        try:
+            return me, form_posts.read(request, self.pages.public_origin, fields), None
+        except Refused as refused:
+            return None, None, self._form_refused(request, language, rest, refused)
+
     def _signed_out_page(self, request, language, rest, template, purpose, status=200, **context):
         """A signed-out form's page, with this browser's form token (and the cookie that gives it a nonce)."""
         nonce = csrf.usable_nonce(request.cookies.get(csrf.COOKIE))

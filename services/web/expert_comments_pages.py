@@ -17,8 +17,7 @@ from shared.clock import utcnow
 from shared.irm import LANGUAGES
 from shared.webserver import http
 
-from services.web import expert_comments_forms as forms, expert_comments_views as views, form_posts
-from services.web.form_posts import Refused
+from services.web import expert_comments_forms as forms, expert_comments_views as views
 
 LANGUAGE = "<any(" + ", ".join(LANGUAGES) + "):language>"
 CASE = "/expert/cases/<string:case_id>/comments"
@@ -36,14 +35,7 @@ class ExpertCommentsPages:
     def _expert_post(self, request, language, case_id, fields):
         """(who is signed in, the posted form, None) for the case's expert's post past the forgery checks
         (form_posts.read), else (None, None, the answer instead)."""
-        rest = views.comments_rest(case_id)
-        me, answer = self._expert(request, language, rest)
-        if me is None:
-            return None, None, answer
-        try:
-            return me, form_posts.read(request, self.pages.public_origin, fields), None
-        except Refused as refused:
-            return None, None, self._form_refused(request, language, rest, refused)
+        return self._signed_in_post(request, language, views.comments_rest(case_id), fields, self._expert)
 
     @http("GET", f"/{LANGUAGE}{CASE}")
     def expert_comments(self, request, language, case_id):

@@ -19,7 +19,7 @@ from urllib.parse import quote
 from shared.irm import LANGUAGES
 from shared.webserver import http
 
-from services.web import form_posts, operator_forms as forms, operator_views as views
+from services.web import operator_forms as forms, operator_views as views
 from services.web.form_posts import Refused
 
 LANGUAGE = "<any(" + ", ".join(LANGUAGES) + "):language>"
@@ -42,13 +42,7 @@ class OperatorPages:
     def _operator_post(self, request, language, rest, fields):
         """(who is signed in, the posted form, None) for an admin's post past the forgery checks (form_posts.read),
         else (None, None, the answer instead): the sign-in page, the 403 page, or the form's refusal."""
-        me, answer = self._operator_admin(request, language, rest)
-        if me is None:
-            return None, None, answer
-        try:
-            return me, form_posts.read(request, self.pages.public_origin, fields), None
-        except Refused as refused:
-            return None, None, self._form_refused(request, language, rest, refused)
+        return self._signed_in_post(request, language, rest, fields, self._operator_admin)
 
     def _operator_trouble(self, request, language, rest, answer):
         """The answer to give for an accounts answer that is no page's content: signed out, forged, missing, down."""
