@@ -378,6 +378,21 @@ def stream_through_faults(stack, mailbox, cases, faults, capsys):
         assert time.monotonic() < end, "the transparency log did not take in every entry in time"
         time.sleep(1)
         total_entries = AuditEntry.objects.count()
+    # Every event consumed: one redelivered after a kill may still be on its way to a consumer (at least once, not
+    # within a given time); at the deadline, the counts below show what never came.
+    def events_applied():
+        return Counter(e["consumer"] for e in ProcessedEvent._get_collection().find({}, {"consumer": 1}))
+
+    def consumers_behind():
+        applied = events_applied()
+        return (applied["publication.announce_publicly"] < CASES or applied["review.on_self_assessment_submitted"] < CASES
+                or applied["publication.on_review_approved"] < CASES
+                or sum(v for k, v in applied.items() if k.startswith("intake.")) < 7 * CASES)
+
+    waited_for_consumers = time.monotonic()
+    while consumers_behind() and time.monotonic() < end:
+        time.sleep(1)
+    waited_for_consumers = time.monotonic() - waited_for_consumers
     # Every mail handed to the SMTP server (the last ones may still be waiting for a retry's moment).
     expected_mails = invitations + len(MAILS_PER_CASE) * CASES
     while not (mail_documents.OutgoingMail.objects(status=delivery.PENDING).count() == 0
@@ -401,7 +416,7 @@ def stream_through_faults(stack, mailbox, cases, faults, capsys):
         actions.update(entry["action"] for entry in entries)
         finding = publication_documents.Finding.objects(case_id=case_id).first()
         chains_valid += audit.verify_chain(entries, expected_head=finding.audit_head).valid
-    applied = Counter(e["consumer"] for e in ProcessedEvent._get_collection().find({}, {"consumer": 1}))
+    applied = events_applied()
     counts = {
         "distinct cases driven": (len(set(case_ids)), CASES),
         "self-assessments stored": (intake_documents.SelfAssessment.objects.count(), CASES),
@@ -445,6 +460,7 @@ def stream_through_faults(stack, mailbox, cases, faults, capsys):
         print(f"\nfault test: {CASES} cases in {elapsed:.0f} s, {stack.instances} instance(s) of each service; "
               f"faults: {'; '.join(faults_log)}")
         print(f"client retries by endpoint: {dict(driver.retries)}")
+        print(f"waited {waited_for_consumers:.0f} s after the log for the last events to be consumed")
         print(f"mails sent after a failed attempt: {stored_mails.count_documents({'status': delivery.SENT, 'attempts': {'$gte': 2}})}")
         print(f"processes that exited on their own and were restarted: {stack.restarts or 'none'}")
         for name, (seen, expected) in counts.items():
