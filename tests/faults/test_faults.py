@@ -177,26 +177,29 @@ class Driver:
             case = self.case(case_id)
         expert = case["expert_id"]
         self.step(case_id, expert, "/accept", {}, "in_review")
+        version = self.case(case_id)["version"]
         for commitment_id, ratings in sample.RATINGS.items():
-            self.save(case_id, expert, f"/ratings/{commitment_id}", ratings,
-                      stored=lambda case, cid=commitment_id: next(c for c in case["commitments"] if c["commitment_id"] == cid)["ratings"])
-        self.save(case_id, expert, "/plan-assessment", sample.PLAN_ASSESSMENT, stored=lambda case: case["plan_assessment"])
+            version = self.save(case_id, expert, f"/ratings/{commitment_id}", ratings, version,
+                                stored=lambda case, cid=commitment_id: next(c for c in case["commitments"] if c["commitment_id"] == cid)["ratings"])
+        self.save(case_id, expert, "/plan-assessment", sample.PLAN_ASSESSMENT, version, stored=lambda case: case["plan_assessment"])
         self.step(case_id, expert, "/submit", {}, "quality_review")
         self.step(case_id, "iep-fault", "/quality-decision", {"decision": "approve"}, "government_review")
         self.step(case_id, expert, "/open-public-comment", {}, "public_comment")
         self.step(case_id, expert, "/finalise", {}, "approved")
         return case_id
 
-    def save(self, case_id, expert, suffix, body, stored):
-        """PUT with If-Match; after an ambiguous failure, look before saving again (no second save)."""
+    def save(self, case_id, expert, suffix, body, version, stored):
+        """PUT with If-Match on the version the last answer gave; the case's version after it. A 409 may be this very
+        save, gone through with its answer lost and sent again: look before saving again (no second save)."""
         while True:
+            saved = self.call("PUT", f"/api/v1/cases/{case_id}{suffix}", expert, body, **{"If-Match": f'"{version}"'})
+            if saved.status_code == 200:
+                return saved.json()["version"]
+            assert saved.status_code == 409, saved.text
             case = self.case(case_id)
             if stored(case):
-                return
-            saved = self.call("PUT", f"/api/v1/cases/{case_id}{suffix}", expert, body, **{"If-Match": f'"{case["version"]}"'})
-            if saved.status_code == 200:
-                return
-            assert saved.status_code == 409, saved.text
+                return case["version"]
+            version = case["version"]
 
     ORDER = ("assigned", "in_review", "quality_review", "government_review", "public_comment", "approved")
 
