@@ -167,10 +167,14 @@ class WebService(account_pages.AccountPages, government_pages.GovernmentPages, g
 
     def _member_page(self, request, language, member_code):
         rest = f"/members/{member_code}"
-        found = queries.member_findings(member_code) if views.is_member_code(member_code) else None
+        try:
+            found = queries.member_page(member_code, request.args.get("cursor")) if views.is_member_code(member_code) else None
+        except Unprocessable:  # a cursor this site did not give: no such page
+            found = None
         if found is None:
             return self.pages.page(request, language, rest, "not_found.html", status=404)
-        return self.pages.page(request, language, rest, "member.html", **views.member_page(found, language))
+        next_href = views.member_next_href(member_code, found["next"], language)
+        return self.pages.page(request, language, rest, "member.html", **views.member_page(found, language, next_href))
 
     @http("GET", f"/{LANGUAGE}/cases/<string:case_id>/timeline")
     def timeline(self, request, language, case_id):
