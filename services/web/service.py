@@ -8,7 +8,7 @@ views.py, what it reads in queries.py, languages and formats in i18n.py).
     GET /<language>/findings/<id>   a finding: its commitments at a glance, comments, versions, and the
                               check of its case's history in the browser (static/finding-verify.js)
     GET /<language>/findings/<id>/report.pdf   the same finding as a PDF report in that language
-    GET /<language>/members/<code>  a member: its findings over the cycles, the four dimensions compared
+    GET /<language>/members/<code>  a member: its findings over the cycles a page at a time (?cursor=), the four dimensions compared
     GET /<language>/cases/<id>/timeline   who did what, when and why, in log order (the API's timeline)
     GET /<language>/cases/<id>/draft      the public draft (review's GET .../public-draft) and, while
                                           review says comments are open, the comment form
