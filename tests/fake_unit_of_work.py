@@ -1,7 +1,7 @@
 """An in-memory unit of work for the handlers' unit tests: no broker, no database.
 
 It implements the interface of shared/persistence/unit_of_work.py as the handlers use it
-(get, get_latest, find, insert, update, delete, increment, record, emit), over plain dicts keyed by
+(get, get_latest, find, read, insert, update, delete, increment, record, emit), over plain dicts keyed by
 collection, with the few MongoDB filter and update operators the handlers write. Audit
 entries are chained with shared/audit.py's real rule, so a test can verify them. An
 operator it does not know raises, so a handler that starts using one fails here loudly
@@ -47,9 +47,18 @@ class FakeUnitOfWork:
             raise KeyError(f"duplicate _id {raw['_id']}")
         stored[raw["_id"]] = copy.deepcopy(raw)
 
-    def update(self, document, filter_, update) -> int:
-        """How many documents changed (0 or 1), as MongoDB's modified_count: a match that changes nothing is 0."""
+    def read(self, document, filter_, fields) -> list:
+        return [{key: copy.deepcopy(raw[key]) for key in ("_id", *fields) if key in raw} for raw in self._matching(document, filter_)]
+
+    def update(self, document, filter_, update, upsert=False) -> int:
+        """How many documents changed (0 or 1), as MongoDB's modified_count: a match that changes nothing is 0.
+        With `upsert` and no match, a new document made from the filter's equalities, then updated (counted 0, as MongoDB does)."""
         found = self._matching(document, filter_)
+        if not found and upsert:
+            created = {key: value for key, value in filter_.items() if not isinstance(value, dict)}
+            _apply(created, update)
+            self.collection(document)[created["_id"]] = created
+            return 0
         if not found:
             return 0
         before = copy.deepcopy(found[0])

@@ -48,12 +48,26 @@ class Finding(Document):
 
 
 class FindingCounter(Document):
-    """The last position given to a finding (one document, "findings"): incremented in the unit of
-    work that publishes, so positions follow the order in which publications commit."""
+    """The last position given to a finding (the document "findings"): incremented in the unit of
+    work that publishes, so positions follow the order in which publications commit. The document
+    "member_summaries" says the members' summaries were counted (member_summaries.py)."""
 
     counter_id = StringField(primary_key=True, default="findings")
     top = IntField(required=True)
     meta = {"collection": "publication_counters"}
+
+
+class MemberSummary(Document):
+    """One member's findings counted for its page (domain/member_summary.py): its versions, and per cycle the
+    findings in force, their commitments and the four dimensions; changed in the unit of work that publishes or
+    withdraws one of its findings (member_summaries.py). `member` and `languages`: as its newest finding names it."""
+
+    member_code = StringField(primary_key=True)
+    member = DictField(required=True)
+    languages = ListField(StringField())
+    versions = IntField(required=True, default=0)
+    cycles = DictField()  # cycle_key(cycle) -> {"findings", "commitments", "transparency", ...}
+    meta = {"collection": "publication_member_summaries"}
 
 
 
@@ -102,4 +116,4 @@ class LogCheckpoint(Document):
             "indexes": [{"fields": ["follows"], "unique": True, "sparse": True, "name": "one_checkpoint_after_each"}]}
 
 
-ALL = (Finding, FindingCounter, LogLeaf, LogNode, LogState, LogCheckpoint)
+ALL = (Finding, FindingCounter, MemberSummary, LogLeaf, LogNode, LogState, LogCheckpoint)

@@ -1,5 +1,5 @@
 """Publication's decisions: plain functions over a unit of work and plain values (see services/review/handlers.py)."""
-from services.publication import documents, positions
+from services.publication import documents, member_summaries, positions
 from services.publication.domain import finding as finding_rules
 from shared.clock import iso
 from shared.contracts.events import FINDING_PUBLISHED, build_event
@@ -24,7 +24,7 @@ def publish(uow, approved, correlation_id, now):
               "content_sha256": content["content_sha256"]},
         correlation_id=correlation_id,
     )
-    uow.insert(documents.Finding(
+    published = documents.Finding(
         finding_id=finding_id, case_id=content["case_id"], version=version, member=content["member"],
         supersedes=previous.finding_id if previous else None, plan_assessment=content["plan_assessment"] or {},
         government_comments=content["government_comments"], public_comments=content["public_comments"],
@@ -33,7 +33,10 @@ def publish(uow, approved, correlation_id, now):
         expert_id=content["expert_id"], reviewer_id=content["reviewer_id"], commitments=content["commitments"],
         summary=content["summary"], content_sha256=content["content_sha256"], published_at=iso(now),
         published_at_dt=now, audit_head={"seq": entry["seq"], "hash": entry["hash"]}, position=positions.next_position(uow),
-    ))
+    )
+    # Counted before the insert: a first count of the stored findings (member_summaries.py) must not hold this one.
+    member_summaries.record(uow, member_summaries.stored(published), member_summaries.stored(previous) if previous else None)
+    uow.insert(published)
     if previous:
         uow.update(documents.Finding, {"_id": previous.finding_id}, {"$set": {"superseded_by": finding_id}})
     uow.emit(build_event(FINDING_PUBLISHED, {
@@ -63,6 +66,7 @@ def withdraw(uow, principal, finding_id, reason, correlation_id, now):
                                      "published_at": iso(now), "published_at_dt": now,
                                      "audit_head": {"seq": entry["seq"], "hash": entry["hash"]},
                                      "position": positions.next_position(uow)})
+    member_summaries.record(uow, member_summaries.stored(withdrawn), member_summaries.stored(current))
     uow.insert(withdrawn)
     uow.update(documents.Finding, {"_id": finding_id}, {"$set": {"superseded_by": withdrawn_id}})
     uow.emit(build_event(FINDING_PUBLISHED, {

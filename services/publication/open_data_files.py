@@ -5,13 +5,15 @@ Why: the CSV and the JSON hold every published commitment (at 1,000 findings of 
 to 410 MB, and a body that size was too big to keep, so every download rendered everything again
 (bench/FINDINGS.md, 2026-12-01).
 
-What is rendered: the findings `queries.open_data_ids` names, read in one query (ids only), then read
-`BATCH` at a time by id and rendered piece by piece (open_data.csv_pieces / json_pieces) into a file in
-a temporary directory of this process's own. The process holds one batch at a time, whatever the
-number of findings. A finding's content never changes once published (a correction or a withdrawal
-is a new version, and only `superseded_by`, which open data does not show, is ever updated), so the
-ids read at the start name the content exactly, whatever is published during the rendering: the
-ETag is a digest of the format, the columns and those ids, and one content is rendered once.
+What is rendered: the findings in force as of the last position given (positions.top): the ids
+`queries.open_data_ids` reads window by window of positions, read `BATCH` at a time by id and rendered
+piece by piece (open_data.csv_pieces / json_pieces) into a file in a temporary directory of this
+process's own. The process holds one batch at a time (and the ids of the cases seen), whatever the
+number of findings, and the first piece is written after the first window and batch. A finding's
+content never changes once published (a correction or a withdrawal is a new version at a higher
+position, and only `superseded_by`, which open data does not show, is ever updated), so the position
+names the content exactly, whatever is published during the rendering: the ETag is a digest of the
+format, the columns and that position, and one content is rendered once.
 
 Streaming: a download does not wait for the rendering to end. It reads the file as far as it is
 written and waits for the next piece (such a download has no Content-Length: it is sent chunked; a
@@ -28,6 +30,7 @@ meanwhile; it runs in a thread of its own (not a request's), so a client that go
 does not stop it for the others.
 """
 import hashlib
+import itertools
 import os
 import shutil
 import tempfile
@@ -39,7 +42,7 @@ from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
 from werkzeug.wrappers import Response
 
-from services.publication import open_data, queries, views
+from services.publication import open_data, positions, queries, views
 from services.publication.freshness import not_modified, public_headers
 
 # Findings read and rendered at a time: 25 findings of 20 commitments are 500 rows, ~0.4 MB of JSON, and
@@ -54,16 +57,17 @@ FORMATS = {
 log = structlog.get_logger("irm.publication.open_data")
 
 
-def content_etag(kind: str, finding_ids) -> str:
-    """The ETag of the open data of `kind` holding the findings `finding_ids`, in that order."""
-    digest = hashlib.sha256("\n".join([kind, "|".join(open_data.FIELDNAMES), *finding_ids]).encode())
+def content_etag(kind: str, top: int) -> str:
+    """The ETag of the open data of `kind` holding the findings in force as of position `top`."""
+    digest = hashlib.sha256("\n".join([kind, "|".join(open_data.FIELDNAMES), str(top)]).encode())
     return f'"{digest.hexdigest()[:32]}"'
 
 
-def tables(finding_ids, batch=BATCH):
-    """The rows of the findings `finding_ids`, in that order, one table per `batch` findings."""
-    for start in range(0, len(finding_ids), batch):
-        yield open_data.rows(views.finding_view(f) for f in queries.findings_by_id(finding_ids[start:start + batch]))
+def tables(top, batch=BATCH):
+    """The rows of the findings in force as of position `top`, newest first, one table per `batch` findings."""
+    finding_ids = queries.open_data_ids(top)
+    while batch_ids := list(itertools.islice(finding_ids, batch)):
+        yield open_data.rows(views.finding_view(f) for f in queries.findings_by_id(batch_ids))
 
 
 class RenderingFailed(Exception):
@@ -148,40 +152,40 @@ class OpenDataFiles(DependencyProvider):
         return Response(download, status=200, content_type=FORMATS[kind]["content_type"], headers={**FORMATS[kind]["headers"], **headers})
 
     def rendition(self, kind, marker) -> Rendition:
-        """The file a download of `kind` gets under `marker`: the ids are read once per marker, and a content
+        """The file a download of `kind` gets under `marker`: the last position is read once per marker, and a content
         not rendered yet (or whose rendering failed) starts rendering."""
         chosen = self.latest.get(kind)
         if chosen is None or chosen[0] != marker or chosen[1].failed:
             with self.choosing[kind]:  # the downloads that arrive meanwhile take what the first one chose
                 chosen = self.latest.get(kind)
                 if chosen is None or chosen[0] != marker or chosen[1].failed:
-                    finding_ids = queries.open_data_ids()
-                    etag = content_etag(kind, finding_ids)
+                    top = positions.top()
+                    etag = content_etag(kind, top)
                     rendition = self.renditions.get(etag)
                     if rendition is None or rendition.failed:
-                        rendition = self._start(kind, etag, finding_ids)
+                        rendition = self._start(kind, etag, top)
                     chosen = self.latest[kind] = (marker, rendition)
                     self._retire(kind)
         return chosen[1]
 
-    def _start(self, kind, etag, finding_ids):
+    def _start(self, kind, etag, top):
         rendition = Rendition(kind, etag, os.path.join(self.directory, f"{etag.strip(chr(34))}.{kind}"))
         out = open(rendition.path, "wb")  # created now: a download can open it before the rendering's first piece
         self.renditions[etag] = rendition
-        self.container.spawn_managed_thread(lambda: self._render(rendition, out, finding_ids), identifier=f"open_data_{kind}")
+        self.container.spawn_managed_thread(lambda: self._render(rendition, out, top), identifier=f"open_data_{kind}")
         return rendition
 
-    def _render(self, rendition, out, finding_ids):
+    def _render(self, rendition, out, top):
         # Catches everything: an exception escaping a managed thread would kill the container.
         try:
             with out:
-                for piece in open_data.PIECES[rendition.kind](tables(finding_ids)):
+                for piece in open_data.PIECES[rendition.kind](tables(top)):
                     out.write(piece)
                     out.flush()
                     rendition.advanced()
                     eventlet.sleep(0)  # the batch took the hub for a while: let the other requests run
             rendition.finished = True
-            log.info("open_data_rendered", kind=rendition.kind, etag=rendition.etag, findings=len(finding_ids),
+            log.info("open_data_rendered", kind=rendition.kind, etag=rendition.etag, top=top,
                      bytes=os.path.getsize(rendition.path))
         except Exception:  # noqa: BLE001 -- logged; the next download renders again
             rendition.failed = True

@@ -13,7 +13,7 @@ import mongoengine
 from nameko.extensions import DependencyProvider
 from pymongo.errors import DuplicateKeyError
 
-from services.publication import documents
+from services.publication import documents, member_summaries
 from shared.persistence.unit_of_work import run_in_transaction
 
 COUNTER = "findings"
@@ -57,12 +57,14 @@ def top() -> int:
 
 
 class FindingPositions(DependencyProvider):
-    """At the service's start, numbers findings stored before positions existed, so none goes unlisted."""
+    """At the service's start, numbers findings stored before positions existed, so none goes unlisted, and
+    counts them into the members' summaries if those were never counted (member_summaries.py)."""
 
     def start(self):
         # In start, not setup: nameko sets extensions up at the same time, and Store's setup
         # connects the database (and makes the indexes) that this reads.
-        try:
-            run_in_transaction(mongoengine.connection.get_connection(), "publication", ensure_counter)
-        except DuplicateKeyError:
-            pass  # another instance (or a first publication) created it at the same moment, numbering the same findings
+        for first_count in (ensure_counter, member_summaries.ensure_summaries):
+            try:
+                run_in_transaction(mongoengine.connection.get_connection(), "publication", first_count)
+            except DuplicateKeyError:
+                pass  # another instance (or a first publication) created it at the same moment, counting the same findings

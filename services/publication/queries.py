@@ -1,5 +1,6 @@
 """Publication's reads: the findings lists, feeds and the log's leaves and checkpoints."""
 from services.publication import documents, paging, positions, views
+from services.publication.domain import finding as finding_rules
 from services.publication.schemas import INDICATOR_FILTERS
 
 FEED_ENTRIES = 100
@@ -40,17 +41,23 @@ def findings_list(query) -> dict:
             "next": views.next_page_query(query, cursor) if cursor else None}
 
 
-# A member's page lists every version of its findings; a member publishes one finding per plan
-# (two years) and a few versions of each, so this bound is far above any real member's count.
-MEMBER_FINDINGS_LIMIT = 100
+# A member's page lists its findings' versions a page at a time; its counts come from its summary
+# (member_summary), so a page reads this many versions whatever the member's history.
+MEMBER_PAGE = 20
 
 
-def member_findings(member_code, limit=MEMBER_FINDINGS_LIMIT):
-    """Every version of one member's findings, newest first, each with its commitments (what
-    their four dimensions are counted from): (findings, whether more than `limit` exist).
-    Read through the (member_code, -position) index, window by window."""
-    found, before = _newest(positions.top(), limit, member_code, {}, {**LIST_PROJECTION, "commitments": 1})
-    return found, before is not None
+def member_findings(member_code, cursor=None, limit=MEMBER_PAGE):
+    """One page of every version of one member's findings, newest first, as lists show them
+    (LIST_PROJECTION): (findings, the next page's cursor or None). Read through the
+    (member_code, -position) index, window by window; a cursor not given here raises Unprocessable."""
+    top = _below(cursor) - 1 if cursor else positions.top()
+    found, before = _newest(top, limit, member_code, {}, LIST_PROJECTION)
+    return found, paging.encode_cursor(before) if before else None
+
+
+def member_summary(member_code) -> dict | None:
+    """The member's summary as stored (domain/member_summary.py), read by _id; None if it has no finding."""
+    return documents.MemberSummary._get_collection().find_one({"_id": member_code})
 
 
 def current_findings(member=None, limit=FEED_ENTRIES):
@@ -96,12 +103,24 @@ def finding(finding_id):
     return documents.Finding.objects(finding_id=finding_id).first()
 
 
-def open_data_ids() -> list:
-    """The ids of the findings open data holds: each case's latest version, withdrawn ones left out, newest
-    first (the same publication time ordered by id), in one read
-    of ids alone. Open data reads the findings themselves by these ids, a batch at a time (findings_by_id)."""
-    return [raw["_id"] for raw in documents.Finding._get_collection().find(
-        {"superseded_by": None, "status": {"$ne": "withdrawn"}}, {"_id": 1}, sort=[("published_at_dt", -1), ("_id", -1)])]
+# Open data reads the ids in force this many positions at a time: a window of ids alone costs some
+# milliseconds, and one finding's content some more each (open_data_files.BATCH findings are read at a time).
+OPEN_DATA_WINDOW = 100
+
+
+def open_data_ids(top, window=OPEN_DATA_WINDOW):
+    """The ids of the findings open data holds as of position `top`: each case's newest version at or below it,
+    withdrawn ones left out, newest first (by position). A generator, read window by window of positions
+    (lo, hi], each an aggregation whose first stage is the range alone, so an index range: the first ids come
+    after one window whatever the number of findings (one query of every finding in force made SecantusDB
+    decode them all first: 10-16 s at 10,000, bench/FINDINGS.md). Holds the ids of the cases seen meanwhile."""
+    collection, seen, hi = documents.Finding._get_collection(), set(), top
+    while hi >= paging.BOTTOM:
+        lo = max(hi - window, paging.BOTTOM - 1)
+        versions = collection.aggregate([{"$match": {"position": {"$gt": lo, "$lte": hi}}}, {"$sort": {"position": -1}},
+                                         {"$project": {"case_id": 1, "status": 1}}])
+        yield from finding_rules.latest_in_force(versions, seen)
+        hi = lo
 
 
 # What open data reads of a finding view (open_data.rows): keep in step with it, a field missing here reads as None.

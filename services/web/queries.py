@@ -3,7 +3,7 @@
 The log page's one read is publication's `LogCheckpoint` (services/publication/documents.py),
 the document `GET /api/v1/log/checkpoint` serves. The findings pages call publication's own
 query and view functions, the ones `GET /api/v1/findings` and `/api/v1/findings/{id}` call;
-a member's page, publication's `member_findings` (a member's findings with their commitments).
+a member's page, publication's `member_summary` (its counts) and `member_findings` (a page of its versions).
 Whether a case's draft is public (the timeline page links it then) is review's query and
 the disclosure rule its public-draft endpoint applies; the draft itself comes from that
 endpoint (services/web/review_api.py).
@@ -29,15 +29,15 @@ def finding(finding_id: str) -> dict | None:
     return publication_views.finding_view(found) if found else None
 
 
-def member_findings(member_code: str) -> dict | None:
-    """A member's findings for its page: every version, newest first, each as the API lists it
-    (publication's summary view) with its commitments; {"findings", "more"}, None if the member
-    has none. `more`: the page holds the newest MEMBER_FINDINGS_LIMIT versions only."""
-    found, more = publication_queries.member_findings(member_code)
-    if not found:
+def member_page(member_code: str, cursor: str | None) -> dict | None:
+    """A member's page: its summary (publication's counts, kept at publication) and one page of its
+    findings' versions, newest first, each as the API lists it; {"summary", "findings", "next"} (the
+    next page's cursor or None), None if the member has no finding. A cursor not given here raises Unprocessable."""
+    summary = publication_queries.member_summary(member_code)
+    if summary is None:
         return None
-    return {"findings": [{**publication_views.finding_view(f, full=False), "commitments": f.commitments} for f in found],
-            "more": more}
+    found, cursor = publication_queries.member_findings(member_code, cursor)
+    return {"summary": summary, "findings": [publication_views.finding_view(f, full=False) for f in found], "next": cursor}
 
 
 def latest_checkpoint() -> dict | None:

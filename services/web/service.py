@@ -8,7 +8,7 @@ views.py, what it reads in queries.py, languages and formats in i18n.py).
     GET /<language>/findings/<id>   a finding: its commitments at a glance, comments, versions, and the
                               check of its case's history in the browser (static/finding-verify.js)
     GET /<language>/findings/<id>/report.pdf   the same finding as a PDF report in that language
-    GET /<language>/members/<code>  a member: its findings over the cycles, the four dimensions compared
+    GET /<language>/members/<code>  a member: its findings over the cycles a page at a time (?cursor=), the four dimensions compared
     GET /<language>/cases/<id>/timeline   who did what, when and why, in log order (the API's timeline)
     GET /<language>/cases/<id>/draft      the public draft (review's GET .../public-draft) and, while
                                           review says comments are open, the comment form
@@ -167,10 +167,14 @@ class WebService(account_pages.AccountPages, government_pages.GovernmentPages, g
 
     def _member_page(self, request, language, member_code):
         rest = f"/members/{member_code}"
-        found = queries.member_findings(member_code) if views.is_member_code(member_code) else None
+        try:
+            found = queries.member_page(member_code, request.args.get("cursor")) if views.is_member_code(member_code) else None
+        except Unprocessable:  # a cursor this site did not give: no such page
+            found = None
         if found is None:
             return self.pages.page(request, language, rest, "not_found.html", status=404)
-        return self.pages.page(request, language, rest, "member.html", **views.member_page(found, language))
+        next_href = views.member_next_href(member_code, found["next"], language)
+        return self.pages.page(request, language, rest, "member.html", **views.member_page(found, language, next_href))
 
     @http("GET", f"/{LANGUAGE}/cases/<string:case_id>/timeline")
     def timeline(self, request, language, case_id):

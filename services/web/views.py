@@ -20,6 +20,7 @@ from shared.irm import INDICATORS as INDICATOR_ORDER, LENS_VALUES as LENS_ORDER
 from shared.transparency.note import Checkpoint, NoteError, VerifierKey, open_checkpoint
 
 from services.publication.domain import finding as finding_rules
+from services.publication.domain import member_summary
 
 from services.web import chart, i18n
 
@@ -231,47 +232,35 @@ def version_status(finding: dict) -> str:
     return "superseded" if finding["superseded_by"] else finding["status"]
 
 
-def dimension_rows(findings: list) -> list:
-    """The four dimensions per cycle, oldest cycle first: the findings in force (publication's
-    rule), their commitments counted by publication's `dimensions` and added up per cycle (a
-    member may have two plans in one cycle)."""
-    by_cycle = {}
-    for finding in findings:
-        if not finding_rules.in_force(finding):
-            continue
-        cycle = finding["action_plan"]["cycle"]
-        row = by_cycle.setdefault(cycle, {"cycle": cycle, "commitments": 0, "findings": 0,
-                                          "counts": {name: 0 for name in finding_rules.FOUR_DIMENSIONS}})
-        counted = finding_rules.dimensions(finding["commitments"])
-        row["commitments"] += counted["commitments"]
-        row["findings"] += 1
-        for name in finding_rules.FOUR_DIMENSIONS:
-            row["counts"][name] += counted[name]
-    return [by_cycle[cycle] for cycle in sorted(by_cycle)]  # "2021-2023" < "2023-2025": by start year
-
-
-def member_page(found: dict, language: str) -> dict:
-    """A member's page from its findings as publication reads them (web queries.member_findings,
-    newest first): who it is (named as its newest finding names it), its findings over the
-    cycles, and the four dimensions per cycle as a chart and a table of the same numbers."""
-    findings = found["findings"]
-    newest = findings[0]
-    member = member_view(newest["member"], language, newest["languages"])
-    rows = dimension_rows(findings)
+def member_page(found: dict, language: str, next_href: str | None = None) -> dict:
+    """A member's page from what web queries.member_page reads: who it is (named as its newest finding
+    names it), the four dimensions per cycle of its findings in force as a chart and a table of the same
+    numbers (its summary's counts, kept at publication), and one page of its findings' versions, newest
+    first, with the link to the next (older) page."""
+    summary = found["summary"]
+    member = member_view(summary["member"], language, summary.get("languages") or ())
+    rows = member_summary.rows(summary)
     table = [{"cycle": row["cycle"], "commitments": row["commitments"], "findings": row["findings"],
               "cells": [{"dimension": name, "count": row["counts"][name],
                          "share_text": i18n.percent(chart.share(row["counts"][name], row["commitments"]), language)}
                         for name in finding_rules.FOUR_DIMENSIONS]} for row in rows]
     listed = [{"id": f["id"], "href": finding_href(f["id"], language), "cycle": f["action_plan"]["cycle"],
                "plan_number": f["action_plan"]["plan_number"], "version": f["version"], "status": version_status(f),
-               "published_at": f["published_at"], "summary": f["summary"]} for f in findings]
+               "published_at": f["published_at"], "summary": f["summary"]} for f in found["findings"]]
     code = quote(member["code"], safe="")
     return {"member": member, "member_href": member_href(member["code"], language), "findings": listed,
-            "more": found["more"], "limit": len(findings), "dimensions": finding_rules.FOUR_DIMENSIONS,
+            "versions": summary["versions"], "next_href": next_href, "dimensions": finding_rules.FOUR_DIMENSIONS,
             "table": table, "chart": chart.dimension_chart(rows, language),
             "cycles": {"count": len(rows), "first": rows[0]["cycle"] if rows else None, "last": rows[-1]["cycle"] if rows else None},
             "links": {"json": f"/api/v1/findings?member={code}&all_versions=true&limit=100",
                       "feed": f"/api/v1/feeds/findings.atom?member={code}"}}
+
+
+def member_next_href(code: str, cursor: str | None, language: str) -> str | None:
+    """The member page's next (older) page, None on the last."""
+    return f"{member_href(code, language)}?{urlencode({'cursor': cursor})}" if cursor else None
+
+
 def finding_verification(view: dict, verifier_key: VerifierKey | None, key_published_at: str, public_base_url: str) -> dict:
     """The finding page's "verify this finding's history" section: what finding-verify.js
     needs (handed over as data-* attributes: the case, the audit head this version recorded,

@@ -49,6 +49,11 @@ class UnitOfWork:
             cursor = cursor.sort(sort)
         return [document._from_son(raw) for raw in cursor.limit(limit)]
 
+    def read(self, document, filter_: dict, fields) -> list:
+        """The `fields` of every document matching, as stored (dicts, not documents: loading each through the ODM
+        converts every nested value, which a read of many findings with their commitments cannot afford)."""
+        return list(document._get_collection().find(filter_, {field: 1 for field in fields}, session=self.session))
+
     def increment(self, document, filter_: dict, field: str):
         """Add one to `field` of the document matching `filter_` and return the new value, or
         None when nothing matches: the filter is the guard, checked and applied atomically."""
@@ -60,8 +65,10 @@ class UnitOfWork:
         doc.validate()
         doc._get_collection().insert_one(doc.to_mongo().to_dict(), session=self.session)
 
-    def update(self, document, filter_: dict, update: dict) -> int:
-        return document._get_collection().update_one(filter_, update, session=self.session).modified_count
+    def update(self, document, filter_: dict, update: dict, upsert: bool = False) -> int:
+        """Apply `update` to the document matching `filter_` (with `upsert`, to a new one made from the filter if none
+        does); how many were modified."""
+        return document._get_collection().update_one(filter_, update, upsert=upsert, session=self.session).modified_count
 
     def delete(self, document, filter_: dict) -> int:
         """Remove the one document matching `filter_` (a signed-out session); how many went (0 or 1)."""

@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from services.publication import documents as publication_documents
+from services.publication import queries as publication_queries
 from services.web import chart as chart_geometry
 from shared import edge
 from shared.clock import utcnow
@@ -449,6 +450,7 @@ def test_the_member_page_shows_the_apis_findings_and_four_dimensions_per_cycle(w
     rows = page.locator("#member-findings > li")
     assert rows.evaluate_all("els => els.map(e => e.dataset.findingId)") == [item["id"] for item in versions["items"]]
     assert rows.evaluate_all("els => els.map(e => e.dataset.status)") == ["published", "published"]
+    assert page.locator("#member-findings-count").get_attribute("data-count") == "2" and page.locator("#next-page").count() == 0
     page.locator(f"[data-finding-id='{published['tunisia_earlier']}'] h3 a").click()
     assert page.url == f"{web}/{language}/findings/{published['tunisia_earlier']}"
 
@@ -476,6 +478,31 @@ def test_the_member_page_lists_replaced_and_withdrawn_versions_and_charts_only_w
     # The hostile name inside the SVG's title is text, as everywhere else.
     assert findings.HOSTILE_MEMBER["names"]["fr"] in page.locator("#chart-title").text_content()
     assert page.locator("svg script, svg b, #injected").count() == 0
+
+
+def test_the_member_page_lists_its_versions_a_page_at_a_time_newest_first_and_counts_them_all(web, published, api, page):
+    member = {"code": "PG", "kind": "national", "names": {"fr": "Paginée", "ar": "مرقّمة", "en": "Paged"}}
+    now = utcnow() - timedelta(minutes=5)
+    for n in range(publication_queries.MEMBER_PAGE + 1):  # one more than a page
+        findings.publish({**findings.approved_payload(f"case_web_pg{n:02d}", member),
+                          "action_plan": {"cycle": "2021-2023" if n % 2 else "2023-2025", "plan_number": n + 1}},
+                         now + timedelta(seconds=n))
+    versions = requests.get(f"{api}/api/v1/findings", params={"member": "PG", "all_versions": "true", "limit": 100}, timeout=10).json()
+    newest_first = [item["id"] for item in versions["items"]]
+    assert len(newest_first) == publication_queries.MEMBER_PAGE + 1
+    page.goto(f"{web}/fr/members/PG")
+    rows = page.locator("#member-findings > li")
+    assert rows.evaluate_all("els => els.map(e => e.dataset.findingId)") == newest_first[:publication_queries.MEMBER_PAGE]
+    # The counts are every version's and the table every finding in force, on each page alike.
+    assert page.locator("#member-findings-count").get_attribute("data-count") == str(len(newest_first))
+    expected = dimensions_from_the_api(api, "PG")
+    assert shown_table(page)[0] == expected and sorted(expected) == ["2021-2023", "2023-2025"]
+    page.locator("#next-page").click()
+    assert page.url.startswith(f"{web}/fr/members/PG?cursor=")
+    assert rows.evaluate_all("els => els.map(e => e.dataset.findingId)") == newest_first[publication_queries.MEMBER_PAGE:]
+    assert page.locator("#next-page").count() == 0 and shown_table(page)[0] == expected
+    assert page.locator("#member-findings-count").get_attribute("data-count") == str(len(newest_first))
+    assert page.goto(f"{web}/fr/members/PG?cursor=not-one").status == 404  # a cursor this site did not give
 
 
 def test_an_unknown_member_gets_the_not_found_page_in_its_language(web, published, page):

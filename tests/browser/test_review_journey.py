@@ -97,7 +97,8 @@ def site(container_factory, db, amqp_uri, web, gateway_port, accounts_url, urls,
     the quality reviewer): both cases submitted by their PoCs and assigned to EXPERT, then OTHER in the registry;
     every collection the journey relies on emptied first."""
     delete_event_queues(amqp_uri)
-    for document in (*review_documents.ALL, *intake_documents.ALL, publication_documents.Finding, mail_documents.OutgoingMail,
+    for document in (*review_documents.ALL, *intake_documents.ALL, publication_documents.Finding, publication_documents.MemberSummary,
+                     mail_documents.OutgoingMail,
                      accounts_documents.SignInThrottle):
         document.ensure_indexes()
         document._get_collection().delete_many({})

@@ -1,8 +1,9 @@
 """The member page's pure parts: the four dimensions counted from a finding's commitments
-(publication's rule), added up per cycle, and the chart's geometry: scales, bars, labels in the
+(publication's rule), the page made from the member's summary (counted per cycle: test_member_summary.py), and the chart's geometry: scales, bars, labels in the
 locale, empty data, one cycle, and the cycle axis mirrored in Arabic."""
 import pytest
 
+from services.publication.domain import member_summary
 from services.publication.domain.finding import FOUR_DIMENSIONS, dimensions, in_force
 from services.web import chart, views
 
@@ -48,35 +49,30 @@ def test_a_finding_is_in_force_unless_withdrawn_or_replaced():
     assert not in_force({"status": "published", "superseded_by": "fnd_2"})
 
 
-def listed(finding_id, cycle, published_at, commitments, status="published", superseded_by=None, version=1, plan=5):
+def listed(finding_id, cycle, published_at, status="published", superseded_by=None, version=1, plan=5):
+    """A finding as the API lists it (publication's summary view)."""
     return {"id": finding_id, "member": {"code": "TN", "kind": "national", "names": {"fr": "Tunisie", "ar": "تونس"}},
             "languages": ["fr"], "action_plan": {"cycle": cycle, "plan_number": plan}, "version": version,
             "status": status, "superseded_by": superseded_by, "published_at": published_at,
-            "summary": {"commitments": len(commitments), "starred": 0}, "commitments": commitments}
+            "summary": {"commitments": 1, "starred": 0}}
 
 
-def test_the_rows_add_up_the_findings_in_force_per_cycle_oldest_cycle_first():
-    findings = [  # newest first, as the query reads them
-        listed("f4", "2023-2025", "2026-01-04T00:00:00.000Z", [commitment(lens={"transparency": True})]),
-        listed("f3", "2023-2025", "2026-01-03T00:00:00.000Z", [commitment(lens=LENS_ALL, potential="substantial")], plan=6),
-        listed("f2", "2019-2021", "2026-01-02T00:00:00.000Z", [commitment(lens=LENS_ALL)], status="withdrawn"),
-        listed("f1", "2021-2023", "2026-01-01T00:00:00.000Z", [commitment(lens={"participation": True}), commitment("not_verifiable")]),
-        listed("f0", "2021-2023", "2025-12-01T00:00:00.000Z", [commitment(lens=LENS_ALL)], superseded_by="f1"),
-    ]
-    rows = views.dimension_rows(findings)
-    assert [(r["cycle"], r["findings"], r["commitments"], r["counts"]) for r in rows] == [
-        ("2021-2023", 1, 2, {"transparency": 0, "participation": 1, "accountability": 0, "ambition": 0}),
-        ("2023-2025", 2, 2, {"transparency": 2, "participation": 1, "accountability": 1, "ambition": 1}),
-    ]
+def summary_of(stored):
+    """The member's summary counted from its findings as stored (what the counters equal)."""
+    return member_summary.summaries([{"member_code": "TN", "member": {"code": "TN", "kind": "national", "names": {"fr": "Tunisie"}},
+                                      "languages": ["fr"], "position": n, **f} for n, f in enumerate(stored, 1)])["TN"]
 
 
-def test_the_member_page_lists_every_version_newest_first_with_what_it_is_now_and_tables_the_chart():
-    findings = [listed("f2", "2023-2025", "2026-01-02T00:00:00.000Z", [commitment(lens={"transparency": True})], version=2,
-                       status="withdrawn"),
-                listed("f1", "2023-2025", "2026-01-01T00:00:00.000Z", [commitment(lens={"transparency": True})], superseded_by="f2"),
-                listed("f0", "2021-2023", "2025-01-01T00:00:00.000Z",
-                       [commitment(lens={"transparency": True}), commitment(lens={}), commitment("not_verifiable")])]
-    page = views.member_page({"findings": findings, "more": False}, "fr")
+def test_the_member_page_lists_its_page_of_versions_with_what_each_is_now_and_tables_the_summary():
+    findings = [listed("f2", "2023-2025", "2026-01-02T00:00:00.000Z", version=2, status="withdrawn"),
+                listed("f1", "2023-2025", "2026-01-01T00:00:00.000Z", superseded_by="f2"),
+                listed("f0", "2021-2023", "2025-01-01T00:00:00.000Z")]
+    summary = summary_of([
+        {"cycle": "2021-2023", "commitments": [commitment(lens={"transparency": True}), commitment(lens={}), commitment("not_verifiable")],
+         "status": "published", "superseded_by": None},
+        {"cycle": "2023-2025", "commitments": [commitment(lens={"transparency": True})], "status": "published", "superseded_by": "f2"},
+        {"cycle": "2023-2025", "commitments": [commitment(lens={"transparency": True})], "status": "withdrawn", "superseded_by": None}])
+    page = views.member_page({"summary": summary, "findings": findings, "next": None}, "fr")
     assert page["member"] == {"code": "TN", "kind": "national", "name": {"text": "Tunisie", "lang": None}}
     assert [(f["id"], f["status"], f["href"]) for f in page["findings"]] == [
         ("f2", "withdrawn", "/fr/findings/f2"), ("f1", "superseded", "/fr/findings/f1"), ("f0", "published", "/fr/findings/f0")]
@@ -84,19 +80,23 @@ def test_the_member_page_lists_every_version_newest_first_with_what_it_is_now_an
             for r in page["table"]] == [("2021-2023", 3, [("transparency", 1, "33\xa0%"), ("participation", 0, "0\xa0%"),
                                                          ("accountability", 0, "0\xa0%"), ("ambition", 0, "0\xa0%")])]
     assert [g["cycle"] for g in page["chart"]["groups"]] == ["2021-2023"]
-    assert page["cycles"] == {"count": 1, "first": "2021-2023", "last": "2021-2023"}
+    assert page["cycles"] == {"count": 1, "first": "2021-2023", "last": "2021-2023"} and page["versions"] == 3
     assert page["links"]["json"] == "/api/v1/findings?member=TN&all_versions=true&limit=100"
-    assert page["member_href"] == "/fr/members/TN"
-    english = views.member_page({"findings": findings, "more": True}, "en")
-    assert english["member"]["name"] == {"text": "Tunisie", "lang": "fr"} and english["more"] is True  # no English name
+    assert page["member_href"] == "/fr/members/TN" and page["next_href"] is None
+    next_href = views.member_next_href("TN", "eyJiZWZvcmUiOjN9", "en")
+    assert next_href == "/en/members/TN?cursor=eyJiZWZvcmUiOjN9" and views.member_next_href("TN", None, "en") is None
+    english = views.member_page({"summary": summary, "findings": findings, "next": "eyJiZWZvcmUiOjN9"}, "en", next_href)
+    assert english["member"]["name"] == {"text": "Tunisie", "lang": "fr"} and english["next_href"] == next_href  # no English name
 
 
 def test_a_member_whose_findings_are_all_withdrawn_or_replaced_has_nothing_to_chart():
-    findings = [listed("f1", "2023-2025", "2026-01-02T00:00:00.000Z", [commitment()], status="withdrawn"),
-                listed("f0", "2023-2025", "2026-01-01T00:00:00.000Z", [commitment()], superseded_by="f1")]
-    page = views.member_page({"findings": findings, "more": False}, "ar")
+    findings = [listed("f1", "2023-2025", "2026-01-02T00:00:00.000Z", status="withdrawn"),
+                listed("f0", "2023-2025", "2026-01-01T00:00:00.000Z", superseded_by="f1")]
+    summary = summary_of([{"cycle": "2023-2025", "commitments": [commitment()], "status": "published", "superseded_by": "f1"},
+                          {"cycle": "2023-2025", "commitments": [commitment()], "status": "withdrawn", "superseded_by": None}])
+    page = views.member_page({"summary": summary, "findings": findings, "next": None}, "ar")
     assert page["chart"] is None and page["table"] == [] and page["cycles"]["count"] == 0
-    assert len(page["findings"]) == 2
+    assert len(page["findings"]) == 2 and page["versions"] == 2
 
 
 @pytest.mark.parametrize("code,valid", [("TN", True), ("MA-BMK", True), ("tn", False), ("T", False), ("TN/../x", False),

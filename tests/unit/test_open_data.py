@@ -106,3 +106,17 @@ def test_a_stored_finding_read_raw_gives_the_rows_of_the_document_mongoengine_lo
     with pytest.raises(AttributeError):
         queries.StoredFinding({"_id": "fnd_1"}).not_a_field  # noqa: B018
     assert queries.StoredFinding({"_id": "fnd_1"}).expert_id is None  # left out by the projection
+
+
+def test_the_ids_in_force_are_each_cases_newest_version_read_window_by_window_unless_withdrawn():
+    from services.publication.domain.finding import latest_in_force
+
+    seen = set()
+    newer = [{"_id": "c3", "case_id": "c", "status": "published"}, {"_id": "b2", "case_id": "b", "status": "withdrawn"},
+             {"_id": "a1", "case_id": "a", "status": "published"}]
+    older = [{"_id": "c2", "case_id": "c", "status": "withdrawn"}, {"_id": "b1", "case_id": "b", "status": "published"},
+             {"_id": "d1", "case_id": "d", "status": "published"}, {"_id": "c1", "case_id": "c", "status": "published"}]
+    # Two windows, newest first: a case's versions in an older window were replaced by the one seen first.
+    assert list(latest_in_force(newer, seen)) == ["c3", "a1"]
+    assert list(latest_in_force(older, seen)) == ["d1"]
+    assert seen == {"a", "b", "c", "d"}

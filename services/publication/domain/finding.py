@@ -54,8 +54,22 @@ def dimensions(commitments) -> dict:
 
 def in_force(finding: dict) -> bool:
     """Whether a finding (its view) stands: no later version replaces it and it was not
-    withdrawn. The same rule as queries.open_data_ids, for findings already read."""
+    withdrawn. The same rule as latest_in_force, for findings already read with their `superseded_by`."""
     return finding.get("superseded_by") is None and finding.get("status") != "withdrawn"
+
+
+def latest_in_force(versions, seen: set):
+    """The ids of the versions in force among `versions` ({"_id", "case_id", "status"}), read newest first
+    (by position), given the cases `seen` in newer ones (updated as it goes): a case's newest version is in
+    force unless it is a withdrawal; every older one was replaced. Why not `superseded_by`: it is set when a
+    newer version is published, which may happen while a reading goes on, whereas a case's newest version at
+    or below a position says what was in force when that position was given, whatever is published later."""
+    for version in versions:
+        if version["case_id"] in seen:
+            continue
+        seen.add(version["case_id"])
+        if version.get("status") != "withdrawn":
+            yield version["_id"]
 
 
 def render_finding(payload: dict) -> dict:
