@@ -62,7 +62,8 @@ class UnitOfWork:
 
     def insert(self, doc) -> None:
         doc.validate()
-        doc._get_collection().insert_one(doc.to_mongo().to_dict(), session=self.session)
+        # The SON as it is: pymongo encodes it, and SON.to_dict() would copy every nested value of a 29 KB document.
+        doc._get_collection().insert_one(doc.to_mongo(), session=self.session)
 
     def update(self, document, filter_: dict, update: dict) -> int:
         return document._get_collection().update_one(filter_, update, session=self.session).modified_count
