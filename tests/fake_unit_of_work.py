@@ -1,7 +1,7 @@
 """An in-memory unit of work for the handlers' unit tests: no broker, no database.
 
 It implements the interface of shared/persistence/unit_of_work.py as the handlers use it
-(get, get_latest, find, read, insert, update, delete, increment, record, emit), over plain dicts keyed by
+(get, get_latest, find, read, insert, update, delete, increment, new_case, record, emit), over plain dicts keyed by
 collection, with the few MongoDB filter and update operators the handlers write. Audit
 entries are chained with shared/audit.py's real rule, so a test can verify them. An
 operator it does not know raises, so a handler that starts using one fails here loudly
@@ -25,9 +25,12 @@ class FakeUnitOfWork:
     def collection(self, document) -> dict:
         return self.collections.setdefault(document._get_collection_name(), {})
 
-    def get(self, document, filter_):
+    def get(self, document, filter_, fields=None):
         found = self._matching(document, filter_)
-        return self._loaded(document, found[0]) if found else None
+        if not found:
+            return None
+        raw = found[0] if fields is None else {key: value for key, value in found[0].items() if key in (*fields, "_id")}
+        return self._loaded(document, raw)
 
     def get_latest(self, document, filter_, by):
         found = sorted(self._matching(document, filter_), key=lambda raw: raw.get(by))
@@ -88,6 +91,10 @@ class FakeUnitOfWork:
         return self.collection(document)[_id]
 
     # --- audit and events ------------------------------------------------------------------
+    def new_case(self, case_id):
+        if any(e["case_id"] == case_id for e in self.entries):
+            raise KeyError(f"case {case_id} already has audit entries")  # the database's unique (case_id, seq) index
+
     def record(self, *, case_id, action, actor, reason, data, correlation_id, sealed=None):
         previous = next((e for e in reversed(self.entries) if e["case_id"] == case_id), None)
         entry = audit.next_entry(previous, case_id=case_id, occurred_at=now_iso(), service=self.service, action=action,

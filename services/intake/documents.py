@@ -1,6 +1,8 @@
 """Intake's documents, and nothing else (reads: queries.py). Imported as a module by the service, never as classes (see shared/persistence/documents.py)."""
 from mongoengine import DateTimeField, DictField, Document, IntField, ListField, StringField
 
+from shared.persistence.fields import PlainData
+
 
 class SelfAssessment(Document):
     id = StringField(primary_key=True)
@@ -9,8 +11,9 @@ class SelfAssessment(Document):
     cycle = StringField(required=True)
     plan_number = IntField(required=True)
     languages = ListField(StringField(), required=True)
-    commitments = ListField(DictField(), required=True)
-    co_creation = DictField()
+    # As SelfAssessmentSchema loaded them: stored as they are (shared/persistence/fields.py says why).
+    commitments = PlainData(list, required=True)
+    co_creation = PlainData(dict)
     content_sha256 = StringField(required=True)
     # Versions: a resubmission for the same member and plan is version N+1.
     version = IntField(required=True, default=1)

@@ -3,6 +3,10 @@ from services.intake import documents
 from services.intake.domain import case_status, submission
 from shared.contracts.events import SELF_ASSESSMENT_SUBMITTED, build_event
 
+# The event's fields `body` brings, which SelfAssessmentSchema has loaded through the same schemas the
+# event's contract nests (ActionPlanSchema, CommitmentSchema, CoCreationSchema): build_event need not check them again.
+SUBMISSION_CHECKED = ("action_plan", "commitments", "co_creation")
+
 
 def submit_self_assessment(uow, principal, body, member, *, self_assessment_id, case_id, idempotency_key,
                            request_fingerprint, correlation_id, now):
@@ -27,6 +31,7 @@ def submit_self_assessment(uow, principal, body, member, *, self_assessment_id, 
         submission.submitted_payload(self_assessment_id=self_assessment_id, case_id=case_id, member=member.as_contract(),
                                      body=body, languages=languages, version=version),
         correlation_id=correlation_id, actor=principal.as_actor(),
+        checked=SUBMISSION_CHECKED,
     )
     uow.insert(documents.SelfAssessment(
         id=self_assessment_id, case_id=case_id, member_code=member.code, cycle=plan["cycle"],
@@ -37,6 +42,7 @@ def submit_self_assessment(uow, principal, body, member, *, self_assessment_id, 
         case_status="submitted", case_status_at=event.occurred_at,
         case_history=[{"status": "submitted", "at": event.occurred_at, "event_id": event.event_id}],
     ))
+    uow.new_case(case_id)  # its audit chain starts here: nothing to read before the first entry
     uow.record(
         case_id=case_id, action="self_assessment.submitted", actor=principal.as_actor(),
         reason=f"{member.code} submitted version {version} of its self-assessment of action plan "
@@ -57,7 +63,8 @@ def submit_self_assessment(uow, principal, body, member, *, self_assessment_id, 
 def follow_case_status(uow, event):
     """Another service moved the case (a review stage, a publication): show it on the self-assessment,
     unless the event is older than what is shown (out-of-order delivery)."""
-    record = uow.get(documents.SelfAssessment, {"case_id": event.payload["case_id"]})
+    # Only what the status needs: the self-assessment itself is ~29 KB the database would send and the ODM load.
+    record = uow.get(documents.SelfAssessment, {"case_id": event.payload["case_id"]}, fields=("case_status_at",))
     if record is None:
         raise LookupError(f"no self-assessment for case {event.payload['case_id']}")
     status = case_status.status_update(record.case_status_at, event.event_type, event.occurred_at, event.payload)

@@ -8,7 +8,13 @@ VERSIONS_LIMIT = 200
 
 
 def member(code):
-    return shared_documents.Member.objects(code=code).first()
+    return _by_id(shared_documents.Member, code)
+
+
+def _by_id(document, _id):
+    """One document by its id, read straight through pymongo: a QuerySet costs more to build than the read."""
+    raw = document._get_collection().find_one({"_id": _id})
+    return document._from_son(raw) if raw else None
 
 
 def members(after=None, limit=50) -> tuple:
@@ -22,7 +28,7 @@ def members(after=None, limit=50) -> tuple:
 
 
 def idempotency_key(key):
-    return documents.IdempotencyKey.objects(key=key).first() if key else None
+    return _by_id(documents.IdempotencyKey, key) if key else None
 
 
 def self_assessment(self_assessment_id):

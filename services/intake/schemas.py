@@ -2,7 +2,12 @@
 from marshmallow import Schema, fields, validate
 
 from shared.contracts.fields import MEMBER_CODE, Cycle, Integer
+from shared.contracts.self_assessment import SelfAssessmentSchema
 from shared.irm import LANGUAGES
+
+# The body of POST /api/v1/self-assessments. Built once: every SelfAssessmentSchema builds its ten nested
+# schemas anew. Shared safely: loading never yields to another green thread midway.
+SUBMISSION = SelfAssessmentSchema()
 
 
 class MembersQuery(Schema):

@@ -24,14 +24,13 @@ from werkzeug.wrappers import Response
 
 from services.intake import bulk_import, documents, evidence_store, handlers, queries, views
 from services.intake.domain import evidence, submission
-from services.intake.schemas import DraftSchema, MembersQuery, VersionsQuery
+from services.intake.schemas import SUBMISSION, DraftSchema, MembersQuery, VersionsQuery
 from shared import access, edge, service_shell, settings
 from shared.clock import utcnow
 from shared.contracts.events import (
     FINDING_PUBLISHED, REVIEW_ACCEPTED, REVIEW_APPROVED, REVIEW_ASSIGNED, REVIEW_CORRECTION_OPENED,
     REVIEW_PUBLIC_COMMENT_OPENED, REVIEW_QUALITY_APPROVED, REVIEW_RETURNED, REVIEW_SUBMITTED, REVIEW_UNASSIGNED,
 )
-from shared.contracts.self_assessment import SelfAssessmentSchema
 from shared.http import (
     NotFound, PayloadTooLarge, UnsupportedMediaType, Unprocessable, api_endpoint, json_response, read_json, read_query,
 )
@@ -94,7 +93,7 @@ class IntakeService(service_shell.ServiceShell):
     @api_endpoint
     def submit(self, request):
         principal = self.auth.caller(request, "submit_self_assessment")
-        body = read_json(request, SelfAssessmentSchema())
+        body = read_json(request, SUBMISSION)
         idempotency_key = _idempotency_key(request, principal)
         request_fingerprint = submission.content_sha256(body)
         earlier = queries.idempotency_key(idempotency_key)

@@ -3,6 +3,7 @@ module by the service, never as classes (see shared/persistence/documents.py).""
 from mongoengine import BooleanField, DateTimeField, DictField, Document, IntField, ListField, StringField
 
 from shared.irm import LANGUAGES
+from shared.persistence.fields import PlainData
 
 
 class Expert(Document):
@@ -29,13 +30,13 @@ class Case(Document):
     member = DictField(required=True)
     action_plan = DictField(required=True)
     languages = ListField(StringField(), required=True)
-    commitments = ListField(DictField(), required=True)
+    commitments = PlainData(list, required=True)  # as the contract loaded them (shared/persistence/fields.py)
     status = StringField(required=True)
     expert_id = StringField()
     assignment = DictField()
     ratings = DictField()  # commitment_id -> ratings (shared/contracts/ratings.py)
     plan_assessment = DictField()  # co-creation and acted-contrary-to-process, once per plan
-    co_creation_report = DictField()  # what the government reported (from the self-assessment)
+    co_creation_report = PlainData(dict)  # what the government reported (from the self-assessment)
     quality_comments = ListField(DictField())
     reviewer_id = StringField()
     # Experts who declined or missed a deadline on this case: never assigned it again.

@@ -26,20 +26,24 @@ PUBLIC = {"role": "public", "id": "anonymous"}
 
 # --- opening and (re)assigning a case --------------------------------------------------------
 def open_case(uow, payload, correlation_id, timing, now):
-    """A self-assessment was submitted: open its case and assign an expert in the same step."""
+    """A self-assessment was submitted: open its case and assign an expert in the same step.
+
+    The case is stored once, already assigned (or waiting): storing its ~29 KB and then changing it
+    in the same transaction cost the database twice as much. It is stored as version 2, as if stored
+    and then changed, which is what the version counts."""
     case = documents.Case(
         case_id=payload["case_id"], self_assessment_id=payload["self_assessment_id"], member=payload["member"],
         action_plan=payload["action_plan"], languages=payload["languages"], commitments=payload["commitments"],
         co_creation_report=payload.get("co_creation") or {}, status="submitted", ratings={},
         correlation_id=correlation_id, opened_at=now, updated_at=now,
     )
-    uow.insert(case)
-    assign(uow, case, timing, reason_prefix="")
+    assign(uow, case, timing, reason_prefix="", unsaved=True)
     return case
 
 
-def assign(uow, case, timing, reason_prefix) -> bool:
-    """Choose an expert for a case that needs one (submitted, declined or unassigned); False when nobody can take it."""
+def assign(uow, case, timing, reason_prefix, unsaved=False) -> bool:
+    """Choose an expert for a case that needs one (submitted, declined or unassigned); False when nobody can take it.
+    `unsaved`: the case was opened in this unit of work and is not stored yet (save_case stores it)."""
     experts = uow.find(documents.Expert, {})
     decision = assignment.choose_expert(
         case.case_id, case.member["code"], case.languages,
@@ -53,7 +57,7 @@ def assign(uow, case, timing, reason_prefix) -> bool:
             return False  # still nobody: stay waiting, no new record
         status = workflow.next_state(case.status, "wait", "system")
         save_case(uow, case, {"status": status, "expert_id": None, "deadline_at": None, "stage_started_at": now,
-                              "assignment": {"reason": decision.reason, "candidates": candidates}})
+                              "assignment": {"reason": decision.reason, "candidates": candidates}}, unsaved=unsaved)
         uow.record(case_id=case.case_id, action="review.unassigned", actor=SYSTEM, reason=reason_prefix + decision.reason,
                    data={"candidates": candidates}, correlation_id=case.correlation_id)
         uow.emit(build_event(REVIEW_UNASSIGNED, {"case_id": case.case_id, "member_code": case.member["code"],
@@ -67,7 +71,7 @@ def assign(uow, case, timing, reason_prefix) -> bool:
     accept_by = deadlines.deadline(status, now, timing)
     save_case(uow, case, {"status": status, "expert_id": chosen.expert_id, "stage_started_at": now,
                           "deadline_at": accept_by, "reminded_at": None,
-                          "assignment": {"reason": decision.reason, "candidates": candidates}})
+                          "assignment": {"reason": decision.reason, "candidates": candidates}}, unsaved=unsaved)
     action = "review.reassigned" if case.excluded_experts else "review.assigned"
     uow.record(case_id=case.case_id, action=action, actor=SYSTEM, reason=reason_prefix + decision.reason,
                data={"expert_id": chosen.expert_id, "candidates": candidates}, correlation_id=case.correlation_id)
@@ -430,8 +434,15 @@ def case_for(uow, case_id, principal=None, operation=None):
     return case
 
 
-def save_case(uow, case, changes, expected_version=None, push=None):
-    """Change a case if nobody changed it meanwhile (its version): otherwise 409, never a lost update."""
+def save_case(uow, case, changes, expected_version=None, push=None, unsaved=False):
+    """Change a case if nobody changed it meanwhile (its version): otherwise 409, never a lost update.
+    `unsaved`: a case opened in this unit of work, stored now with the changes, as the version they make."""
+    if unsaved:
+        for field, value in {**changes, "updated_at": utcnow()}.items():
+            setattr(case, field, value)
+        case.version += 1
+        uow.insert(case)
+        return
     version = case.version if expected_version is None else expected_version
     update = {"$set": {**changes, "updated_at": utcnow()}, "$inc": {"version": 1}}
     if push:

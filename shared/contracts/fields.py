@@ -53,9 +53,18 @@ class LocalizedText(fields.Dict):
             values=fields.String(validate=validate.Length(min=1, max=max_length)),
             **kwargs,
         )
+        self.max_length = max_length
 
     def _deserialize(self, value, attr, data, **kwargs):
-        result = super()._deserialize(value, attr, data, **kwargs)
+        # A self-assessment holds ~200 of these: checked directly when every key and value is plainly
+        # right (what the generic Dict would accept unchanged), through the Dict (and its error
+        # messages) otherwise. The generic path is most of what loading a self-assessment costs.
+        if isinstance(value, dict) and all(
+                key in LANGUAGES and type(text) is str and 1 <= len(text) <= self.max_length
+                for key, text in value.items()):
+            result = dict(value)
+        else:
+            result = super()._deserialize(value, attr, data, **kwargs)
         if not any(text.strip() for text in result.values()):
             raise ValidationError("Give the text in at least one of ar, fr, en.")
         return result

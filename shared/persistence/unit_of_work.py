@@ -20,6 +20,7 @@ from shared.transparency.merkle import leaf_hash
 
 log = structlog.get_logger("irm.persistence")
 MAX_ATTEMPTS = 8
+NO_ENTRY = object()  # a case whose chain is known to be empty (UnitOfWork.new_case)
 
 
 class AlreadyApplied(Exception):
@@ -34,8 +35,11 @@ class UnitOfWork:
         self._audit_heads = {}
 
     # --- documents -----------------------------------------------------------
-    def get(self, document, filter_: dict):
-        raw = document._get_collection().find_one(filter_, session=self.session)
+    def get(self, document, filter_: dict, fields=None):
+        """The first document matching, or None; with `fields`, only those (and its id) are read, the rest left
+        at their defaults: for a few values of a large document, never for one to write back whole."""
+        projection = None if fields is None else {field: 1 for field in fields}
+        raw = document._get_collection().find_one(filter_, projection, session=self.session)
         return document._from_son(raw) if raw else None
 
     def get_latest(self, document, filter_: dict, by: str):
@@ -63,7 +67,8 @@ class UnitOfWork:
 
     def insert(self, doc) -> None:
         doc.validate()
-        doc._get_collection().insert_one(doc.to_mongo().to_dict(), session=self.session)
+        # The SON as it is: pymongo encodes it, and SON.to_dict() would copy every nested value of a 29 KB document.
+        doc._get_collection().insert_one(doc.to_mongo(), session=self.session)
 
     def update(self, document, filter_: dict, update: dict, upsert: bool = False) -> int:
         """Apply `update` to the document matching `filter_` (with `upsert`, to a new one made from the filter if none
@@ -75,6 +80,11 @@ class UnitOfWork:
         return document._get_collection().delete_one(filter_, session=self.session).deleted_count
 
     # --- audit ----------------------------------------------------------------
+    def new_case(self, case_id: str) -> None:
+        """`case_id` was made for this transaction: its chain is empty, so its first `record` need not read
+        the chain's head. (Were it not new, the unique (case_id, seq) index would refuse the entry.)"""
+        self._audit_heads.setdefault(case_id, NO_ENTRY)
+
     def record(self, *, case_id: str, action: str, actor: dict, reason: str, data: dict, correlation_id: str,
                sealed=None) -> dict:
         """Append a decision to the case's audit chain, in this transaction.
@@ -85,7 +95,9 @@ class UnitOfWork:
         disclosure rule says so.
         """
         previous = self._audit_heads.get(case_id)
-        if previous is None:
+        if previous is NO_ENTRY:
+            previous = None
+        elif previous is None:
             previous = AuditEntry._get_collection().find_one(
                 {"case_id": case_id}, sort=[("seq", -1)], projection={"_id": 0}, session=self.session
             )

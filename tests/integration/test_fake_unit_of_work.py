@@ -21,7 +21,7 @@ def seed():
 
 
 def script(uow) -> list:
-    """What the handlers do: guarded updates, $push/$addToSet, a guarded increment, sorted finds."""
+    """What the handlers do: guarded updates, $push/$addToSet, a guarded increment, sorted finds, a read of a few fields."""
     return [
         uow.update(documents.Expert, {"_id": "exp-1", "capacity": 2, "active_cases": {"$lt": 2}}, {"$inc": {"active_cases": 1}}),
         uow.update(documents.Expert, {"_id": "exp-1", "capacity": 2, "active_cases": {"$lt": 2}}, {"$inc": {"active_cases": 1}}),
@@ -36,6 +36,8 @@ def script(uow) -> list:
         [e.expert_id for e in uow.find(documents.Expert, {"$or": [{"expertise": "TN"}, {"affiliations": "TN"}]}, sort=[("_id", 1)])],
         uow.get_latest(documents.Expert, {}, "capacity").expert_id,
         uow.get(documents.Expert, {"_id": "nobody"}),
+        # Only some fields read: the rest at their defaults, the id always there.
+        uow.get(documents.Expert, {"_id": "exp-0"}, fields=("capacity", "name")).to_mongo().to_dict(),
     ]
 
 

@@ -95,3 +95,56 @@ def test_ratings_contract_uses_the_exact_irm_values():
 
 def test_flatten_errors_paths():
     assert flatten_errors({"a": {"b": {0: {"c": ["bad"]}}}, "_schema": ["whole"]}) == {"a.b[0].c": ["bad"], "_schema": ["whole"]}
+
+
+def submitted_payload():
+    body = SelfAssessmentSchema().load(copy.deepcopy(sample.SELF_ASSESSMENT))
+    return {"self_assessment_id": "sa_1", "case_id": "case_1", "member": sample.MEMBER, "languages": ["ar", "fr"],
+            "action_plan": body["action_plan"], "commitments": body["commitments"],
+            "co_creation": body.get("co_creation"), "version": 1}
+
+
+def test_fields_already_checked_are_not_checked_again_when_building_but_the_rest_is_and_the_consumer_checks_all():
+    checked = ("action_plan", "commitments", "co_creation")
+    broken = submitted_payload()
+    broken["commitments"] = [{"commitment_id": "not checked here"}]
+    event = events.build_event(events.SELF_ASSESSMENT_SUBMITTED, broken, correlation_id="c", actor={"role": "poc", "id": "p"},
+                               checked=checked)
+    assert event.payload["commitments"] == [{"commitment_id": "not checked here"}]
+    with pytest.raises(events.MalformedEvent) as refused:
+        events.parse_event(events.SELF_ASSESSMENT_SUBMITTED, event.to_message())
+    assert "commitments" in refused.value.errors
+    with pytest.raises(ValueError):
+        events.build_event(events.SELF_ASSESSMENT_SUBMITTED, broken, correlation_id="c", actor={"role": "poc", "id": "p"})
+    unchecked_field_broken = {**submitted_payload(), "languages": ["de"]}
+    with pytest.raises(ValueError, match="languages"):
+        events.build_event(events.SELF_ASSESSMENT_SUBMITTED, unchecked_field_broken, correlation_id="c",
+                           actor={"role": "poc", "id": "p"}, checked=checked)
+
+
+@pytest.mark.parametrize("value", [
+    {"fr": "texte"}, {"ar": "نص", "en": "text"}, {"de": "Text"}, {"fr": ""}, {"fr": "   "}, {"fr": 5}, {1: "x"},
+    {"fr": "x" * 501}, {}, "text", ["fr"], None, {"fr": None},
+])
+def test_localized_text_answers_as_the_generic_dict_it_checks_faster(value):
+    """LocalizedText checks plainly right values directly: the answer (value or errors) is the generic Dict's."""
+    from marshmallow import Schema, fields, validate
+    from shared.contracts.fields import LocalizedText
+
+    class Fast(Schema):
+        text = LocalizedText(max_length=500, allow_none=True)
+
+    class Generic(Schema):
+        text = fields.Dict(keys=fields.String(validate=validate.OneOf(("ar", "fr", "en"), error="Language must be one of ar, fr, en.")),
+                           values=fields.String(validate=validate.Length(min=1, max=500)), allow_none=True)
+
+    def answer(schema):
+        try:
+            return "loaded", schema.load({"text": value})
+        except ValidationError as exc:
+            return "refused", exc.messages
+
+    expected = answer(Generic())
+    if expected[0] == "loaded" and expected[1]["text"] is not None and not any(t.strip() for t in expected[1]["text"].values()):
+        expected = ("refused", {"text": ["Give the text in at least one of ar, fr, en."]})  # LocalizedText's own rule
+    assert answer(Fast()) == expected
