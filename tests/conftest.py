@@ -11,6 +11,7 @@ eventlet.monkey_patch()  # nameko containers run in this process: patch before a
 
 import os  # noqa: E402
 import shutil  # noqa: E402
+import signal  # noqa: E402
 import subprocess  # noqa: E402
 import uuid  # noqa: E402
 from urllib.parse import quote  # noqa: E402
@@ -109,6 +110,54 @@ def stack_amqp_uri():
     """A vhost of its own for a module that runs the whole stack: events the in-process tests
     left in the services' queues (no intake runs there) must not reach this stack's consumers."""
     yield from throwaway_vhost()
+
+
+# --- a time limit per test ------------------------------------------------------------------------------------------
+# A test that waits forever (a lost message, an eventlet and Playwright deadlock) would hold CI until its own limit and
+# say nothing of where. SIGALRM interrupts whatever the main thread waits in, and the handler's failure carries the
+# traceback; the run goes on with the next test. Not pytest-timeout: under eventlet's patching it takes the main
+# thread for another one, falls back to a timer thread and ends the whole run with os._exit.
+DEFAULT_TIME_LIMIT = 900  # seconds for each of a test's setup, call and teardown; no test of ours needs a tenth
+
+
+class TimeLimitExceeded(Exception):
+    pass
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    with _time_limit(item, "setup"):
+        yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    with _time_limit(item, "call"):
+        yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item):
+    with _time_limit(item, "teardown"):
+        yield
+
+
+class _time_limit:  # noqa: N801 (a context manager, used as one)
+    def __init__(self, item, phase):
+        marker = item.get_closest_marker("time_limit")
+        self.seconds, self.what = (marker.args[0] if marker else DEFAULT_TIME_LIMIT), f"{item.nodeid} ({phase})"
+
+    def __enter__(self):
+        def interrupt(signum, frame):
+            raise TimeLimitExceeded(f"{self.what} ran longer than {self.seconds} s")
+
+        self.previous = signal.signal(signal.SIGALRM, interrupt)
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def __exit__(self, *exc):
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, self.previous)
+        return False
 
 
 def pytest_terminal_summary(terminalreporter, config):
