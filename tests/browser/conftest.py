@@ -185,6 +185,18 @@ def press_and_follow(page, button, timeout=20):
         page.remove_listener("load", on_load)
 
 
+def click_and_wait(page, target, arrived, timeout=20):
+    """Click `target` (a link or a button that navigates or changes the page) and wait until `arrived()` says the
+    page is there: in short pauses, as press_and_follow waits and for its reason (a wait_for_url after the browser's
+    form posts never wakes under eventlet: one hung CI's run at test_operator_pages.py until its limit)."""
+    target.click(no_wait_after=True)
+    for _ in range(int(timeout / 0.05)):
+        page.wait_for_timeout(50)
+        if arrived():
+            return
+    raise AssertionError(f"the page did not get there within {timeout} s: at {page.url}")
+
+
 # --- people signed in through the pages (test_sign_in.py, test_government_pages.py, test_evidence_upload.py) ----
 def free_url() -> str:
     return f"http://127.0.0.1:{free_port()}"

@@ -21,7 +21,8 @@ from services.review.service import ReviewService
 from services.web import expert_workspace_forms as forms, expert_workspace_views as views
 from shared.irm import LANGUAGES
 from tests.browser.conftest import (
-    PASSWORD, activate, axe_violations, behind_the_gateway, empty_review, message, press_and_follow, text_of, watch,
+    PASSWORD, activate, axe_violations, behind_the_gateway, click_and_wait, empty_review, message, press_and_follow, text_of,
+    watch,
 )
 from shared.contracts.events import SELF_ASSESSMENT_SUBMITTED, build_event
 from tests.integration.test_review import Review, submitted_event
@@ -284,11 +285,7 @@ def test_taking_the_other_version_shows_it_and_forgets_what_was_kept_in_the_tab(
     other.fill(f"{p}-verifiability-justification", "La version de l’autre onglet.")
     press_and_follow(other, other.locator(f"{p}-save"))
     assert press_and_follow(page, page.locator(f"{p}-save")).status == 409
-    page.locator(f"{p}-take-theirs").click(no_wait_after=True)
-    for _ in range(200):  # a loop of short pauses, as press_and_follow waits (a wait_for_url hangs under eventlet)
-        page.wait_for_timeout(50)
-        if "done=took_theirs" in page.url and page.locator("#status").count():
-            break
+    click_and_wait(page, page.locator(f"{p}-take-theirs"), lambda: "done=took_theirs" in page.url and page.locator("#status").count())
     assert page.url == f"{base}/fr/expert/cases/{CASE}?done=took_theirs&commitment={ONE}#commitment-{ONE}"
     assert text_of(page, "#status") == message("fr", "You took the other version: it is shown below.")
     assert page.locator(f"{p}-verifiability-justification").input_value() == "La version de l’autre onglet."

@@ -20,7 +20,7 @@ from shared import sessions
 from shared.contracts.events import SELF_ASSESSMENT_SUBMITTED
 from shared.irm import LANGUAGES
 from shared.persistence.documents import ProcessedEvent, RejectedMessage
-from tests.browser.conftest import (PASSWORD, activate, axe_violations, behind_the_gateway, code_for, empty_review,
+from tests.browser.conftest import (PASSWORD, activate, axe_violations, behind_the_gateway, click_and_wait, code_for, empty_review,
                                     message, press_and_follow, text_of, watch)
 from tests.integration.conftest import wait_until
 from tests.integration.test_operator_messages import CONSUMER, ERROR, park
@@ -87,8 +87,8 @@ def test_an_admin_replays_a_parked_message_from_the_page_and_it_applies_once(sit
     page.screenshot(path=artifacts / "operator-messages-fr.png", full_page=True)
 
     # Shown: the whole message, and the Replay button.
-    page.click(f"#open-{message_id}")
-    page.wait_for_url(f"{base}/fr/operator/messages/{message_id}")
+    shown = f"{base}/fr/operator/messages/{message_id}"
+    click_and_wait(page, page.locator(f"#open-{message_id}"), lambda: page.url == shown and page.locator("#payload").count())
     assert f'"case_id": "{CASE}"' in page.locator("#payload").inner_text()
     assert CONSUMER in text_of(page, "#message-facts")
     token = page.locator("form.replay-form input[name=csrf_token]").get_attribute("value")
