@@ -9,6 +9,7 @@ import eventlet
 
 eventlet.monkey_patch()  # nameko containers run in this process: patch before anything imports socket
 
+import contextlib  # noqa: E402
 import os  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
@@ -142,22 +143,21 @@ def pytest_runtest_teardown(item):
         yield
 
 
-class _time_limit:  # noqa: N801 (a context manager, used as one)
-    def __init__(self, item, phase):
-        marker = item.get_closest_marker("time_limit")
-        self.seconds, self.what = (marker.args[0] if marker else DEFAULT_TIME_LIMIT), f"{item.nodeid} ({phase})"
+@contextlib.contextmanager
+def _time_limit(item, phase):
+    marker = item.get_closest_marker("time_limit")
+    seconds = marker.args[0] if marker else DEFAULT_TIME_LIMIT
 
-    def __enter__(self):
-        def interrupt(signum, frame):
-            raise TimeLimitExceeded(f"{self.what} ran longer than {self.seconds} s")
+    def interrupt(signum, frame):
+        raise TimeLimitExceeded(f"{item.nodeid} ({phase}) ran longer than {seconds} s")
 
-        self.previous = signal.signal(signal.SIGALRM, interrupt)
-        signal.setitimer(signal.ITIMER_REAL, self.seconds)
-
-    def __exit__(self, *exc):
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, self.previous)
-        return False
+        signal.signal(signal.SIGALRM, previous)
 
 
 def pytest_terminal_summary(terminalreporter, config):

@@ -169,15 +169,16 @@ def press_and_follow(page, button, timeout=20):
     page.on("framenavigated", on_navigation)
     page.on("load", on_load)
     try:
+        def arrived():
+            if not answers:
+                return False
+            answer = answers[0]
+            destination = urljoin(answer.url, answer.headers.get("location")) if answer.status == 303 else answer.url
+            return bool(navigations) and navigations[-1][0].split("#")[0] == destination.split("#")[0] and navigations[-1][1]
+
         button.click(no_wait_after=True)
-        for _ in range(int(timeout / 0.05)):
-            page.wait_for_timeout(50)
-            if answers:
-                answer = answers[0]
-                location = answer.headers.get("location")
-                destination = urljoin(answer.url, location) if answer.status == 303 else answer.url
-                if navigations and navigations[-1][0].split("#")[0] == destination.split("#")[0] and navigations[-1][1]:
-                    return answer  # there, and loaded
+        if pause_until(page, arrived, timeout):
+            return answers[0]  # there, and loaded
         raise AssertionError(f"the form's post led nowhere within {timeout} s: answers {answers}, navigations {navigations}")
     finally:
         page.remove_listener("response", on_response)
@@ -187,14 +188,20 @@ def press_and_follow(page, button, timeout=20):
 
 def click_and_wait(page, target, arrived, timeout=20):
     """Click `target` (a link or a button that navigates or changes the page) and wait until `arrived()` says the
-    page is there: in short pauses, as press_and_follow waits and for its reason (a wait_for_url after the browser's
-    form posts never wakes under eventlet: one hung CI's run at test_operator_pages.py until its limit)."""
+    page is there (pause_until: a wait_for_url after the browser's form posts hung CI's run at test_operator_pages.py)."""
     target.click(no_wait_after=True)
+    if not pause_until(page, arrived, timeout):
+        raise AssertionError(f"the page did not get there within {timeout} s: at {page.url}")
+
+
+def pause_until(page, arrived, timeout) -> bool:
+    """Whether `arrived()` became true within `timeout` seconds, asked between pauses of 50 ms. The pauses are what
+    makes Playwright handle the browser's events under eventlet (press_and_follow says why)."""
     for _ in range(int(timeout / 0.05)):
         page.wait_for_timeout(50)
         if arrived():
-            return
-    raise AssertionError(f"the page did not get there within {timeout} s: at {page.url}")
+            return True
+    return False
 
 
 # --- people signed in through the pages (test_sign_in.py, test_government_pages.py, test_evidence_upload.py) ----
