@@ -44,10 +44,9 @@ def open_case(uow, payload, correlation_id, timing, now):
 def assign(uow, case, timing, reason_prefix, unsaved=False) -> bool:
     """Choose an expert for a case that needs one (submitted, declined or unassigned); False when nobody can take it.
     `unsaved`: the case was opened in this unit of work and is not stored yet (save_case stores it)."""
-    experts = uow.find(documents.Expert, {})
+    experts = [assignment.profile_of_stored(raw) for raw in uow.read(documents.Expert, {}, assignment.STORED_FIELDS)]
     decision = assignment.choose_expert(
-        case.case_id, case.member["code"], case.languages,
-        [assignment.profile(e) for e in experts],
+        case.case_id, case.member["code"], case.languages, experts,
         region=case.member.get("region"), excluded=tuple(case.excluded_experts or ()),
     )
     now = utcnow()

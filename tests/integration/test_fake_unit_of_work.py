@@ -7,6 +7,7 @@ import mongoengine
 import pytest
 
 from services.review import documents
+from services.review.domain import assignment
 from shared.persistence.unit_of_work import run_in_transaction
 from tests.fake_unit_of_work import FakeUnitOfWork
 
@@ -38,6 +39,9 @@ def script(uow) -> list:
         uow.get(documents.Expert, {"_id": "nobody"}),
         # Only some fields read: the rest at their defaults, the id always there.
         uow.get(documents.Expert, {"_id": "exp-0"}, fields=("capacity", "name")).to_mongo().to_dict(),
+        # The registry as each assignment reads it, raw: the same profiles as the loaded documents give.
+        [assignment.profile_of_stored(raw) for raw in uow.read(documents.Expert, {}, assignment.STORED_FIELDS)],
+        [assignment.profile(expert) for expert in uow.find(documents.Expert, {})],
     ]
 
 
@@ -53,6 +57,7 @@ def test_the_fake_answers_and_stores_as_the_real_unit_of_work_does(db):
 
     real_answers, _ = run_in_transaction(mongoengine.connection.get_connection(), "review", real_script)
     assert script(fake) == real_answers
+    assert real_answers[-2] == real_answers[-1]
     stored = {raw["_id"]: raw for raw in documents.Expert._get_collection().find({})}
     assert {k: {f: v for f, v in raw.items() if f != "created_at"} for k, raw in fake.collection(documents.Expert).items()} \
         == {k: {f: v for f, v in raw.items() if f != "created_at"} for k, raw in stored.items()}
