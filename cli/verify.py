@@ -40,6 +40,10 @@ class Unreachable(Exception):
     """The service did not answer as a log should (network error, unexpected status)."""
 
 
+class LogCannotProve(Exception):
+    """The service says its log cannot give this proof: stored nodes are gone (its `log_incomplete` error)."""
+
+
 @dataclass
 class Report:
     ok: bool = True
@@ -58,6 +62,13 @@ class Report:
         return {"ok": self.ok, "checked": self.checked, "problems": self.problems, "checkpoint": self.checkpoint}
 
 
+def _error_code(answer):
+    try:
+        return answer.json()["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 class PublicLog:
     """The public endpoints the verifier reads, nothing else."""
 
@@ -74,6 +85,8 @@ class PublicLog:
         if answer.status_code == 404 and missing_ok:
             return None
         if answer.status_code != 200:
+            if _error_code(answer) == "log_incomplete":
+                raise LogCannotProve(answer.json()["error"]["message"])
             raise Unreachable(f"GET {path}: HTTP {answer.status_code} {answer.text[:200]}")
         return answer.text if text else answer.json()
 
@@ -121,7 +134,11 @@ def check_consistency(log: PublicLog, key: VerifierKey, earlier_note: str, curre
         except NoteError as exc:
             report.bad(f"the log's own checkpoint of size {earlier.size} does not verify: {exc}")
             return
-    proof = log.get("/api/v1/log/proofs/consistency", {"from": earlier.size, "to": current.size})
+    try:
+        proof = log.get("/api/v1/log/proofs/consistency", {"from": earlier.size, "to": current.size})
+    except LogCannotProve as exc:
+        report.bad(f"the log cannot prove that its {current.size} entries extend the checkpoint {source}: {exc}")
+        return
     if merkle.verify_consistency(earlier.size, earlier.root, current.size, current.root, [_b64(h) for h in proof["hashes"]]):
         report.good(f"the log of {current.size} entries extends the checkpoint {source} ({earlier.size} entries): nothing earlier was rewritten")
     else:
@@ -190,7 +207,11 @@ def verify(base_url: str, key: VerifierKey, target: str, *, state_path: Path | N
             report.bad(f"seq {entry.get('seq')} claims log index {index}, already seq {indexes[index]}'s")
             continue
         indexes[index] = entry.get("seq")
-        proof = log.get("/api/v1/log/proofs/inclusion", {"index": index, "size": current.size})
+        try:
+            proof = log.get("/api/v1/log/proofs/inclusion", {"index": index, "size": current.size})
+        except LogCannotProve as exc:
+            report.bad(f"seq {entry.get('seq')} ({entry.get('action')}): the log cannot prove it is at index {index}: {exc}")
+            continue
         leaf = merkle.leaf_hash(audit.log_leaf(entry))
         if merkle.verify_inclusion(leaf, index, current.size, [_b64(h) for h in proof["hashes"]], current.root):
             report.good(f"seq {entry['seq']} {entry['action']} by {entry['actor']['role']} {entry['actor']['id']}: in the log at index {index}")

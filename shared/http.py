@@ -69,6 +69,13 @@ class Unprocessable(ApiError):
     status, code = 422, "validation_failed"
 
 
+class LogIncomplete(ApiError):
+    """The transparency log cannot answer: nodes it stored are gone (altered, or lost with a restore). Not the
+    client's fault, and not a passing failure either: verifiers report the entry unproven (cli/verify.py)."""
+
+    status, code = 500, "log_incomplete"
+
+
 class TooManyRequests(ApiError):
     """A rate limit refused the request: 429 with Retry-After (whole seconds), in the JSON error format."""
 

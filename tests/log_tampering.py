@@ -48,9 +48,12 @@ def reorder_two_log_leaves(case_id):
 
 
 def alter_a_stored_node(case_id):
-    """The sibling of seq 1's leaf: the first hash of that entry's inclusion proof."""
+    """The first subtree above the leaves in seq 1's inclusion proof (a leaf's own hash is its LogLeaf's)."""
     index = leaves().find_one({"case_id": case_id, "seq": 1})["_id"]
-    altered = publication_documents.LogNode._get_collection().update_one({"_id": f"0/{index ^ 1}"}, {"$set": {"hash": bytes(32)}})
+    size = publication_documents.LogState._get_collection().find_one({"_id": "log"})["size"]
+    lo, hi = next((lo, hi) for lo, hi in merkle.inclusion_ranges(index, size) if hi - lo > 1)
+    level, node = merkle.subtrees(lo, hi)[0]
+    altered = publication_documents.LogNode._get_collection().update_one({"_id": f"{level}/{node}"}, {"$set": {"hash": bytes(32)}})
     assert altered.modified_count == 1
 
 

@@ -195,6 +195,23 @@ def test_tampering_with_any_stored_log_entry_makes_the_verifier_fail(published_l
     assert verifier.main([finding_id, "--url", base, "--key", str(key), "--no-state"]) == 1
 
 
+def test_a_proof_the_log_can_no_longer_give_is_its_own_error_and_an_unproven_entry(published_log):
+    """A leaf's hash is stored once, in its LogLeaf: with the leaf gone, its neighbour's proof cannot be made. The
+    service says so (`log_incomplete`, logged as an error), and `irm verify` counts the entry unproven (exit 1),
+    not the log unreachable (exit 2)."""
+    base, finding_id, key, state = published_log
+    index = leaves().find_one({"case_id": CASE, "seq": 1})["_id"]
+    size = publication_documents.LogState._get_collection().find_one({"_id": "log"})["size"]
+    remove_a_log_leaf()
+    answer = requests.get(f"{base}/api/v1/log/proofs/inclusion", params={"index": index ^ 1, "size": size}, timeout=10)
+    assert answer.status_code == 500
+    assert answer.json()["error"]["code"] == "log_incomplete"
+    assert f"0/{index}" in answer.json()["error"]["message"]
+    report = run_verifier(base, key, finding_id, state)
+    assert any("the log cannot prove" in line for line in report.problems), report.problems
+    assert verifier.main([finding_id, "--url", base, "--key", str(key), "--no-state"]) == 1
+
+
 def rebuild_the_log_from_scratch(send):
     """An insider rewrites history: edit an entry, rehash, rebuild the tree, sign it anew."""
     change_an_entry_and_rehash_its_chain()
