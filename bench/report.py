@@ -2,8 +2,11 @@
 in the same run), the ratio, and the issue's target next to it."""
 
 HEADER = ("figure", "measured", "limit (same run)", "ratio", "target", "verdict")
-SHORT = {"intake": "intake", "review": "review", "publication": "publication", "gateway": "gateway",
-         "secantusdb": "db", "rabbitmq": "mq", "bench client (+wrk)": "client"}
+from devtools.stack import SERVICES as STACK_SERVICES
+
+# Every service of the stack and the gateway (the memory target is per service), then the infrastructure and the client.
+SERVICES = STACK_SERVICES + ("gateway",)
+SHORT = {**{name: name for name in SERVICES}, "secantusdb": "db", "rabbitmq": "mq", "bench client (+wrk)": "client"}
 
 
 def _n(value, digits=0):
@@ -144,11 +147,11 @@ def rows(results, memory_limit_mb):
         section(f"Processes over the whole run ({cases if cases is not None else '?'} cases uploaded; psutil every 0.5 s)")
         phases = processes.get("phases") or {}
         idle = (processes.get("idle") or {}).get("cpu_share_of_one_core") or {}
-        for name in ("intake", "review", "publication", "gateway", "secantusdb", "rabbitmq", "bench client (+wrk)"):
+        for name in SHORT:
             if name not in peak:
                 continue
             cpu = sum(p["cpu_s"].get(name, 0) for p in phases.values())
-            service = name in ("intake", "review", "publication", "gateway")
+            service = name in SERVICES
             during = max(phases.items(), key=lambda kv: (kv[1].get("peak_rss_mb") or {}).get(name, 0), default=(None, {}))[0]
             row(f"{name}: peak RSS; CPU in measured phases",
                 f"{_n(peak[name])} MB" + (f" (during {during})" if during and service else "") + f"; {_n(cpu, 1)} s", "", "",

@@ -41,7 +41,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 STACK_ENV = {"PYTHONWARNINGS": "ignore", "GOVERNMENT_REVIEW_SECONDS": "0", "PUBLIC_COMMENT_SECONDS": "0",
              "PUBLIC_COMMENT_MIN_SECONDS": "0"}
 MEMORY_LIMIT_MB = 150
-SERVICES = ("intake", "review", "publication", "gateway")
+SERVICES = report.SERVICES  # every service of the stack and the gateway, memory and CPU followed
 
 
 def options(argv=None):

@@ -412,6 +412,9 @@ def main(argv=None):
             say(f"size {size}: done in {time.monotonic() - started:.0f} s")
     except KeyboardInterrupt:
         say("interrupted: stopping what was started")
+    except Exception as exc:  # the sizes measured so far are still printed and written
+        say(f"stopped: {type(exc).__name__}: {exc}")
+        results["error"] = f"{type(exc).__name__}: {exc}"
     finally:
         if stack is not None:
             stack.stop()
@@ -444,6 +447,9 @@ def main(argv=None):
         shutil.copytree(Path(workdir) / "logs", kept)
         print(f"services' logs: {kept}")
     shutil.rmtree(workdir, ignore_errors=True)  # the database's files with it
+    if results.get("error"):
+        print(f"\nstopped before the end: {results['error']}")
+        return 1
     return 0
 
 

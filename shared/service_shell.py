@@ -35,7 +35,11 @@ from shared.persistence.unit_of_work import AlreadyApplied, run_in_transaction
 
 log = structlog.get_logger("irm.service_shell")
 RELAY_AFTER = timedelta(seconds=3)  # an event still unsent this long after commit is the relay's
-RELAY_BATCH = 200
+# Up to this many a tick: SecantusDB reads every unsent event for each read of the outbox (a sorted read is answered
+# whole, and so is a hinted or unsorted one: ~1 s at 9,000 waiting, bench/FINDINGS.md), so a backlog of N after an
+# outage costs N^2 / RELAY_BATCH decoded documents: at 200 the 9,000 events of the scale bench's seeding did not
+# drain in 5 minutes. A tick ends before the next begins (nameko's timer waits for its worker).
+RELAY_BATCH = 2000
 RELAY_MAX_PAUSE = 30.0
 # After commit, publishing is tried once more at most: the relay takes over from there,
 # so a request never waits long on a broker that is away.

@@ -276,6 +276,10 @@ def set_up_account(page, link, role):
     factor (the step before now's code: the one now is left for signing in). The TOTP secret for `code_for` (None
     for the other roles)."""
     page.goto(link)
+    # Waited for in short pauses, not by fill's own wait for the field: session 24's fresh-clone run timed out in that
+    # wait once, with nothing said of the page it was on (press_and_follow: the waits eventlet can leave asleep).
+    if not pause_until(page, lambda: page.locator("#i-password").count() > 0, 20):
+        raise AssertionError(f"no password field at {page.url}: {page.locator('body').inner_text()[:600]!r}")
     page.fill("#i-password", PASSWORD)
     press_and_follow(page, page.locator("#set-password"))
     secret = None
