@@ -1,6 +1,8 @@
 """The scale bench's pure parts (bench/scale_report.py): summaries of repeated calls, the growth ratio and the table."""
 from bench import scale_report
-from bench.scale import approved_payload
+import pytest
+
+from bench.scale import approved_payload, wait_until_drained
 
 
 def test_summary_percentiles_interpolate_over_the_sorted_samples():
@@ -57,3 +59,10 @@ def test_the_seeded_payload_passes_the_events_contract_with_twenty_commitments()
     assert payload["case_id"] == "case_scale_00007"
     assert len(payload["commitments"]) == 20
     assert payload["member"]["code"] == "CA"  # bench/cases.py: case 7's member
+
+
+def test_a_drain_is_waited_for_as_long_as_it_goes_down_and_given_up_when_it_stops():
+    backlog = iter([5, 4, 4, 2, 0])
+    wait_until_drained(lambda: next(backlog), "a backlog", stall=5)  # returns: it reached 0
+    with pytest.raises(RuntimeError, match="still 3 after 0.2 s without progress"):
+        wait_until_drained(lambda: 3, "a backlog", stall=0.2)
