@@ -60,6 +60,16 @@ class Infrastructure:
         self.local_broker = self.local_broker or host in ("127.0.0.1", "localhost")
         return self
 
+    def queued_messages(self):
+        """{queue: messages ready or being handled} in the bench's own vhost; None when that cannot be known
+        (a broker given by AMQP_URI)."""
+        if self.vhost is None:
+            return None
+        result = subprocess.run(["rabbitmqctl", "list_queues", "-p", self.vhost, "-q", "--no-table-headers", "name", "messages"],
+                                capture_output=True, timeout=120, check=True)
+        rows = (line.rsplit(None, 1) for line in result.stdout.decode().splitlines() if line.strip())
+        return {name: int(count) for name, count in rows}
+
     def mongodb_uri(self, purpose: str) -> str:
         return with_database(self.mongo_base, f"irm_bench_{purpose}_{self.run_tag}")
 

@@ -7,8 +7,9 @@ largest size over its p99 at the smallest) and writes the figures and a log-log 
 Seeding goes through the services' own code: each finding is published by publication's
 `handlers.publish` in one unit of work (what `on_review_approved` runs), on a `review.approved`
 payload built from bench/cases.py's 20-commitment self-assessment and checked by the event's contract;
-its audit trail (intake's submission and the review's decisions) is recorded with `uow.record` as those
-services record it. The transparency log is then filled to `--leaves-per-finding` x size leaves (1,000,000
+the self-assessment is first stored by intake's own `handlers.submit_self_assessment` (its event kept unsent:
+the bench carries the case on), and the review's decisions are recorded with `uow.record` as review records
+them. Before the reads, the bench waits for every consumer to have handled the events the seeding sent. The transparency log is then filled to `--leaves-per-finding` x size leaves (1,000,000
 at 10,000 findings): extra leaf hashes are queued in the log queue, where `uow.record` puts every entry's,
 and appended by the log's own sequencer (`TransparencyLog.sequence`, big batches). Everything is measured
 against the real processes (`devtools/stack.py`'s stack) over HTTP on the services' own ports, except
@@ -98,19 +99,45 @@ def case_id(index):
     return f"case_scale_{index:05d}"
 
 
-def record_trails(client, payloads):
-    """The decisions before publication, recorded as intake and review record them (uow.record; what people
-    wrote sealed): a submission, then an assignment, acceptance, the ratings, the plan assessment,
-    submission, quality approval, public comment and approval."""
+class _EventsCarriedByTheBench:
+    """A unit of work whose events stay unsent. The bench carries each service's work to the next itself (review's
+    decisions recorded as review records them, the finding published by publication's handler): a sent
+    `self_assessment.submitted` would have review open a second, live case for a finding already published."""
+
+    def __init__(self, uow):
+        self._uow = uow
+
+    def emit(self, event):
+        pass
+
+    def __getattr__(self, name):
+        return getattr(self._uow, name)
+
+
+def record_trails(client, indices, payloads):
+    """What each case holds before publication, as intake and review write it: intake's stored self-assessment
+    and its audit entry by intake's own handler (so intake's consumers find it when the finding is published,
+    as they do for a case that went through the pipeline), then review's decisions (uow.record; what people
+    wrote sealed): an assignment, acceptance, the ratings, the plan assessment, submission, quality approval,
+    public comment and approval."""
+    from services.intake import handlers as intake_handlers, queries as intake_queries
+    from services.intake.schemas import SUBMISSION
+    from shared.auth import Principal
+    from shared.clock import utcnow
     from shared.persistence.unit_of_work import run_in_transaction
 
     system, quality = {"role": "system", "id": "review"}, {"role": "quality_reviewer", "id": "iep-rivera"}
+    members = {}
 
     def intake(uow):
-        for p in payloads:
-            uow.record(case_id=p["case_id"], action="self_assessment.submitted", actor={"role": "poc", "id": f"poc-{p['member']['code']}"},
-                       reason="Self-assessment submitted.", data={"self_assessment_id": p["self_assessment_id"]},
-                       correlation_id=f"corr-{p['case_id']}")
+        for index, p in zip(indices, payloads):
+            code = p["member"]["code"]
+            member = members.get(code) or members.setdefault(code, intake_queries.member(code))
+            intake_handlers.submit_self_assessment(
+                _EventsCarriedByTheBench(uow), Principal(subject=f"poc-{code}", role="poc", member_code=code),
+                SUBMISSION.load(cases.self_assessment(index)), member, self_assessment_id=p["self_assessment_id"],
+                case_id=p["case_id"], idempotency_key=None, request_fingerprint=None, correlation_id=f"corr-{p['case_id']}",
+                now=utcnow())
 
     def review(uow):
         for p in payloads:
@@ -132,6 +159,14 @@ def record_trails(client, payloads):
     run_in_transaction(client, "review", review)
 
 
+def add_members():
+    """The members the cases are for, as an operator adds them (irmctl member add)."""
+    from cli import operations
+
+    for code, kind, region, names in cases.MEMBERS:
+        operations.add_member(code, kind, names, region=region)
+
+
 def seed_findings(client, transparency, start, end):
     """Publish bench cases start..end-1 with publication's handler, one unit of work each (as on review.approved),
     the log's sequencer taking in their trails as it goes, as a running publication does: a queue left to grow
@@ -142,7 +177,7 @@ def seed_findings(client, transparency, start, end):
 
     for first in range(start, end, CASES_PER_TRAIL_TRANSACTION):
         payloads = [approved_payload(i) for i in range(first, min(end, first + CASES_PER_TRAIL_TRANSACTION))]
-        record_trails(client, payloads)
+        record_trails(client, list(range(first, first + len(payloads))), payloads)
         for payload in payloads:
             run_in_transaction(client, "publication", lambda uow, p=payload: handlers.publish(
                 uow, p, f"corr-{p['case_id']}", utcnow()))
@@ -351,6 +386,29 @@ def wait_until_drained(remaining, what, stall=120):
         left = current
 
 
+def wait_for_consumers(infra):
+    """Wait for the consumers to handle every delivered event (retries included); say what was parked on the
+    dead-letter queue, since a consumer that fails measures a broken system (and spends the machine on retries).
+    Returns what to record: what was still queued when the reads began, and the parked messages (None: unknown)."""
+    from shared.delivery import DEAD_LETTER_QUEUE
+
+    if infra.queued_messages() is None:
+        say("the broker's queues cannot be read (AMQP_URI given): measuring without waiting for the consumers")
+        return {"_queued_when_measured": None, "_parked": None}
+
+    def waiting():
+        return sum(count for name, count in infra.queued_messages().items() if name != DEAD_LETTER_QUEUE)
+
+    try:
+        wait_until_drained(waiting, "events queued for the consumers", stall=90)
+    except RuntimeError as exc:  # a stuck consumer must not stop the bench: it is said and recorded
+        say(f"{exc}: measuring anyway")
+    parked = infra.queued_messages().get(DEAD_LETTER_QUEUE, 0)
+    if parked:
+        say(f"{parked:,} events parked on the dead-letter queue: a consumer failed them (--keep-logs keeps its log)")
+    return {"_queued_when_measured": waiting(), "_parked": parked}
+
+
 def _interrupt(*_):
     raise KeyboardInterrupt()
 
@@ -358,6 +416,7 @@ def _interrupt(*_):
 def main(argv=None):
     args = options(argv)
     from devtools.stack import ServiceStack
+    from services.intake import documents as intake_documents
     from services.publication import documents as publication_documents
     from services.review import documents as review_documents
     from shared import settings
@@ -381,7 +440,8 @@ def main(argv=None):
         results["database"], results["broker"] = infra.mongo_source, infra.amqp_source
         say(f"database: {infra.mongo_source}; broker: {infra.amqp_source}")
         client = mongo.connect(uri)
-        mongo.ensure_indexes(SHARED_DOCUMENTS + publication_documents.ALL + review_documents.ALL)
+        mongo.ensure_indexes(SHARED_DOCUMENTS + intake_documents.ALL + publication_documents.ALL + review_documents.ALL)
+        add_members()
         key = SigningKey.generate(settings.default("LOG_ORIGIN"))
         transparency = bench_transparency_log(key)
         stack = ServiceStack(amqp_uri=infra.amqp_uri, mongodb_uri=uri, log_dir=Path(workdir) / "logs",
@@ -409,6 +469,9 @@ def main(argv=None):
                 running = True
             wait_until_drained(lambda: OutboxMessage._get_collection().count_documents({"sent_at": None}), "unsent events")
             wait_until_drained(lambda: LogQueueEntry._get_collection().count_documents({}), "the log queue")
+            # Sent is not yet handled: publication itself consumes every finding.published (its public announcement),
+            # and a read measured while consumers work through 9,900 of them measures that work too.
+            consumers = wait_for_consumers(infra)
             time.sleep(2)  # the services' freshness markers (refreshed every second) see the last publication
             log_size = transparency.state()[0]
             publication = f"http://127.0.0.1:{stack.service_ports['publication']}"
@@ -421,6 +484,7 @@ def main(argv=None):
             for read, extra in extras.items():
                 results["sizes"][size][read].update(extra)
             results["sizes"][size]["_log_size"] = log_size
+            results["sizes"][size].update(consumers)
             results["sizes"][size]["_load_average"] = os.getloadavg()
             say(f"size {size}: done in {time.monotonic() - started:.0f} s")
     except KeyboardInterrupt:
@@ -448,7 +512,10 @@ def main(argv=None):
           f"size over p99 at the smallest. Log leaves: "
           + ", ".join(f"{results['sizes'][s]['_log_size']:,} at {s:,}" for s in sorted(results["sizes"]))
           + ". Load average (1, 5, 15 min) after each size: "
-          + "; ".join(f"{s:,}: " + " ".join(f"{v:.1f}" for v in results["sizes"][s]["_load_average"]) for s in sorted(results["sizes"])))
+          + "; ".join(f"{s:,}: " + " ".join(f"{v:.1f}" for v in results["sizes"][s]["_load_average"]) for s in sorted(results["sizes"]))
+          + ". Events still queued for the consumers when the reads began, and parked on the dead-letter queue: "
+          + "; ".join(f"{s:,}: {results['sizes'][s]['_queued_when_measured']}, {results['sizes'][s]['_parked']}"
+                      for s in sorted(results["sizes"])))
     print(scale_report.table(by_size, extra_key="memory", extra_label="open data at the largest size: publication's memory"))
     json_path = RESULTS / f"scale-{stamp}.json"
     json_path.write_text(json.dumps(results, indent=2, default=str))

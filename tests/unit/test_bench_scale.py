@@ -2,7 +2,7 @@
 from bench import scale_report
 import pytest
 
-from bench.scale import approved_payload, wait_until_drained
+from bench.scale import approved_payload, wait_for_consumers, wait_until_drained
 
 
 def test_summary_percentiles_interpolate_over_the_sorted_samples():
@@ -66,3 +66,24 @@ def test_a_drain_is_waited_for_as_long_as_it_goes_down_and_given_up_when_it_stop
     wait_until_drained(lambda: next(backlog), "a backlog", stall=5)  # returns: it reached 0
     with pytest.raises(RuntimeError, match="still 3 after 0.2 s without progress"):
         wait_until_drained(lambda: 3, "a backlog", stall=0.2)
+
+
+class FakeBroker:
+    """The bench's Infrastructure as wait_for_consumers reads it: each reading of the queues is the next one given."""
+
+    def __init__(self, *readings):
+        self.readings = list(readings)
+
+    def queued_messages(self):
+        return self.readings.pop(0) if len(self.readings) > 1 else self.readings[0]
+
+
+def test_the_reads_wait_for_the_consumers_and_say_what_was_parked_without_waiting_for_it():
+    broker = FakeBroker({"evt-a": 3, "irm.retry.1000ms": 2, "irm.dead-letters": 4},
+                        {"evt-a": 1, "irm.retry.1000ms": 1, "irm.dead-letters": 4},
+                        {"evt-a": 0, "irm.retry.1000ms": 0, "irm.dead-letters": 5})
+    assert wait_for_consumers(broker) == {"_queued_when_measured": 0, "_parked": 5}
+
+
+def test_a_broker_whose_queues_cannot_be_read_is_measured_without_waiting():
+    assert wait_for_consumers(FakeBroker(None)) == {"_queued_when_measured": None, "_parked": None}
