@@ -9,8 +9,8 @@ Seeding goes through the services' own code: each finding is published by public
 payload built from bench/cases.py's 20-commitment self-assessment and checked by the event's contract;
 the self-assessment is first stored by intake's own `handlers.submit_self_assessment` (its event kept unsent:
 the bench carries the case on), and the review's decisions are recorded with `uow.record` as review records
-them. Before the reads, the bench waits for every consumer to have handled the events the seeding sent. The transparency log is then filled to `--leaves-per-finding` x size leaves (1,000,000
-at 10,000 findings): extra leaf hashes are queued in the log queue, where `uow.record` puts every entry's,
+them. Before the reads, the bench waits for every consumer to have handled the events the seeding sent.
+The transparency log is then filled to `--leaves-per-finding` x size leaves (1,000,000 at 10,000 findings): extra leaf hashes are queued in the log queue, where `uow.record` puts every entry's,
 and appended by the log's own sequencer (`TransparencyLog.sequence`, big batches). Everything is measured
 against the real processes (`devtools/stack.py`'s stack) over HTTP on the services' own ports, except
 the log's append and checkpoint and the deadline watch's reads, which are timed in this process on the
@@ -114,28 +114,26 @@ class _EventsCarriedByTheBench:
         return getattr(self._uow, name)
 
 
-def record_trails(client, indices, payloads):
+def record_trails(client, members, indices, payloads):
     """What each case holds before publication, as intake and review write it: intake's stored self-assessment
     and its audit entry by intake's own handler (so intake's consumers find it when the finding is published,
     as they do for a case that went through the pipeline), then review's decisions (uow.record; what people
     wrote sealed): an assignment, acceptance, the ratings, the plan assessment, submission, quality approval,
     public comment and approval."""
-    from services.intake import handlers as intake_handlers, queries as intake_queries
+    from services.intake import handlers as intake_handlers
     from services.intake.schemas import SUBMISSION
     from shared.auth import Principal
     from shared.clock import utcnow
     from shared.persistence.unit_of_work import run_in_transaction
 
     system, quality = {"role": "system", "id": "review"}, {"role": "quality_reviewer", "id": "iep-rivera"}
-    members = {}
 
     def intake(uow):
         for index, p in zip(indices, payloads):
             code = p["member"]["code"]
-            member = members.get(code) or members.setdefault(code, intake_queries.member(code))
             intake_handlers.submit_self_assessment(
                 _EventsCarriedByTheBench(uow), Principal(subject=f"poc-{code}", role="poc", member_code=code),
-                SUBMISSION.load(cases.self_assessment(index)), member, self_assessment_id=p["self_assessment_id"],
+                SUBMISSION.load(cases.self_assessment(index)), members[code], self_assessment_id=p["self_assessment_id"],
                 case_id=p["case_id"], idempotency_key=None, request_fingerprint=None, correlation_id=f"corr-{p['case_id']}",
                 now=utcnow())
 
@@ -159,15 +157,14 @@ def record_trails(client, indices, payloads):
     run_in_transaction(client, "review", review)
 
 
-def add_members():
-    """The members the cases are for, as an operator adds them (irmctl member add)."""
+def add_members() -> dict:
+    """The members the cases are for, added as an operator adds them (irmctl member add): {code: stored Member}."""
     from cli import operations
 
-    for code, kind, region, names in cases.MEMBERS:
-        operations.add_member(code, kind, names, region=region)
+    return {code: operations.add_member(code, kind, names, region=region) for code, kind, region, names in cases.MEMBERS}
 
 
-def seed_findings(client, transparency, start, end):
+def seed_findings(client, transparency, members, start, end):
     """Publish bench cases start..end-1 with publication's handler, one unit of work each (as on review.approved),
     the log's sequencer taking in their trails as it goes, as a running publication does: a queue left to grow
     is read whole by every append on SecantusDB (a sorted read; 5 s an append behind 90,000 waiting entries)."""
@@ -176,8 +173,9 @@ def seed_findings(client, transparency, start, end):
     from shared.persistence.unit_of_work import run_in_transaction
 
     for first in range(start, end, CASES_PER_TRAIL_TRANSACTION):
-        payloads = [approved_payload(i) for i in range(first, min(end, first + CASES_PER_TRAIL_TRANSACTION))]
-        record_trails(client, list(range(first, first + len(payloads))), payloads)
+        indices = range(first, min(end, first + CASES_PER_TRAIL_TRANSACTION))
+        payloads = [approved_payload(i) for i in indices]
+        record_trails(client, members, indices, payloads)
         for payload in payloads:
             run_in_transaction(client, "publication", lambda uow, p=payload: handlers.publish(
                 uow, p, f"corr-{p['case_id']}", utcnow()))
@@ -392,21 +390,21 @@ def wait_for_consumers(infra):
     Returns what to record: what was still queued when the reads began, and the parked messages (None: unknown)."""
     from shared.delivery import DEAD_LETTER_QUEUE
 
+    def waiting(queues):
+        return sum(count for name, count in queues.items() if name != DEAD_LETTER_QUEUE)
+
     if infra.queued_messages() is None:
         say("the broker's queues cannot be read (AMQP_URI given): measuring without waiting for the consumers")
         return {"_queued_when_measured": None, "_parked": None}
-
-    def waiting():
-        return sum(count for name, count in infra.queued_messages().items() if name != DEAD_LETTER_QUEUE)
-
     try:
-        wait_until_drained(waiting, "events queued for the consumers", stall=90)
+        wait_until_drained(lambda: waiting(infra.queued_messages()), "events queued for the consumers", stall=90)
     except RuntimeError as exc:  # a stuck consumer must not stop the bench: it is said and recorded
         say(f"{exc}: measuring anyway")
-    parked = infra.queued_messages().get(DEAD_LETTER_QUEUE, 0)
+    queues = infra.queued_messages()
+    parked = queues.get(DEAD_LETTER_QUEUE, 0)
     if parked:
         say(f"{parked:,} events parked on the dead-letter queue: a consumer failed them (--keep-logs keeps its log)")
-    return {"_queued_when_measured": waiting(), "_parked": parked}
+    return {"_queued_when_measured": waiting(queues), "_parked": parked}
 
 
 def _interrupt(*_):
@@ -441,7 +439,7 @@ def main(argv=None):
         say(f"database: {infra.mongo_source}; broker: {infra.amqp_source}")
         client = mongo.connect(uri)
         mongo.ensure_indexes(SHARED_DOCUMENTS + intake_documents.ALL + publication_documents.ALL + review_documents.ALL)
-        add_members()
+        members = add_members()
         key = SigningKey.generate(settings.default("LOG_ORIGIN"))
         transparency = bench_transparency_log(key)
         stack = ServiceStack(amqp_uri=infra.amqp_uri, mongodb_uri=uri, log_dir=Path(workdir) / "logs",
@@ -452,7 +450,7 @@ def main(argv=None):
             if running:
                 stack.kill("publication", signal.SIGTERM)  # its sequencer would race ours; the web reads go on
             say(f"size {size}: publishing {size - seeded} findings through publication's handler")
-            seed_findings(client, transparency, seeded, size)
+            seed_findings(client, transparency, members, seeded, size)
             seeded = size
             target = size * args.leaves_per_finding
             log_size = fill_log(client, transparency, target, batch=FILL_BATCH)
@@ -469,9 +467,7 @@ def main(argv=None):
                 running = True
             wait_until_drained(lambda: OutboxMessage._get_collection().count_documents({"sent_at": None}), "unsent events")
             wait_until_drained(lambda: LogQueueEntry._get_collection().count_documents({}), "the log queue")
-            # Sent is not yet handled: publication itself consumes every finding.published (its public announcement),
-            # and a read measured while consumers work through 9,900 of them measures that work too.
-            consumers = wait_for_consumers(infra)
+            consumers = wait_for_consumers(infra)  # sent is not yet handled: publication itself consumes each finding
             time.sleep(2)  # the services' freshness markers (refreshed every second) see the last publication
             log_size = transparency.state()[0]
             publication = f"http://127.0.0.1:{stack.service_ports['publication']}"
